@@ -1,0 +1,89 @@
+"""Request id and caller identity that follow a call through gateway, gRPC and events."""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+# gRPC metadata keys (lower case, as gRPC requires).
+REQUEST_ID_KEY = "x-request-id"
+CALLER_ID_KEY = "x-caller-id"
+CALLER_ROLE_KEY = "x-caller-role"
+CALLER_TEAM_KEY = "x-caller-team"
+# nameko copies headers with this prefix into worker_ctx.context_data.
+AMQP_REQUEST_ID_HEADER = "nameko.request_id"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the gateway authenticated them, services enforce ownership."""
+
+    id: str
+    role: str
+    team_id: str = ""
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+SYSTEM = Caller(id="system", role="system")
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+caller_var: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def current_request_id() -> str:
+    return request_id_var.get()
+
+
+def current_caller() -> Caller | None:
+    return caller_var.get()
+
+
+@contextmanager
+def bound(request_id: str, caller: Caller | None = None) -> Iterator[None]:
+    """Bind request id and caller for the duration of one call or one event."""
+    t1 = request_id_var.set(request_id or new_request_id())
+    t2 = caller_var.set(caller)
+    try:
+        yield
+    finally:
+        request_id_var.reset(t1)
+        caller_var.reset(t2)
+
+
+def caller_metadata(caller: Caller | None, request_id: str) -> list[tuple[str, str]]:
+    """gRPC metadata that carries the identity the gateway established."""
+    md = [(REQUEST_ID_KEY, request_id or new_request_id())]
+    if caller is not None:
+        md += [(CALLER_ID_KEY, caller.id), (CALLER_ROLE_KEY, caller.role), (CALLER_TEAM_KEY, caller.team_id)]
+    return md
+
+
+def from_metadata(metadata: Iterable[tuple[str, str | bytes]] | None) -> tuple[str, Caller | None]:
+    """Read the request id and caller back out of gRPC invocation metadata."""
+    values: dict[str, str] = {}
+    for key, value in metadata or ():
+        values[key] = value.decode() if isinstance(value, bytes) else value
+    caller = None
+    if values.get(CALLER_ID_KEY):
+        caller = Caller(
+            id=values[CALLER_ID_KEY], role=values.get(CALLER_ROLE_KEY, ""), team_id=values.get(CALLER_TEAM_KEY, "")
+        )
+    return values.get(REQUEST_ID_KEY, ""), caller

@@ -1,0 +1,93 @@
+"""Exceptions that carry their API code and gRPC status, so every edge maps them alike.
+
+Status choice: INVALID_ARGUMENT → 400 malformed, OUT_OF_RANGE → 422 business rule,
+FAILED_PRECONDITION → 409 conflict with current state, the rest as gRPC names them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import grpc
+
+
+class DomainError(Exception):
+    """Base of every expected failure; `details` names the offending fields or lines."""
+
+    code: ClassVar[str] = "error"
+    grpc_status: ClassVar[grpc.StatusCode] = grpc.StatusCode.UNKNOWN
+    default_message: ClassVar[str] = "request failed"
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        self.message = message or self.default_message
+        self.details: dict[str, Any] = details
+        super().__init__(self.message)
+
+
+class InvalidArgument(DomainError):
+    code = "invalid_argument"
+    grpc_status = grpc.StatusCode.INVALID_ARGUMENT
+    default_message = "malformed request"
+
+
+class RuleViolation(DomainError):
+    code = "rule_violation"
+    grpc_status = grpc.StatusCode.OUT_OF_RANGE
+    default_message = "business rule violated"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    grpc_status = grpc.StatusCode.NOT_FOUND
+    default_message = "not found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    default_message = "conflicts with the current state"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+    grpc_status = grpc.StatusCode.PERMISSION_DENIED
+    default_message = "not allowed"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+    grpc_status = grpc.StatusCode.UNAUTHENTICATED
+    default_message = "authentication required"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    grpc_status = grpc.StatusCode.RESOURCE_EXHAUSTED
+    default_message = "too many requests"
+
+
+class Unavailable(DomainError):
+    code = "unavailable"
+    grpc_status = grpc.StatusCode.UNAVAILABLE
+    default_message = "a dependency is unavailable, retry later"
+
+
+class RemoteError(DomainError):
+    """A peer service's DomainError re-raised with its original code and status."""
+
+    def __init__(self, status: grpc.StatusCode, code: str, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message, **details)
+        self.remote_status = status
+        self.remote_code = code
+
+    @property
+    def status(self) -> grpc.StatusCode:
+        return self.remote_status
+
+
+def status_of(error: DomainError) -> grpc.StatusCode:
+    return error.remote_status if isinstance(error, RemoteError) else error.grpc_status
+
+
+def code_of(error: DomainError) -> str:
+    return error.remote_code if isinstance(error, RemoteError) else error.code

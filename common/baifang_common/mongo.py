@@ -1,0 +1,28 @@
+"""MongoDB client and database factory (one database per service) and index declaration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo import IndexModel, MongoClient
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from baifang_common.settings import ServiceSettings
+
+Document = dict[str, Any]
+
+
+def client(settings: ServiceSettings) -> MongoClient[Document]:
+    """Created in bootstrap only; short server selection so a dead store fails fast (503)."""
+    return MongoClient(settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=3000, connect=False)
+
+
+def database(settings: ServiceSettings, mongo: MongoClient[Document]) -> Database[Document]:
+    return mongo[settings.mongo_db]
+
+
+def ensure_indexes(collection: Collection[Document], indexes: Sequence[IndexModel]) -> None:
+    if indexes:
+        collection.create_indexes(list(indexes))

@@ -1,0 +1,92 @@
+"""Publishing events from gRPC processes with kombu (no eventlet), in nameko's format.
+
+Exchange `<producer>.events` (topic, durable), routing key = event type, persistent JSON,
+publisher confirms: `publish()` returns only once the broker has the message.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+
+import kombu
+from kombu.exceptions import OperationalError
+
+from baifang_common.context import AMQP_REQUEST_ID_HEADER, current_request_id
+from baifang_common.errors import Unavailable
+from baifang_common.events import Event
+from baifang_common.metrics import EVENT_PUBLISH_SECONDS
+
+logger = logging.getLogger(__name__)
+
+
+def exchange_for(producer: str) -> kombu.Exchange:
+    """Declared exactly as nameko declares it, so nameko handlers bind to the same exchange."""
+    return kombu.Exchange(f"{producer}.events", type="topic", durable=True, auto_delete=False)
+
+
+class EventPublisher:
+    """Thread-safe confirmed publisher: one connection per thread, created on first use."""
+
+    def __init__(self, amqp_uri: str, connect_timeout: float = 3.0) -> None:
+        self.amqp_uri = amqp_uri
+        self.connect_timeout = connect_timeout
+        self._local = threading.local()
+        self._declared: set[str] = set()
+
+    def _producer(self) -> kombu.Producer:
+        producer = getattr(self._local, "producer", None)
+        if producer is None:
+            conn = kombu.Connection(
+                self.amqp_uri,
+                connect_timeout=self.connect_timeout,
+                transport_options={"confirm_publish": True},
+            )
+            conn.ensure_connection(max_retries=1, timeout=self.connect_timeout)
+            producer = kombu.Producer(conn.channel(), serializer="json")
+            self._local.conn, self._local.producer = conn, producer
+        return producer
+
+    def _reset(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.producer = None
+        if conn is not None:
+            try:
+                conn.release()
+            except Exception:  # the connection is already broken; dropping it is the point
+                logger.debug("error while releasing a broken amqp connection", exc_info=True)
+
+    def publish(self, event: Event) -> None:
+        self.publish_many([event])
+
+    def publish_many(self, events: Iterable[Event]) -> None:
+        """Publish persistently with confirms; raises Unavailable when the broker cannot take them."""
+        for event in events:
+            start = time.perf_counter()
+            exchange = exchange_for(event.producer)
+            for attempt in (1, 2):
+                try:
+                    producer = self._producer()
+                    producer.publish(
+                        event.to_body(),
+                        exchange=exchange,
+                        routing_key=event.event_type,
+                        delivery_mode=2,
+                        content_type="application/json",
+                        headers={AMQP_REQUEST_ID_HEADER: current_request_id()},
+                        declare=[exchange] if exchange.name not in self._declared else [],
+                        retry=False,
+                    )
+                    self._declared.add(exchange.name)
+                    break
+                except (OperationalError, OSError, ConnectionError) as exc:
+                    self._reset()
+                    if attempt == 2:
+                        logger.warning("event publish failed: %s", exc)
+                        raise Unavailable("event broker unavailable") from exc
+            EVENT_PUBLISH_SECONDS.labels(event.event_type).observe(time.perf_counter() - start)
+
+    def close(self) -> None:
+        self._reset()

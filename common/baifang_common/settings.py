@@ -1,0 +1,48 @@
+"""Typed settings read once from the environment in each process's main().
+
+The names ARCHITECTURE.md fixes (AMQP_URI, REDIS_URL, MONGO_URL, ...) are shared by every
+service; service-specific knobs live in subclasses with a `<SVC>_` prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _shared(name: str, default: Any) -> Any:
+    """A field read from an unprefixed env var, whatever the subclass prefix."""
+    return Field(default=default, validation_alias=AliasChoices(name, name.lower()))
+
+
+class ServiceSettings(BaseSettings):
+    """What every Baifang process needs to reach its infrastructure and peers."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    service: ClassVar[str] = "baifang"
+
+    amqp_uri: str = _shared("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//")
+    redis_url: str = _shared("REDIS_URL", "redis://127.0.0.1:6379/0")
+    mongo_url: str = _shared("MONGO_URL", "mongodb://127.0.0.1:27017/")
+    grpc_port: int = _shared("GRPC_PORT", 0)
+    metrics_port: int = _shared("METRICS_PORT", 0)
+    log_level: str = _shared("LOG_LEVEL", "INFO")
+    # Isolation knobs: tests and the end-to-end stack run beside a developer's stack.
+    db_suffix: str = _shared("BAIFANG_DB_SUFFIX", "")
+    key_prefix: str = _shared("BAIFANG_KEY_PREFIX", "")
+    timezone: str = _shared("BAIFANG_TIMEZONE", "Asia/Shanghai")
+    planning_addr: str = _shared("PLANNING_ADDR", "127.0.0.1:50051")
+    checkin_addr: str = _shared("CHECKIN_ADDR", "127.0.0.1:50052")
+    collection_addr: str = _shared("COLLECTION_ADDR", "127.0.0.1:50053")
+    analytics_addr: str = _shared("ANALYTICS_ADDR", "127.0.0.1:50054")
+    grpc_workers: int = _shared("GRPC_WORKERS", 16)
+    worker_concurrency: int = _shared("WORKER_CONCURRENCY", 10)
+    drain_seconds: float = _shared("DRAIN_SECONDS", 2.0)
+
+    @property
+    def mongo_db(self) -> str:
+        """One database per service (ARCHITECTURE.md), suffixed for isolated runs."""
+        return f"baifang_{self.service}{self.db_suffix}"

@@ -1,0 +1,249 @@
+"""pytest plugin: real RabbitMQ, Redis and Mongo-compatible store, isolated by unique names.
+
+Missing infrastructure fails the session with a message naming `make test` /
+`scripts/infra.sh ensure`; nothing is skipped and nothing is faked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from base64 import b64encode
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import grpc
+import kombu
+import pytest
+import redis as redis_lib
+from pymongo import MongoClient
+
+from baifang_common.grpc_server import RunningServer, Servicer, start
+from baifang_common.settings import ServiceSettings
+from baifang_common.testing.wait import wait_until
+
+DEFAULTS = ServiceSettings()
+MANAGEMENT_URL = os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672")
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def unique(prefix: str = "t") -> str:
+    """Unique ids for domain objects and resource names (cosmicpython's random_refs)."""
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _management(method: str, path: str, body: dict[str, Any] | None = None) -> None:
+    parsed = urllib.parse.urlsplit(MANAGEMENT_URL)
+    url = f"{parsed.scheme}://{parsed.hostname}:{parsed.port}/api/{path}"
+    auth = b64encode(f"{parsed.username}:{parsed.password}".encode()).decode()
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+def _amqp_uri_with_vhost(vhost: str) -> str:
+    base = DEFAULTS.amqp_uri.rstrip("/")
+    scheme, rest = base.split("://", 1)
+    host = rest.split("/", 1)[0]
+    return f"{scheme}://{host}/{urllib.parse.quote(vhost, safe='')}"
+
+
+@pytest.fixture(scope="session")
+def infra() -> ServiceSettings:
+    """Fail loudly, once, when RabbitMQ, Redis or the store is not there."""
+    problems = []
+    try:
+        with kombu.Connection(DEFAULTS.amqp_uri, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+    except Exception as exc:
+        problems.append(f"RabbitMQ at {DEFAULTS.amqp_uri}: {exc}")
+    try:
+        _management("GET", "overview")
+    except Exception as exc:
+        problems.append(f"RabbitMQ management API at {MANAGEMENT_URL}: {exc}")
+    try:
+        redis_lib.Redis.from_url(DEFAULTS.redis_url, socket_connect_timeout=3).ping()
+    except Exception as exc:
+        problems.append(f"Redis at {DEFAULTS.redis_url}: {exc}")
+    try:
+        MongoClient(DEFAULTS.mongo_url, serverSelectionTimeoutMS=3000).admin.command("ping")
+    except Exception as exc:
+        problems.append(f"MongoDB-compatible store at {DEFAULTS.mongo_url}: {exc}")
+    if problems:
+        pytest.fail(
+            "test infrastructure is not running; run the tests with `make test` "
+            "(or start it with `scripts/infra.sh ensure`):\n  " + "\n  ".join(problems),
+            pytrace=False,
+        )
+    return DEFAULTS
+
+
+@pytest.fixture
+def amqp_uri(infra: ServiceSettings) -> Iterator[str]:
+    """A fresh RabbitMQ vhost per test (nameko's rabbit_config idea), deleted afterwards."""
+    vhost = unique("test-")
+    quoted = urllib.parse.quote(vhost, safe="")
+    _management("PUT", f"vhosts/{quoted}", {})
+    _management("PUT", f"permissions/{quoted}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
+    yield _amqp_uri_with_vhost(vhost)
+    with contextlib.suppress(urllib.error.URLError):
+        _management("DELETE", f"vhosts/{quoted}")
+
+
+@pytest.fixture
+def isolation(infra: ServiceSettings, amqp_uri: str) -> Iterator[dict[str, str]]:
+    """Environment of an isolated run: own vhost, database suffix and Redis key prefix."""
+    token = unique("")
+    env = {
+        "AMQP_URI": amqp_uri,
+        "REDIS_URL": infra.redis_url,
+        "MONGO_URL": infra.mongo_url,
+        "BAIFANG_DB_SUFFIX": f"_test_{token}",
+        "BAIFANG_KEY_PREFIX": f"test{token}:",
+    }
+    yield env
+    mongo: MongoClient[dict[str, Any]] = MongoClient(infra.mongo_url, serverSelectionTimeoutMS=3000)
+    for name in mongo.list_database_names():
+        if name.endswith(env["BAIFANG_DB_SUFFIX"]):
+            mongo.drop_database(name)
+    mongo.close()
+    r = redis_lib.Redis.from_url(infra.redis_url)
+    keys = list(r.scan_iter(match=env["BAIFANG_KEY_PREFIX"] + "*", count=1000))
+    if keys:
+        r.delete(*keys)
+
+
+@pytest.fixture
+def settings_for(isolation: dict[str, str]) -> Callable[..., Any]:
+    """Build a service's settings bound to this test's isolated names."""
+
+    def make(cls: type[ServiceSettings], **overrides: Any) -> Any:
+        return cls(
+            amqp_uri=isolation["AMQP_URI"],
+            redis_url=isolation["REDIS_URL"],
+            mongo_url=isolation["MONGO_URL"],
+            db_suffix=isolation["BAIFANG_DB_SUFFIX"],
+            key_prefix=isolation["BAIFANG_KEY_PREFIX"],
+            **overrides,
+        )
+
+    return make
+
+
+class EventProbe:
+    """A temporary queue bound to an exchange; collects the bodies published to it."""
+
+    def __init__(self, amqp_uri: str, producer: str, routing_key: str) -> None:
+        self.conn = kombu.Connection(amqp_uri)
+        exchange = kombu.Exchange(f"{producer}.events", type="topic", durable=True)
+        self.queue = kombu.Queue(unique("probe-"), exchange=exchange, routing_key=routing_key, exclusive=True)
+        self.bodies: list[dict[str, Any]] = []
+        self.consumer = kombu.Consumer(self.conn.channel(), queues=[self.queue], callbacks=[self._on], accept=["json"])
+        self.consumer.consume()
+
+    def _on(self, body: dict[str, Any], message: Any) -> None:
+        self.bodies.append(body)
+        message.ack()
+
+    def wait(self, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        def enough() -> bool:
+            with contextlib.suppress(TimeoutError):
+                self.conn.drain_events(timeout=0.1)
+            return len(self.bodies) >= count
+
+        wait_until(enough, timeout=timeout, interval=0, what=f"{count} event(s) on {self.queue.routing_key}")
+        return list(self.bodies)
+
+    def close(self) -> None:
+        self.conn.release()
+
+
+@pytest.fixture
+def event_probe(amqp_uri: str) -> Iterator[Callable[[str, str], EventProbe]]:
+    probes: list[EventProbe] = []
+
+    def make(producer: str, routing_key: str = "#") -> EventProbe:
+        probe = EventProbe(amqp_uri, producer, routing_key)
+        probes.append(probe)
+        return probe
+
+    yield make
+    for probe in probes:
+        probe.close()
+
+
+@pytest.fixture
+def grpc_server() -> Iterator[Callable[[Sequence[Servicer]], tuple[RunningServer, grpc.Channel]]]:
+    """Start the real server with the house interceptors on a free port; yields a channel."""
+    started: list[tuple[RunningServer, grpc.Channel]] = []
+
+    def make(servicers: Sequence[Servicer]) -> tuple[RunningServer, grpc.Channel]:
+        server = start(servicers, port=0, host="127.0.0.1")
+        server.set_serving(True)
+        chan = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+        started.append((server, chan))
+        return server, chan
+
+    yield make
+    for server, chan in started:
+        chan.close()
+        server.stop(grace=1.0)
+
+
+@pytest.fixture
+def spawn_process() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Run `python -m <module> <command>` as a real process and wait for its /readyz."""
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def make(module: str, command: str, env: dict[str, str], timeout: float = 40.0) -> subprocess.Popen[bytes]:
+        metrics_port = free_port()
+        full_env = {**os.environ, **env, "METRICS_PORT": str(metrics_port)}
+        if command == "grpc":
+            full_env.setdefault("GRPC_PORT", str(free_port()))
+        log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"{module}-{command}-{metrics_port}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-m", module, command], env=full_env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+        )
+        procs.append(proc)
+        proc.metrics_port = metrics_port  # type: ignore[attr-defined]
+        proc.log_path = log.name  # type: ignore[attr-defined]
+
+        def ready() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(f"{module} {command} exited: {Path(log.name).read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/readyz", timeout=1) as resp:
+                    return bool(resp.status == 200)
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                return False
+
+        wait_until(ready, timeout=timeout, interval=0.2, what=f"{module} {command} ready")
+        return proc
+
+    yield make
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
