@@ -74,7 +74,7 @@ class EventPublisher:
                         exchange=exchange,
                         routing_key=event.event_type,
                         delivery_mode=2,
-                        content_type="application/json",
+                        serializer="json",
                         headers={AMQP_REQUEST_ID_HEADER: current_request_id()},
                         declare=[exchange] if exchange.name not in self._declared else [],
                         retry=False,
