@@ -61,6 +61,43 @@ def _management(method: str, path: str, body: dict[str, Any] | None = None) -> N
         pass
 
 
+def create_vhost(vhost: str) -> str:
+    """A RabbitMQ vhost the guest user may use; returns its AMQP URI."""
+    quoted = urllib.parse.quote(vhost, safe="")
+    _management("PUT", f"vhosts/{quoted}", {})
+    _management("PUT", f"permissions/{quoted}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
+    return _amqp_uri_with_vhost(vhost)
+
+
+def delete_vhost(vhost: str) -> None:
+    with contextlib.suppress(urllib.error.URLError):
+        _management("DELETE", f"vhosts/{urllib.parse.quote(vhost, safe='')}")
+
+
+def drop_isolated(env: dict[str, str]) -> None:
+    """Remove the databases and Redis keys of an isolated run."""
+    mongo: MongoClient[dict[str, Any]] = MongoClient(env["MONGO_URL"], serverSelectionTimeoutMS=3000)
+    for name in mongo.list_database_names():
+        if name.endswith(env["BAIFANG_DB_SUFFIX"]):
+            mongo.drop_database(name)
+    mongo.close()
+    r = redis_lib.Redis.from_url(env["REDIS_URL"])
+    keys = list(r.scan_iter(match=env["BAIFANG_KEY_PREFIX"] + "*", count=1000))
+    if keys:
+        r.delete(*keys)
+
+
+def isolated_env(infra: ServiceSettings, amqp_uri: str) -> dict[str, str]:
+    token = unique("")
+    return {
+        "AMQP_URI": amqp_uri,
+        "REDIS_URL": infra.redis_url,
+        "MONGO_URL": infra.mongo_url,
+        "BAIFANG_DB_SUFFIX": f"_test_{token}",
+        "BAIFANG_KEY_PREFIX": f"test{token}:",
+    }
+
+
 def _amqp_uri_with_vhost(vhost: str) -> str:
     base = DEFAULTS.amqp_uri.rstrip("/")
     scheme, rest = base.split("://", 1)
@@ -102,35 +139,16 @@ def infra() -> ServiceSettings:
 def amqp_uri(infra: ServiceSettings) -> Iterator[str]:
     """A fresh RabbitMQ vhost per test (nameko's rabbit_config idea), deleted afterwards."""
     vhost = unique("test-")
-    quoted = urllib.parse.quote(vhost, safe="")
-    _management("PUT", f"vhosts/{quoted}", {})
-    _management("PUT", f"permissions/{quoted}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
-    yield _amqp_uri_with_vhost(vhost)
-    with contextlib.suppress(urllib.error.URLError):
-        _management("DELETE", f"vhosts/{quoted}")
+    yield create_vhost(vhost)
+    delete_vhost(vhost)
 
 
 @pytest.fixture
 def isolation(infra: ServiceSettings, amqp_uri: str) -> Iterator[dict[str, str]]:
     """Environment of an isolated run: own vhost, database suffix and Redis key prefix."""
-    token = unique("")
-    env = {
-        "AMQP_URI": amqp_uri,
-        "REDIS_URL": infra.redis_url,
-        "MONGO_URL": infra.mongo_url,
-        "BAIFANG_DB_SUFFIX": f"_test_{token}",
-        "BAIFANG_KEY_PREFIX": f"test{token}:",
-    }
+    env = isolated_env(infra, amqp_uri)
     yield env
-    mongo: MongoClient[dict[str, Any]] = MongoClient(infra.mongo_url, serverSelectionTimeoutMS=3000)
-    for name in mongo.list_database_names():
-        if name.endswith(env["BAIFANG_DB_SUFFIX"]):
-            mongo.drop_database(name)
-    mongo.close()
-    r = redis_lib.Redis.from_url(infra.redis_url)
-    keys = list(r.scan_iter(match=env["BAIFANG_KEY_PREFIX"] + "*", count=1000))
-    if keys:
-        r.delete(*keys)
+    drop_isolated(env)
 
 
 @pytest.fixture
