@@ -1,0 +1,60 @@
+# Baifang: `make up` starts everything on this machine, `make test` runs the tests.
+# Every target is a thin wrapper over scripts/: the scripts hold the logic.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.NOTPARALLEL:
+
+PY := .venv/bin/python
+PYTEST_ARGS ?=
+DEMO_PASSWORD := $(or $(BAIFANG_DEMO_PASSWORD),baifang-demo)
+GATEWAY := http://127.0.0.1:$(or $(GATEWAY_PORT),8080)
+
+.PHONY: setup protos infra up down seed test lint bench peak clean
+
+setup:
+	scripts/bootstrap.sh
+
+protos:
+	$(PY) scripts/gen_protos.py
+
+infra:
+	scripts/infra.sh ensure
+
+up: setup infra
+	$(PY) scripts/stack.py up
+	@if [[ ! -f var/.seeded ]]; then \
+	  echo "[make] seeding demo data"; \
+	  $(PY) scripts/seed.py && touch var/.seeded; \
+	fi
+	@echo
+	@echo "Gateway API   $(GATEWAY)/api/v1"
+	@echo "API docs      $(GATEWAY)/docs"
+	@echo "RabbitMQ UI   http://127.0.0.1:$(or $(RABBITMQ_MGMT_PORT),15672)/  (guest / guest)"
+	@echo "Demo accounts admin / s01 / m001, password: $(DEMO_PASSWORD)"
+	@echo "Stop with     make down  (data is kept under var/)"
+
+# stack.py is stdlib-only: it can stop processes even when .venv is gone.
+down:
+	$$([[ -x $(PY) ]] && echo $(PY) || echo python3) scripts/stack.py down
+	scripts/infra.sh stop
+
+seed: setup infra
+	$(PY) scripts/seed.py --reset
+	touch var/.seeded
+
+test: setup infra
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+bench:
+	$(PY) loadtests/bench_ingest.py
+
+peak:
+	bash loadtests/run_peak.sh
+
+clean: down
+	rm -rf var .venv

@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# Local infrastructure for Baifang: RabbitMQ, Redis and the MongoDB-compatible store
+# NX-27017 as plain processes on 127.0.0.1 (no Docker, no systemd on our machines).
+# Data and logs live under var/ so a checkout is self-contained.
+#
+#   scripts/infra.sh ensure        start whatever is not answering, wait until all answer
+#   scripts/infra.sh stop          stop what this script started (pid files), keep data
+#   scripts/infra.sh status        one line per component
+#   scripts/infra.sh rabbitmqctl … run rabbitmqctl against our node (same cookie, node name)
+#
+# Ports: RABBITMQ_PORT (5672), RABBITMQ_MGMT_PORT (15672), REDIS_PORT (6379),
+# MONGO_PORT (27017); RABBITMQ_NODENAME (baifang@localhost) for a second copy beside this one.
+# INFRA_TIMEOUT (90) bounds the wait of `ensure`, in seconds.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VAR="$ROOT/var"
+RUN="$VAR/run"
+LOG="$VAR/log"
+PY="$ROOT/.venv/bin/python"
+
+RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
+RABBITMQ_MGMT_PORT="${RABBITMQ_MGMT_PORT:-15672}"
+REDIS_PORT="${REDIS_PORT:-6379}"
+MONGO_PORT="${MONGO_PORT:-27017}"
+INFRA_TIMEOUT="${INFRA_TIMEOUT:-90}"
+
+RABBIT_NODE="${RABBITMQ_NODENAME:-baifang@localhost}"
+# The Debian /usr/sbin wrappers re-run every rabbitmq command as the `rabbitmq` user with
+# HOME=/var/lib/rabbitmq; that user cannot write our var/ and would use another cookie.
+# The real scripts below run as whoever calls us, so server and CLI share one identity.
+RABBIT_BIN="/usr/lib/rabbitmq/bin"
+
+log() { printf '[infra] %s\n' "$*"; }
+die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- helpers
+
+# pid from a pid file if that process is alive and its command line matches $2.
+live_pid() {
+  local file="$1" pattern="$2" pid
+  [[ -s $file ]] || return 1
+  pid="$(tr -dc '0-9' <"$file")"
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$pattern" || return 1
+  echo "$pid"
+}
+
+log_tail() {
+  local file="$1"
+  printf '[infra] ---- last lines of %s ----\n' "$file" >&2
+  if [[ -f $file ]]; then
+    # The cause often scrolls away behind shutdown chatter: show error lines first.
+    grep -iE 'error|eaddrinuse|crash|fatal|exception' "$file" | tail -n 10 >&2 || true
+    echo '[infra] ----' >&2
+    tail -n 40 "$file" >&2
+  else
+    echo "(no log file)" >&2
+  fi
+}
+
+# Wait until "$@" succeeds or INFRA_TIMEOUT passes. Fails early when the process whose
+# pid appeared in $3 dies (the daemons delete their pid file on exit, so remember it).
+wait_for() {
+  local name="$1" logfile="$2" pidfile="$3"
+  shift 3
+  local deadline=$((SECONDS + INFRA_TIMEOUT)) pid=""
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      log_tail "$logfile"
+      die "$name did not answer within ${INFRA_TIMEOUT}s"
+    fi
+    if [[ -z $pid && -s $pidfile ]]; then pid="$(tr -dc '0-9' <"$pidfile")"; fi
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+      log_tail "$logfile"
+      die "$name exited during startup"
+    fi
+    sleep 0.5
+  done
+}
+
+# Something accepts TCP connections on the port (whatever protocol it speaks).
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Called when the protocol check failed: a listener there is someone else's.
+check_port_free() {
+  if port_open "$2"; then
+    die "port $2 is taken by something that does not answer as $1 (set ${3}_PORT to move ours)"
+  fi
+}
+
+# SIGTERM a pid, wait up to $2 seconds, then SIGKILL.
+terminate() {
+  local pid="$1" grace="${2:-20}" i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  log "pid $pid still alive after ${grace}s: SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+need_venv() {
+  [[ -x $PY ]] || die "no .venv: run scripts/bootstrap.sh (make setup) first"
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+
+rabbit_env() {
+  local dir="$VAR/rabbitmq"
+  export HOME="$dir" # the Erlang cookie: $HOME/.erlang.cookie, shared by server and CLI
+  export RABBITMQ_NODENAME="$RABBIT_NODE"
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_NODE_PORT="$RABBITMQ_PORT"
+  export RABBITMQ_MNESIA_BASE="$dir/mnesia"
+  export RABBITMQ_LOG_BASE="$LOG/rabbitmq"
+  export RABBITMQ_PID_FILE="$RUN/rabbitmq.pid"
+  export RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf"
+  export RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
+  export RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" # not /etc/rabbitmq's
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+  export ERL_EPMD_ADDRESS=127.0.0.1
+  export ERL_CRASH_DUMP="$LOG/rabbitmq/erl_crash.dump"
+}
+
+rabbit_prepare() {
+  local dir="$VAR/rabbitmq"
+  mkdir -p "$dir/mnesia" "$LOG/rabbitmq" "$RUN"
+  if [[ ! -s $dir/.erlang.cookie ]]; then
+    # Written before anything starts, so server and CLI never race to create it.
+    (umask 077 && head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$dir/.erlang.cookie")
+  fi
+  chmod 400 "$dir/.erlang.cookie"
+  : >"$dir/rabbitmq-env.conf"
+  echo '[rabbitmq_management].' >"$dir/enabled_plugins"
+  cat >"$dir/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$RABBITMQ_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $RABBITMQ_MGMT_PORT
+CONF
+}
+
+# Our node: the pid file, else the beam whose Erlang home is this checkout's var/rabbitmq
+# (the cmdline carries `-home <dir>`), so a lost pid file does not orphan the node.
+rabbit_pid() {
+  live_pid "$RUN/rabbitmq.pid" beam ||
+    pgrep -f -- "beam.* -home $VAR/rabbitmq( |\$)" | head -n 1 | grep .
+}
+
+rabbit_answers() {
+  "$PY" - "$RABBITMQ_PORT" <<'PY' >/dev/null 2>&1
+import sys
+from kombu import Connection
+with Connection(f"amqp://guest:guest@127.0.0.1:{sys.argv[1]}//", connect_timeout=2) as c:
+    c.connect()
+PY
+}
+
+rabbit_ctl() {
+  rabbit_env
+  "$RABBIT_BIN/rabbitmqctl" -n "$RABBIT_NODE" "$@"
+}
+
+# Launch without waiting: RabbitMQ takes seconds to boot, the others start meanwhile.
+RABBIT_LAUNCHED=0
+rabbit_start() {
+  rabbit_env
+  if rabbit_answers; then
+    log "rabbitmq answers on 127.0.0.1:$RABBITMQ_PORT"
+    return
+  fi
+  RABBIT_LAUNCHED=1
+  [[ -x $RABBIT_BIN/rabbitmq-server ]] || die "rabbitmq-server not installed: run scripts/bootstrap.sh"
+  if rabbit_pid >/dev/null; then
+    log "rabbitmq already starting"
+    return
+  fi
+  check_port_free rabbitmq "$RABBITMQ_PORT" RABBITMQ
+  rabbit_prepare
+  rm -f "$RUN/rabbitmq.pid"
+  pgrep -x epmd >/dev/null || touch "$RUN/epmd.ours"
+  log "starting rabbitmq on 127.0.0.1:$RABBITMQ_PORT (management :$RABBITMQ_MGMT_PORT)"
+  "$RABBIT_BIN/rabbitmq-server" -detached >>"$LOG/rabbitmq-startup.log" 2>&1 9>&- ||
+    { log_tail "$LOG/rabbitmq-startup.log"; die "rabbitmq-server failed to start"; }
+}
+
+rabbit_wait() {
+  ((RABBIT_LAUNCHED)) || return 0
+  rabbit_env
+  wait_for rabbitmq "$LOG/rabbitmq/$RABBIT_NODE.log" "$RUN/rabbitmq.pid" rabbit_answers
+  log "rabbitmq up ($((SECONDS - T0))s)"
+}
+
+rabbit_stop() {
+  rabbit_env
+  local pid
+  if pid="$(rabbit_pid)"; then
+    log "stopping rabbitmq (pid $pid)"
+    echo "$pid" >"$RUN/rabbitmq.pid" # `rabbitmqctl stop <pidfile>` waits for that pid to exit
+    if ! timeout 60 "$RABBIT_BIN/rabbitmqctl" -n "$RABBIT_NODE" -q stop "$RUN/rabbitmq.pid" >/dev/null 2>&1; then
+      terminate "$pid" 20
+    fi
+  fi
+  rm -f "$RUN/rabbitmq.pid"
+  # epmd is started by the first Erlang node; stop it only if we started it and no node is left.
+  if [[ -f $RUN/epmd.ours ]]; then
+    if ! epmd -names 2>/dev/null | grep -q '^name '; then
+      epmd -kill >/dev/null 2>&1 || true
+    fi
+    rm -f "$RUN/epmd.ours"
+  fi
+}
+
+rabbit_status() {
+  rabbit_env
+  local pid owner="not ours"
+  if pid="$(rabbit_pid)"; then owner="pid $pid"; fi
+  if rabbit_answers; then
+    printf '%-9s up    amqp://guest:guest@127.0.0.1:%s//  http://127.0.0.1:%s/  (%s)\n' \
+      rabbitmq "$RABBITMQ_PORT" "$RABBITMQ_MGMT_PORT" "$owner"
+  elif [[ $owner != "not ours" ]]; then
+    printf '%-9s starting (%s, not answering on %s)\n' rabbitmq "$owner" "$RABBITMQ_PORT"
+  else
+    printf '%-9s down\n' rabbitmq
+  fi
+}
+
+# ---------------------------------------------------------------- Redis
+
+redis_answers() {
+  [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]
+}
+
+redis_ensure() {
+  if redis_answers; then
+    log "redis answers on 127.0.0.1:$REDIS_PORT"
+    return
+  fi
+  command -v redis-server >/dev/null || die "redis-server not installed: run scripts/bootstrap.sh"
+  if ! live_pid "$RUN/redis.pid" redis-server >/dev/null; then
+    check_port_free redis "$REDIS_PORT" REDIS
+    mkdir -p "$VAR/redis" "$LOG" "$RUN"
+    rm -f "$RUN/redis.pid"
+    log "starting redis on 127.0.0.1:$REDIS_PORT"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$VAR/redis" \
+      --appendonly yes --pidfile "$RUN/redis.pid" --logfile "$LOG/redis.log" 9>&- ||
+      { log_tail "$LOG/redis.log"; die "redis-server failed to start"; }
+  fi
+  wait_for redis "$LOG/redis.log" "$RUN/redis.pid" redis_answers
+  log "redis up ($((SECONDS - T0))s)"
+}
+
+redis_stop() {
+  local pid
+  if pid="$(live_pid "$RUN/redis.pid" redis-server)"; then
+    log "stopping redis (pid $pid)"
+    terminate "$pid" 20
+  fi
+  rm -f "$RUN/redis.pid"
+}
+
+redis_status() {
+  local pid owner="not ours"
+  if pid="$(live_pid "$RUN/redis.pid" redis-server)"; then owner="pid $pid"; fi
+  if redis_answers; then
+    printf '%-9s up    redis://127.0.0.1:%s/0  (%s)\n' redis "$REDIS_PORT" "$owner"
+  else
+    printf '%-9s down\n' redis
+  fi
+}
+
+# ---------------------------------------------------------------- NX-27017 (Mongo wire protocol)
+
+mongo_answers() {
+  "$PY" - "$MONGO_PORT" <<'PY' >/dev/null 2>&1
+import sys
+from pymongo import MongoClient
+c = MongoClient("127.0.0.1", int(sys.argv[1]), serverSelectionTimeoutMS=1000, connectTimeoutMS=1000)
+c.admin.command("ping")
+PY
+}
+
+mongo_ensure() {
+  if mongo_answers; then
+    log "mongo store answers on 127.0.0.1:$MONGO_PORT"
+    return
+  fi
+  local bin="$ROOT/.venv/bin/nx-27017"
+  [[ -x $bin ]] || die "$bin missing: run scripts/bootstrap.sh"
+  if ! live_pid "$RUN/mongo.pid" nx-27017 >/dev/null; then
+    check_port_free "the mongo store" "$MONGO_PORT" MONGO
+    mkdir -p "$VAR/mongo" "$LOG" "$RUN"
+    rm -f "$RUN/mongo.pid"
+    log "starting nx-27017 on 127.0.0.1:$MONGO_PORT"
+    "$bin" --host 127.0.0.1 -p "$MONGO_PORT" --data-dir "$VAR/mongo" -d \
+      --pid-file "$RUN/mongo.pid" --log-file "$LOG/mongo.log" >>"$LOG/mongo-startup.log" 2>&1 9>&- ||
+      { log_tail "$LOG/mongo-startup.log"; log_tail "$LOG/mongo.log"; die "nx-27017 failed to start"; }
+  fi
+  wait_for mongo "$LOG/mongo.log" "$RUN/mongo.pid" mongo_answers
+  log "mongo store up ($((SECONDS - T0))s)"
+}
+
+mongo_stop() {
+  local pid
+  if pid="$(live_pid "$RUN/mongo.pid" nx-27017)"; then
+    log "stopping nx-27017 (pid $pid)"
+    terminate "$pid" 20
+  fi
+  rm -f "$RUN/mongo.pid"
+}
+
+mongo_status() {
+  local pid owner="not ours"
+  if pid="$(live_pid "$RUN/mongo.pid" nx-27017)"; then owner="pid $pid"; fi
+  if mongo_answers; then
+    printf '%-9s up    mongodb://127.0.0.1:%s/  (%s)\n' mongo "$MONGO_PORT" "$owner"
+  else
+    printf '%-9s down\n' mongo
+  fi
+}
+
+# ---------------------------------------------------------------- main
+
+T0=$SECONDS
+cmd="${1:-}"
+if [[ $cmd == ensure || $cmd == stop ]]; then
+  # Concurrent callers (parallel test sessions, make targets) must not start a second
+  # copy of a component that is still booting: one ensure/stop at a time per checkout.
+  mkdir -p "$RUN"
+  exec 9>"$RUN/infra.lock" # daemons are started with 9>&- so they never hold it
+  flock 9
+fi
+case "$cmd" in
+  ensure)
+    need_venv
+    rabbit_start
+    redis_ensure
+    mongo_ensure
+    rabbit_wait
+    log "all up in $((SECONDS - T0))s"
+    ;;
+  stop)
+    # In parallel: RabbitMQ's graceful shutdown alone takes several seconds.
+    rabbit_stop &
+    redis_stop &
+    mongo_stop &
+    rc=0
+    for job in $(jobs -p); do wait "$job" || rc=1; done
+    exit "$rc"
+    ;;
+  status)
+    need_venv
+    rabbit_status
+    redis_status
+    mongo_status
+    ;;
+  rabbitmqctl)
+    shift
+    rabbit_ctl "$@"
+    ;;
+  *)
+    echo "usage: $0 ensure|stop|status|rabbitmqctl ARGS..." >&2
+    exit 2
+    ;;
+esac
