@@ -22,12 +22,11 @@ from nameko.containers import WorkerContext
 from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.runners import ServiceRunner
-from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
 
 from baifang_common import health
 from baifang_common import mongo as mongo_factory
 from baifang_common.context import AMQP_REQUEST_ID_HEADER, bound
+from baifang_common.inbox import ProcessedEvents
 from baifang_common.metrics import (
     EVENT_AGE_SECONDS,
     EVENT_CONSUME_SECONDS,
@@ -35,31 +34,16 @@ from baifang_common.metrics import (
     EVENT_RETRIED,
     start_ops_server,
 )
-from baifang_common.mongo import Document
 from baifang_common.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["Deps", "ProcessedEvents", "reliable_event_handler", "run_worker"]
 
 SETTINGS_KEY = "BAIFANG_SETTINGS"
 ATTEMPTS_HEADER = "x-baifang-attempts"
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = (0.5, 2.0, 5.0, 15.0)
-
-
-class ProcessedEvents:
-    """The consumer's inbox: which event ids were applied already."""
-
-    def __init__(self, collection: Collection[Document]) -> None:
-        self.collection = collection
-
-    def seen(self, event_id: str) -> bool:
-        return self.collection.find_one({"_id": event_id}, {"_id": 1}) is not None
-
-    def record(self, event_id: str, event_type: str) -> None:
-        try:
-            self.collection.insert_one({"_id": event_id, "event_type": event_type, "at": datetime.now(UTC)})
-        except DuplicateKeyError:
-            logger.info("event applied concurrently: %s", event_id)
 
 
 class Deps(DependencyProvider):  # type: ignore[misc]

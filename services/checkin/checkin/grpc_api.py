@@ -1,0 +1,75 @@
+"""CheckinServicer: proto → command → use case → proto, nothing else; and the gRPC process."""
+
+from __future__ import annotations
+
+import grpc
+
+from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
+from baifang_common.context import current_caller
+from baifang_common.errors import Unauthenticated
+from baifang_common.grpc_server import Servicer, serve
+from baifang_common.logging import configure_logging
+from checkin import bootstrap
+from checkin.bootstrap import GrpcDeps
+from checkin.domain.model import CheckinCommand
+from checkin.settings import CheckinSettings
+from checkin.usecases.checkins import record_checkin
+
+SERVICE_NAME = "baifang.checkin.v1.CheckinService"
+
+
+class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
+    def __init__(self, deps: GrpcDeps) -> None:
+        self.deps = deps
+
+    def RecordCheckin(  # noqa: N802 - generated method name
+        self, request: checkin_pb2.RecordCheckinRequest, context: grpc.ServicerContext
+    ) -> checkin_pb2.RecordCheckinResponse:
+        caller = current_caller()
+        if caller is None:
+            raise Unauthenticated("caller identity missing")
+        cmd = CheckinCommand(
+            caller_id=caller.id,
+            caller_role=caller.role,
+            caller_team_id=caller.team_id,
+            op_id=request.op.op_id,
+            qr=request.qr,
+            lat=request.lat,
+            lon=request.lon,
+            accuracy_m=request.accuracy_m,
+            client_ts=request.op.client_ts,
+            mock_location=request.mock_location,
+            fix_ts=request.fix_ts,
+            offline=request.op.offline,
+        )
+        deps = self.deps
+        result = record_checkin(
+            cmd,
+            checkins=deps.checkins,
+            planning=deps.planning,
+            publisher=deps.publisher,
+            ops=deps.ops,
+            last_fixes=deps.last_fixes,
+            thresholds=deps.thresholds,
+            timezone=deps.settings.timezone,
+        )
+        return checkin_pb2.RecordCheckinResponse(
+            checkin_id=result.checkin_id,
+            visit_id=result.visit_id,
+            customer_id=result.customer_id,
+            distance_m=result.distance_m,
+            verdict=result.verdict,
+            verdict_reason=result.verdict_reason,
+            checked_in_at=result.checked_in_at,
+        )
+
+
+def servicer(deps: GrpcDeps) -> Servicer:
+    return Servicer(checkin_pb2_grpc.add_CheckinServiceServicer_to_server, CheckinServicer(deps), SERVICE_NAME)
+
+
+def run() -> None:
+    settings = CheckinSettings()
+    configure_logging("checkin", "grpc", settings.log_level)
+    deps = bootstrap.build_grpc(settings)
+    serve(settings, [servicer(deps)], readiness=deps.readiness, on_stop=deps.close)

@@ -1,0 +1,155 @@
+"""record_checkin: a scanned outlet QR plus a GPS fix becomes one recorded check-in.
+
+Every step is safe to repeat with the same op_id: the check-in id is derived from it, the
+store insert is idempotent, planning keeps the first check-in of a visit, the event id is
+derived from the check-in id, and the answer is kept in the OpStore.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from baifang_common.errors import InvalidArgument
+from baifang_common.events import CheckinRecorded
+from baifang_common.idempotency import OpStore
+from baifang_common.publisher import EventPublisher
+from baifang_common.qr import qr_customer_id, qr_signature_ok
+from baifang_common.timeutil import local_date, now_utc, parse_ts
+from checkin.adapters.checkin_store import CheckinStore
+from checkin.adapters.last_fixes import LastFixes
+from checkin.adapters.planning_client import PlanningClient
+from checkin.domain.errors import CustomerNotInPlan, FirstCheckinPending, InvalidQr, NotAManager
+from checkin.domain.model import CheckinCommand, CheckinRecord, CheckinResult, Fix, GeoPoint, Thresholds
+from checkin.domain.rules import checkin_id_for, event_id_for, is_valid_point, remembers_fix, verdict_for
+from checkin.metrics import CHECKIN_VERDICTS
+
+logger = logging.getLogger(__name__)
+
+OP_KIND = "checkin"
+
+
+def record_checkin(
+    cmd: CheckinCommand,
+    *,
+    checkins: CheckinStore,
+    planning: PlanningClient,
+    publisher: EventPublisher,
+    ops: OpStore,
+    last_fixes: LastFixes,
+    thresholds: Thresholds,
+    timezone: str,
+) -> CheckinResult:
+    """Record the check-in whatever its verdict; refuse only bad codes and outlets not on the list."""
+    if cmd.caller_role != "manager":
+        raise NotAManager(role=cmd.caller_role)
+    if not cmd.op_id:
+        raise InvalidArgument("op_id is required", field="op_id")
+    replay = ops.get(cmd.caller_id, cmd.op_id)
+    if replay is not None:
+        return _decode(replay)
+
+    scanned_at = parse_ts(cmd.client_ts, "client_ts")
+    taken_at = parse_ts(cmd.fix_ts, "fix_ts") if cmd.fix_ts else scanned_at
+    point = GeoPoint(cmd.lat, cmd.lon)
+    if not is_valid_point(point):
+        raise InvalidArgument("lat/lon are not WGS-84 coordinates", field="lat")
+
+    customer_id = qr_customer_id(cmd.qr)
+    if customer_id is None:
+        raise InvalidQr(reason="malformed")
+    date = local_date(scanned_at, timezone).isoformat()
+    resolution = planning.resolve_visit_for_checkin(manager_id=cmd.caller_id, customer_id=customer_id, date=date)
+    if resolution is None:
+        raise InvalidQr(reason="unknown_customer")
+    if not qr_signature_ok(cmd.qr, resolution.qr_secret):
+        raise InvalidQr(reason="bad_signature")
+    visit = resolution.visit
+    if visit is None:
+        raise CustomerNotInPlan(customer=resolution.customer.to_details(), date=date)
+
+    fix = Fix(point, cmd.accuracy_m, taken_at, cmd.mock_location)
+    assessment = verdict_for(
+        fix,
+        outlet=resolution.customer.location,
+        scanned_at=scanned_at,
+        previous=last_fixes.get(cmd.caller_id),
+        thresholds=thresholds,
+    )
+    checkin_id = checkin_id_for(cmd.caller_id, cmd.op_id)
+    holder = planning.mark_checked_in(visit_id=visit.visit_id, checkin_id=checkin_id, checked_in_at=cmd.client_ts)
+    if holder != checkin_id:
+        # DOMAIN §3.4: a second check-in on a checked-in visit returns the first.
+        first = checkins.get(holder)
+        if first is None:
+            raise FirstCheckinPending(visit_id=visit.visit_id)
+        logger.info("visit already checked in, returning the first check-in: %s", visit.visit_id)
+        return _answer(ops, cmd, first.result())
+
+    record = CheckinRecord(
+        checkin_id=checkin_id,
+        op_id=cmd.op_id,
+        manager_id=cmd.caller_id,
+        team_id=visit.team_id or cmd.caller_team_id,
+        visit_id=visit.visit_id,
+        customer_id=customer_id,
+        date=visit.date or date,
+        lat=cmd.lat,
+        lon=cmd.lon,
+        accuracy_m=cmd.accuracy_m,
+        mock_location=cmd.mock_location,
+        fix_ts=cmd.fix_ts,
+        distance_m=assessment.distance_m,
+        verdict=assessment.verdict.value,
+        verdict_reason=assessment.reason.value,
+        client_ts=cmd.client_ts,
+        received_at=now_utc(),
+        offline=cmd.offline,
+    )
+    # After a crash the first attempt's record (and verdict) is the truth.
+    stored, created = checkins.insert_once(record)
+    publisher.publish(_event(stored))
+    if created:
+        CHECKIN_VERDICTS.labels(stored.verdict).inc()
+    if remembers_fix(assessment):
+        last_fixes.remember(cmd.caller_id, point, taken_at)
+    return _answer(ops, cmd, stored.result())
+
+
+def _event(record: CheckinRecord) -> CheckinRecorded:
+    return CheckinRecorded(
+        event_id=event_id_for(record.checkin_id),
+        occurred_at=_iso(record.received_at),
+        checkin_id=record.checkin_id,
+        visit_id=record.visit_id,
+        customer_id=record.customer_id,
+        manager_id=record.manager_id,
+        team_id=record.team_id,
+        date=record.date,
+        lat=record.lat,
+        lon=record.lon,
+        accuracy_m=record.accuracy_m,
+        distance_m=record.distance_m,
+        verdict=record.verdict,
+        verdict_reason=record.verdict_reason,
+        mock_location=record.mock_location,
+        client_ts=record.client_ts,
+        received_at=_iso(record.received_at),
+        op_id=record.op_id,
+        offline=record.offline,
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _answer(ops: OpStore, cmd: CheckinCommand, result: CheckinResult) -> CheckinResult:
+    """Keep the answer for this op_id; a concurrent twin that stored first wins."""
+    stored = ops.put(cmd.caller_id, cmd.op_id, OP_KIND, json.dumps(result.to_dict()).encode())
+    return _decode(stored)
+
+
+def _decode(raw: bytes) -> CheckinResult:
+    return CheckinResult.from_dict(json.loads(raw))

@@ -1,0 +1,103 @@
+"""Checkin's stores against the real Mongo-compatible store and Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from baifang_common import mongo as mongo_factory
+from baifang_common import redis as redis_factory
+from checkin.adapters.attendance_store import AttendanceStore
+from checkin.adapters.checkin_store import CheckinStore
+from checkin.adapters.last_fixes import LastFixes
+from checkin.domain.model import AttendanceFact, CheckinRecord, GeoPoint
+from checkin.settings import CheckinSettings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def settings(settings_for: Callable[..., Any]) -> CheckinSettings:
+    made: CheckinSettings = settings_for(CheckinSettings)
+    return made
+
+
+@pytest.fixture
+def db(settings: CheckinSettings) -> Iterator[Any]:
+    client = mongo_factory.client(settings)
+    yield mongo_factory.database(settings, client)
+    client.close()
+
+
+def record(checkin_id: str = "c1", verdict: str = "ok") -> CheckinRecord:
+    return CheckinRecord(
+        checkin_id=checkin_id,
+        op_id="op-1",
+        manager_id="m001",
+        team_id="t01",
+        visit_id="v1",
+        customer_id="c1",
+        date="2025-03-03",
+        lat=31.2,
+        lon=121.4,
+        accuracy_m=10.0,
+        mock_location=False,
+        fix_ts="",
+        distance_m=12.5,
+        verdict=verdict,
+        verdict_reason="",
+        client_ts="2025-03-03T09:00:00+08:00",
+        received_at=datetime(2025, 3, 3, 1, 0, 1, tzinfo=UTC),
+    )
+
+
+def test_duplicate_checkin_insert_is_a_no_op_returning_the_first(db: Any) -> None:
+    store = CheckinStore(db["checkins"])
+    store.ensure_indexes()
+
+    first, created = store.insert_once(record(verdict="ok"))
+    again, created_again = store.insert_once(record(verdict="too_far"))
+
+    assert (created, created_again) == (True, False)
+    assert again == first
+    assert again.verdict == "ok"
+    assert again.received_at == datetime(2025, 3, 3, 1, 0, 1, tzinfo=UTC)
+    assert db["checkins"].count_documents({}) == 1
+
+
+def test_attendance_day_keeps_first_last_and_count_and_ignores_replays(db: Any) -> None:
+    store = AttendanceStore(db["attendance_days"])
+    store.ensure_indexes()
+
+    def fact(checkin_id: str, at: str) -> AttendanceFact:
+        return AttendanceFact("m001", "t01", "2025-03-03", checkin_id, at)
+
+    store.apply(fact("c1", "2025-03-03T02:00:00.000000+00:00"))
+    store.apply(fact("c1", "2025-03-03T02:00:00.000000+00:00"))
+    store.apply(fact("c2", "2025-03-03T00:30:00.000000+00:00"))
+    day = store.apply(fact("c3", "2025-03-03T08:15:00.000000+00:00"))
+
+    assert day["first_checkin_at"] == "2025-03-03T00:30:00.000000+00:00"
+    assert day["last_checkin_at"] == "2025-03-03T08:15:00.000000+00:00"
+    assert sorted(day["checkin_ids"]) == ["c1", "c2", "c3"]
+    assert day["checkin_count"] == 3
+
+
+def test_last_fix_is_only_replaced_by_a_newer_fix(settings: CheckinSettings) -> None:
+    client = redis_factory.client(settings)
+    fixes = LastFixes(client, redis_factory.key(settings, "last_fix"))
+    at = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
+
+    assert fixes.get("m001") is None
+    assert fixes.remember("m001", GeoPoint(31.0, 121.0), at)
+    assert not fixes.remember("m001", GeoPoint(30.0, 120.0), at - timedelta(minutes=1))
+    assert fixes.remember("m001", GeoPoint(31.1, 121.1), at + timedelta(minutes=1))
+
+    latest = fixes.get("m001")
+    assert latest is not None
+    assert (latest.point, latest.taken_at) == (GeoPoint(31.1, 121.1), at + timedelta(minutes=1))
+    assert client.exists(settings.key_prefix + "checkin:last_fix:m001")
+    client.close()
