@@ -2,20 +2,22 @@
 
 Status choice: INVALID_ARGUMENT → 400 malformed, OUT_OF_RANGE → 422 business rule,
 FAILED_PRECONDITION → 409 conflict with current state, the rest as gRPC names them.
+Statuses are kept by name so that nameko workers, which raise these too, never import grpc.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import grpc
+if TYPE_CHECKING:
+    import grpc
 
 
 class DomainError(Exception):
     """Base of every expected failure; `details` names the offending fields or lines."""
 
     code: ClassVar[str] = "error"
-    grpc_status: ClassVar[grpc.StatusCode] = grpc.StatusCode.UNKNOWN
+    grpc_status: ClassVar[str] = "UNKNOWN"
     default_message: ClassVar[str] = "request failed"
 
     def __init__(self, message: str | None = None, **details: Any) -> None:
@@ -26,49 +28,49 @@ class DomainError(Exception):
 
 class InvalidArgument(DomainError):
     code = "invalid_argument"
-    grpc_status = grpc.StatusCode.INVALID_ARGUMENT
+    grpc_status = "INVALID_ARGUMENT"
     default_message = "malformed request"
 
 
 class RuleViolation(DomainError):
     code = "rule_violation"
-    grpc_status = grpc.StatusCode.OUT_OF_RANGE
+    grpc_status = "OUT_OF_RANGE"
     default_message = "business rule violated"
 
 
 class NotFound(DomainError):
     code = "not_found"
-    grpc_status = grpc.StatusCode.NOT_FOUND
+    grpc_status = "NOT_FOUND"
     default_message = "not found"
 
 
 class Conflict(DomainError):
     code = "conflict"
-    grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    grpc_status = "FAILED_PRECONDITION"
     default_message = "conflicts with the current state"
 
 
 class PermissionDenied(DomainError):
     code = "forbidden"
-    grpc_status = grpc.StatusCode.PERMISSION_DENIED
+    grpc_status = "PERMISSION_DENIED"
     default_message = "not allowed"
 
 
 class Unauthenticated(DomainError):
     code = "unauthenticated"
-    grpc_status = grpc.StatusCode.UNAUTHENTICATED
+    grpc_status = "UNAUTHENTICATED"
     default_message = "authentication required"
 
 
 class RateLimited(DomainError):
     code = "rate_limited"
-    grpc_status = grpc.StatusCode.RESOURCE_EXHAUSTED
+    grpc_status = "RESOURCE_EXHAUSTED"
     default_message = "too many requests"
 
 
 class Unavailable(DomainError):
     code = "unavailable"
-    grpc_status = grpc.StatusCode.UNAVAILABLE
+    grpc_status = "UNAVAILABLE"
     default_message = "a dependency is unavailable, retry later"
 
 
@@ -86,7 +88,10 @@ class RemoteError(DomainError):
 
 
 def status_of(error: DomainError) -> grpc.StatusCode:
-    return error.remote_status if isinstance(error, RemoteError) else error.grpc_status
+    """The gRPC status an error travels with (grpc imported here, only where gRPC is spoken)."""
+    import grpc
+
+    return error.remote_status if isinstance(error, RemoteError) else grpc.StatusCode[error.grpc_status]
 
 
 def code_of(error: DomainError) -> str:

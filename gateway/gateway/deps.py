@@ -1,0 +1,31 @@
+"""What a request handler may use, built once in the app's lifespan (the composition root is main.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from fastapi import Request
+from pymongo import AsyncMongoClient
+
+from gateway.auth import LoginThrottle, RefreshTokens
+from gateway.clients import Clients
+from gateway.settings import GatewaySettings
+from gateway.users import UserStore
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: GatewaySettings
+    redis: aioredis.Redis
+    mongo: AsyncMongoClient[dict[str, Any]]
+    users: UserStore
+    refresh_tokens: RefreshTokens
+    login_throttle: LoginThrottle
+    clients: Clients
+
+
+def get_deps(request: Request) -> Deps:
+    deps: Deps = request.app.state.deps
+    return deps

@@ -1,0 +1,147 @@
+"""The gateway application: composition root (lifespan), middleware, routers and ops endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+
+from gateway import errors
+from gateway.auth import LoginThrottle, RefreshTokens
+from gateway.clients import Clients
+from gateway.deps import Deps
+from gateway.errors import JsonResponse
+from gateway.middleware import GatewayMiddleware
+from gateway.routes import analytics, auth, checkin, planning
+from gateway.routes import app as app_routes
+from gateway.settings import GatewaySettings
+from gateway.users import UserStore
+
+logger = logging.getLogger(__name__)
+
+READINESS_CACHE_SECONDS = 1.0
+
+
+async def build(settings: GatewaySettings) -> Deps:
+    """Create every client once, at start-up (never at import time)."""
+    redis = aioredis.Redis.from_url(
+        settings.redis_url, decode_responses=True, socket_timeout=3, socket_connect_timeout=3
+    )
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=3000, connect=False
+    )
+    users = UserStore(mongo[settings.mongo_db]["users"])
+    try:
+        await users.ensure_indexes()
+    except PyMongoError as exc:
+        logger.warning("could not create user indexes yet: %s", exc)
+    return Deps(
+        settings=settings,
+        redis=redis,
+        mongo=mongo,
+        users=users,
+        refresh_tokens=RefreshTokens(redis, settings),
+        login_throttle=LoginThrottle(redis, settings),
+        clients=Clients.open(settings),
+    )
+
+
+async def close(deps: Deps) -> None:
+    await deps.clients.close()
+    await deps.redis.aclose()
+    await deps.mongo.close()
+
+
+class Readiness:
+    """Redis, the store and each service's gRPC health; cached briefly so probes stay cheap."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self._at = 0.0
+        self._failing: list[str] = []
+        self._lock = asyncio.Lock()
+
+    async def _check(self, name: str, probe: Callable[[], Awaitable[Any]]) -> str | None:
+        try:
+            await asyncio.wait_for(probe(), timeout=self.deps.settings.readiness_timeout_seconds + 0.5)
+        except Exception as exc:  # any failure of a dependency means "not ready"
+            logger.warning("readiness check failed: %s: %s", name, exc)
+            return name
+        return None
+
+    async def __call__(self) -> list[str]:
+        async with self._lock:
+            if time.monotonic() - self._at < READINESS_CACHE_SECONDS:
+                return list(self._failing)
+            redis_failed, mongo_failed, services = await asyncio.gather(
+                self._check("redis", self.deps.redis.ping),
+                self._check("mongo", lambda: self.deps.mongo.admin.command("ping")),
+                self.deps.clients.health(),
+            )
+            self._failing = [n for n in (redis_failed, mongo_failed) if n] + services
+            self._at = time.monotonic()
+            return list(self._failing)
+
+
+def ops_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> Response:
+        return JsonResponse({"status": "ok"})
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> Response:
+        failing = await request.app.state.readiness()
+        if failing:
+            return JsonResponse({"status": "unavailable", "failing": failing}, status_code=503)
+        return JsonResponse({"status": "ready"})
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """The ASGI app; clients are opened by its lifespan, so importing this module connects nothing."""
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.uses_dev_secret:
+            logger.warning("GATEWAY_JWT_SECRET is not set: using the development secret")
+        deps = await build(settings)
+        app.state.deps = deps
+        app.state.readiness = Readiness(deps)
+        logger.info("gateway ready on port %d", settings.port)
+        try:
+            yield
+        finally:
+            await close(deps)
+            logger.info("gateway stopped")
+
+    app = FastAPI(
+        title="Baifang API",
+        version="1.0.0",
+        description="Public HTTP API of Baifang (API.md). Errors: {error: {code, message, details}}.",
+        lifespan=lifespan,
+        default_response_class=JsonResponse,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.add_middleware(GatewayMiddleware, settings=settings)
+    for module in (auth, app_routes, planning, checkin, analytics):
+        app.include_router(module.router)
+    app.include_router(ops_router())
+    return app

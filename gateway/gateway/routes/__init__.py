@@ -1,0 +1,3 @@
+"""HTTP routes per area; every router carries the API prefix so route templates are full paths."""
+
+API_PREFIX = "/api/v1"

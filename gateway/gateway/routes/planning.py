@@ -1,0 +1,243 @@
+"""Visits, plans and the task library (planning service), plus the admin QR codes."""
+
+from __future__ import annotations
+
+import io
+from enum import StrEnum
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from baifang.common.v1 import common_pb2
+from baifang.planning.v1 import planning_pb2
+from baifang_common.context import Caller
+from gateway.auth import current_caller, require_roles
+from gateway.deps import Deps, get_deps
+from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
+from gateway.params import resolve_date
+from gateway.routes import API_PREFIX
+from gateway.schemas.planning import CompleteTaskRequest, CompleteVisitRequest
+
+router = APIRouter(prefix=API_PREFIX, tags=["planning"])
+
+Id = Annotated[str, Path(min_length=1, max_length=128)]
+ManagerId = Annotated[str | None, Query(max_length=64)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
+DepsDep = Annotated[Deps, Depends(get_deps)]
+
+
+class Period(StrEnum):
+    month = "month"
+    week = "week"
+    day = "day"
+
+
+def _or_none(value: str) -> str | None:
+    return value or None
+
+
+def customer_card(c: planning_pb2.Customer) -> dict[str, Any]:
+    """The customer as the visit list shows it."""
+    return {
+        "id": c.id,
+        "name": c.name,
+        "code": c.code,
+        "star": c.star,
+        "terminal_type": c.terminal_type,
+        "address": c.address,
+        "location": {"lat": c.location.lat, "lon": c.location.lon} if c.HasField("location") else None,
+    }
+
+
+def customer_info(c: planning_pb2.Customer) -> dict[str, Any]:
+    """Basic and business information of the visit page."""
+    return {
+        **customer_card(c),
+        "short_code": c.short_code,
+        "licence_no": c.licence_no,
+        "credit_grade": c.credit_grade,
+        "value_class": c.value_class,
+        "order_type": c.order_type,
+        "settlement_method": c.settlement_method,
+        "phone": c.phone,
+        "manager_id": c.manager_id,
+        "team_id": c.team_id,
+    }
+
+
+def task_item(t: planning_pb2.Task) -> dict[str, Any]:
+    return {
+        "task_id": t.task_id,
+        "code": t.code,
+        "name": t.name,
+        "kind": t.kind,
+        "status": t.status,
+        "method": t.method,
+        "completed_at": _or_none(t.completed_at),
+        "note": _or_none(t.note),
+    }
+
+
+def visit_item(v: planning_pb2.Visit) -> dict[str, Any]:
+    return {
+        "visit_id": v.visit_id,
+        "customer": customer_card(v.customer),
+        "method": v.method,
+        "status": v.status,
+        "temporary": v.temporary,
+        "tasks_total": v.tasks_total,
+        "tasks_done": v.tasks_done,
+        "order": v.order,
+    }
+
+
+def visit_detail(v: planning_pb2.Visit) -> dict[str, Any]:
+    return {
+        "visit_id": v.visit_id,
+        "date": v.date,
+        "manager_id": v.manager_id,
+        "team_id": v.team_id,
+        "customer": customer_info(v.customer),
+        "method": v.method,
+        "status": v.status,
+        "temporary": v.temporary,
+        "order": v.order,
+        "tasks_total": v.tasks_total,
+        "tasks_done": v.tasks_done,
+        "tasks": [task_item(t) for t in v.tasks],
+        "unplanned_tasks": [{"text": u.text, "client_ts": _or_none(u.client_ts)} for u in v.unplanned_tasks],
+        "checkin": {"checkin_id": v.checkin_id, "checked_in_at": _or_none(v.checked_in_at)} if v.checkin_id else None,
+        "checked_in_at": _or_none(v.checked_in_at),
+        "completed_at": _or_none(v.completed_at),
+        "summary": _or_none(v.summary),
+        "next_steps": _or_none(v.next_steps),
+    }
+
+
+def _counts(c: planning_pb2.PlanCounts) -> dict[str, int]:
+    return {
+        "planned_customers": c.planned_customers,
+        "completed_customers": c.completed_customers,
+        "planned_tasks": c.planned_tasks,
+        "executed_tasks": c.executed_tasks,
+    }
+
+
+@router.get("/visits")
+async def list_visits(
+    caller: CallerDep,
+    deps: DepsDep,
+    date: Annotated[str | None, Query(max_length=10)] = None,
+    manager_id: ManagerId = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """A day's visit list (today in the company time zone by default), in visit order.
+
+    `manager_id` lets a supervisor read a team member's list (planning enforces who may).
+    """
+    day = resolve_date(date, deps.settings.timezone)
+    offset = decode_cursor(cursor)
+    answer = await deps.clients.call(
+        deps.clients.planning.ListVisits, planning_pb2.ListVisitsRequest(date=day, manager_id=manager_id or ""), caller
+    )
+    return page([visit_item(v) for v in answer.visits], limit, offset)
+
+
+@router.get("/visits/{visit_id}")
+async def get_visit(visit_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    answer = await deps.clients.call(
+        deps.clients.planning.GetVisit, planning_pb2.GetVisitRequest(visit_id=visit_id), caller
+    )
+    return visit_detail(answer.visit)
+
+
+@router.get("/plans/summary")
+async def plan_summary(
+    caller: CallerDep,
+    deps: DepsDep,
+    period: Period = Period.month,
+    date: Annotated[str | None, Query(max_length=10)] = None,
+    manager_id: ManagerId = None,
+) -> dict[str, Any]:
+    """Planned / completed customers and planned / executed tasks over a month, week or day, with rows."""
+    day = resolve_date(date, deps.settings.timezone)
+    answer = await deps.clients.call(
+        deps.clients.planning.GetPlanSummary,
+        planning_pb2.GetPlanSummaryRequest(period=period.value, date=day, manager_id=manager_id or ""),
+        caller,
+    )
+    return {
+        "period": answer.period or period.value,
+        "start": answer.start,
+        "end": answer.end,
+        **_counts(answer.counts),
+        "rows": [{"date": r.key, **_counts(r.counts)} for r in answer.rows],
+    }
+
+
+@router.get("/tasks/library")
+async def task_library(
+    caller: CallerDep, deps: DepsDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> dict[str, Any]:
+    """The base task library with each task's work method."""
+    offset = decode_cursor(cursor)
+    answer = await deps.clients.call(
+        deps.clients.planning.ListTaskLibrary, planning_pb2.ListTaskLibraryRequest(), caller
+    )
+    items = [{"code": t.code, "name": t.name, "kind": t.kind, "method": t.method} for t in answer.tasks]
+    return page(items, limit, offset)
+
+
+@router.post("/visits/{visit_id}/tasks/{task_id}/complete")
+async def complete_task(
+    visit_id: Id, task_id: Id, body: CompleteTaskRequest, caller: CallerDep, deps: DepsDep
+) -> dict[str, Any]:
+    """Mark a task done (409 before check-in); a replayed op_id answers the first result."""
+    request = planning_pb2.CompleteTaskRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id, client_ts=body.client_ts),
+        visit_id=visit_id,
+        task_id=task_id,
+        note=body.note,
+    )
+    answer = await deps.clients.call(deps.clients.planning.CompleteTask, request, caller, write=True)
+    return {"task": task_item(answer.task), "visit": visit_detail(answer.visit)}
+
+
+@router.post("/visits/{visit_id}/complete")
+async def complete_visit(visit_id: Id, body: CompleteVisitRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Complete the visit (409 before check-in); answers the visit as GET /visits/{id} does."""
+    request = planning_pb2.CompleteVisitRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id, client_ts=body.client_ts),
+        visit_id=visit_id,
+        summary=body.summary,
+        next_steps=body.next_steps,
+    )
+    answer = await deps.clients.call(deps.clients.planning.CompleteVisit, request, caller, write=True)
+    return visit_detail(answer.visit)
+
+
+AdminDep = Annotated[Caller, Depends(require_roles("admin"))]
+
+
+async def _customer_qr(customer_id: str, caller: Caller, deps: Deps) -> str:
+    answer = await deps.clients.call(
+        deps.clients.planning.GetCustomerQr, planning_pb2.GetCustomerQrRequest(customer_id=customer_id), caller
+    )
+    return answer.qr
+
+
+@router.get("/admin/customers/{customer_id}/qr")
+async def customer_qr(customer_id: Id, caller: AdminDep, deps: DepsDep) -> dict[str, str]:
+    """The signed payload printed on the outlet's code."""
+    return {"customer_id": customer_id, "qr": await _customer_qr(customer_id, caller, deps)}
+
+
+@router.get("/admin/customers/{customer_id}/qr.svg", response_class=Response)
+async def customer_qr_svg(customer_id: Id, caller: AdminDep, deps: DepsDep) -> Response:
+    """The outlet's code as an SVG image, ready to print."""
+    qr = await _customer_qr(customer_id, caller, deps)
+    buffer = io.BytesIO()
+    segno.make(qr, error="m").save(buffer, kind="svg", scale=8, xmldecl=True)
+    return Response(buffer.getvalue(), media_type="image/svg+xml")

@@ -1,0 +1,18 @@
+"""Request bodies of the planning routes."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from gateway.schemas.common import ClientTs, WriteModel
+
+
+class CompleteTaskRequest(WriteModel):
+    note: str = Field(default="", max_length=2000)
+    client_ts: ClientTs
+
+
+class CompleteVisitRequest(WriteModel):
+    summary: str = Field(default="", max_length=4000)
+    next_steps: str = Field(default="", max_length=4000)
+    client_ts: ClientTs

@@ -1,0 +1,40 @@
+"""Gateway settings: its port, token secrets and lifetimes, request limits and app release metadata."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from baifang_common.settings import ServiceSettings
+
+DEV_JWT_SECRET = "baifang-dev-secret-change-me-in-production-0123456789"  # noqa: S105 - dev default, warned about
+
+
+class GatewaySettings(ServiceSettings):
+    """Read once in main(); env names are GATEWAY_<FIELD> unless an alias says otherwise."""
+
+    service: ClassVar[str] = "gateway"
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True, frozen=True)
+
+    port: int = Field(default=8080, validation_alias=AliasChoices("GATEWAY_PORT", "port"))
+    jwt_secret: str = DEV_JWT_SECRET
+    access_ttl_seconds: int = 15 * 60
+    refresh_ttl_seconds: int = 30 * 24 * 3600
+    login_failure_limit: int = 5
+    login_failure_window_seconds: int = 5 * 60
+    max_body_bytes: int = 1024 * 1024
+    app_latest_version: str = "1.0.0"
+    app_minimum_version: str = "1.0.0"
+    app_download_url: str = "https://baifang.example.com/download/baifang-latest.apk"
+    read_timeout_seconds: float = 2.0
+    write_timeout_seconds: float = 5.0
+    readiness_timeout_seconds: float = 1.0
+    demo_password: str = Field(
+        default="baifang-demo", validation_alias=AliasChoices("BAIFANG_DEMO_PASSWORD", "demo_password")
+    )
+
+    @property
+    def uses_dev_secret(self) -> bool:
+        return self.jwt_secret == DEV_JWT_SECRET

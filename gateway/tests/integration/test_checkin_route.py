@@ -1,0 +1,107 @@
+"""POST /checkins through the gateway to the real checkin and planning servicers (in-process)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from baifang.planning.v1 import planning_pb2_grpc
+from baifang_common.demo import demo_org
+from baifang_common.grpc_server import Servicer
+from baifang_common.timeutil import today
+from checkin import bootstrap as checkin_bootstrap
+from checkin.grpc_api import servicer as checkin_servicer
+from checkin.settings import CheckinSettings
+from gateway.settings import GatewaySettings
+from planning import demo as planning_demo
+from planning.bootstrap import build_grpc
+from planning.grpc_api import PlanningServicer
+from planning.settings import PlanningSettings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def stack_client(
+    settings_for: Callable[..., Any],
+    grpc_server: Callable[..., Any],
+    make_client: Callable[..., TestClient],
+    gateway_settings: GatewaySettings,
+) -> Iterator[TestClient]:
+    planning_settings: PlanningSettings = settings_for(PlanningSettings)
+    day = today(gateway_settings.timezone)
+    planning_demo.load_demo(
+        planning_settings, demo_org(managers=12), today=day, reset=True, customers=40, publish=False
+    )
+    planning_deps = build_grpc(planning_settings)
+    planning_server, _ = grpc_server(
+        [
+            Servicer(
+                planning_pb2_grpc.add_PlanningServiceServicer_to_server,
+                PlanningServicer(planning_deps),
+                "baifang.planning.v1.PlanningService",
+            )
+        ]
+    )
+    planning_addr = f"127.0.0.1:{planning_server.port}"
+    checkin_deps = checkin_bootstrap.build_grpc(settings_for(CheckinSettings, planning_addr=planning_addr))
+    checkin_server, _ = grpc_server([checkin_servicer(checkin_deps)])
+    yield make_client(planning_addr=planning_addr, checkin_addr=f"127.0.0.1:{checkin_server.port}")
+    checkin_deps.close()
+    planning_deps.close()
+
+
+def _headers(client: TestClient, login: Callable[..., Any], user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {login(client, user)['access_token']}"}
+
+
+def _checkin(client: TestClient, headers: dict[str, str], qr: str, location: dict[str, float]) -> Any:
+    body = {
+        "op_id": str(uuid.uuid4()),
+        "qr": qr,
+        "lat": location["lat"],
+        "lon": location["lon"],
+        "accuracy_m": 10,
+        "client_ts": datetime.now(UTC).isoformat(),
+    }
+    return body, client.post("/api/v1/checkins", json=body, headers=headers)
+
+
+def test_checkin_is_201_and_a_replay_answers_the_same(stack_client: TestClient, login: Callable[..., Any]) -> None:
+    manager = _headers(stack_client, login, "m001")
+    admin = _headers(stack_client, login, "admin")
+    visit = stack_client.get("/api/v1/visits", headers=manager).json()["items"][0]
+    customer = visit["customer"]
+    qr = stack_client.get(f"/api/v1/admin/customers/{customer['id']}/qr", headers=admin).json()["qr"]
+
+    body, first = _checkin(stack_client, manager, qr, customer["location"])
+    assert first.status_code == 201, first.text
+    answer = first.json()
+    assert answer["customer_id"] == customer["id"]
+    assert answer["visit_id"] == visit["visit_id"]
+    assert answer["verdict"] == "ok"
+    replay = stack_client.post("/api/v1/checkins", json=body, headers=manager)
+    assert (replay.status_code, replay.json()) == (201, answer)
+
+    forged = qr[:-4] + ("AAAA" if not qr.endswith("AAAA") else "BBBB")
+    _, refused = _checkin(stack_client, manager, forged, customer["location"])
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "invalid_qr"
+
+
+def test_an_outlet_not_on_the_list_is_409_with_the_customer(
+    stack_client: TestClient, login: Callable[..., Any]
+) -> None:
+    admin = _headers(stack_client, login, "admin")
+    foreign = stack_client.get("/api/v1/visits", headers=_headers(stack_client, login, "m011")).json()["items"][0]
+    qr = stack_client.get(f"/api/v1/admin/customers/{foreign['customer']['id']}/qr", headers=admin).json()["qr"]
+    _, response = _checkin(stack_client, _headers(stack_client, login, "m001"), qr, foreign["customer"]["location"])
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert error["code"] == "customer_not_in_plan"
+    assert error["details"]["customer"]["id"] == foreign["customer"]["id"]

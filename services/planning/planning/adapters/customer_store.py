@@ -1,0 +1,76 @@
+"""CustomerStore: collection `customers` (_id = customer id).
+
+Indexes: `code` unique; `manager_id`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel, ReplaceOne
+from pymongo.collection import Collection
+
+from baifang_common.mongo import Document, ensure_indexes
+from planning.domain.model import Customer
+
+INDEXES = [
+    IndexModel([("code", ASCENDING)], unique=True, name="code_unique"),
+    IndexModel([("manager_id", ASCENDING)], name="manager"),
+]
+
+
+def to_doc(customer: Customer) -> Document:
+    data = dataclasses.asdict(customer)
+    doc: Document = {"_id": data.pop("id")}
+    lat, lon = data.pop("lat"), data.pop("lon")
+    doc.update(data)
+    doc["location"] = {"lat": lat, "lon": lon}
+    return doc
+
+
+def from_doc(doc: Document) -> Customer:
+    location = doc.get("location") or {}
+    values: dict[str, Any] = {k: v for k, v in doc.items() if k in _FIELDS}
+    return Customer(id=doc["_id"], lat=float(location.get("lat", 0.0)), lon=float(location.get("lon", 0.0)), **values)
+
+
+_FIELDS = {f.name for f in dataclasses.fields(Customer)} - {"id", "lat", "lon"}
+
+
+class CustomerStore:
+    def __init__(self, collection: Collection[Document]) -> None:
+        self.collection = collection
+
+    def ensure_indexes(self) -> None:
+        ensure_indexes(self.collection, INDEXES)
+
+    def get(self, customer_id: str) -> Customer | None:
+        doc = self.collection.find_one({"_id": customer_id})
+        return from_doc(doc) if doc else None
+
+    def get_many(self, customer_ids: Iterable[str]) -> dict[str, Customer]:
+        ids = list(set(customer_ids))
+        if not ids:
+            return {}
+        return {doc["_id"]: from_doc(doc) for doc in self.collection.find({"_id": {"$in": ids}})}
+
+    def team_of(self, manager_id: str) -> str:
+        """The team a manager's customers belong to ("" when the manager has none)."""
+        doc = self.collection.find_one({"manager_id": manager_id}, {"team_id": 1})
+        return str(doc.get("team_id", "")) if doc else ""
+
+    def upsert_many(self, customers: Sequence[Customer], chunk: int = 1000) -> int:
+        """Import path: replace each record whole (the marketing system is the source)."""
+        written = 0
+        for i in range(0, len(customers), chunk):
+            ops = [ReplaceOne({"_id": c.id}, to_doc(c), upsert=True) for c in customers[i : i + chunk]]
+            result = self.collection.bulk_write(ops, ordered=False)
+            written += result.upserted_count + result.modified_count
+        return written
+
+    def insert_many(self, customers: Sequence[Customer], chunk: int = 2000) -> None:
+        """Bulk load into an empty collection (demo); much faster than upserts on the store."""
+        for i in range(0, len(customers), chunk):
+            self.collection.insert_many([to_doc(c) for c in customers[i : i + chunk]], ordered=False)

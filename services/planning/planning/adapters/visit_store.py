@@ -1,0 +1,124 @@
+"""VisitStore: collection `visits` (_id = visit id), one document per customer-visit with its tasks.
+
+Indexes: (manager_id, date, customer_id) unique — a customer is on a manager's day list at
+most once; (date, status) — the end-of-day sweep; missed_event_pending — republishing.
+Every change bumps `version`; task and completion writes are conditional on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError
+
+from baifang_common.mongo import Document, ensure_indexes
+from planning.domain.model import Visit, VisitStatus, visit_from_dict, visit_to_dict
+
+INDEXES = [
+    IndexModel(
+        [("manager_id", ASCENDING), ("date", ASCENDING), ("customer_id", ASCENDING)],
+        unique=True,
+        name="manager_date_customer_unique",
+    ),
+    IndexModel([("date", ASCENDING), ("status", ASCENDING)], name="date_status"),
+    IndexModel([("missed_event_pending", ASCENDING)], name="missed_event_pending"),
+]
+DUPLICATE_KEY = 11000
+
+
+def to_doc(visit: Visit) -> Document:
+    data = visit_to_dict(visit)
+    data["_id"] = data.pop("id")
+    data["method"] = visit.method.value
+    data["status"] = visit.status.value
+    for task in data["tasks"]:
+        task["status"] = str(task["status"])
+    return data
+
+
+def from_doc(doc: Document) -> Visit:
+    data = dict(doc)
+    data["id"] = data.pop("_id")
+    return visit_from_dict(data)
+
+
+class VisitStore:
+    def __init__(self, collection: Collection[Document]) -> None:
+        self.collection = collection
+
+    def ensure_indexes(self) -> None:
+        ensure_indexes(self.collection, INDEXES)
+
+    def insert(self, visit: Visit) -> None:
+        self.collection.insert_one(to_doc(visit))
+
+    def insert_many(self, visits: Sequence[Visit], chunk: int = 2000) -> int:
+        """Bulk load; visits already there (same id or same manager-day-customer) are skipped."""
+        inserted = 0
+        for i in range(0, len(visits), chunk):
+            docs = [to_doc(v) for v in visits[i : i + chunk]]
+            try:
+                inserted += len(self.collection.insert_many(docs, ordered=False).inserted_ids)
+            except BulkWriteError as exc:
+                if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                    raise
+                inserted += int(exc.details.get("nInserted", 0))
+        return inserted
+
+    def get(self, visit_id: str) -> Visit | None:
+        doc = self.collection.find_one({"_id": visit_id})
+        return from_doc(doc) if doc else None
+
+    def for_day(self, manager_id: str, day: str) -> list[Visit]:
+        docs = self.collection.find({"manager_id": manager_id, "date": day})
+        return sorted((from_doc(d) for d in docs), key=lambda v: (v.order, v.id))
+
+    def for_range(self, manager_id: str, start: str, end: str) -> list[Visit]:
+        return [
+            from_doc(d) for d in self.collection.find({"manager_id": manager_id, "date": {"$gte": start, "$lte": end}})
+        ]
+
+    def find(self, manager_id: str, day: str, customer_id: str) -> Visit | None:
+        doc = self.collection.find_one({"manager_id": manager_id, "date": day, "customer_id": customer_id})
+        return from_doc(doc) if doc else None
+
+    def mark_checked_in(self, visit_id: str, checkin_id: str, at: datetime) -> bool:
+        """planned → checked_in, atomically; False when the visit was not planned any more."""
+        result = self.collection.update_one(
+            {"_id": visit_id, "status": VisitStatus.PLANNED.value},
+            {
+                "$set": {"status": VisitStatus.CHECKED_IN.value, "checkin_id": checkin_id, "checked_in_at": at},
+                "$inc": {"version": 1},
+            },
+        )
+        return result.modified_count == 1
+
+    def save_if_version(self, visit: Visit, expected_version: int) -> bool:
+        """Write the whole visit when nobody changed it since `expected_version` was read."""
+        doc = to_doc(visit)
+        doc["version"] = expected_version + 1
+        del doc["_id"]
+        result = self.collection.update_one({"_id": visit.id, "version": expected_version}, {"$set": doc})
+        return result.modified_count == 1
+
+    def overdue(self, before_day: str, limit: int) -> list[Visit]:
+        docs = self.collection.find({"date": {"$lt": before_day}, "status": VisitStatus.PLANNED.value}).limit(limit)
+        return [from_doc(d) for d in docs]
+
+    def mark_missed(self, visit_id: str) -> bool:
+        """planned → missed, atomically, flagged until its event is out."""
+        result = self.collection.update_one(
+            {"_id": visit_id, "status": VisitStatus.PLANNED.value},
+            {"$set": {"status": VisitStatus.MISSED.value, "missed_event_pending": True}, "$inc": {"version": 1}},
+        )
+        return result.modified_count == 1
+
+    def missed_pending(self, limit: int) -> list[Visit]:
+        return [from_doc(d) for d in self.collection.find({"missed_event_pending": True}).limit(limit)]
+
+    def clear_missed_pending(self, visit_ids: Sequence[str]) -> None:
+        if visit_ids:
+            self.collection.update_many({"_id": {"$in": list(visit_ids)}}, {"$set": {"missed_event_pending": False}})

@@ -1,0 +1,177 @@
+"""Planning's records: customers, base-library tasks, visits and their tasks (frozen values)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class VisitStatus(StrEnum):
+    PLANNED = "planned"
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+    MISSED = "missed"
+
+
+class VisitMethod(StrEnum):
+    ON_SITE = "on_site"
+    PHONE = "phone"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class Period(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    code: str
+    name: str
+    manager_id: str
+    team_id: str
+    short_code: str = ""
+    licence_no: str = ""
+    address: str = ""
+    lat: float = 0.0
+    lon: float = 0.0
+    star: int = 0
+    terminal_type: str = ""
+    credit_grade: str = ""
+    value_class: str = ""
+    order_type: str = ""
+    settlement_method: str = ""
+    phone: str = ""
+    qr_secret: str = ""
+    status: str = "active"
+
+
+@dataclass(frozen=True)
+class LibraryTask:
+    """An entry of the base task library (基础任务库); `method` is the work-method text."""
+
+    code: str
+    name: str
+    kind: str
+    method: str
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: str
+    code: str
+    name: str
+    kind: str
+    method: str
+    status: TaskStatus = TaskStatus.OPEN
+    # Client time of completion, kept as the client sent it; done_at is the server time.
+    completed_at: str = ""
+    done_at: datetime | None = None
+    note: str = ""
+    op_id: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status == TaskStatus.DONE
+
+
+@dataclass(frozen=True)
+class UnplannedTask:
+    text: str
+    client_ts: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    id: str
+    manager_id: str
+    team_id: str
+    date: str
+    customer_id: str
+    method: VisitMethod = VisitMethod.ON_SITE
+    status: VisitStatus = VisitStatus.PLANNED
+    temporary: bool = False
+    order: int = 0
+    tasks: tuple[Task, ...] = ()
+    unplanned_tasks: tuple[UnplannedTask, ...] = ()
+    checkin_id: str = ""
+    checked_in_at: datetime | None = None
+    # Server time of completion; completed_client_ts is the client's, as given.
+    completed_at: datetime | None = None
+    completed_client_ts: str = ""
+    summary: str = ""
+    next_steps: str = ""
+    offline: bool = False
+    complete_op_id: str = ""
+    version: int = 0
+    missed_event_pending: bool = field(default=False)
+
+    @property
+    def tasks_total(self) -> int:
+        return len(self.tasks)
+
+    @property
+    def tasks_done(self) -> int:
+        return sum(1 for t in self.tasks if t.done)
+
+    @property
+    def closed(self) -> bool:
+        return self.status in (VisitStatus.COMPLETED, VisitStatus.MISSED)
+
+    def task(self, task_id: str) -> Task | None:
+        return next((t for t in self.tasks if t.task_id == task_id), None)
+
+
+_VISIT_TIMES = ("checked_in_at", "completed_at")
+
+
+def visit_to_dict(visit: Visit) -> dict[str, Any]:
+    """Plain data (datetimes kept) for the store and for replay answers."""
+    return dataclasses.asdict(visit)
+
+
+def visit_from_dict(data: dict[str, Any]) -> Visit:
+    """Inverse of visit_to_dict; accepts ISO strings where datetimes are expected (JSON replays)."""
+    tasks = tuple(
+        Task(
+            **{
+                **{k: v for k, v in t.items() if k in _TASK_FIELDS},
+                "status": TaskStatus(t.get("status", "open")),
+                "done_at": _dt(t.get("done_at")),
+            }
+        )
+        for t in data.get("tasks", ())
+    )
+    unplanned = tuple(
+        UnplannedTask(text=u["text"], client_ts=u.get("client_ts", "")) for u in data.get("unplanned_tasks", ())
+    )
+    values = {k: v for k, v in data.items() if k in _VISIT_FIELDS}
+    values.update(
+        tasks=tasks,
+        unplanned_tasks=unplanned,
+        method=VisitMethod(data.get("method", "on_site")),
+        status=VisitStatus(data.get("status", "planned")),
+        **{name: _dt(data.get(name)) for name in _VISIT_TIMES},
+    )
+    return Visit(**values)
+
+
+def _dt(value: Any) -> datetime | None:
+    """Aware UTC datetimes back; NX-27017 turns a top-level `$set` datetime into a naive UTC string."""
+    if value is None or value == "":
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+_TASK_FIELDS = {f.name for f in dataclasses.fields(Task)}
+_VISIT_FIELDS = {f.name for f in dataclasses.fields(Visit)}

@@ -1,0 +1,193 @@
+"""The visit state machine (DOMAIN §3.4), ownership and the plan counts (§1.4, §3.5.3–3.5.4).
+
+Pure functions: the caller supplies the clock readings; nothing here touches I/O.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from baifang_common.context import Caller
+from planning.domain.errors import Forbidden, InvalidPeriod, NotCheckedIn, TaskNotFound, VisitClosed
+from planning.domain.model import Period, Task, TaskStatus, Visit, VisitMethod, VisitStatus
+
+# --- ownership ----------------------------------------------------------------------------
+
+
+def ensure_can_read(caller: Caller | None, manager_id: str, team_id: str) -> None:
+    """A manager reads their own, a supervisor their team's, an admin everything."""
+    if caller is None:
+        raise Forbidden("caller identity missing")
+    if caller.is_admin or caller.id == manager_id:
+        return
+    if caller.is_supervisor and caller.team_id and caller.team_id == team_id:
+        return
+    raise Forbidden(manager_id=manager_id)
+
+
+def ensure_can_write(caller: Caller | None, visit: Visit) -> None:
+    """Only the visit's own manager works on it (services acting for no user are trusted)."""
+    if caller is None or caller.role == "system" or caller.id == visit.manager_id:
+        return
+    raise Forbidden(visit_id=visit.id)
+
+
+def ensure_service_or_owner(caller: Caller | None, manager_id: str) -> None:
+    """Internal RPCs (check-in support): a forwarded manager identity must match the manager."""
+    if caller is not None and caller.is_manager and caller.id != manager_id:
+        raise Forbidden(manager_id=manager_id)
+
+
+# --- state machine ------------------------------------------------------------------------
+
+
+class CheckinDecision(StrEnum):
+    APPLY = "apply"
+    ALREADY = "already"
+
+
+def checkin_decision(visit: Visit) -> CheckinDecision:
+    """planned → checked_in; a checked-in or completed visit keeps its first check-in; missed is final."""
+    if visit.status == VisitStatus.PLANNED:
+        return CheckinDecision.APPLY
+    if visit.status == VisitStatus.MISSED:
+        raise VisitClosed(visit_id=visit.id, status=visit.status.value)
+    return CheckinDecision.ALREADY
+
+
+def _ensure_workable(visit: Visit) -> None:
+    """Task and completion work needs a check-in, except on phone visits (§3.5.6)."""
+    if visit.closed:
+        raise VisitClosed(visit_id=visit.id, status=visit.status.value)
+    if visit.status == VisitStatus.PLANNED and visit.method != VisitMethod.PHONE:
+        raise NotCheckedIn(visit_id=visit.id)
+
+
+def complete_task(
+    visit: Visit, task_id: str, *, note: str, client_ts: str, now: datetime, op_id: str = ""
+) -> tuple[Visit, bool]:
+    """The visit with the task done, and whether anything changed (False: it was done already)."""
+    task = visit.task(task_id)
+    if task is None:
+        raise TaskNotFound(visit_id=visit.id, task_id=task_id)
+    if task.done:
+        return visit, False
+    _ensure_workable(visit)
+    done = dataclasses.replace(
+        task, status=TaskStatus.DONE, completed_at=client_ts, done_at=now, note=note, op_id=op_id
+    )
+    tasks = tuple(done if t.task_id == task_id else t for t in visit.tasks)
+    return dataclasses.replace(visit, tasks=tasks), True
+
+
+def complete_visit(
+    visit: Visit,
+    *,
+    summary: str,
+    next_steps: str,
+    client_ts: str,
+    now: datetime,
+    offline: bool = False,
+    op_id: str = "",
+) -> tuple[Visit, bool]:
+    """checked_in (or a planned phone visit) → completed; open tasks stay open; a second completion changes nothing."""
+    if visit.status == VisitStatus.COMPLETED:
+        return visit, False
+    _ensure_workable(visit)
+    completed = dataclasses.replace(
+        visit,
+        status=VisitStatus.COMPLETED,
+        completed_at=now,
+        completed_client_ts=client_ts,
+        summary=summary,
+        next_steps=next_steps,
+        offline=offline,
+        complete_op_id=op_id,
+    )
+    return completed, True
+
+
+def is_overdue(visit: Visit, today: date) -> bool:
+    """Never checked in and its day is over in the company time zone → it becomes missed (§3.5.12)."""
+    return visit.status == VisitStatus.PLANNED and date.fromisoformat(visit.date) < today
+
+
+# --- plan counts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    planned_customers: int = 0
+    completed_customers: int = 0
+    planned_tasks: int = 0
+    executed_tasks: int = 0
+
+    def __add__(self, other: PlanCounts) -> PlanCounts:
+        return PlanCounts(
+            self.planned_customers + other.planned_customers,
+            self.completed_customers + other.completed_customers,
+            self.planned_tasks + other.planned_tasks,
+            self.executed_tasks + other.executed_tasks,
+        )
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    period: Period
+    start: date
+    end: date
+    counts: PlanCounts
+    rows: tuple[tuple[date, PlanCounts], ...]
+
+
+def parse_period(value: str) -> Period:
+    try:
+        return Period(value or "day")
+    except ValueError as exc:
+        raise InvalidPeriod(field="period", value=value) from exc
+
+
+def period_bounds(period: Period, anchor: date) -> tuple[date, date]:
+    """Inclusive bounds: the day; Monday–Sunday of its week; the calendar month."""
+    if period == Period.DAY:
+        return anchor, anchor
+    if period == Period.WEEK:
+        start = anchor - timedelta(days=anchor.weekday())
+        return start, start + timedelta(days=6)
+    last = calendar.monthrange(anchor.year, anchor.month)[1]
+    return anchor.replace(day=1), anchor.replace(day=last)
+
+
+def visit_counts(visit: Visit) -> PlanCounts:
+    """One customer-visit; temporary visits count like planned ones (§3.5.4); missed ones stay planned-not-done."""
+    return PlanCounts(
+        planned_customers=1,
+        completed_customers=1 if visit.status == VisitStatus.COMPLETED else 0,
+        planned_tasks=visit.tasks_total,
+        executed_tasks=sum(1 for t in visit.tasks if _executed(t)),
+    )
+
+
+def _executed(task: Task) -> bool:
+    return task.status == TaskStatus.DONE
+
+
+def plan_summary(period: Period, anchor: date, visits: Iterable[Visit]) -> PlanSummary:
+    """Week and month sum customer-visits over days (§3.5.3); rows are one per day of the period."""
+    start, end = period_bounds(period, anchor)
+    per_day: dict[date, PlanCounts] = {}
+    day = start
+    while day <= end:
+        per_day[day] = PlanCounts()
+        day += timedelta(days=1)
+    for visit in visits:
+        when = date.fromisoformat(visit.date)
+        if when in per_day:
+            per_day[when] = per_day[when] + visit_counts(visit)
+    total = sum(per_day.values(), PlanCounts())
+    return PlanSummary(period, start, end, total, tuple(per_day.items()))

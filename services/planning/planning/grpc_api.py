@@ -1,0 +1,198 @@
+# ruff: noqa: N802  (method names are the RPC names from planning.proto)
+"""PlanningServicer: proto → command → use case → proto. Nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from baifang.common.v1 import common_pb2
+from baifang.planning.v1 import planning_pb2 as pb
+from baifang.planning.v1 import planning_pb2_grpc
+from baifang_common.context import current_caller
+from baifang_common.grpc_server import Servicer, serve
+from baifang_common.logging import configure_logging
+from baifang_common.timeutil import iso
+from planning import bootstrap
+from planning.bootstrap import GrpcDeps
+from planning.domain.model import Customer, Task, Visit
+from planning.domain.rules import PlanCounts
+from planning.settings import PlanningSettings
+from planning.usecases import checkins, customers, library, plans, visits
+from planning.usecases.visits import VisitView
+
+SERVICE_NAME = "baifang.planning.v1.PlanningService"
+
+
+class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
+    def __init__(self, deps: GrpcDeps) -> None:
+        self.deps = deps
+
+    def ListVisits(self, request: pb.ListVisitsRequest, context: Any) -> pb.ListVisitsResponse:
+        query = visits.ListVisits(current_caller(), request.date, request.manager_id)
+        views = visits.list_visits(query, visits=self.deps.visits, customers=self.deps.customers)
+        return pb.ListVisitsResponse(visits=[visit_pb(v, with_tasks=False) for v in views])
+
+    def GetVisit(self, request: pb.GetVisitRequest, context: Any) -> pb.GetVisitResponse:
+        query = visits.GetVisit(current_caller(), request.visit_id)
+        view = visits.get_visit(query, visits=self.deps.visits, customers=self.deps.customers)
+        return pb.GetVisitResponse(visit=visit_pb(view))
+
+    def GetPlanSummary(self, request: pb.GetPlanSummaryRequest, context: Any) -> pb.GetPlanSummaryResponse:
+        query = plans.GetPlanSummary(current_caller(), request.period, request.date, request.manager_id)
+        summary = plans.get_plan_summary(
+            query, visits=self.deps.visits, customers=self.deps.customers, timezone=self.deps.settings.timezone
+        )
+        return pb.GetPlanSummaryResponse(
+            period=summary.period.value,
+            start=summary.start.isoformat(),
+            end=summary.end.isoformat(),
+            counts=counts_pb(summary.counts),
+            rows=[pb.PlanSummaryRow(key=day.isoformat(), counts=counts_pb(c)) for day, c in summary.rows],
+        )
+
+    def ListTaskLibrary(self, request: pb.ListTaskLibraryRequest, context: Any) -> pb.ListTaskLibraryResponse:
+        entries = library.list_task_library(library=self.deps.library)
+        return pb.ListTaskLibraryResponse(
+            tasks=[pb.LibraryTask(code=t.code, name=t.name, kind=t.kind, method=t.method) for t in entries]
+        )
+
+    def GetCustomerQr(self, request: pb.GetCustomerQrRequest, context: Any) -> pb.GetCustomerQrResponse:
+        query = customers.GetCustomerQr(current_caller(), request.customer_id)
+        qr = customers.get_customer_qr(query, customers=self.deps.customers)
+        return pb.GetCustomerQrResponse(customer_id=request.customer_id, qr=qr)
+
+    def ResolveVisitForCheckin(
+        self, request: pb.ResolveVisitForCheckinRequest, context: Any
+    ) -> pb.ResolveVisitForCheckinResponse:
+        query = checkins.ResolveVisitForCheckin(current_caller(), request.manager_id, request.customer_id, request.date)
+        found = checkins.resolve_visit_for_checkin(query, visits=self.deps.visits, customers=self.deps.customers)
+        response = pb.ResolveVisitForCheckinResponse(
+            customer=customer_pb(found.customer), qr_secret=found.customer.qr_secret
+        )
+        if found.visit is not None:
+            response.visit.CopyFrom(visit_pb(VisitView(found.visit, found.customer)))
+        return response
+
+    def MarkCheckedIn(self, request: pb.MarkCheckedInRequest, context: Any) -> pb.MarkCheckedInResponse:
+        cmd = checkins.MarkCheckedIn(current_caller(), request.visit_id, request.checkin_id, request.checked_in_at)
+        mark = checkins.mark_checked_in(cmd, visits=self.deps.visits)
+        card = self.deps.customers.get(mark.visit.customer_id)
+        return pb.MarkCheckedInResponse(visit=visit_pb(VisitView(mark.visit, card)), checkin_id=mark.checkin_id)
+
+    def CompleteTask(self, request: pb.CompleteTaskRequest, context: Any) -> pb.CompleteTaskResponse:
+        op = request.op if request.HasField("op") else common_pb2.OpMeta()
+        cmd = visits.CompleteTask(
+            current_caller(), request.visit_id, request.task_id, op.op_id, op.client_ts, request.note, op.offline
+        )
+        result = visits.complete_task(
+            cmd,
+            visits=self.deps.visits,
+            customers=self.deps.customers,
+            ops=self.deps.ops,
+            publisher=self.deps.publisher,
+        )
+        return pb.CompleteTaskResponse(visit=visit_pb(result.view), task=task_pb(result.task))
+
+    def CompleteVisit(self, request: pb.CompleteVisitRequest, context: Any) -> pb.CompleteVisitResponse:
+        op = request.op if request.HasField("op") else common_pb2.OpMeta()
+        cmd = visits.CompleteVisit(
+            current_caller(),
+            request.visit_id,
+            op.op_id,
+            op.client_ts,
+            request.summary,
+            request.next_steps,
+            op.offline,
+        )
+        view = visits.complete_visit(
+            cmd,
+            visits=self.deps.visits,
+            customers=self.deps.customers,
+            ops=self.deps.ops,
+            publisher=self.deps.publisher,
+        )
+        return pb.CompleteVisitResponse(visit=visit_pb(view))
+
+
+def customer_pb(c: Customer) -> pb.Customer:
+    return pb.Customer(
+        id=c.id,
+        code=c.code,
+        short_code=c.short_code,
+        name=c.name,
+        licence_no=c.licence_no,
+        address=c.address,
+        location=common_pb2.GeoPoint(lat=c.lat, lon=c.lon),
+        star=c.star,
+        terminal_type=c.terminal_type,
+        credit_grade=c.credit_grade,
+        value_class=c.value_class,
+        order_type=c.order_type,
+        settlement_method=c.settlement_method,
+        manager_id=c.manager_id,
+        team_id=c.team_id,
+        phone=c.phone,
+    )
+
+
+def task_pb(t: Task) -> pb.Task:
+    return pb.Task(
+        task_id=t.task_id,
+        code=t.code,
+        name=t.name,
+        kind=t.kind,
+        status=t.status.value,
+        method=t.method,
+        completed_at=t.completed_at,
+        note=t.note,
+    )
+
+
+def visit_pb(view: VisitView, with_tasks: bool = True) -> pb.Visit:
+    v: Visit = view.visit
+    message = pb.Visit(
+        visit_id=v.id,
+        manager_id=v.manager_id,
+        team_id=v.team_id,
+        date=v.date,
+        method=v.method.value,
+        status=v.status.value,
+        temporary=v.temporary,
+        order=v.order,
+        checkin_id=v.checkin_id,
+        checked_in_at=iso(v.checked_in_at) if v.checked_in_at else "",
+        completed_at=v.completed_client_ts or (iso(v.completed_at) if v.completed_at else ""),
+        summary=v.summary,
+        next_steps=v.next_steps,
+        tasks_total=v.tasks_total,
+        tasks_done=v.tasks_done,
+    )
+    if view.customer is not None:
+        message.customer.CopyFrom(customer_pb(view.customer))
+    else:
+        message.customer.id = v.customer_id
+    if with_tasks:
+        message.tasks.extend(task_pb(t) for t in v.tasks)
+        message.unplanned_tasks.extend(pb.UnplannedTask(text=u.text, client_ts=u.client_ts) for u in v.unplanned_tasks)
+    return message
+
+
+def counts_pb(c: PlanCounts) -> pb.PlanCounts:
+    return pb.PlanCounts(
+        planned_customers=c.planned_customers,
+        completed_customers=c.completed_customers,
+        planned_tasks=c.planned_tasks,
+        executed_tasks=c.executed_tasks,
+    )
+
+
+def run() -> None:
+    settings = PlanningSettings()
+    configure_logging("planning", "grpc", settings.log_level)
+    deps = bootstrap.build_grpc(settings)
+    serve(
+        settings,
+        [Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, PlanningServicer(deps), SERVICE_NAME)],
+        readiness=deps.readiness,
+        on_stop=deps.close,
+    )

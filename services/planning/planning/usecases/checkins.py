@@ -1,0 +1,91 @@
+"""Check-in support for the checkin service: resolve a scanned outlet, mark the visit checked in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from baifang_common.context import SYSTEM, Caller
+from baifang_common.events import CheckinRecorded
+from baifang_common.timeutil import now_utc, parse_date, parse_ts
+from planning.adapters.customer_store import CustomerStore
+from planning.adapters.visit_store import VisitStore
+from planning.domain import rules
+from planning.domain.errors import CustomerNotFound, VisitClosed, VisitNotFound
+from planning.domain.model import Customer, Visit
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class ResolveVisitForCheckin:
+    caller: Caller | None
+    manager_id: str
+    customer_id: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    customer: Customer
+    visit: Visit | None
+
+
+@dataclass(frozen=True)
+class MarkCheckedIn:
+    caller: Caller | None
+    visit_id: str
+    checkin_id: str
+    # The check-in's time (ISO 8601 with offset); the server time when empty.
+    checked_in_at: str = ""
+
+
+@dataclass(frozen=True)
+class CheckinMark:
+    visit: Visit
+    checkin_id: str
+
+
+def resolve_visit_for_checkin(
+    query: ResolveVisitForCheckin, *, visits: VisitStore, customers: CustomerStore
+) -> Resolution:
+    """The outlet (with its QR secret) and, when it is on the manager's list that day, the visit."""
+    rules.ensure_service_or_owner(query.caller, query.manager_id)
+    parse_date(query.date)
+    customer = customers.get(query.customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id=query.customer_id)
+    return Resolution(customer, visits.find(query.manager_id, query.date, query.customer_id))
+
+
+def mark_checked_in(cmd: MarkCheckedIn, *, visits: VisitStore, now: Callable[[], datetime] = now_utc) -> CheckinMark:
+    """planned → checked_in once; later check-ins get the first one back; a missed visit is closed (409)."""
+    at = parse_ts(cmd.checked_in_at, "checked_in_at").astimezone(UTC) if cmd.checked_in_at else now()
+    for _ in range(MAX_ATTEMPTS):
+        visit = visits.get(cmd.visit_id)
+        if visit is None:
+            raise VisitNotFound(visit_id=cmd.visit_id)
+        rules.ensure_service_or_owner(cmd.caller, visit.manager_id)
+        if rules.checkin_decision(visit) == rules.CheckinDecision.ALREADY:
+            return CheckinMark(visit, visit.checkin_id)
+        if visits.mark_checked_in(visit.id, cmd.checkin_id, at):
+            marked = visits.get(visit.id) or visit
+            return CheckinMark(marked, marked.checkin_id)
+    raise RuntimeError(f"visit {cmd.visit_id} kept changing under a check-in")
+
+
+def apply_checkin_recorded(event: CheckinRecorded, *, visits: VisitStore) -> None:
+    """Safety net behind the synchronous MarkCheckedIn: the same idempotent state change."""
+    if not event.visit_id:
+        return
+    try:
+        mark_checked_in(
+            MarkCheckedIn(SYSTEM, event.visit_id, event.checkin_id, event.client_ts or event.received_at),
+            visits=visits,
+        )
+    except (VisitNotFound, VisitClosed) as exc:
+        # A fact about a visit we cannot change any more (or never had): recorded by checkin, nothing to do here.
+        logger.warning("checkin %s not applied to visit %s: %s", event.checkin_id, event.visit_id, exc.code)

@@ -1,0 +1,68 @@
+"""Planning's outgoing events with deterministic ids, so a republish after a crash is deduplicated."""
+
+from __future__ import annotations
+
+import uuid
+
+from baifang_common.events import TaskCompleted, VisitCompleted, VisitMissed
+from baifang_common.timeutil import iso, now_utc
+from planning.domain.model import Task, Visit
+
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "planning.baifang")
+
+
+def event_id(*parts: str) -> str:
+    """The same fact always gets the same id: uuid5 of "<event_type>:<ids...>"."""
+    return str(uuid.uuid5(NAMESPACE, ":".join(parts)))
+
+
+def task_completed(visit: Visit, task: Task) -> TaskCompleted:
+    return TaskCompleted(
+        event_id=event_id("task.completed", visit.id, task.task_id),
+        occurred_at=iso(task.done_at or now_utc()),
+        visit_id=visit.id,
+        task_id=task.task_id,
+        task_code=task.code,
+        task_kind=task.kind,
+        customer_id=visit.customer_id,
+        manager_id=visit.manager_id,
+        team_id=visit.team_id,
+        date=visit.date,
+        client_ts=task.completed_at,
+        op_id=task.op_id,
+        note=task.note,
+        offline=visit.offline,
+    )
+
+
+def visit_completed(visit: Visit) -> VisitCompleted:
+    return VisitCompleted(
+        event_id=event_id("visit.completed", visit.id),
+        occurred_at=iso(visit.completed_at or now_utc()),
+        visit_id=visit.id,
+        customer_id=visit.customer_id,
+        manager_id=visit.manager_id,
+        team_id=visit.team_id,
+        date=visit.date,
+        temporary=visit.temporary,
+        method=visit.method.value,
+        checked_in_at=iso(visit.checked_in_at) if visit.checked_in_at else "",
+        completed_at=visit.completed_client_ts or (iso(visit.completed_at) if visit.completed_at else ""),
+        tasks_total=visit.tasks_total,
+        tasks_done=visit.tasks_done,
+        op_id=visit.complete_op_id,
+        summary=visit.summary,
+        next_steps=visit.next_steps,
+        offline=visit.offline,
+    )
+
+
+def visit_missed(visit: Visit) -> VisitMissed:
+    return VisitMissed(
+        event_id=event_id("visit.missed", visit.id),
+        visit_id=visit.id,
+        customer_id=visit.customer_id,
+        manager_id=visit.manager_id,
+        team_id=visit.team_id,
+        date=visit.date,
+    )

@@ -1,0 +1,45 @@
+"""PlanningWorker (nameko): the check-in safety net and the end-of-day missed sweep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.timer import Timer
+
+from baifang_common.events import CheckinRecorded
+from baifang_common.logging import configure_logging
+from baifang_common.timeutil import today
+from baifang_common.worker import SETTINGS_KEY, Deps, reliable_event_handler, run_worker
+from planning import bootstrap
+from planning.settings import PlanningSettings
+from planning.usecases.checkins import apply_checkin_recorded
+from planning.usecases.missed import mark_missed_visits
+
+
+class SweepTimer(Timer):  # type: ignore[misc]
+    """nameko's Timer with its interval taken from the settings (PLANNING_MISSED_SWEEP_SECONDS)."""
+
+    def setup(self) -> None:
+        self.interval = self.container.config[SETTINGS_KEY].missed_sweep_seconds
+
+
+class PlanningWorker:
+    name = "planning"
+    deps: Any = Deps(bootstrap.build_worker)
+
+    @reliable_event_handler("checkin", "checkin.recorded")
+    def on_checkin_recorded(self, body: dict[str, Any]) -> None:
+        apply_checkin_recorded(CheckinRecorded.from_body(body), visits=self.deps.visits)
+
+    @SweepTimer.decorator(interval=60.0, eager=True)
+    def sweep_missed_visits(self) -> None:
+        s = self.deps.settings
+        mark_missed_visits(
+            today(s.timezone), visits=self.deps.visits, publisher=self.deps.publisher, limit=s.missed_batch_size
+        )
+
+
+def run() -> None:
+    settings = PlanningSettings()
+    configure_logging("planning", "worker", settings.log_level)
+    run_worker(PlanningWorker, settings)

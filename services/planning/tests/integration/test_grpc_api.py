@@ -1,0 +1,241 @@
+"""The gRPC API through the real server and interceptors, with caller identity in metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+
+from baifang.common.v1 import common_pb2
+from baifang.planning.v1 import planning_pb2 as pb
+from baifang.planning.v1 import planning_pb2_grpc
+from baifang_common.errors import RemoteError
+from baifang_common.grpc_client import to_domain_error
+from baifang_common.grpc_server import Servicer
+from baifang_common.qr import qr_signature_ok
+from baifang_common.testing.plugin import unique
+from planning import bootstrap
+from planning.demo import TASK_LIBRARY
+from planning.domain.model import VisitMethod
+from planning.grpc_api import SERVICE_NAME, PlanningServicer
+from planning.usecases.events import event_id
+
+from .conftest import make_customer, make_visit
+
+pytestmark = pytest.mark.integration
+
+DAY = "2026-11-25"  # a Wednesday
+M001 = ("m001", "manager", "t01")
+M002 = ("m002", "manager", "t01")
+S01 = ("s01", "supervisor", "t01")
+S02 = ("s02", "supervisor", "t02")
+ADMIN = ("admin", "admin", "")
+
+
+def md(who: tuple[str, str, str]) -> list[tuple[str, str]]:
+    return [
+        ("x-caller-id", who[0]),
+        ("x-caller-role", who[1]),
+        ("x-caller-team", who[2]),
+        ("x-request-id", unique("r")),
+    ]
+
+
+@pytest.fixture
+def deps(settings) -> Iterator[bootstrap.GrpcDeps]:
+    built = bootstrap.build_grpc(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def stub(deps, grpc_server) -> planning_pb2_grpc.PlanningServiceStub:
+    servicer = Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, PlanningServicer(deps), SERVICE_NAME)
+    _, channel = grpc_server([servicer])
+    return planning_pb2_grpc.PlanningServiceStub(channel)
+
+
+@pytest.fixture
+def plan(deps) -> dict[str, Any]:
+    """m001's day: three on-site visits and one phone visit; m002 has one visit."""
+    mine = [make_customer("m001", "t01") for _ in range(4)]
+    other = make_customer("m002", "t01")
+    deps.customers.upsert_many([*mine, other])
+    visits = [make_visit(c, DAY, order=4 - i) for i, c in enumerate(mine[:3])]
+    phone = make_visit(mine[3], DAY, order=9, method=VisitMethod.PHONE)
+    others = make_visit(other, DAY)
+    deps.visits.insert_many([*visits, phone, others])
+    deps.library.put_many(TASK_LIBRARY)
+    return {"customers": mine, "visits": visits, "phone": phone, "other": others, "other_customer": other}
+
+
+def error_of(call: Any) -> RemoteError:
+    with pytest.raises(grpc.RpcError) as info:
+        call()
+    error = to_domain_error(info.value)
+    assert isinstance(error, RemoteError)
+    return error
+
+
+def op(op_id: str = "", client_ts: str = "2026-11-25T10:00:00+08:00") -> common_pb2.OpMeta:
+    return common_pb2.OpMeta(op_id=op_id or unique("op"), client_ts=client_ts)
+
+
+def test_manager_lists_own_visits_in_plan_order_with_customer_cards(stub, plan):
+    answer = stub.ListVisits(pb.ListVisitsRequest(date=DAY), metadata=md(M001))
+    assert [v.order for v in answer.visits] == [2, 3, 4, 9]
+    first = answer.visits[0]
+    assert first.customer.name == "王记便利店"
+    assert first.customer.location.lat == pytest.approx(31.82)
+    assert (first.status, first.tasks_total, first.tasks_done) == ("planned", 2, 0)
+
+
+def test_supervisor_lists_a_team_members_visits_but_not_another_teams(stub, plan):
+    answer = stub.ListVisits(pb.ListVisitsRequest(date=DAY, manager_id="m001"), metadata=md(S01))
+    assert len(answer.visits) == 4
+    error = error_of(lambda: stub.ListVisits(pb.ListVisitsRequest(date=DAY, manager_id="m001"), metadata=md(S02)))
+    assert (error.status, error.remote_code) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
+
+
+def test_visit_detail_is_visible_to_owner_supervisor_and_admin_only(stub, plan):
+    visit_id = plan["visits"][0].id
+    for who in (M001, S01, ADMIN):
+        detail = stub.GetVisit(pb.GetVisitRequest(visit_id=visit_id), metadata=md(who)).visit
+        assert [t.method for t in detail.tasks] == ["检查卷烟陈列", "采集价格和库存"]
+    for who in (M002, S02):
+        error = error_of(lambda who=who: stub.GetVisit(pb.GetVisitRequest(visit_id=visit_id), metadata=md(who)))
+        assert (error.status, error.remote_code) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
+
+
+def test_unknown_visit_is_not_found(stub, plan):
+    error = error_of(lambda: stub.GetVisit(pb.GetVisitRequest(visit_id="nope"), metadata=md(M001)))
+    assert (error.status, error.remote_code) == (grpc.StatusCode.NOT_FOUND, "visit_not_found")
+
+
+def test_task_before_checkin_is_a_conflict(stub, plan):
+    visit = plan["visits"][0]
+    request = pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id)
+    error = error_of(lambda: stub.CompleteTask(request, metadata=md(M001)))
+    assert (error.status, error.remote_code) == (grpc.StatusCode.FAILED_PRECONDITION, "not_checked_in")
+
+
+def test_someone_elses_visit_cannot_be_worked_on(stub, plan):
+    visit = plan["other"]
+    request = pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id)
+    error = error_of(lambda: stub.CompleteTask(request, metadata=md(M001)))
+    assert error.remote_code == "forbidden"
+
+
+def test_phone_visit_tasks_complete_without_checkin(stub, plan):
+    visit = plan["phone"]
+    answer = stub.CompleteTask(
+        pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id), metadata=md(M001)
+    )
+    assert answer.task.status == "done"
+
+
+def test_mark_checked_in_is_idempotent_and_keeps_the_first_checkin(stub, plan):
+    visit_id = plan["visits"][0].id
+    first = stub.MarkCheckedIn(
+        pb.MarkCheckedInRequest(visit_id=visit_id, checkin_id="ck1", checked_in_at="2026-11-25T09:00:00+08:00"),
+        metadata=md(M001),
+    )
+    again = stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit_id, checkin_id="ck2"), metadata=md(M001))
+    assert (first.checkin_id, again.checkin_id) == ("ck1", "ck1")
+    assert again.visit.status == "checked_in"
+    assert again.visit.checked_in_at == "2026-11-25T01:00:00+00:00"
+
+
+def test_task_completion_is_published_and_a_replayed_op_returns_the_first_answer(stub, plan, event_probe):
+    probe = event_probe("planning", "task.completed")
+    visit = plan["visits"][0]
+    task_id = visit.tasks[0].task_id
+    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001))
+    request = pb.CompleteTaskRequest(op=op("op-1"), visit_id=visit.id, task_id=task_id, note="陈列良好")
+    first = stub.CompleteTask(request, metadata=md(M001))
+    stub.CompleteVisit(pb.CompleteVisitRequest(op=op(), visit_id=visit.id, summary="好"), metadata=md(M001))
+
+    replay = stub.CompleteTask(request, metadata=md(M001))
+    assert replay == first
+    assert (replay.visit.status, replay.visit.tasks_done, replay.task.note) == ("checked_in", 1, "陈列良好")
+    bodies = probe.wait(1)
+    assert bodies[0]["event_id"] == event_id("task.completed", visit.id, task_id)
+    assert (bodies[0]["task_code"], bodies[0]["client_ts"], bodies[0]["op_id"]) == (
+        "T01",
+        "2026-11-25T10:00:00+08:00",
+        "op-1",
+    )
+
+
+def test_completed_visit_is_final_and_repeats_republish_the_same_event(stub, plan, event_probe):
+    probe = event_probe("planning", "visit.completed")
+    visit = plan["visits"][1]
+    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck9"), metadata=md(M001))
+    done = stub.CompleteVisit(
+        pb.CompleteVisitRequest(op=op(), visit_id=visit.id, summary="客户经营正常", next_steps="下周回访"),
+        metadata=md(M001),
+    )
+    again = stub.CompleteVisit(pb.CompleteVisitRequest(op=op(), visit_id=visit.id, summary="x"), metadata=md(M001))
+    assert done.visit.status == again.visit.status == "completed"
+    assert (again.visit.summary, again.visit.next_steps, again.visit.tasks_done) == ("客户经营正常", "下周回访", 0)
+
+    task = pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id)
+    error = error_of(lambda: stub.CompleteTask(task, metadata=md(M001)))
+    assert (error.status, error.remote_code) == (grpc.StatusCode.FAILED_PRECONDITION, "visit_closed")
+    bodies = probe.wait(2)
+    assert {b["event_id"] for b in bodies} == {event_id("visit.completed", visit.id)}
+    assert bodies[0]["checked_in_at"] and bodies[0]["tasks_total"] == 2
+
+
+def test_plan_summary_counts_the_week(stub, plan):
+    visit = plan["visits"][0]
+    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001))
+    stub.CompleteTask(
+        pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id), metadata=md(M001)
+    )
+    stub.CompleteVisit(pb.CompleteVisitRequest(op=op(), visit_id=visit.id), metadata=md(M001))
+    week = stub.GetPlanSummary(pb.GetPlanSummaryRequest(period="week", date=DAY), metadata=md(M001))
+    assert (week.start, week.end, len(week.rows)) == ("2026-11-23", "2026-11-29", 7)
+    c = week.counts
+    assert (c.planned_customers, c.completed_customers, c.planned_tasks, c.executed_tasks) == (4, 1, 8, 1)
+    error = error_of(lambda: stub.GetPlanSummary(pb.GetPlanSummaryRequest(period="year", date=DAY), metadata=md(M001)))
+    assert error.status == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_task_library_lists_work_methods(stub, plan):
+    tasks = stub.ListTaskLibrary(pb.ListTaskLibraryRequest(), metadata=md(M001)).tasks
+    assert len(tasks) == len(TASK_LIBRARY)
+    assert all(t.method for t in tasks)
+    assert {"basic", "collection:price_inventory"} <= {t.kind for t in tasks}
+
+
+def test_admin_gets_a_signed_qr_that_verifies_and_others_are_refused(stub, plan):
+    customer = plan["customers"][0]
+    qr = stub.GetCustomerQr(pb.GetCustomerQrRequest(customer_id=customer.id), metadata=md(ADMIN)).qr
+    assert qr_signature_ok(qr, customer.qr_secret)
+    error = error_of(lambda: stub.GetCustomerQr(pb.GetCustomerQrRequest(customer_id=customer.id), metadata=md(M001)))
+    assert error.remote_code == "forbidden"
+
+
+def test_resolve_for_checkin_returns_the_visit_only_when_on_the_list(stub, plan):
+    customer = plan["customers"][0]
+    found = stub.ResolveVisitForCheckin(
+        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=customer.id, date=DAY)
+    )
+    assert (found.customer.id, found.qr_secret, found.visit.visit_id) == (
+        customer.id,
+        customer.qr_secret,
+        plan["visits"][0].id,
+    )
+    elsewhere = stub.ResolveVisitForCheckin(
+        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=plan["other_customer"].id, date=DAY)
+    )
+    assert elsewhere.customer.id and not elsewhere.HasField("visit")
+    error = error_of(
+        lambda: stub.ResolveVisitForCheckin(
+            pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id="x", date=DAY)
+        )
+    )
+    assert (error.status, error.remote_code) == (grpc.StatusCode.NOT_FOUND, "customer_not_found")
