@@ -229,8 +229,11 @@ def grpc_server() -> Iterator[Callable[[Sequence[Servicer]], tuple[RunningServer
 
 
 @pytest.fixture
-def spawn_process() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
-    """Run `python -m <module> <command>` as a real process and wait for its /readyz."""
+def spawn_process(isolation: dict[str, str]) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Run `python -m <module> <command>` as a real process and wait for its /readyz.
+
+    Depends on `isolation` so the processes stop before their vhost and databases go.
+    """
     procs: list[subprocess.Popen[bytes]] = []
 
     def make(module: str, command: str, env: dict[str, str], timeout: float = 40.0) -> subprocess.Popen[bytes]:

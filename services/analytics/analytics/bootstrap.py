@@ -1,0 +1,62 @@
+"""The composition root: the only place that creates clients and adapters.
+
+build_worker must not import grpc (workers run under eventlet); build_grpc must not import
+eventlet or nameko — hence ProcessedEvents is imported inside build_worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pymongo import MongoClient
+
+from analytics.adapters.day_progress_store import DayProgressStore
+from analytics.settings import AnalyticsSettings
+from baifang_common import health, mongo
+from baifang_common.mongo import Document
+
+if TYPE_CHECKING:
+    from baifang_common.inbox import ProcessedEvents
+
+
+@dataclass(frozen=True)
+class GrpcDeps:
+    days: DayProgressStore
+    timezone: str
+    readiness: health.Readiness
+    mongo: MongoClient[Document]
+
+    def close(self) -> None:
+        self.mongo.close()
+
+
+@dataclass(frozen=True)
+class WorkerDeps:
+    inbox: ProcessedEvents
+    days: DayProgressStore
+
+
+def day_progress_store(settings: AnalyticsSettings, client: MongoClient[Document]) -> DayProgressStore:
+    store = DayProgressStore(mongo.database(settings, client)["day_progress"])
+    store.ensure_indexes()
+    return store
+
+
+def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
+    """The gRPC process only reads the store, so readiness is the store alone."""
+    client = mongo.client(settings)
+    return GrpcDeps(
+        days=day_progress_store(settings, client),
+        timezone=settings.timezone,
+        readiness=health.Readiness({"mongo": health.mongo_check(client)}),
+        mongo=client,
+    )
+
+
+def build_worker(settings: AnalyticsSettings) -> WorkerDeps:
+    from baifang_common.inbox import ProcessedEvents
+
+    client = mongo.client(settings)
+    db = mongo.database(settings, client)
+    return WorkerDeps(inbox=ProcessedEvents(db["processed_events"]), days=day_progress_store(settings, client))

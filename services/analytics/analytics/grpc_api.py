@@ -1,0 +1,55 @@
+"""AnalyticsServicer: proto → query → use case → proto, nothing else; plus the gRPC process entry."""
+
+from __future__ import annotations
+
+import grpc
+
+from analytics import bootstrap
+from analytics.bootstrap import GrpcDeps
+from analytics.domain.model import ManagerProgress
+from analytics.settings import AnalyticsSettings
+from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
+from baifang.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+from baifang_common.context import current_caller
+from baifang_common.grpc_server import Servicer, serve
+from baifang_common.logging import configure_logging
+
+SERVICE_NAME = "baifang.analytics.v1.AnalyticsService"
+
+
+def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
+    counts = progress.counts
+    return analytics_pb2.ManagerProgress(
+        manager_id=progress.manager_id,
+        planned_customers=counts.planned_customers,
+        completed_customers=counts.completed_customers,
+        planned_tasks=counts.planned_tasks,
+        executed_tasks=counts.executed_tasks,
+        checked_in_customers=counts.checked_in_customers,
+        last_event_at=progress.last_event_at,
+    )
+
+
+class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
+    def __init__(self, deps: GrpcDeps) -> None:
+        self.deps = deps
+
+    def GetTeamProgress(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.GetTeamProgressRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.GetTeamProgressResponse:
+        query = TeamProgressQuery(caller=current_caller(), team_id=request.team_id, date=request.date)
+        result = get_team_progress(query, days=self.deps.days, timezone=self.deps.timezone)
+        return analytics_pb2.GetTeamProgressResponse(
+            team_id=result.team_id, date=result.date, managers=[_manager(m) for m in result.managers]
+        )
+
+
+def servicer(deps: GrpcDeps) -> Servicer:
+    return Servicer(analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server, AnalyticsServicer(deps), SERVICE_NAME)
+
+
+def run() -> None:
+    settings = AnalyticsSettings()
+    configure_logging("analytics", "grpc", settings.log_level)
+    deps = bootstrap.build_grpc(settings)
+    serve(settings, [servicer(deps)], readiness=deps.readiness, on_stop=deps.close)

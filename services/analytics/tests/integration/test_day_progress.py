@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from analytics.adapters.day_progress_store import DayProgressStore
+from analytics.domain.model import DayKey
+from analytics.usecases import progress
+from baifang_common.events import (
+    CheckinRecorded,
+    Event,
+    TaskCompleted,
+    VisitCompleted,
+    VisitMissed,
+    VisitPlanPublished,
+    VisitTemporaryAdded,
+)
+from baifang_common.testing.plugin import unique
+
+pytestmark = pytest.mark.integration
+
+DATE = "2025-06-02"  # the date of the `day` fixture's events
+
+HANDLERS: dict[type[Event], Callable[..., None]] = {
+    VisitPlanPublished: progress.apply_visit_plan_published,
+    VisitTemporaryAdded: progress.apply_visit_temporary_added,
+    CheckinRecorded: progress.apply_checkin_recorded,
+    TaskCompleted: progress.apply_task_completed,
+    VisitCompleted: progress.apply_visit_completed,
+    VisitMissed: progress.apply_visit_missed,
+}
+
+
+def apply(events: list[Event], days: DayProgressStore) -> None:
+    for event in events:
+        HANDLERS[type(event)](event, days=days)
+
+
+def counts(days: DayProgressStore, manager_id: str, team_id: str = "t01") -> tuple[int, ...]:
+    found = days.get(DayKey(manager_id, team_id, DATE))
+    assert found is not None
+    c = found.counts
+    return (c.planned_customers, c.completed_customers, c.planned_tasks, c.executed_tasks, c.checked_in_customers)
+
+
+def test_events_in_publication_order_give_the_day_counts(day: Any, days: DayProgressStore) -> None:
+    manager = unique("m")
+    apply(day.day_of(manager), days)
+    assert counts(days, manager) == day.EXPECTED
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_events_out_of_order_and_twice_give_the_same_counts(day: Any, days: DayProgressStore, seed: int) -> None:
+    manager = unique("m")
+    events = day.day_of(manager)
+    shuffled = events + events
+    random.Random(seed).shuffle(shuffled)
+    apply(list(reversed(events)), days)
+    apply(shuffled, days)
+    assert counts(days, manager) == day.EXPECTED
+
+
+def test_late_checkin_does_not_reopen_a_completed_visit(day: Any, days: DayProgressStore) -> None:
+    manager = unique("m")
+    apply(day.day_of(manager), days)
+    apply([day.checkin(manager, "t01", f"{manager}-v1", "c1")], days)
+    doc: Any = days.collection.find_one({"_id": f"{manager}:{DATE}"})
+    statuses = {vid: v.get("status", "planned") for vid, v in doc["visits"].items()}
+    assert statuses == {
+        f"{manager}-v1": "completed",
+        f"{manager}-v2": "checked_in",
+        f"{manager}-v3": "missed",
+        f"{manager}-v4": "completed",
+    }
+    assert counts(days, manager) == day.EXPECTED
+
+
+def test_last_event_at_keeps_the_latest_event_time(day: Any, days: DayProgressStore) -> None:
+    manager = unique("m")
+    early, late = day.checkin(manager, "t01", f"{manager}-v1", "c1"), day.checkin(manager, "t01", f"{manager}-v2", "c2")
+    late = dataclasses.replace(late, occurred_at="2025-06-02T02:00:00+00:00")
+    early = dataclasses.replace(early, occurred_at="2025-06-02T09:30:00+08:00")
+    apply([late, early], days)
+    found = days.get(DayKey(manager, "t01", DATE))
+    assert found is not None
+    assert found.last_event_at == "2025-06-02T02:00:00.000000+00:00"
+
+
+def test_team_day_lists_managers_with_events_by_id(day: Any, days: DayProgressStore) -> None:
+    team = unique("t")
+    apply(day.day_of("m002", team) + day.day_of("m001", team) + day.day_of("m003", unique("t")), days)
+    assert [m.manager_id for m in days.team_day(team, DATE)] == ["m001", "m002"]
+
+
+def test_visit_id_that_would_break_the_document_path_is_refused(day: Any, days: DayProgressStore) -> None:
+    with pytest.raises(ValueError):
+        apply([day.checkin(unique("m"), "t01", "v.1", "c1")], days)

@@ -1,0 +1,80 @@
+"""The composition root: the only place that creates clients and adapters.
+
+build_worker must not import grpc (workers run under eventlet; the publisher imports grpc via
+the error types, so it is created only for the gRPC process); build_grpc must not import
+eventlet or nameko — hence ProcessedEvents is imported inside build_worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pymongo import MongoClient
+
+from baifang_common import health, mongo
+from baifang_common.mongo import Document
+from collection.adapters.customer_owner_store import CustomerOwnerStore
+from collection.adapters.sku_store import SkuStore
+from collection.settings import CollectionSettings
+
+if TYPE_CHECKING:
+    from baifang_common.publisher import EventPublisher
+    from baifang_common.worker import ProcessedEvents
+
+
+@dataclass(frozen=True)
+class GrpcDeps:
+    skus: SkuStore
+    owners: CustomerOwnerStore
+    publisher: EventPublisher
+    readiness: health.Readiness
+    mongo: MongoClient[Document]
+
+    def close(self) -> None:
+        self.publisher.close()
+        self.mongo.close()
+
+
+@dataclass(frozen=True)
+class WorkerDeps:
+    inbox: ProcessedEvents
+    owners: CustomerOwnerStore
+    timezone: str
+
+
+def sku_store(settings: CollectionSettings, client: MongoClient[Document]) -> SkuStore:
+    store = SkuStore(mongo.database(settings, client)["skus"])
+    store.ensure_indexes()
+    return store
+
+
+def owner_store(settings: CollectionSettings, client: MongoClient[Document]) -> CustomerOwnerStore:
+    store = CustomerOwnerStore(mongo.database(settings, client)["customer_owners"])
+    store.ensure_indexes()
+    return store
+
+
+def build_grpc(settings: CollectionSettings) -> GrpcDeps:
+    from baifang_common.publisher import EventPublisher
+
+    client = mongo.client(settings)
+    return GrpcDeps(
+        skus=sku_store(settings, client),
+        owners=owner_store(settings, client),
+        publisher=EventPublisher(settings.amqp_uri),
+        readiness=health.Readiness({"mongo": health.mongo_check(client), "amqp": health.amqp_check(settings.amqp_uri)}),
+        mongo=client,
+    )
+
+
+def build_worker(settings: CollectionSettings) -> WorkerDeps:
+    from baifang_common.worker import ProcessedEvents
+
+    client = mongo.client(settings)
+    db = mongo.database(settings, client)
+    return WorkerDeps(
+        inbox=ProcessedEvents(db["processed_events"]),
+        owners=owner_store(settings, client),
+        timezone=settings.timezone,
+    )

@@ -1,0 +1,106 @@
+"""Collection demo data: a cigarette catalogue with reference prices, announced with `sku.upserted`.
+
+Reference pack and carton prices are demo figures in the range of retail prices, not an
+official price list. Codes are stable (`SKU001`..) so other demo loaders may refer to them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from baifang_common.demo import DemoOrg
+from collection import bootstrap
+from collection.domain.model import Sku
+from collection.settings import CollectionSettings
+from collection.usecases.catalogue import upsert_skus
+
+# name, brand, short code, pack price (fen), price class, carton price (fen; None = 10 packs), active
+CATALOGUE: tuple[tuple[str, str, str, int, int, int | None, bool], ...] = (
+    ("中华(硬)", "中华", "ZHY", 4500, 1, None, True),
+    ("中华(软)", "中华", "ZHR", 6500, 1, None, True),
+    ("中华(双中支)", "中华", "ZHSZZ", 5000, 1, None, True),
+    ("玉溪(软)", "玉溪", "YXR", 2300, 1, None, True),
+    ("玉溪(硬)", "玉溪", "YXY", 2000, 1, None, True),
+    ("黄山(红方印)", "黄山", "HSHFY", 1500, 2, None, True),
+    ("黄山(小红方印)", "黄山", "HSXHFY", 1200, 2, None, True),
+    ("黄山(天都)", "黄山", "HSTD", 10000, 1, None, True),
+    ("黄山(徽商新概念)", "黄山", "HSHSXGN", 3000, 1, None, True),
+    ("黄山(新制皖烟)", "黄山", "HSXZWY", 1800, 2, None, True),
+    ("云烟(紫)", "云烟", "YYZ", 1100, 3, None, True),
+    ("云烟(软珍品)", "云烟", "YYRZP", 2200, 1, None, True),
+    ("利群(新版)", "利群", "LQXB", 1400, 2, None, True),
+    ("芙蓉王(硬)", "芙蓉王", "FRWY", 2500, 1, None, True),
+    ("南京(炫赫门)", "南京", "NJXHM", 1800, 2, None, True),
+    ("南京(红)", "南京", "NJH", 1200, 2, None, True),
+    ("黄鹤楼(硬金砂)", "黄鹤楼", "HHLYJS", 1900, 2, None, True),
+    ("黄鹤楼(软蓝)", "黄鹤楼", "HHLRL", 2000, 1, None, True),
+    ("红塔山(经典)", "红塔山", "HTSJD", 750, 3, None, True),
+    ("红塔山(软经典)", "红塔山", "HTSRJD", 700, 4, None, False),
+    ("白沙(精品)", "白沙", "BSJP", 1000, 3, None, True),
+    ("白沙(和天下)", "白沙", "BSHTX", 10000, 1, None, True),
+    ("七匹狼(通仙)", "七匹狼", "QPLTX", 1500, 2, None, True),
+    ("泰山(红将军)", "泰山", "TSHJJ", 1100, 3, None, True),
+    ("红双喜(硬)", "红双喜", "HSXY", 700, 4, None, True),
+    ("双喜(硬经典)", "双喜", "SXYJD", 900, 3, None, True),
+    ("娇子(宽窄好运)", "娇子", "JZKZHY", 1500, 2, None, True),
+    ("长白山(777)", "长白山", "CBS777", 1200, 2, None, True),
+    ("真龙(起源)", "真龙", "ZLQY", 2000, 1, None, True),
+    ("苏烟(五星红杉树)", "苏烟", "SYWXHSS", 2000, 1, None, True),
+    ("红河(软甲)", "红河", "HHRJ", 500, 4, None, True),
+    ("大前门(短支)", "大前门", "DQMDZ", 600, 4, None, True),
+    ("哈德门(精品)", "哈德门", "HDMJP", 500, 4, None, True),
+    ("红金龙(硬爱你)", "红金龙", "HJLYAN", 1000, 3, None, True),
+    ("兰州(硬珍品)", "兰州", "LZYZP", 1800, 2, None, True),
+    ("贵烟(跨越)", "贵烟", "GYKY", 2500, 1, None, True),
+    ("黄金叶(天叶)", "黄金叶", "HJYTY", 10000, 1, None, True),
+    ("黄金叶(乐途)", "黄金叶", "HJYLT", 1500, 2, None, True),
+    ("钻石(荷花)", "钻石", "ZSHH", 3500, 1, None, True),
+    ("金圣(滕王阁)", "金圣", "JSTWG", 1000, 3, None, True),
+    ("红梅(软黄)", "红梅", "HMRH", 500, 5, 4800, True),
+    ("都宝(红)", "都宝", "DBH", 300, 5, 2800, True),
+    ("猴王(硬)", "猴王", "HWY", 450, 5, 4400, True),
+)
+
+
+def demo_catalogue(size: int | None = None) -> list[Sku]:
+    """The first `size` entries (all by default), with stable codes SKU001, SKU002, …"""
+    rows = CATALOGUE if size is None else CATALOGUE[:size]
+    return [
+        Sku(
+            sku=f"SKU{index:03d}",
+            name=name,
+            brand=brand,
+            short_code=short_code,
+            price_class=price_class,
+            ref_pack_price_fen=pack,
+            ref_carton_price_fen=carton if carton is not None else pack * 10,
+            packs_per_carton=10,
+            active=active,
+        )
+        for index, (name, brand, short_code, pack, price_class, carton, active) in enumerate(rows, start=1)
+    ]
+
+
+def load_demo(
+    settings: CollectionSettings,
+    org: DemoOrg,
+    *,
+    today: date,
+    reset: bool = False,
+    skus: int | None = None,
+    **_: Any,
+) -> dict[str, int]:
+    """Write the catalogue and publish `sku.upserted` for each entry; reset drops the catalogue first.
+
+    Other services' size knobs are accepted and ignored. Reset leaves `customer_owners` alone:
+    that cache is rebuilt only from planning's events.
+    """
+    deps = bootstrap.build_grpc(settings)
+    try:
+        if reset:
+            deps.skus.drop()
+        count = upsert_skus(demo_catalogue(skus), skus=deps.skus, publisher=deps.publisher)
+    finally:
+        deps.close()
+    return {"skus": count}

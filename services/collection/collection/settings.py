@@ -1,0 +1,14 @@
+"""Collection settings: the shared infrastructure names plus collection's own knobs (COLLECTION_*)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from baifang_common.settings import ServiceSettings
+
+
+class CollectionSettings(ServiceSettings):
+    service: ClassVar[str] = "collection"
+    model_config = SettingsConfigDict(env_prefix="COLLECTION_", extra="ignore", populate_by_name=True, frozen=True)

@@ -1,0 +1,45 @@
+"""Keeping the customer ownership cache from planning's assignments (worker side, no gRPC imports)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from baifang_common.events import CustomerAssigned
+from collection.adapters.customer_owner_store import CustomerOwnerStore
+from collection.domain.model import CustomerOwner
+from collection.domain.rules import replaces
+
+logger = logging.getLogger(__name__)
+
+
+def _moment(value: str, timezone: str) -> datetime:
+    """ISO time (naive = UTC) or a date (start of that day in company time), to the millisecond the store keeps."""
+    text = value.strip().replace("Z", "+00:00")
+    if len(text) == 10:
+        moment = datetime.combine(date.fromisoformat(text), time(), ZoneInfo(timezone))
+    else:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def record_customer_assignment(event: CustomerAssigned, *, owners: CustomerOwnerStore, timezone: str) -> bool:
+    """Effective from `effective_from`, else from when the event occurred; True when the cache changed."""
+    if not event.customer_id or not event.manager_id:
+        raise ValueError("customer.assigned without customer_id or manager_id")
+    occurred = _moment(event.occurred_at, timezone)
+    incoming = CustomerOwner(
+        customer_id=event.customer_id,
+        manager_id=event.manager_id,
+        team_id=event.team_id,
+        effective_at=_moment(event.effective_from, timezone) if event.effective_from else occurred,
+        occurred_at=occurred,
+    )
+    if not replaces(owners.get(event.customer_id), incoming):
+        logger.info("older or repeated assignment ignored: %s", event.event_id)
+        return False
+    return owners.record(incoming)
