@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The morning peak, headless: PEAK_USERS tablets (default 2000) for PEAK_MINUTES (default 10)
+# against the local stack, then a summary from the CSV report. Exits non-zero when any
+# request failed or the check-in p99 is over CHECKIN_P99_MS (default 200).
+#
+#   bash loadtests/run_peak.sh                      # or: make peak
+#   PEAK_USERS=200 PEAK_MINUTES=2 bash loadtests/run_peak.sh
+#
+# One locust process, no master/workers: the 2 cores are shared with the system under
+# test, and this load (~270 requests/s at 2000 tablets) takes a FastHttpUser process a
+# small part of one core (PERFORMANCE.md §3.12: ~5k requests/s per core). Workers would
+# only take more CPU away from the gateway and the services being measured.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+URL="${BAIFANG_URL:-http://127.0.0.1:8080}"
+PEAK_USERS="${PEAK_USERS:-2000}"
+PEAK_MINUTES="${PEAK_MINUTES:-10}"
+CHECKIN_P99_MS="${CHECKIN_P99_MS:-200}"
+REPORTS=loadtests/reports
+export PEAK_USERS PEAK_MINUTES BAIFANG_URL="$URL"
+
+case "$URL" in
+  http://127.0.0.1:* | http://localhost:* | http://\[::1\]:*) ;;
+  *) echo "run_peak: BAIFANG_URL must be a loopback address, got $URL" >&2; exit 2 ;;
+esac
+if ! curl -fsS -m 3 "$URL/readyz" >/dev/null; then
+  echo "run_peak: $URL/readyz does not answer ready; start the stack first (make up)" >&2
+  exit 2
+fi
+
+mkdir -p "$REPORTS"
+rm -f "$REPORTS"/peak_*.csv "$REPORTS"/peak.html
+# The shape ends the run after PEAK_MINUTES; `timeout` is the backstop (a minute of grace, then SIGINT, then KILL).
+limit=$(.venv/bin/python -c "print(int(float('$PEAK_MINUTES') * 60 + 60))")
+echo "run_peak: $PEAK_USERS tablets, $PEAK_MINUTES min, against $URL (reports in $REPORTS/)"
+rc=0
+timeout --signal=INT --kill-after=30 "$limit" \
+  .venv/bin/locust -f loadtests/locustfile.py --headless --host "$URL" \
+  --csv "$REPORTS/peak" --html "$REPORTS/peak.html" --only-summary --stop-timeout 10 \
+  --loglevel "${PEAK_LOGLEVEL:-WARNING}" || rc=$?
+if [[ ! -s "$REPORTS/peak_stats.csv" ]]; then
+  echo "run_peak: locust wrote no statistics (exit $rc)" >&2
+  exit 2
+fi
+
+CHECKIN_P99_MS="$CHECKIN_P99_MS" .venv/bin/python - "$REPORTS" <<'PY'
+"""Summary of loadtests/reports/peak_stats.csv; exit 1 on failures or a slow check-in p99."""
+import csv
+import os
+import sys
+from pathlib import Path
+
+reports = Path(sys.argv[1])
+limit = float(os.environ["CHECKIN_P99_MS"])
+rows = list(csv.DictReader((reports / "peak_stats.csv").open()))
+
+
+def num(row, key):
+    value = row.get(key, "")
+    return float(value) if value not in ("", "N/A") else 0.0
+
+
+width = max(len(r["Name"]) for r in rows) + 2
+head = f"{'request':<{width}}{'count':>9}{'fail':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'rps':>9}"
+print()
+print(head)
+print("-" * len(head))
+for r in sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Name"])):
+    name = r["Name"]
+    print(
+        f"{name:<{width}}{int(num(r, 'Request Count')):>9}{int(num(r, 'Failure Count')):>7}"
+        f"{num(r, '50%'):>9.0f}{num(r, '95%'):>9.0f}{num(r, '99%'):>9.0f}"
+        f"{num(r, 'Max Response Time'):>9.0f}{num(r, 'Requests/s'):>9.1f}"
+    )
+
+problems = []
+total = next((r for r in rows if r["Name"] == "Aggregated"), None)
+failures = int(num(total, "Failure Count")) if total else 0
+if failures:
+    problems.append(f"{failures} failed requests")
+    failures_csv = reports / "peak_failures.csv"
+    if failures_csv.exists():
+        print("\nfailures (most frequent first):")
+        for f in sorted(csv.DictReader(failures_csv.open()), key=lambda f: -int(f["Occurrences"]))[:10]:
+            print(f"  {f['Occurrences']:>6} x {f['Name']}: {f['Error'][:150]}")
+checkin = next((r for r in rows if r["Name"] == "POST /api/v1/checkins"), None)
+if checkin is None or num(checkin, "Request Count") == 0:
+    problems.append("no check-ins were made")
+elif num(checkin, "99%") > limit:
+    problems.append(f"check-in p99 {num(checkin, '99%'):.0f} ms > {limit:.0f} ms")
+print()
+if problems:
+    print("run_peak: FAILED: " + "; ".join(problems))
+    sys.exit(1)
+p99 = num(checkin, "99%")
+print(f"run_peak: OK: 0 failures, check-in p99 {p99:.0f} ms <= {limit:.0f} ms (report: {reports}/peak.html)")
+PY
