@@ -7,8 +7,11 @@ and driven only through the gateway's public HTTP API.
 from __future__ import annotations
 
 import os
+import random
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,13 +19,40 @@ import httpx
 import pytest
 
 from baifang_common.settings import ServiceSettings
-from baifang_common.testing.plugin import create_vhost, delete_vhost, drop_isolated, isolated_env, unique
+from baifang_common.testing.plugin import (
+    create_vhost,
+    delete_vhost,
+    drop_isolated,
+    isolated_env,
+    queued_messages,
+    unique,
+)
+from baifang_common.testing.wait import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT_OFFSET = 10000
-GATEWAY = f"http://127.0.0.1:{8080 + PORT_OFFSET}"
+# Base ports of the stack (scripts/stack.py); the run shifts them all by one free offset.
+BASE_PORTS = (8080, 50051, 50052, 50053, 50054, *range(9101, 9109))
 DEMO_MANAGERS = 20
 DEMO_CUSTOMERS = 400
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_offset() -> int:
+    """An offset at which every port of the stack is free, so runs never answer for each other."""
+    rng = random.Random()
+    for _ in range(200):
+        offset = rng.randrange(11000, 15400)  # keeps gRPC ports (50051+) above the ephemeral range
+        if all(_port_free(port + offset) for port in BASE_PORTS):
+            return offset
+    raise AssertionError("no free port range for the end-to-end stack")
 
 
 def _run(args: list[str], env: dict[str, str], timeout: float) -> None:
@@ -42,10 +72,15 @@ def stack(infra: ServiceSettings) -> Iterator[str]:
     env_overrides = isolated_env(infra, create_vhost(vhost))
     env = {**os.environ, **env_overrides}
     run_dir = f"var/e2e-{vhost}"
+    offset = free_port_offset()
     try:
-        _run(["scripts/stack.py", "up", "--port-offset", str(PORT_OFFSET), "--run-dir", run_dir], env, 180)
+        _run(["scripts/stack.py", "up", "--port-offset", str(offset), "--run-dir", run_dir], env, 180)
         _run(["scripts/seed.py", "--managers", str(DEMO_MANAGERS), "--customers", str(DEMO_CUSTOMERS)], env, 240)
-        yield GATEWAY
+        # The workers absorb the seed's events first, so the flows below see live updates.
+        started = time.monotonic()
+        wait_until(lambda: queued_messages(vhost) == 0, timeout=240, interval=0.5, what="the seed's events drained")
+        print(f"seed events drained in {time.monotonic() - started:.1f}s")
+        yield f"http://127.0.0.1:{8080 + offset}"
     finally:
         subprocess.run(
             [sys.executable, "scripts/stack.py", "down", "--run-dir", run_dir], cwd=ROOT, env=env, check=False

@@ -39,8 +39,8 @@ def test_a_manager_works_a_visit_and_the_supervisor_sees_it_live(login):
 
     visits = manager.get("/visits").json()["items"]
     assert 15 <= len(visits) <= 25
-    assert all(v["status"] == "planned" for v in visits)
-    visit = next(v for v in visits if v["method"] == "on_site" and v["tasks_total"] >= 2)
+    assert {v["status"] for v in visits} <= {"planned", "checked_in", "completed"}
+    visit = next(v for v in visits if v["status"] == "planned" and v["method"] == "on_site" and v["tasks_total"] >= 2)
     customer = visit["customer"]
     assert customer["name"] and customer["location"]["lat"]
 
@@ -55,6 +55,13 @@ def test_a_manager_works_a_visit_and_the_supervisor_sees_it_live(login):
     month = manager.get("/plans/summary", params={"period": "month"}).json()
     assert month["planned_customers"] >= day["planned_customers"] and month["rows"]
     assert manager.get("/tasks/library").json()["items"]
+
+    def progress_of_m001():
+        items = supervisor.get("/team/progress").json()["items"]
+        return next((i for i in items if i["manager_id"] == "m001"), None)
+
+    start = wait_until(progress_of_m001, timeout=10, interval=0.2, what="m001's plan in the team view")
+    assert start["planned_customers"] == len(visits)
 
     before = manager.post(
         f"/visits/{visit['visit_id']}/tasks/{tasks[0]['task_id']}/complete",
@@ -88,19 +95,19 @@ def test_a_manager_works_a_visit_and_the_supervisor_sees_it_live(login):
     assert completed.status_code in (200, 201), completed.text
     assert manager.get(f"/visits/{visit['visit_id']}").json()["status"] == "completed"
 
-    def progress_of_m001():
-        items = supervisor.get("/team/progress").json()["items"]
-        row = next((i for i in items if i["manager_id"] == "m001"), None)
-        return row if row and row["completed_customers"] >= 1 and row["executed_tasks"] >= 1 else None
+    def progressed():
+        row = progress_of_m001()
+        done = row["completed_customers"] == start["completed_customers"] + 1
+        return row if done and row["executed_tasks"] >= start["executed_tasks"] + 1 else None
 
-    row = wait_until(progress_of_m001, timeout=10, interval=0.2, what="m001's progress")
+    row = wait_until(progressed, timeout=10, interval=0.1, what=f"m001's progress to move from {start}")
     assert row["planned_customers"] == len(visits)
     assert row["planned_tasks"] == day["planned_tasks"]
 
 
 def test_codes_that_do_not_belong_to_the_plan_are_refused_clearly(login):
     manager, colleague, admin = login("m002"), login("m003"), login("admin")
-    own = manager.get("/visits").json()["items"][0]
+    own = next(v for v in manager.get("/visits").json()["items"] if v["status"] == "planned")
     own_qr = admin.get(f"/admin/customers/{own['customer']['id']}/qr").json()["qr"]
 
     forged = own_qr[:-4] + ("AAAA" if not own_qr.endswith("AAAA") else "BBBB")

@@ -47,7 +47,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _management(method: str, path: str, body: dict[str, Any] | None = None) -> None:
+def _management(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     parsed = urllib.parse.urlsplit(MANAGEMENT_URL)
     url = f"{parsed.scheme}://{parsed.hostname}:{parsed.port}/api/{path}"
     auth = b64encode(f"{parsed.username}:{parsed.password}".encode()).decode()
@@ -57,8 +57,9 @@ def _management(method: str, path: str, body: dict[str, Any] | None = None) -> N
         method=method,
         headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10):
-        pass
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw else None
 
 
 def create_vhost(vhost: str) -> str:
@@ -67,6 +68,26 @@ def create_vhost(vhost: str) -> str:
     _management("PUT", f"vhosts/{quoted}", {})
     _management("PUT", f"permissions/{quoted}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
     return _amqp_uri_with_vhost(vhost)
+
+
+def queued_messages(vhost: str) -> int:
+    """Messages waiting in the vhost's queues right now (ready or unacknowledged).
+
+    Queue names come from the management API, counts from passive declares: the API's own
+    counts are refreshed only every few seconds.
+    """
+    queues = _management("GET", f"queues/{urllib.parse.quote(vhost, safe='')}?columns=name,messages_unacknowledged")
+    total = 0
+    with kombu.Connection(_amqp_uri_with_vhost(vhost)) as conn:
+        channel = conn.channel()
+        for queue in queues or []:
+            if queue["name"].endswith(".dlq"):
+                continue
+            declared = channel.queue_declare(queue=queue["name"], passive=True)
+            total += declared.message_count
+            with contextlib.suppress(Exception):
+                total += int(queue.get("messages_unacknowledged") or 0)
+    return total
 
 
 def delete_vhost(vhost: str) -> None:

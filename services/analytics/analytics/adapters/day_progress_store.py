@@ -26,9 +26,14 @@ from baifang_common.mongo import Document, ensure_indexes
 
 
 def _segment(value: str, what: str) -> str:
-    """An id used as a key inside a document must not break the dotted path."""
-    if not value or "." in value or value.startswith("$") or "\x00" in value:
+    """An id used as a key inside a document, escaped so dots and dollars cannot break the path.
+
+    Ids are other services' business (planning's task ids contain dots); the escape is
+    reversible and keeps distinct ids distinct.
+    """
+    if not value or "\x00" in value:
         raise ValueError(f"{what} cannot be used as a document key: {value!r}")
+    value = value.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
     return value
 
 
@@ -50,11 +55,16 @@ class DayProgressStore:
         )
 
     def _raise_to(self, key: DayKey, path: str, value: int, extra: Mapping[str, Any] | None = None) -> None:
-        """`$max` by hand: set `path` (and `extra`) only when the stored value is lower or absent."""
-        self.collection.update_one(
-            {"_id": key.doc_id, "$or": [{path: {"$lt": value}}, {path: {"$exists": False}}]},
-            {"$set": {path: value, **(extra or {})}},
-        )
+        """`$max` by hand: set `path` (and `extra`) only when the stored value is absent or lower.
+
+        Two single-condition updates rather than one `$or` filter: NX-27017 0.8.1 reports an `$or`
+        update on a nested path as modified without writing it. Each update is atomic, so
+        concurrent raises still end at the highest value.
+        """
+        update = {"$set": {path: value, **(extra or {})}}
+        if self.collection.update_one({"_id": key.doc_id, path: {"$exists": False}}, update).modified_count:
+            return
+        self.collection.update_one({"_id": key.doc_id, path: {"$lt": value}}, update)
 
     def record_plan(self, key: DayKey, visits: Sequence[PlannedVisit], at: str) -> None:
         """The published plan: every listed visit is planned with its task count."""

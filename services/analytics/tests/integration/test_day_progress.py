@@ -96,6 +96,26 @@ def test_team_day_lists_managers_with_events_by_id(day: Any, days: DayProgressSt
     assert [m.manager_id for m in days.team_day(team, DATE)] == ["m001", "m002"]
 
 
-def test_visit_id_that_would_break_the_document_path_is_refused(day: Any, days: DayProgressStore) -> None:
-    with pytest.raises(ValueError):
-        apply([day.checkin(unique("m"), "t01", "v.1", "c1")], days)
+def test_ids_with_dots_and_dollars_are_counted_not_refused(days: DayProgressStore) -> None:
+    manager = unique("m")
+    visit_id = f"v.{manager}.$1"
+    common = {"manager_id": manager, "team_id": "t01", "date": DATE}
+    plan = VisitPlanPublished(
+        **common,
+        visits=[{"visit_id": visit_id, "customer_id": "c1", "order": 1, "method": "on_site", "task_count": 2}],
+        planned_tasks=2,
+    )
+    tasks = [
+        TaskCompleted(
+            **common,
+            visit_id=visit_id,
+            task_id=f"{visit_id}.t{i}",
+            task_code="A",
+            task_kind="basic",
+            customer_id="c1",
+            client_ts=f"{DATE}T09:00:00+08:00",
+        )
+        for i in (1, 2)
+    ]
+    apply([plan, *tasks], days)
+    assert counts(days, manager)[:4] == (1, 0, 2, 2)
