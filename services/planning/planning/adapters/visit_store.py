@@ -1,7 +1,11 @@
 """VisitStore: collection `visits` (_id = visit id), one document per customer-visit with its tasks.
 
-Indexes: (manager_id, date, customer_id) unique — a customer is on a manager's day list at
-most once; (date, status) — the end-of-day sweep; missed_event_pending — republishing.
+Indexes: `slot` ("<manager_id>:<date>:<customer_id>") unique — a customer is on a manager's
+day list at most once, and the check-in lookup; `day_key` ("<manager_id>:<date>") — the day's
+list; manager_id — period summaries; (date, status) — the end-of-day sweep;
+missed_event_pending — republishing. The hot lookups use single-field keys because NX-27017
+does not use compound indexes (a compound query scans the collection: ~130 ms at 21k visits
+against ~1.5 ms by a single-field key); on MongoDB they cost nothing extra.
 Every change bumps `version`; task and completion writes are conditional on it.
 """
 
@@ -18,20 +22,28 @@ from baifang_common.mongo import Document, ensure_indexes
 from planning.domain.model import Visit, VisitStatus, visit_from_dict, visit_to_dict
 
 INDEXES = [
-    IndexModel(
-        [("manager_id", ASCENDING), ("date", ASCENDING), ("customer_id", ASCENDING)],
-        unique=True,
-        name="manager_date_customer_unique",
-    ),
+    IndexModel([("slot", ASCENDING)], unique=True, name="slot_unique"),
+    IndexModel([("day_key", ASCENDING)], name="day_key"),
+    IndexModel([("manager_id", ASCENDING)], name="manager"),
     IndexModel([("date", ASCENDING), ("status", ASCENDING)], name="date_status"),
     IndexModel([("missed_event_pending", ASCENDING)], name="missed_event_pending"),
 ]
 DUPLICATE_KEY = 11000
 
 
+def day_key(manager_id: str, day: str) -> str:
+    return f"{manager_id}:{day}"
+
+
+def slot(manager_id: str, day: str, customer_id: str) -> str:
+    return f"{manager_id}:{day}:{customer_id}"
+
+
 def to_doc(visit: Visit) -> Document:
     data = visit_to_dict(visit)
     data["_id"] = data.pop("id")
+    data["day_key"] = day_key(visit.manager_id, visit.date)
+    data["slot"] = slot(visit.manager_id, visit.date, visit.customer_id)
     data["method"] = visit.method.value
     data["status"] = visit.status.value
     for task in data["tasks"]:
@@ -42,6 +54,8 @@ def to_doc(visit: Visit) -> Document:
 def from_doc(doc: Document) -> Visit:
     data = dict(doc)
     data["id"] = data.pop("_id")
+    data.pop("day_key", None)
+    data.pop("slot", None)
     return visit_from_dict(data)
 
 
@@ -73,7 +87,7 @@ class VisitStore:
         return from_doc(doc) if doc else None
 
     def for_day(self, manager_id: str, day: str) -> list[Visit]:
-        docs = self.collection.find({"manager_id": manager_id, "date": day})
+        docs = self.collection.find({"day_key": day_key(manager_id, day)})
         return sorted((from_doc(d) for d in docs), key=lambda v: (v.order, v.id))
 
     def for_range(self, manager_id: str, start: str, end: str) -> list[Visit]:
@@ -82,7 +96,7 @@ class VisitStore:
         ]
 
     def find(self, manager_id: str, day: str, customer_id: str) -> Visit | None:
-        doc = self.collection.find_one({"manager_id": manager_id, "date": day, "customer_id": customer_id})
+        doc = self.collection.find_one({"slot": slot(manager_id, day, customer_id)})
         return from_doc(doc) if doc else None
 
     def mark_checked_in(self, visit_id: str, checkin_id: str, at: datetime) -> bool:
