@@ -1,27 +1,6 @@
-"""`python -m checkin grpc|worker`: the worker patches eventlet before importing anything else."""
+"""`python -m checkin grpc|worker` (see baifang_common.entrypoint for the eventlet rule)."""
 
-from __future__ import annotations
-
-import sys
-
-
-def main() -> None:
-    command = sys.argv[1] if len(sys.argv) > 1 else ""
-    if command == "worker":
-        import eventlet
-
-        eventlet.monkey_patch()
-        from checkin.worker import run
-
-        run()
-    elif command == "grpc":
-        from checkin.grpc_api import run
-
-        run()
-    else:
-        print("usage: python -m checkin grpc|worker", file=sys.stderr)
-        sys.exit(2)
-
+from baifang_common.entrypoint import main
 
 if __name__ == "__main__":
-    main()
+    main("checkin")
