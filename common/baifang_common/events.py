@@ -34,7 +34,11 @@ class Event:
     occurred_at: str = field(default_factory=_now)
 
     def to_body(self) -> dict[str, Any]:
-        return {"event_type": self.event_type, "producer": self.producer, **dataclasses.asdict(self)}
+        """Shallow on purpose: `dataclasses.asdict` deep-copies a 1000-point batch (~8 ms)."""
+        body: dict[str, Any] = {"event_type": self.event_type, "producer": self.producer}
+        for f in dataclasses.fields(self):
+            body[f.name] = getattr(self, f.name)
+        return body
 
     @classmethod
     def from_body(cls: type[E], body: dict[str, Any]) -> E:

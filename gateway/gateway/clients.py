@@ -78,10 +78,20 @@ class Clients:
         )
 
     async def call(
-        self, method: Callable[..., Awaitable[T]], request: Any, caller: Caller | None, *, write: bool = False
+        self,
+        method: Callable[..., Awaitable[T]],
+        request: Any,
+        caller: Caller | None,
+        *,
+        write: bool = False,
+        timeout: float | None = None,
     ) -> T:
-        """Invoke a stub method; a failure becomes the ApiError the error table says."""
-        timeout = self.settings.write_timeout_seconds if write else self.settings.read_timeout_seconds
+        """Invoke a stub method; a failure becomes the ApiError the error table says.
+
+        `timeout` overrides the read/write deadline (the ingestion batches have their own).
+        """
+        if timeout is None:
+            timeout = self.settings.write_timeout_seconds if write else self.settings.read_timeout_seconds
         metadata = caller_metadata(caller, current_request_id())
         try:
             return await method(request, metadata=metadata, timeout=timeout)

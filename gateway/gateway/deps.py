@@ -11,6 +11,7 @@ from pymongo import AsyncMongoClient
 
 from gateway.auth import LoginThrottle, RefreshTokens
 from gateway.clients import Clients
+from gateway.devices import DeviceKeys
 from gateway.settings import GatewaySettings
 from gateway.users import UserStore
 
@@ -24,6 +25,7 @@ class Deps:
     refresh_tokens: RefreshTokens
     login_throttle: LoginThrottle
     clients: Clients
+    devices: DeviceKeys
 
 
 def get_deps(request: Request) -> Deps:

@@ -6,6 +6,7 @@ Body: {"error": {"code", "message", "details"}}. Bad input is always a 4xx, neve
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import grpc
@@ -20,6 +21,7 @@ from baifang_common.interceptors import error_from_rpc
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 1
+MAX_RETRY_AFTER_SECONDS = 300
 
 # gRPC status → (HTTP status, code used when the peer sent no API code).
 GRPC_TO_HTTP: dict[grpc.StatusCode, tuple[int, str]] = {
@@ -100,16 +102,26 @@ def _integral(value: Any) -> Any:
     return value
 
 
+def retry_after(details: dict[str, Any]) -> int:
+    """Whole seconds to wait: the peer's `details.retry_after` when it sent one (back-pressure), else the default."""
+    value = details.get("retry_after")
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+        return min(math.ceil(value), MAX_RETRY_AFTER_SECONDS)
+    return RETRY_AFTER_SECONDS
+
+
 def from_grpc(status: grpc.StatusCode, code: str, message: str, details: dict[str, Any]) -> ApiError:
     """Map a peer's failure through the table; its API code and details pass through unchanged."""
     http_status, default_code = GRPC_TO_HTTP.get(status, INTERNAL)
     if http_status == 500:
         return ApiError(500, "internal", "internal error")
+    wait = retry_after(details)
     if status in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-        code, message, details = "unavailable", "a dependency is unavailable, retry later", {}
+        given = {"retry_after_s": wait} if "retry_after" in details else {}
+        code, message, details = "unavailable", "a dependency is unavailable, retry later", given
     if code == "invalid_argument":  # the services' generic 400 code; clients see one: invalid_request
         code = "invalid_request"
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status in _RETRY_LATER else {}
+    headers = {"Retry-After": str(wait)} if status in _RETRY_LATER else {}
     return ApiError(http_status, code or default_code, message or default_code, _integral(details), headers)
 
 

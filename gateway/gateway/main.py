@@ -19,9 +19,10 @@ from gateway import errors
 from gateway.auth import LoginThrottle, RefreshTokens
 from gateway.clients import Clients
 from gateway.deps import Deps
+from gateway.devices import DeviceKeys, DeviceStore
 from gateway.errors import JsonResponse
 from gateway.middleware import GatewayMiddleware
-from gateway.routes import analytics, auth, checkin, planning
+from gateway.routes import analytics, auth, checkin, devices, ingest, planning, sync
 from gateway.routes import app as app_routes
 from gateway.settings import GatewaySettings
 from gateway.users import UserStore
@@ -40,10 +41,12 @@ async def build(settings: GatewaySettings) -> Deps:
         settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=3000, connect=False
     )
     users = UserStore(mongo[settings.mongo_db]["users"])
+    device_store = DeviceStore(mongo[settings.mongo_db]["devices"])
     try:
         await users.ensure_indexes()
+        await device_store.ensure_indexes()
     except PyMongoError as exc:
-        logger.warning("could not create user indexes yet: %s", exc)
+        logger.warning("could not create user/device indexes yet: %s", exc)
     return Deps(
         settings=settings,
         redis=redis,
@@ -52,6 +55,7 @@ async def build(settings: GatewaySettings) -> Deps:
         refresh_tokens=RefreshTokens(redis, settings),
         login_throttle=LoginThrottle(redis, settings),
         clients=Clients.open(settings),
+        devices=DeviceKeys(device_store, settings.device_cache_seconds),
     )
 
 
@@ -141,7 +145,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(GatewayMiddleware, settings=settings)
-    for module in (auth, app_routes, planning, checkin, analytics):
+    for module in (auth, app_routes, planning, checkin, analytics, ingest, devices, sync):
         app.include_router(module.router)
     app.include_router(ops_router())
     return app

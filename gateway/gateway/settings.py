@@ -31,6 +31,11 @@ class GatewaySettings(ServiceSettings):
     read_timeout_seconds: float = 2.0
     write_timeout_seconds: float = 5.0
     readiness_timeout_seconds: float = 1.0
+    # POST /tracks and /scans: 1000 JSON points are ~150 KiB, so 512 KiB leaves room and stops abuse early.
+    ingest_max_body_bytes: int = 512 * 1024
+    ingest_timeout_seconds: float = 5.0
+    # How long a device key's positive lookup is cached in-process: a revocation applies within this time.
+    device_cache_seconds: float = 5.0
     demo_password: str = Field(
         default="baifang-demo", validation_alias=AliasChoices("BAIFANG_DEMO_PASSWORD", "demo_password")
     )

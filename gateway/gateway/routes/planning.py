@@ -17,7 +17,7 @@ from gateway.deps import Deps, get_deps
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.params import resolve_date
 from gateway.routes import API_PREFIX
-from gateway.schemas.planning import CompleteTaskRequest, CompleteVisitRequest
+from gateway.schemas.planning import CompleteTaskRequest, CompleteVisitRequest, UnplannedTaskRequest
 
 router = APIRouter(prefix=API_PREFIX, tags=["planning"])
 
@@ -215,6 +215,21 @@ async def complete_visit(visit_id: Id, body: CompleteVisitRequest, caller: Calle
         next_steps=body.next_steps,
     )
     answer = await deps.clients.call(deps.clients.planning.CompleteVisit, request, caller, write=True)
+    return visit_detail(answer.visit)
+
+
+@router.post("/visits/{visit_id}/unplanned-tasks", status_code=201)
+async def add_unplanned_task(
+    visit_id: Id, body: UnplannedTaskRequest, caller: CallerDep, deps: DepsDep
+) -> dict[str, Any]:
+    """Record an unplanned task as free text (409 before check-in, phone visits exempt; 409 on a closed visit).
+
+    Append-only; a replayed op_id answers the first result. Answers the visit as GET /visits/{id} does.
+    """
+    request = planning_pb2.AddUnplannedTaskRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id, client_ts=body.client_ts or ""), visit_id=visit_id, text=body.text
+    )
+    answer = await deps.clients.call(deps.clients.planning.AddUnplannedTask, request, caller, write=True)
     return visit_detail(answer.visit)
 
 

@@ -16,3 +16,9 @@ class CompleteVisitRequest(WriteModel):
     summary: str = Field(default="", max_length=4000)
     next_steps: str = Field(default="", max_length=4000)
     client_ts: ClientTs
+
+
+class UnplannedTaskRequest(WriteModel):
+    text: str = Field(min_length=1, max_length=2000)
+    # The client's time of the entry; the server's receive time when absent.
+    client_ts: ClientTs | None = None

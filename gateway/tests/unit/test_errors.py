@@ -8,7 +8,7 @@ from google.protobuf import struct_pb2
 from google.rpc import status_pb2
 
 from baifang.common.v1 import common_pb2
-from gateway.errors import GRPC_TO_HTTP, from_grpc, from_rpc_error, validation_details
+from gateway.errors import GRPC_TO_HTTP, from_grpc, from_rpc_error, retry_after, validation_details
 
 
 @pytest.mark.parametrize(
@@ -97,3 +97,20 @@ def test_validation_errors_name_each_field() -> None:
     assert details["lat"].startswith("Input should be")
     assert "limit" in details
     assert details["body"] == "malformed JSON: Expecting value"
+
+
+def test_back_pressure_passes_the_peers_retry_after() -> None:
+    error = from_grpc(grpc.StatusCode.UNAVAILABLE, "unavailable", "queue too deep", {"retry_after": 7.0})
+    assert (error.status, error.code, error.headers["Retry-After"]) == (503, "unavailable", "7")
+    assert error.details == {"retry_after_s": 7}
+    assert from_grpc(grpc.StatusCode.UNAVAILABLE, "", "", {"retry_after": 0.2}).headers["Retry-After"] == "1"
+    limited = from_grpc(grpc.StatusCode.RESOURCE_EXHAUSTED, "rate_limited", "slow down", {"retry_after": 30})
+    assert limited.headers["Retry-After"] == "30"
+
+
+@pytest.mark.parametrize("value", [None, "5", -3, 0, float("nan"), float("inf"), True])
+def test_a_missing_or_odd_retry_after_falls_back_to_the_default(value: object) -> None:
+    details = {} if value is None else {"retry_after": value}
+    error = from_grpc(grpc.StatusCode.UNAVAILABLE, "", "", details)
+    assert error.headers["Retry-After"] == "1"
+    assert retry_after({"retry_after": 10**9}) == 300

@@ -6,24 +6,34 @@ import eventlet/nameko, so each builder imports its process-specific modules its
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import time
 from typing import TYPE_CHECKING
+
+import redis as redis_lib
 
 from baifang_common import health
 from baifang_common import mongo as mongo_factory
 from baifang_common import redis as redis_factory
 from baifang_common.idempotency import OpStore
 from checkin.adapters.attendance_store import AttendanceStore
+from checkin.adapters.bucket_store import BucketStore
 from checkin.adapters.checkin_store import CheckinStore
+from checkin.adapters.gap_store import TrackingGapStore
 from checkin.adapters.last_fixes import LastFixes
-from checkin.domain.model import Thresholds
+from checkin.domain.model import GapRule, IngestLimits, Thresholds
 from checkin.settings import CheckinSettings
 
+logger = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
-    from baifang_common.publisher import EventPublisher
     from baifang_common.inbox import ProcessedEvents
+    from baifang_common.publisher import EventPublisher
+    from checkin.adapters.ingest_queues import IngestQueues
     from checkin.adapters.planning_client import PlanningClient
+    from checkin.adapters.visit_work_client import VisitWorkClient
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,10 @@ class GrpcDeps:
     planning: PlanningClient
     publisher: EventPublisher
     thresholds: Thresholds
+    queues: IngestQueues
+    limits: IngestLimits
+    sync_ops: OpStore
+    visit_work: VisitWorkClient
     readiness: health.Readiness
     close: Callable[[], None]
 
@@ -43,6 +57,12 @@ class GrpcDeps:
 class WorkerDeps:
     settings: CheckinSettings
     attendance: AttendanceStore
+    track_buckets: BucketStore
+    scan_buckets: BucketStore
+    gaps: TrackingGapStore
+    last_fixes: LastFixes
+    gap_rule: GapRule
+    thresholds: Thresholds
     inbox: ProcessedEvents
 
 
@@ -55,17 +75,52 @@ def thresholds_from(settings: CheckinSettings) -> Thresholds:
     )
 
 
+def limits_from(settings: CheckinSettings) -> IngestLimits:
+    return IngestLimits(
+        max_batch_points=settings.max_batch_points,
+        max_batch_scans=settings.max_batch_scans,
+        max_accuracy_m=settings.track_max_accuracy_m,
+        max_speed_mps=settings.track_max_speed_mps,
+        max_future_s=settings.max_future_s,
+        max_age_s=settings.max_age_s,
+        max_qty=settings.scan_max_qty,
+        max_unit_price=settings.scan_max_unit_price,
+    )
+
+
+def gap_rule_from(settings: CheckinSettings) -> GapRule:
+    return GapRule(
+        gap_minutes=settings.track_gap_minutes,
+        work_start=time.fromisoformat(settings.work_day_start),
+        work_end=time.fromisoformat(settings.work_day_end),
+        timezone=settings.timezone,
+    )
+
+
+def last_fixes_for(settings: CheckinSettings, client: redis_lib.Redis) -> LastFixes:
+    return LastFixes(
+        client,
+        redis_factory.key(settings, "last_fix"),
+        positions_prefix=redis_factory.key(settings, "positions"),
+        fix_time_prefix=redis_factory.key(settings, "fix_time"),
+    )
+
+
 def build_grpc(settings: CheckinSettings) -> GrpcDeps:
     from baifang.planning.v1 import planning_pb2_grpc
     from baifang_common import grpc_client
     from baifang_common.publisher import EventPublisher
+    from checkin.adapters.ingest_queues import IngestQueues
     from checkin.adapters.planning_client import IDEMPOTENT_METHODS, SERVICE, PlanningClient
+    from checkin.adapters.visit_work_client import VisitWorkClient
+    from checkin.domain.errors import IngestBackpressure
 
     mongo = mongo_factory.client(settings)
     db = mongo_factory.database(settings, mongo)
     redis = redis_factory.client(settings)
     checkins = CheckinStore(db["checkins"])
     ops = OpStore(db["ops"])
+    sync_ops = OpStore(db["sync_ops"])
     checkins.ensure_indexes()
     planning_channel = grpc_client.channel(
         settings.planning_addr, grpc_client.retry_config(SERVICE, IDEMPOTENT_METHODS), default_timeout=2.0
@@ -75,7 +130,20 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
         resolve_timeout=settings.planning_resolve_timeout_s,
         mark_timeout=settings.planning_mark_timeout_s,
     )
+    visit_work = VisitWorkClient(
+        planning_pb2_grpc.PlanningServiceStub(planning_channel), timeout=settings.planning_work_timeout_s
+    )
     publisher = EventPublisher(settings.amqp_uri)
+    queues = IngestQueues(
+        settings.amqp_uri,
+        max_depth=settings.max_queue_depth,
+        retry_after_s=settings.retry_after_s,
+        cache_s=settings.queue_depth_cache_s,
+    )
+    try:
+        queues.declare()  # before the first batch is accepted: a batch routed to no queue is lost
+    except IngestBackpressure:
+        logger.warning("worker queues not declared at start-up (broker down); declared on first use")
     readiness = health.Readiness(
         {
             "mongo": health.mongo_check(mongo),
@@ -85,6 +153,7 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
     )
 
     def close() -> None:
+        queues.close()
         publisher.close()
         planning_channel.close()
         redis.close()
@@ -94,10 +163,14 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
         settings=settings,
         checkins=checkins,
         ops=ops,
-        last_fixes=LastFixes(redis, redis_factory.key(settings, "last_fix")),
+        last_fixes=last_fixes_for(settings, redis),
         planning=planning,
         publisher=publisher,
         thresholds=thresholds_from(settings),
+        queues=queues,
+        limits=limits_from(settings),
+        sync_ops=sync_ops,
+        visit_work=visit_work,
         readiness=readiness,
         close=close,
     )
@@ -109,6 +182,20 @@ def build_worker(settings: CheckinSettings) -> WorkerDeps:
     mongo = mongo_factory.client(settings)
     db = mongo_factory.database(settings, mongo)
     attendance = AttendanceStore(db["attendance_days"])
-    attendance.ensure_indexes()
+    track_buckets = BucketStore.tracks(db["track_buckets"])
+    scan_buckets = BucketStore.scans(db["scan_buckets"])
+    gaps = TrackingGapStore(db["tracking_gaps"])
+    for store in (attendance, track_buckets, scan_buckets, gaps):
+        store.ensure_indexes()
     inbox = ProcessedEvents(db["processed_events"])
-    return WorkerDeps(settings=settings, attendance=attendance, inbox=inbox)
+    return WorkerDeps(
+        settings=settings,
+        attendance=attendance,
+        track_buckets=track_buckets,
+        scan_buckets=scan_buckets,
+        gaps=gaps,
+        last_fixes=last_fixes_for(settings, redis_factory.client(settings)),
+        gap_rule=gap_rule_from(settings),
+        thresholds=thresholds_from(settings),
+        inbox=inbox,
+    )

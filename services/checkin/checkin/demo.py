@@ -8,22 +8,28 @@ from typing import Any
 from baifang_common import mongo as mongo_factory
 from baifang_common.demo import DemoOrg
 from checkin.adapters.attendance_store import AttendanceStore
+from checkin.adapters.bucket_store import BucketStore
 from checkin.adapters.checkin_store import CheckinStore
+from checkin.adapters.gap_store import TrackingGapStore
 from checkin.settings import CheckinSettings
 
 
 def load_demo(settings: CheckinSettings, org: DemoOrg, *, today: date, reset: bool = False, **_: Any) -> dict[str, int]:
-    """Create the indexes; on reset drop earlier check-ins and attendance days (plans are reloaded too)."""
+    """Create the indexes; on reset drop earlier check-ins, attendance days, track/scan buckets and gaps."""
     mongo = mongo_factory.client(settings)
     try:
         db = mongo_factory.database(settings, mongo)
-        checkins = CheckinStore(db["checkins"])
-        attendance = AttendanceStore(db["attendance_days"])
-        if reset:
-            checkins.collection.delete_many({})
-            attendance.collection.delete_many({})
-        checkins.ensure_indexes()
-        attendance.ensure_indexes()
+        stores = (
+            CheckinStore(db["checkins"]),
+            AttendanceStore(db["attendance_days"]),
+            BucketStore.tracks(db["track_buckets"]),
+            BucketStore.scans(db["scan_buckets"]),
+            TrackingGapStore(db["tracking_gaps"]),
+        )
+        for store in stores:
+            if reset:
+                store.collection.delete_many({})
+            store.ensure_indexes()
     finally:
         mongo.close()
     return {}

@@ -11,9 +11,13 @@ from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
 from checkin import bootstrap
 from checkin.bootstrap import GrpcDeps
-from checkin.domain.model import CheckinCommand
+from checkin.domain.model import BatchResult, CheckinCommand, ScanBatchCommand, TrackBatchCommand
+from checkin.grpc_sync import batch_response, offline_ops
 from checkin.settings import CheckinSettings
 from checkin.usecases.checkins import record_checkin
+from checkin.usecases.scans import accept_scan_batch
+from checkin.usecases.sync import apply_offline_batch
+from checkin.usecases.tracks import accept_track_batch
 
 SERVICE_NAME = "baifang.checkin.v1.CheckinService"
 
@@ -62,6 +66,64 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
             verdict_reason=result.verdict_reason,
             checked_in_at=result.checked_in_at,
         )
+
+    def AcceptTrackBatch(  # noqa: N802 - generated method name
+        self, request: checkin_pb2.AcceptTrackBatchRequest, context: grpc.ServicerContext
+    ) -> checkin_pb2.AcceptTrackBatchResponse:
+        caller = current_caller()
+        if caller is None:
+            raise Unauthenticated("caller identity missing")
+        body_format = request.WhichOneof("body") or ""
+        cmd = TrackBatchCommand(
+            caller_id=caller.id,
+            caller_role=caller.role,
+            caller_team_id=caller.team_id,
+            body_format=body_format,
+            body=getattr(request, body_format) if body_format else b"",
+            batch_id=request.batch_id,
+        )
+        deps = self.deps
+        result = accept_track_batch(cmd, publisher=deps.publisher, queues=deps.queues, limits=deps.limits)
+        return checkin_pb2.AcceptTrackBatchResponse(accepted=result.accepted, rejected=_rejections(result))
+
+    def AcceptScanBatch(  # noqa: N802 - generated method name
+        self, request: checkin_pb2.AcceptScanBatchRequest, context: grpc.ServicerContext
+    ) -> checkin_pb2.AcceptScanBatchResponse:
+        body_format = request.WhichOneof("body") or ""
+        cmd = ScanBatchCommand(
+            device_id=request.device_id,
+            customer_id=request.customer_id,
+            body_format=body_format,
+            body=getattr(request, body_format) if body_format else b"",
+            batch_id=request.batch_id,
+        )
+        deps = self.deps
+        result = accept_scan_batch(cmd, publisher=deps.publisher, queues=deps.queues, limits=deps.limits)
+        return checkin_pb2.AcceptScanBatchResponse(accepted=result.accepted, rejected=_rejections(result))
+
+    def ApplyOfflineBatch(  # noqa: N802 - generated method name
+        self, request: checkin_pb2.ApplyOfflineBatchRequest, context: grpc.ServicerContext
+    ) -> checkin_pb2.ApplyOfflineBatchResponse:
+        deps = self.deps
+        outcomes = apply_offline_batch(
+            offline_ops(request),
+            caller=current_caller(),
+            applied=deps.sync_ops,
+            checkins=deps.checkins,
+            planning=deps.planning,
+            visit_work=deps.visit_work,
+            publisher=deps.publisher,
+            checkin_ops=deps.ops,
+            last_fixes=deps.last_fixes,
+            thresholds=deps.thresholds,
+            timezone=deps.settings.timezone,
+            max_ops=deps.settings.max_sync_ops,
+        )
+        return batch_response(outcomes)
+
+
+def _rejections(result: BatchResult) -> list[checkin_pb2.Rejection]:
+    return [checkin_pb2.Rejection(index=index, reason=reason) for index, reason in result.rejected]
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

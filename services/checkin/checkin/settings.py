@@ -21,3 +21,25 @@ class CheckinSettings(ServiceSettings):
     # Deadlines of the calls to planning, in seconds.
     planning_resolve_timeout_s: float = 1.0
     planning_mark_timeout_s: float = 2.0
+
+    # Ingestion of GPS track and retail scan batches (issue 3).
+    max_batch_points: int = 1000
+    max_batch_scans: int = 1000
+    track_max_accuracy_m: float = 500.0
+    track_max_speed_mps: float = 100.0
+    max_future_s: float = 300.0
+    max_age_s: float = 7 * 24 * 3600.0
+    scan_max_qty: int = 100_000
+    scan_max_unit_price: float = 1_000_000.0
+    # A tracking gap: consecutive fixes further apart than this, both inside the working day.
+    track_gap_minutes: float = 15.0
+    work_day_start: str = "08:00"
+    work_day_end: str = "19:00"
+    # Back-pressure: refuse batches (503 + Retry-After) above this worker-queue depth.
+    max_queue_depth: int = 5000
+    queue_depth_cache_s: float = 1.0
+    retry_after_s: int = 2
+
+    # Offline batches (POST /sync): most operations per batch, deadline of each planning call.
+    max_sync_ops: int = 200
+    planning_work_timeout_s: float = 5.0

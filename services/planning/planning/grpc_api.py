@@ -91,7 +91,7 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
             ops=self.deps.ops,
             publisher=self.deps.publisher,
         )
-        return pb.CompleteTaskResponse(visit=visit_pb(result.view), task=task_pb(result.task))
+        return pb.CompleteTaskResponse(visit=visit_pb(result.view), task=task_pb(result.task), replayed=result.replayed)
 
     def CompleteVisit(self, request: pb.CompleteVisitRequest, context: Any) -> pb.CompleteVisitResponse:
         op = request.op if request.HasField("op") else common_pb2.OpMeta()
@@ -104,14 +104,28 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
             request.next_steps,
             op.offline,
         )
-        view = visits.complete_visit(
+        result = visits.complete_visit(
             cmd,
             visits=self.deps.visits,
             customers=self.deps.customers,
             ops=self.deps.ops,
             publisher=self.deps.publisher,
         )
-        return pb.CompleteVisitResponse(visit=visit_pb(view))
+        return pb.CompleteVisitResponse(visit=visit_pb(result.view), replayed=result.replayed)
+
+    def AddUnplannedTask(self, request: pb.AddUnplannedTaskRequest, context: Any) -> pb.AddUnplannedTaskResponse:
+        op = request.op if request.HasField("op") else common_pb2.OpMeta()
+        cmd = visits.AddUnplannedTask(
+            current_caller(), request.visit_id, request.text, op.op_id, op.client_ts, op.offline
+        )
+        result = visits.add_unplanned_task(
+            cmd,
+            visits=self.deps.visits,
+            customers=self.deps.customers,
+            ops=self.deps.ops,
+            publisher=self.deps.publisher,
+        )
+        return pb.AddUnplannedTaskResponse(visit=visit_pb(result.view), replayed=result.replayed)
 
 
 def customer_pb(c: Customer) -> pb.Customer:

@@ -1,7 +1,13 @@
-"""LastFixes — Redis hash `checkin:last_fix:<manager_id>` {lat, lon, ts (epoch seconds)}.
+"""LastFixes — the manager's newest known position, fed by check-ins and GPS track batches.
 
-The manager's newest known position for the impossible-travel check; an older fix (offline
-sync, a replay) never overwrites a newer one. GPS tracks will feed it too (later issue).
+Redis keys (all TTL 7 days, refreshed on write):
+  `checkin:last_fix:<manager_id>` hash {lat, lon, ts (epoch seconds), batch, prev}: read by the
+      check-in verdict (impossible travel); `batch` = the track batch that set it, `prev` =
+      "lat,lon,ts" of the fix it replaced (so a replayed batch sees the same previous fix).
+  `checkin:positions:<team_id>` GEO set, member = manager_id: the live map.
+  `checkin:fix_time:<team_id>` hash manager_id → ts (epoch seconds) of that position.
+An older fix (offline upload, a replay, a late check-in) never overwrites a newer one: both
+writes are compare-and-set Lua scripts, one round trip each.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from datetime import UTC, datetime
 
 import redis
 
-from checkin.domain.model import GeoPoint, PreviousFix
+from checkin.domain.model import GeoPoint, LatestFix, PreviousFix
 
 # Compare-and-set in one step, so concurrent check-ins cannot move the fix backwards in time.
 _UPDATE_IF_NEWER = """
@@ -21,13 +27,44 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 """
 
+# A track batch's newest usable point: last fix, live position and fix time, only when newer.
+# KEYS: last_fix, positions, fix_time; ARGV: lat, lon, ts ('' = nothing usable), ttl, manager, batch.
+# Returns {stored 0|1, "lat,lon,ts" of the fix before this batch or ''}.
+_TRACK_UPDATE_IF_NEWER = """
+local cur = redis.call('HMGET', KEYS[1], 'lat', 'lon', 'ts', 'batch', 'prev')
+if ARGV[6] ~= '' and cur[4] == ARGV[6] then return {0, cur[5] or ''} end
+local prev = ''
+if cur[3] then prev = cur[1] .. ',' .. cur[2] .. ',' .. cur[3] end
+if ARGV[3] == '' or (cur[3] and tonumber(cur[3]) >= tonumber(ARGV[3])) then return {0, prev} end
+redis.call('HSET', KEYS[1], 'lat', ARGV[1], 'lon', ARGV[2], 'ts', ARGV[3], 'batch', ARGV[6], 'prev', prev)
+redis.call('GEOADD', KEYS[2], ARGV[2], ARGV[1], ARGV[5])
+redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return {1, prev}
+"""
+
 
 class LastFixes:
-    def __init__(self, client: redis.Redis, key_prefix: str, ttl_seconds: int = 7 * 24 * 3600) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        key_prefix: str,
+        ttl_seconds: int = 7 * 24 * 3600,
+        *,
+        positions_prefix: str | None = None,
+        fix_time_prefix: str | None = None,
+    ) -> None:
+        """`key_prefix` ends in `checkin:last_fix`; the team keys default to its siblings."""
         self.client = client
         self.key_prefix = key_prefix
+        base = key_prefix.rsplit(":", 1)[0]
+        self.positions_prefix = positions_prefix or f"{base}:positions"
+        self.fix_time_prefix = fix_time_prefix or f"{base}:fix_time"
         self.ttl_seconds = ttl_seconds
         self._update = client.register_script(_UPDATE_IF_NEWER)
+        self._track_update = client.register_script(_TRACK_UPDATE_IF_NEWER)
 
     def _key(self, manager_id: str) -> str:
         return f"{self.key_prefix}:{manager_id}"
@@ -48,3 +85,33 @@ class LastFixes:
             args=[repr(point.lat), repr(point.lon), repr(taken_at.timestamp()), self.ttl_seconds],
         )
         return bool(stored)
+
+    def remember_track(
+        self, manager_id: str, team_id: str, newest: LatestFix | None, batch_id: str
+    ) -> tuple[bool, PreviousFix | None]:
+        """One round trip per batch: store the batch's newest usable point as last fix and live
+        position when it is newer than the stored fix; returns (stored, the fix before the batch)."""
+        args: list[str | int] = ["", "", "", self.ttl_seconds, manager_id, batch_id]
+        if newest is not None:
+            args[:3] = [repr(newest.lat), repr(newest.lon), repr(newest.ms / 1000)]
+        stored, previous = self._track_update(
+            keys=[self._key(manager_id), f"{self.positions_prefix}:{team_id}", f"{self.fix_time_prefix}:{team_id}"],
+            args=args,
+        )
+        return bool(stored), _previous(previous)
+
+    def position(self, team_id: str, manager_id: str) -> tuple[float, float, float] | None:
+        """(lat, lon, epoch seconds) of a manager on the team's live map."""
+        geo = self.client.geopos(f"{self.positions_prefix}:{team_id}", manager_id)
+        at = self.client.hget(f"{self.fix_time_prefix}:{team_id}", manager_id)
+        if not geo or geo[0] is None or at is None:
+            return None
+        lon, lat = geo[0]
+        return float(lat), float(lon), float(at)
+
+
+def _previous(raw: str) -> PreviousFix | None:
+    if not raw:
+        return None
+    lat, lon, ts = raw.split(",")
+    return PreviousFix(GeoPoint(float(lat), float(lon)), datetime.fromtimestamp(float(ts), UTC))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from baifang_common.errors import Conflict, PermissionDenied, RuleViolation, Unavailable
+from baifang_common.errors import Conflict, InvalidArgument, PermissionDenied, RuleViolation, Unavailable
 
 
 class InvalidQr(RuleViolation):
@@ -29,3 +29,30 @@ class FirstCheckinPending(Unavailable):
     """The visit holds another check-in whose record is still being written; retry (503)."""
 
     default_message = "the first check-in of this visit is still being recorded, retry"
+
+
+class InvalidBody(InvalidArgument):
+    """A batch body that is not JSON / not the message, or whose list is missing (400)."""
+
+    code = "invalid_body"
+    default_message = "the body is not a valid batch"
+
+
+class TooManyPoints(InvalidArgument):
+    """More points in one batch than CHECKIN_MAX_BATCH_POINTS (400; details max, count)."""
+
+    code = "too_many_points"
+    default_message = "too many points in one batch"
+
+
+class TooManyScans(InvalidArgument):
+    """More scans in one batch than CHECKIN_MAX_BATCH_SCANS (400; details max, count)."""
+
+    code = "too_many_scans"
+    default_message = "too many scans in one batch"
+
+
+class IngestBackpressure(Unavailable):
+    """The broker is unreachable or the worker queue is too deep: retry later (503, details.retry_after)."""
+
+    default_message = "ingestion is saturated, retry later"

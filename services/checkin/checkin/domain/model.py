@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -198,3 +198,121 @@ class AttendanceFact:
     date: str
     checkin_id: str
     at: str
+
+
+# --- ingestion of GPS track and retail scan batches ---------------------------------
+
+
+class RejectReason(StrEnum):
+    """Why one point or scan of a batch was refused (reported by index, API.md /tracks)."""
+
+    INVALID_COORDINATES = "invalid_coordinates"
+    INVALID_ACCURACY = "invalid_accuracy"
+    INVALID_SPEED = "invalid_speed"
+    INVALID_HEADING = "invalid_heading"
+    INVALID_TIMESTAMP = "invalid_timestamp"
+    TIMESTAMP_IN_FUTURE = "timestamp_in_future"
+    TIMESTAMP_TOO_OLD = "timestamp_too_old"
+    DUPLICATE = "duplicate"
+    INVALID_CODE = "invalid_code"
+    INVALID_QTY = "invalid_qty"
+    INVALID_PRICE = "invalid_price"
+    INVALID_KIND = "invalid_kind"
+
+
+class BodyFormat(StrEnum):
+    JSON = "json"
+    PROTOBUF = "protobuf"
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """Per-point limits of the ingestion paths; values come from CheckinSettings."""
+
+    max_batch_points: int = 1000
+    max_batch_scans: int = 1000
+    max_accuracy_m: float = 500.0
+    max_speed_mps: float = 100.0
+    max_future_s: float = 300.0
+    max_age_s: float = 7 * 24 * 3600.0
+    max_qty: int = 100_000
+    max_unit_price: float = 1_000_000.0
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A batch after validation: the accepted items in their compact event form, and the refusals.
+
+    Track item: {lat, lon, accuracy_m, ts, speed_mps?, heading?}; scan item: {code, sku, qty,
+    unit_price, kind, ts}; `ts` is the client's ISO text (protobuf input: UTC ISO with ms).
+    """
+
+    items: list[dict[str, Any]]
+    rejected: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class TrackBatchCommand:
+    """POST /tracks as the use case sees it: the raw body and who sent it."""
+
+    caller_id: str
+    caller_role: str
+    caller_team_id: str
+    body_format: str
+    body: bytes
+    batch_id: str = ""
+
+
+@dataclass(frozen=True)
+class ScanBatchCommand:
+    """POST /scans: the raw body and the device (and its outlet) the gateway authenticated."""
+
+    device_id: str
+    customer_id: str
+    body_format: str
+    body: bytes
+    batch_id: str = ""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    accepted: int
+    rejected: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class GapRule:
+    """Tracking gaps: consecutive fixes more than `gap_minutes` apart, both inside the working day."""
+
+    gap_minutes: float = 15.0
+    work_start: time = time(8, 0)
+    work_end: time = time(19, 0)
+    timezone: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class TrackingGap:
+    """A fact for analytics: no fix between two consecutive fixes of a working day."""
+
+    manager_id: str
+    team_id: str
+    start_ms: int
+    end_ms: int
+    date: str
+
+    @property
+    def gap_id(self) -> str:
+        return f"{self.manager_id}:{self.start_ms}:{self.end_ms}"
+
+    @property
+    def minutes(self) -> float:
+        return round((self.end_ms - self.start_ms) / 60_000, 1)
+
+
+@dataclass(frozen=True)
+class LatestFix:
+    """The newest usable point of a batch, offered to the manager's last fix and live position."""
+
+    lat: float
+    lon: float
+    ms: int

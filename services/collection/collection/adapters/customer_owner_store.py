@@ -41,12 +41,18 @@ class CustomerOwnerStore:
                 return True
         except DuplicateKeyError:
             pass  # a concurrent first assignment won the insert; compare with it below
+        # `_id` inside `$and`: NX-27017 ignores an `_id` that stands beside a top-level `$or` and
+        # can update another document; the wrapped form means the same on MongoDB.
         newer = {
-            "_id": owner.customer_id,
-            "$or": [
-                {"effective_at": {"$lt": owner.effective_at}},
-                {"effective_at": owner.effective_at, "occurred_at": {"$lt": owner.occurred_at}},
-            ],
+            "$and": [
+                {"_id": owner.customer_id},
+                {
+                    "$or": [
+                        {"effective_at": {"$lt": owner.effective_at}},
+                        {"effective_at": owner.effective_at, "occurred_at": {"$lt": owner.occurred_at}},
+                    ]
+                },
+            ]
         }
         return self.collection.replace_one(newer, {"_id": owner.customer_id, **fields}).modified_count == 1
 

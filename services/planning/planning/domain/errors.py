@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from baifang_common.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+from baifang_common.errors import Conflict, InvalidArgument, NotFound, PermissionDenied, RuleViolation
 
 
 class VisitNotFound(NotFound):
@@ -25,6 +25,13 @@ class NotCheckedIn(Conflict):
     default_message = "check in at the customer first"
 
 
+class TaskOnlineOnly(RuleViolation):
+    """R-1.3.3-d: only `basic` tasks complete from an offline batch; collection tasks need the form online."""
+
+    code = "task_online_only"
+    default_message = "this task needs its collection form and completes online only"
+
+
 class VisitClosed(Conflict):
     code = "visit_closed"
     default_message = "the visit is completed or missed"
@@ -38,3 +45,8 @@ class Forbidden(PermissionDenied):
 class InvalidPeriod(InvalidArgument):
     code = "invalid_argument"
     default_message = "period must be day, week or month"
+
+
+class InvalidUnplannedText(InvalidArgument):
+    code = "invalid_argument"
+    default_message = "the unplanned task text is empty or too long"

@@ -78,6 +78,8 @@ class Task:
     done_at: datetime | None = None
     note: str = ""
     op_id: str = ""
+    # True when the completion came from an offline batch (POST /sync).
+    offline: bool = False
 
     @property
     def done(self) -> bool:
@@ -86,8 +88,12 @@ class Task:
 
 @dataclass(frozen=True)
 class UnplannedTask:
+    """Free text the manager recorded on the visit (§1.5.6); client time as given, server time beside it."""
+
     text: str
     client_ts: str
+    op_id: str = ""
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +158,13 @@ def visit_from_dict(data: dict[str, Any]) -> Visit:
         for t in data.get("tasks", ())
     )
     unplanned = tuple(
-        UnplannedTask(text=u["text"], client_ts=u.get("client_ts", "")) for u in data.get("unplanned_tasks", ())
+        UnplannedTask(
+            text=u["text"],
+            client_ts=u.get("client_ts", ""),
+            op_id=u.get("op_id", ""),
+            received_at=_dt(u.get("received_at")),
+        )
+        for u in data.get("unplanned_tasks", ())
     )
     values = {k: v for k, v in data.items() if k in _VISIT_FIELDS}
     values.update(

@@ -13,8 +13,21 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from baifang_common.context import Caller
-from planning.domain.errors import Forbidden, InvalidPeriod, NotCheckedIn, TaskNotFound, VisitClosed
-from planning.domain.model import Period, Task, TaskStatus, Visit, VisitMethod, VisitStatus
+from planning.domain.errors import (
+    Forbidden,
+    InvalidPeriod,
+    InvalidUnplannedText,
+    NotCheckedIn,
+    TaskNotFound,
+    TaskOnlineOnly,
+    VisitClosed,
+)
+from planning.domain.model import Period, Task, TaskStatus, UnplannedTask, Visit, VisitMethod, VisitStatus
+
+# The kind of task that may complete from an offline batch (R-1.3.3-d); others are `collection:<form>`.
+BASIC_TASK_KIND = "basic"
+# Longest unplanned-task text accepted (characters, after trimming).
+MAX_UNPLANNED_TEXT = 2000
 
 # --- ownership ----------------------------------------------------------------------------
 
@@ -69,7 +82,14 @@ def _ensure_workable(visit: Visit) -> None:
 
 
 def complete_task(
-    visit: Visit, task_id: str, *, note: str, client_ts: str, now: datetime, op_id: str = ""
+    visit: Visit,
+    task_id: str,
+    *,
+    note: str,
+    client_ts: str,
+    now: datetime,
+    op_id: str = "",
+    offline: bool = False,
 ) -> tuple[Visit, bool]:
     """The visit with the task done, and whether anything changed (False: it was done already)."""
     task = visit.task(task_id)
@@ -78,8 +98,17 @@ def complete_task(
     if task.done:
         return visit, False
     _ensure_workable(visit)
+    if offline and task.kind != BASIC_TASK_KIND:
+        # R-1.3.3-d: a task that needs a collection form completes online only.
+        raise TaskOnlineOnly(visit_id=visit.id, task_id=task_id, kind=task.kind)
     done = dataclasses.replace(
-        task, status=TaskStatus.DONE, completed_at=client_ts, done_at=now, note=note, op_id=op_id
+        task,
+        status=TaskStatus.DONE,
+        completed_at=client_ts,
+        done_at=now,
+        note=note,
+        op_id=op_id,
+        offline=offline,
     )
     tasks = tuple(done if t.task_id == task_id else t for t in visit.tasks)
     return dataclasses.replace(visit, tasks=tasks), True
@@ -110,6 +139,30 @@ def complete_visit(
         complete_op_id=op_id,
     )
     return completed, True
+
+
+def unplanned_text(text: str) -> str:
+    """The text as kept: trimmed, not empty, at most MAX_UNPLANNED_TEXT characters (400 otherwise)."""
+    kept = text.strip()
+    if not kept:
+        raise InvalidUnplannedText("text is required", field="text")
+    if len(kept) > MAX_UNPLANNED_TEXT:
+        raise InvalidUnplannedText(f"text is longer than {MAX_UNPLANNED_TEXT} characters", field="text")
+    return kept
+
+
+def add_unplanned_task(visit: Visit, *, text: str, client_ts: str, now: datetime, op_id: str) -> tuple[Visit, bool]:
+    """Append an unplanned-task entry (§1.5.6, append-only); an entry with this op_id already there changes nothing.
+
+    Like other visit work it needs the check-in (phone visits exempt) and is closed on completed/missed
+    visits. It never enters the plan counts (those count `tasks` only).
+    """
+    if op_id and any(u.op_id == op_id for u in visit.unplanned_tasks):
+        return visit, False
+    kept = unplanned_text(text)
+    _ensure_workable(visit)
+    entry = UnplannedTask(text=kept, client_ts=client_ts, op_id=op_id, received_at=now)
+    return dataclasses.replace(visit, unplanned_tasks=(*visit.unplanned_tasks, entry)), True
 
 
 def is_overdue(visit: Visit, today: date) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from baifang_common.events import TaskCompleted, VisitCompleted, VisitMissed
+from baifang_common.events import TaskCompleted, UnplannedTaskRecorded, VisitCompleted, VisitMissed
 from baifang_common.timeutil import iso, now_utc
-from planning.domain.model import Task, Visit
+from planning.domain.model import Task, UnplannedTask, Visit
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "planning.baifang")
 
@@ -31,7 +31,20 @@ def task_completed(visit: Visit, task: Task) -> TaskCompleted:
         client_ts=task.completed_at,
         op_id=task.op_id,
         note=task.note,
-        offline=visit.offline,
+        offline=task.offline,
+    )
+
+
+def unplanned_task_recorded(visit: Visit, entry: UnplannedTask) -> UnplannedTaskRecorded:
+    return UnplannedTaskRecorded(
+        event_id=event_id("unplanned_task.recorded", visit.id, entry.op_id),
+        occurred_at=iso(entry.received_at or now_utc()),
+        visit_id=visit.id,
+        customer_id=visit.customer_id,
+        manager_id=visit.manager_id,
+        text=entry.text,
+        client_ts=entry.client_ts,
+        op_id=entry.op_id,
     )
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from baifang_common.context import Caller
+from baifang_common.errors import InvalidArgument
 from baifang_common.idempotency import OpStore
 from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import iso, now_utc, parse_date, parse_ts
@@ -68,9 +69,28 @@ class CompleteVisit:
 
 
 @dataclass(frozen=True)
+class AddUnplannedTask:
+    caller: Caller | None
+    visit_id: str
+    text: str
+    op_id: str = ""
+    client_ts: str = ""
+    offline: bool = False
+
+
+@dataclass(frozen=True)
 class TaskResult:
     view: VisitView
     task: Task
+    # True when the op_id had been applied before and this is the stored first answer.
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class VisitResult:
+    view: VisitView
+    # True when the op_id had been applied before and this is the stored first answer.
+    replayed: bool = False
 
 
 def list_visits(query: ListVisits, *, visits: VisitStore, customers: CustomerStore) -> list[VisitView]:
@@ -107,13 +127,13 @@ def complete_task(
     stored = ops.get(caller_id, cmd.op_id)
     if stored is not None:
         visit, task_id = _decode(stored)
-        return TaskResult(VisitView(visit, customers.get(visit.customer_id)), _task(visit, task_id))
+        return TaskResult(VisitView(visit, customers.get(visit.customer_id)), _task(visit, task_id), replayed=True)
     client_ts = _client_ts(cmd.client_ts, now)
     for _ in range(MAX_WRITE_ATTEMPTS):
         visit = _load(visits, cmd.visit_id)
         rules.ensure_can_write(cmd.caller, visit)
         updated, changed = rules.complete_task(
-            visit, cmd.task_id, note=cmd.note, client_ts=client_ts, now=now(), op_id=cmd.op_id
+            visit, cmd.task_id, note=cmd.note, client_ts=client_ts, now=now(), op_id=cmd.op_id, offline=cmd.offline
         )
         if changed and not visits.save_if_version(updated, visit.version):
             continue
@@ -136,13 +156,13 @@ def complete_visit(
     ops: OpStore,
     publisher: EventPublisher,
     now: Callable[[], datetime] = now_utc,
-) -> VisitView:
+) -> VisitResult:
     """checked_in → completed (open tasks stay open); a second completion returns the first."""
     caller_id = _caller_id(cmd.caller)
     stored = ops.get(caller_id, cmd.op_id)
     if stored is not None:
         visit, _ = _decode(stored)
-        return VisitView(visit, customers.get(visit.customer_id))
+        return VisitResult(VisitView(visit, customers.get(visit.customer_id)), replayed=True)
     client_ts = _client_ts(cmd.client_ts, now)
     for _ in range(MAX_WRITE_ATTEMPTS):
         visit = _load(visits, cmd.visit_id)
@@ -164,7 +184,47 @@ def complete_visit(
     publisher.publish(events.visit_completed(updated))
     answer = ops.put(caller_id, cmd.op_id, "visit.complete", _encode(updated, ""))
     visit, _ = _decode(answer)
-    return VisitView(visit, customers.get(visit.customer_id))
+    return VisitResult(VisitView(visit, customers.get(visit.customer_id)))
+
+
+def add_unplanned_task(
+    cmd: AddUnplannedTask,
+    *,
+    visits: VisitStore,
+    customers: CustomerStore,
+    ops: OpStore,
+    publisher: EventPublisher,
+    now: Callable[[], datetime] = now_utc,
+) -> VisitResult:
+    """Append the manager's free-text unplanned task (§1.5.6); op_id is required, a replay returns the first answer.
+
+    The entry carries its op_id, so even a retry after a crash between the write and the stored answer
+    appends nothing twice; `unplanned_task.recorded` has a deterministic event_id.
+    """
+    if not cmd.op_id:
+        raise InvalidArgument("op_id is required", field="op_id")
+    caller_id = _caller_id(cmd.caller)
+    stored = ops.get(caller_id, cmd.op_id)
+    if stored is not None:
+        visit, _ = _decode(stored)
+        return VisitResult(VisitView(visit, customers.get(visit.customer_id)), replayed=True)
+    client_ts = _client_ts(cmd.client_ts, now)
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        visit = _load(visits, cmd.visit_id)
+        rules.ensure_can_write(cmd.caller, visit)
+        updated, changed = rules.add_unplanned_task(
+            visit, text=cmd.text, client_ts=client_ts, now=now(), op_id=cmd.op_id
+        )
+        if changed and not visits.save_if_version(updated, visit.version):
+            continue
+        break
+    else:
+        raise RuntimeError(f"visit {cmd.visit_id} kept changing under an unplanned task")
+    entry = next(u for u in updated.unplanned_tasks if u.op_id == cmd.op_id)
+    publisher.publish(events.unplanned_task_recorded(updated, entry))
+    answer = ops.put(caller_id, cmd.op_id, "unplanned_task", _encode(updated, ""))
+    visit, _ = _decode(answer)
+    return VisitResult(VisitView(visit, customers.get(visit.customer_id)))
 
 
 def _load(visits: VisitStore, visit_id: str) -> Visit:

@@ -158,7 +158,8 @@ def test_task_completion_is_published_and_a_replayed_op_returns_the_first_answer
     stub.CompleteVisit(pb.CompleteVisitRequest(op=op(), visit_id=visit.id, summary="好"), metadata=md(M001))
 
     replay = stub.CompleteTask(request, metadata=md(M001))
-    assert replay == first
+    assert (replay.visit, replay.task) == (first.visit, first.task)
+    assert (first.replayed, replay.replayed) == (False, True)
     assert (replay.visit.status, replay.visit.tasks_done, replay.task.note) == ("checked_in", 1, "陈列良好")
     bodies = probe.wait(1)
     assert bodies[0]["event_id"] == event_id("task.completed", visit.id, task_id)
@@ -239,3 +240,50 @@ def test_resolve_for_checkin_returns_the_visit_only_when_on_the_list(stub, plan)
         )
     )
     assert (error.status, error.remote_code) == (grpc.StatusCode.NOT_FOUND, "customer_not_found")
+
+
+def test_unplanned_task_is_appended_once_per_op_id_and_published_with_a_fixed_event_id(stub, plan, event_probe):
+    probe = event_probe("planning", "unplanned_task.recorded")
+    visit = plan["visits"][2]
+    request = pb.AddUnplannedTaskRequest(op=op("op-u1"), visit_id=visit.id, text="协助客户整理陈列柜")
+    error = error_of(lambda: stub.AddUnplannedTask(request, metadata=md(M001)))
+    assert (error.status, error.remote_code) == (grpc.StatusCode.FAILED_PRECONDITION, "not_checked_in")
+
+    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001))
+    first = stub.AddUnplannedTask(request, metadata=md(M001))
+    replay = stub.AddUnplannedTask(request, metadata=md(M001))
+
+    assert (first.replayed, replay.replayed, replay.visit) == (False, True, first.visit)
+    assert [(u.text, u.client_ts) for u in first.visit.unplanned_tasks] == [
+        ("协助客户整理陈列柜", "2026-11-25T10:00:00+08:00")
+    ]
+    assert first.visit.tasks_total == 2  # not a plan task
+    (body,) = probe.wait(1)
+    assert body["event_id"] == event_id("unplanned_task.recorded", visit.id, "op-u1")
+    assert (body["text"], body["op_id"], body["manager_id"]) == ("协助客户整理陈列柜", "op-u1", "m001")
+
+    missing_op = pb.AddUnplannedTaskRequest(visit_id=visit.id, text="x")
+    assert error_of(lambda: stub.AddUnplannedTask(missing_op, metadata=md(M001))).remote_code == "invalid_argument"
+    stub.CompleteVisit(pb.CompleteVisitRequest(op=op(), visit_id=visit.id), metadata=md(M001))
+    late = pb.AddUnplannedTaskRequest(op=op(), visit_id=visit.id, text="补记")
+    assert error_of(lambda: stub.AddUnplannedTask(late, metadata=md(M001))).remote_code == "visit_closed"
+    other = pb.AddUnplannedTaskRequest(op=op(), visit_id=plan["other"].id, text="x")
+    assert error_of(lambda: stub.AddUnplannedTask(other, metadata=md(M001))).remote_code == "forbidden"
+
+
+def test_offline_task_completion_is_flagged_and_a_collection_task_is_online_only(stub, plan, event_probe):
+    probe = event_probe("planning", "task.completed")
+    visit = plan["visits"][0]
+    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001))
+    offline = common_pb2.OpMeta(op_id=unique("op"), client_ts="2026-11-25T10:00:00+08:00", offline=True)
+    basic, collection = visit.tasks
+    done = stub.CompleteTask(
+        pb.CompleteTaskRequest(op=offline, visit_id=visit.id, task_id=basic.task_id), metadata=md(M001)
+    )
+    assert done.task.status == "done"
+    (body,) = probe.wait(1)
+    assert body["offline"] is True
+    refused = pb.CompleteTaskRequest(op=offline, visit_id=visit.id, task_id=collection.task_id)
+    refused.op.op_id = unique("op")
+    error = error_of(lambda: stub.CompleteTask(refused, metadata=md(M001)))
+    assert (error.status, error.remote_code) == (grpc.StatusCode.OUT_OF_RANGE, "task_online_only")

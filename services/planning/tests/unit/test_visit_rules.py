@@ -1,12 +1,20 @@
 """The visit state machine (DOMAIN §3.4) and ownership, as pure functions."""
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
 
 from baifang_common.context import Caller
 from planning.domain import rules
-from planning.domain.errors import Forbidden, NotCheckedIn, TaskNotFound, VisitClosed
+from planning.domain.errors import (
+    Forbidden,
+    InvalidUnplannedText,
+    NotCheckedIn,
+    TaskNotFound,
+    TaskOnlineOnly,
+    VisitClosed,
+)
 from planning.domain.model import Task, TaskStatus, Visit, VisitMethod, VisitStatus
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -120,3 +128,53 @@ def test_only_the_owner_works_on_a_visit():
     rules.ensure_can_write(Caller("m001", "manager", "t01"), visit())
     with pytest.raises(Forbidden):
         rules.ensure_can_write(Caller("s01", "supervisor", "t01"), visit())
+
+
+def test_unplanned_task_is_appended_with_client_time_and_kept_out_of_the_counts():
+    once, changed = rules.add_unplanned_task(
+        visit(VisitStatus.CHECKED_IN),
+        text="  帮助整理货架  ",
+        client_ts="2026-11-23T10:00:00+08:00",
+        now=NOW,
+        op_id="o1",
+    )
+    twice, _ = rules.add_unplanned_task(once, text="回收旧海报", client_ts="t2", now=NOW, op_id="o2")
+    assert changed
+    assert [(u.text, u.client_ts, u.op_id) for u in twice.unplanned_tasks] == [
+        ("帮助整理货架", "2026-11-23T10:00:00+08:00", "o1"),
+        ("回收旧海报", "t2", "o2"),
+    ]
+    assert rules.visit_counts(twice) == rules.visit_counts(visit(VisitStatus.CHECKED_IN))
+
+
+def test_unplanned_task_with_a_known_op_id_changes_nothing():
+    once, _ = rules.add_unplanned_task(visit(VisitStatus.CHECKED_IN), text="a", client_ts="t", now=NOW, op_id="o1")
+    again, changed = rules.add_unplanned_task(once, text="a", client_ts="t", now=NOW, op_id="o1")
+    assert (again, changed) == (once, False)
+
+
+def test_unplanned_task_needs_checkin_except_on_phone_visits_and_is_closed_after_completion():
+    with pytest.raises(NotCheckedIn):
+        rules.add_unplanned_task(visit(), text="a", client_ts="t", now=NOW, op_id="o1")
+    phone, _ = rules.add_unplanned_task(visit(method=VisitMethod.PHONE), text="a", client_ts="t", now=NOW, op_id="o1")
+    assert len(phone.unplanned_tasks) == 1
+    for status in (VisitStatus.COMPLETED, VisitStatus.MISSED):
+        with pytest.raises(VisitClosed):
+            rules.add_unplanned_task(visit(status), text="a", client_ts="t", now=NOW, op_id="o1")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "字" * (rules.MAX_UNPLANNED_TEXT + 1)])
+def test_unplanned_task_text_must_be_present_and_bounded(text):
+    with pytest.raises(InvalidUnplannedText):
+        rules.add_unplanned_task(visit(VisitStatus.CHECKED_IN), text=text, client_ts="t", now=NOW, op_id="o1")
+
+
+def test_offline_completion_of_a_collection_task_is_refused_but_a_basic_one_is_marked_offline():
+    collection = Task("v1.t3", "T04", "价库采集", "collection:price_inventory", "采集")
+    checked_in = dataclasses.replace(visit(VisitStatus.CHECKED_IN), tasks=(*visit().tasks, collection))
+    with pytest.raises(TaskOnlineOnly):
+        rules.complete_task(checked_in, "v1.t3", note="", client_ts="t", now=NOW, offline=True)
+    online, _ = rules.complete_task(checked_in, "v1.t3", note="", client_ts="t", now=NOW)
+    basic, _ = rules.complete_task(checked_in, "v1.t1", note="", client_ts="t", now=NOW, offline=True)
+    assert online.task("v1.t3").done and not online.task("v1.t3").offline
+    assert basic.task("v1.t1").offline

@@ -1,0 +1,201 @@
+"""POST /sync and POST /visits/{id}/unplanned-tasks: envelope validation at the gateway, and the whole
+path through the real checkin and planning servicers (in-process)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from baifang.planning.v1 import planning_pb2_grpc
+from baifang_common.demo import demo_org
+from baifang_common.grpc_server import Servicer
+from baifang_common.timeutil import today
+from checkin import bootstrap as checkin_bootstrap
+from checkin.grpc_api import servicer as checkin_servicer
+from checkin.settings import CheckinSettings
+from gateway.settings import GatewaySettings
+from planning import demo as planning_demo
+from planning.bootstrap import build_grpc
+from planning.grpc_api import PlanningServicer
+from planning.settings import PlanningSettings
+
+pytestmark = pytest.mark.integration
+
+
+def _headers(client: TestClient, login: Callable[..., Any], user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {login(client, user)['access_token']}"}
+
+
+def _op(type_: str, payload: Any, client_ts: str = "2026-03-03T09:00:00+08:00", **extra: Any) -> dict[str, Any]:
+    return {"op_id": str(uuid.uuid4()), "type": type_, "payload": payload, "client_ts": client_ts, **extra}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "ops"),
+        ({"ops": "all of them"}, "ops"),
+        ({"ops": [_op("checkin", {}, op_id="not-a-uuid")]}, "ops.0.op_id"),
+        ({"ops": [_op("checkin", {}), _op("checkin", ["qr"])]}, "ops.1.payload"),
+        ({"ops": [_op("", {})]}, "ops.0.type"),
+        ({"ops": [{k: v for k, v in _op("checkin", {}).items() if k != "client_ts"}]}, "ops.0.client_ts"),
+    ],
+)
+def test_a_malformed_envelope_is_400_naming_the_field_before_any_service_is_called(
+    client: TestClient, auth_headers: Callable[[str], dict[str, str]], body: dict[str, Any], field: str
+) -> None:
+    response = client.post("/api/v1/sync", json=body, headers=auth_headers("m001"))
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert field in error["details"], error
+
+
+def test_sync_needs_a_token(client: TestClient) -> None:
+    response = client.post("/api/v1/sync", json={"ops": []})
+    assert (response.status_code, response.json()["error"]["code"]) == (401, "unauthenticated")
+
+
+def test_an_unplanned_task_needs_text(client: TestClient, auth_headers: Callable[[str], dict[str, str]]) -> None:
+    response = client.post(
+        "/api/v1/visits/v1/unplanned-tasks", json={"op_id": str(uuid.uuid4()), "text": ""}, headers=auth_headers("m001")
+    )
+    assert response.status_code == 400
+    assert "text" in response.json()["error"]["details"]
+
+
+@pytest.fixture
+def stack_client(
+    settings_for: Callable[..., Any],
+    grpc_server: Callable[..., Any],
+    make_client: Callable[..., TestClient],
+    gateway_settings: GatewaySettings,
+) -> Iterator[TestClient]:
+    planning_settings: PlanningSettings = settings_for(PlanningSettings)
+    day = today(gateway_settings.timezone)
+    planning_demo.load_demo(
+        planning_settings, demo_org(managers=12), today=day, reset=True, customers=40, publish=False
+    )
+    planning_deps = build_grpc(planning_settings)
+    planning_server, _ = grpc_server(
+        [
+            Servicer(
+                planning_pb2_grpc.add_PlanningServiceServicer_to_server,
+                PlanningServicer(planning_deps),
+                "baifang.planning.v1.PlanningService",
+            )
+        ]
+    )
+    planning_addr = f"127.0.0.1:{planning_server.port}"
+    checkin_deps = checkin_bootstrap.build_grpc(settings_for(CheckinSettings, planning_addr=planning_addr))
+    checkin_server, _ = grpc_server([checkin_servicer(checkin_deps)])
+    yield make_client(planning_addr=planning_addr, checkin_addr=f"127.0.0.1:{checkin_server.port}")
+    checkin_deps.close()
+    planning_deps.close()
+
+
+def test_an_offline_visit_syncs_in_client_time_order_and_a_replay_is_all_duplicate(
+    stack_client: TestClient, login: Callable[..., Any], gateway_settings: GatewaySettings
+) -> None:
+    manager = _headers(stack_client, login, "m001")
+    admin = _headers(stack_client, login, "admin")
+    visits = stack_client.get("/api/v1/visits", headers=manager).json()["items"]
+    visit = next(v for v in visits if v["method"] == "on_site")
+    detail = stack_client.get(f"/api/v1/visits/{visit['visit_id']}", headers=manager).json()
+    customer = visit["customer"]
+    qr = stack_client.get(f"/api/v1/admin/customers/{customer['id']}/qr", headers=admin).json()["qr"]
+    start = datetime.now(ZoneInfo(gateway_settings.timezone)).replace(hour=9, minute=0, second=0, microsecond=0)
+
+    def ts(minutes: int) -> str:
+        return (start + timedelta(minutes=minutes)).isoformat()
+
+    vid = detail["visit_id"]
+    basic = [t for t in detail["tasks"] if t["kind"] == "basic"]
+    other = [t for t in detail["tasks"] if t["kind"] != "basic"]
+    position = {"lat": customer["location"]["lat"], "lon": customer["location"]["lon"], "accuracy_m": 10}
+    ops = [
+        _op("visit.complete", {"visit_id": vid, "summary": "正常"}, ts(50)),
+        *[_op("task.complete", {"visit_id": vid, "task_id": t["task_id"]}, ts(10 + i)) for i, t in enumerate(basic)],
+        *[_op("task.complete", {"visit_id": vid, "task_id": t["task_id"]}, ts(20 + i)) for i, t in enumerate(other)],
+        _op("unplanned_task", {"visit_id": vid, "text": "帮客户调整价签"}, ts(30)),
+        _op("checkin", {"qr": qr, **position}, ts(0)),
+        _op("collection.price_inventory", {"visit_id": vid}, ts(40)),
+    ]
+
+    first = stack_client.post("/api/v1/sync", json={"ops": ops}, headers=manager)
+
+    assert first.status_code == 200, first.text
+    results = first.json()["results"]
+    assert [r["op_id"] for r in results] == [o["op_id"] for o in ops]
+    by_type = [(o["type"], r["status"], r.get("error", {}).get("code")) for o, r in zip(ops, results, strict=True)]
+    expected = (
+        [("visit.complete", "applied", None)]
+        + [("task.complete", "applied", None)] * len(basic)
+        + [("task.complete", "rejected", "task_online_only")] * len(other)
+        + [("unplanned_task", "applied", None), ("checkin", "applied", None)]
+        + [("collection.price_inventory", "rejected", "unsupported_op_type")]
+    )
+    assert by_type == expected
+    checkin = results[-2]["result"]
+    assert set(checkin) == {
+        "checkin_id",
+        "visit_id",
+        "customer_id",
+        "distance_m",
+        "verdict",
+        "verdict_reason",
+        "checked_in_at",
+    }
+    assert (checkin["visit_id"], checkin["verdict"], checkin["checked_in_at"]) == (vid, "ok", ts(0))
+    assert results[0]["result"]["visit"]["tasks_done"] == len(basic)
+
+    replay = stack_client.post("/api/v1/sync", json={"ops": ops}, headers=manager).json()["results"]
+    applied = [i for i, r in enumerate(results) if r["status"] == "applied"]
+    assert [replay[i]["status"] for i in applied] == ["duplicate"] * len(applied)
+    assert [replay[i]["result"] for i in applied] == [results[i]["result"] for i in applied]
+
+    after = stack_client.get(f"/api/v1/visits/{vid}", headers=manager).json()
+    assert (after["status"], after["completed_at"], after["tasks_done"]) == ("completed", ts(50), len(basic))
+    assert after["unplanned_tasks"] == [{"text": "帮客户调整价签", "client_ts": ts(30)}]
+
+    late = stack_client.post(
+        f"/api/v1/visits/{vid}/unplanned-tasks", json={"op_id": str(uuid.uuid4()), "text": "补记"}, headers=manager
+    )
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "visit_closed")
+
+
+def test_an_unplanned_task_is_recorded_online_once_per_op_id(
+    stack_client: TestClient, login: Callable[..., Any]
+) -> None:
+    manager = _headers(stack_client, login, "m001")
+    admin = _headers(stack_client, login, "admin")
+    visit = next(
+        v for v in stack_client.get("/api/v1/visits", headers=manager).json()["items"] if v["method"] == "on_site"
+    )
+    url = f"/api/v1/visits/{visit['visit_id']}/unplanned-tasks"
+    body = {"op_id": str(uuid.uuid4()), "text": "协助客户清点库存", "client_ts": "2026-03-03T10:00:00+08:00"}
+    before = stack_client.post(url, json=body, headers=manager)
+    assert (before.status_code, before.json()["error"]["code"]) == (409, "not_checked_in")
+
+    customer = visit["customer"]
+    qr = stack_client.get(f"/api/v1/admin/customers/{customer['id']}/qr", headers=admin).json()["qr"]
+    checkin = {
+        "op_id": str(uuid.uuid4()),
+        "qr": qr,
+        **customer["location"],
+        "accuracy_m": 10,
+        "client_ts": datetime.now(ZoneInfo("Asia/Shanghai")).isoformat(),
+    }
+    assert stack_client.post("/api/v1/checkins", json=checkin, headers=manager).status_code == 201
+    first = stack_client.post(url, json=body, headers=manager)
+    again = stack_client.post(url, json=body, headers=manager)
+    assert first.status_code == 201, first.text
+    assert (again.status_code, again.json()) == (201, first.json())
+    assert first.json()["unplanned_tasks"] == [{"text": "协助客户清点库存", "client_ts": "2026-03-03T10:00:00+08:00"}]
+    assert first.json()["tasks_total"] == visit["tasks_total"]

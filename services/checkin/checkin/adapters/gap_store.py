@@ -1,0 +1,59 @@
+"""TrackingGapStore — collection `tracking_gaps`: facts for analytics (DOMAIN §3.5 item 11).
+
+_id "<manager_id>:<start_ms>:<end_ms>" (deterministic, so a replayed batch adds nothing);
+manager_id, team_id, date (company-local), start, end (aware UTC), start_ms, end_ms, minutes.
+Written with `$setOnInsert` upserts in one bulk write per batch.
+Indexes: (team_id, date), (manager_id, start_ms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo.collection import Collection
+
+from baifang_common.mongo import Document, ensure_indexes
+from checkin.domain.model import TrackingGap
+
+
+class TrackingGapStore:
+    def __init__(self, collection: Collection[Document]) -> None:
+        self.collection = collection
+
+    def ensure_indexes(self) -> None:
+        ensure_indexes(
+            self.collection,
+            [
+                IndexModel([("team_id", ASCENDING), ("date", ASCENDING)], name="team_date"),
+                IndexModel([("manager_id", ASCENDING), ("start_ms", ASCENDING)], name="manager_start"),
+            ],
+        )
+
+    def record(self, gaps: Sequence[TrackingGap]) -> None:
+        if not gaps:
+            return
+        ops = [
+            UpdateOne(
+                {"_id": gap.gap_id},
+                {
+                    "$setOnInsert": {
+                        "manager_id": gap.manager_id,
+                        "team_id": gap.team_id,
+                        "date": gap.date,
+                        "start": datetime.fromtimestamp(gap.start_ms / 1000, UTC),
+                        "end": datetime.fromtimestamp(gap.end_ms / 1000, UTC),
+                        "start_ms": gap.start_ms,
+                        "end_ms": gap.end_ms,
+                        "minutes": gap.minutes,
+                    }
+                },
+                upsert=True,
+            )
+            for gap in gaps
+        ]
+        self.collection.bulk_write(ops, ordered=False)
+
+    def for_manager(self, manager_id: str) -> list[Document]:
+        return list(self.collection.find({"manager_id": manager_id}).sort("start_ms", ASCENDING))

@@ -1,0 +1,78 @@
+"""Helpers of the ingestion tests: batches, the use cases wired to real deps, store snapshots."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+import redis as redis_lib
+
+from baifang_common.events import TrackBatchAccepted
+from checkin.bootstrap import GrpcDeps, WorkerDeps
+from checkin.domain.model import BatchResult, TrackBatchCommand
+from checkin.usecases.bucketing import store_track_batch
+from checkin.usecases.tracks import accept_track_batch
+
+
+def track(
+    start: datetime, n: int, *, step_s: float = 10.0, lat: float = 31.2304, lon: float = 121.4737
+) -> list[dict[str, Any]]:
+    """n points walking north from (lat, lon), `step_s` apart from `start`."""
+    return [
+        {
+            "lat": round(lat + i * 1e-4, 7),
+            "lon": lon,
+            "accuracy_m": 8.0,
+            "ts": (start + timedelta(seconds=i * step_s)).isoformat(),
+        }
+        for i in range(n)
+    ]
+
+
+def recent(minutes: float = 30.0) -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=minutes)
+
+
+def accept(
+    deps: GrpcDeps, points: list[dict[str, Any]], *, manager: str = "m001", team: str = "t01", batch_id: str = ""
+) -> BatchResult:
+    cmd = TrackBatchCommand(manager, "manager", team, "json", orjson.dumps({"points": points}), batch_id)
+    return accept_track_batch(cmd, publisher=deps.publisher, queues=deps.queues, limits=deps.limits)
+
+
+def store(deps: WorkerDeps, body: dict[str, Any]) -> None:
+    """What the worker's handler does with one track.batch_accepted body."""
+    store_track_batch(
+        TrackBatchAccepted.from_body(body),
+        buckets=deps.track_buckets,
+        gaps=deps.gaps,
+        last_fixes=deps.last_fixes,
+        gap_rule=deps.gap_rule,
+        max_fix_accuracy_m=deps.thresholds.max_accuracy_m,
+    )
+
+
+def snapshot(deps: WorkerDeps, manager: str = "m001", team: str = "t01") -> dict[str, Any]:
+    """Everything a track batch writes: buckets, gap facts, last fix, live position."""
+    client: redis_lib.Redis = deps.last_fixes.client
+    return {
+        "buckets": list(deps.track_buckets.collection.find({}).sort("_id", 1)),
+        "gaps": list(deps.gaps.collection.find({}).sort("_id", 1)),
+        "last_fix": client.hgetall(deps.last_fixes._key(manager)),
+        "position": deps.last_fixes.position(team, manager),
+    }
+
+
+def metric(metrics_port: int, name: str, labels: str) -> float:
+    """A sample of a process's /metrics (0 when absent)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2) as resp:
+        text = resp.read().decode()
+    match = re.search(rf"^{re.escape(name)}\{{{re.escape(labels)}\}} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def stored_points(metrics_port: int) -> float:
+    return metric(metrics_port, "baifang_ingest_points_total", 'kind="track",reason="",result="stored"')
