@@ -34,21 +34,23 @@ def amqp_check(amqp_uri: str) -> Check:
 
 
 class Readiness:
-    """Runs named checks, caching the answer briefly so probes do not hammer dependencies."""
+    """Runs named checks, caching a good answer briefly so probes do not hammer dependencies.
+
+    A failure is never cached: a process becomes ready the moment its dependencies answer.
+    """
 
     def __init__(self, checks: dict[str, Check], ttl: float = 2.0) -> None:
         self.checks = checks
         self.ttl = ttl
         self._lock = threading.Lock()
-        self._at = 0.0
-        self._failures: list[str] = []
+        self._ready_at = float("-inf")
 
     def __call__(self) -> list[str]:
         """Names of the failing checks; empty when ready."""
         with self._lock:
             now = time.monotonic()
-            if now - self._at < self.ttl:
-                return list(self._failures)
+            if now - self._ready_at < self.ttl:
+                return []
             failures = []
             for name, check in self.checks.items():
                 try:
@@ -56,5 +58,6 @@ class Readiness:
                 except Exception as exc:  # a failing dependency of any kind means "not ready"
                     logger.warning("readiness check failed: %s: %s", name, exc)
                     failures.append(name)
-            self._failures, self._at = failures, now
-            return list(failures)
+            if not failures:
+                self._ready_at = now
+            return failures

@@ -134,8 +134,8 @@ def test_worker_killed_mid_burst_stores_every_point_exactly_once(
     grpc_deps: GrpcDeps, isolation: dict[str, str], spawn_process: Callable[..., Any], buckets: Any
 ) -> None:
     expected: dict[str, set[str]] = {}
-    start = recent(150)
-    for n in range(90):  # a backlog, so the worker is surely mid-burst when it dies
+    start = recent(12 * 60)  # 300 batches span 250 minutes: all in the past, none too old
+    for n in range(300):  # a backlog of seconds of work, so the worker is surely mid-burst when it dies
         manager = f"m00{n % 3 + 1}"
         points = track(start + timedelta(seconds=(n // 3) * 150), 100, step_s=2)  # a manager's batches overlap
         accept(grpc_deps, points, manager=manager, batch_id=f"burst-{n}")
