@@ -114,10 +114,14 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
         self.queue_consumer.ack_message(message)
 
 
-def reliable_event_handler(source: str, event_type: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def reliable_event_handler(
+    source: str, event_type: str, *, dedupe: bool = True
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """`@reliable_event_handler("checkin", "checkin.recorded")` on a method taking the JSON body.
 
     The service must have a `deps` attribute whose value has an `inbox: ProcessedEvents`.
+    `dedupe=False` skips the inbox (two store round trips per event) for a handler whose writes
+    are idempotent by construction, e.g. `$set` on keys derived from the event's content.
     """
 
     def decorate(fn: Callable[..., None]) -> Callable[..., None]:
@@ -129,11 +133,11 @@ def reliable_event_handler(source: str, event_type: str) -> Callable[[Callable[.
             request_id = getattr(self, "request_id", "") or ""
             with bound(request_id):
                 try:
-                    if event_id and self.deps.inbox.seen(event_id):
+                    if dedupe and event_id and self.deps.inbox.seen(event_id):
                         outcome = "duplicate"
                         return
                     fn(self, body)
-                    if event_id:
+                    if dedupe and event_id:
                         self.deps.inbox.record(event_id, event_type)
                     _observe_age(event_type, body.get("occurred_at"))
                 except Exception:

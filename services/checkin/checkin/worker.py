@@ -26,7 +26,9 @@ class CheckinWorker:
     def on_checkin_recorded(self, body: dict[str, Any]) -> None:
         record_attendance_fact(CheckinRecorded.from_body(body), attendance=self.deps.attendance)
 
-    @reliable_event_handler("checkin", "track.batch_accepted")
+    # Tracks and scans skip the inbox: their writes are `$set` on keys derived from device time
+    # (and the last fix is compare-and-set), so a redelivered batch changes nothing anyway.
+    @reliable_event_handler("checkin", "track.batch_accepted", dedupe=False)
     def on_track_batch_accepted(self, body: dict[str, Any]) -> None:
         d = self.deps
         store_track_batch(
@@ -38,7 +40,7 @@ class CheckinWorker:
             max_fix_accuracy_m=d.thresholds.max_accuracy_m,
         )
 
-    @reliable_event_handler("checkin", "scan.batch_accepted")
+    @reliable_event_handler("checkin", "scan.batch_accepted", dedupe=False)
     def on_scan_batch_accepted(self, body: dict[str, Any]) -> None:
         store_scan_batch(
             ScanBatchAccepted.from_body(body), buckets=self.deps.scan_buckets, timezone=self.deps.settings.timezone

@@ -5,16 +5,14 @@ track_buckets: _id "<manager_id>:<YYYYMMDDHH>" (UTC hour of the DEVICE time), ma
   ms>": [lat, lon, accuracy_m, speed_mps|null, heading|null]}, count.
   Indexes: (manager_id, hour), (team_id, date).
 scan_buckets: _id "<customer_id>:<YYYYMMDDHH>", customer_id, hour, date, scans {"<epoch ms>:
-  <code hash>": [code, sku, qty, unit_price, kind, device_id]}, count.
+  <code hash>": [code, sku, qty, unit_price, kind, device_id]}.
   Indexes: (customer_id, hour), (date).
 
 One bulk_write of upserting UpdateOne per batch (one per bucket touched), items written with
 `$set` on their key: a replayed or redelivered batch changes nothing and one key holds one
 item. Owner fields, hour and date go through `$setOnInsert` (NX-27017 turns a `$set`
-datetime into a string). `count` is exact, derived: after the write the number of keys is
-recomputed by aggregation and raised (never lowered: items are only ever added) by a
-conditional update, so concurrent writers to one bucket converge on the true count. Readers
-order items by key (13-digit epoch ms = device time).
+datetime into a string). Readers order items by key (13-digit epoch ms = device time) and
+count them by their keys.
 """
 
 from __future__ import annotations
@@ -70,7 +68,12 @@ class BucketStore:
         ensure_indexes(self.collection, self.indexes)
 
     def write(self, writes: Sequence[BucketWrite]) -> None:
-        """Upsert every bucket of a batch in one bulk write, then refresh their counts."""
+        """Upsert every bucket of a batch in one bulk write.
+
+        No stored item count: keeping one exact meant re-reading each bucket after the write
+        (an aggregate over every key), which on NX-27017 cost more than the write itself.
+        Readers count the keys of the items field.
+        """
         if not writes:
             return
         field = self.items_field
@@ -83,25 +86,6 @@ class BucketStore:
             for w in writes
         ]
         self.collection.bulk_write(ops, ordered=False)
-        self.refresh_counts([w.bucket_id for w in writes])
-
-    def refresh_counts(self, bucket_ids: Sequence[str]) -> None:
-        sizes = self.collection.aggregate(
-            [
-                {"$match": {"_id": {"$in": list(bucket_ids)}}},
-                {"$project": {"n": {"$size": {"$objectToArray": {"$ifNull": [f"${self.items_field}", {}]}}}}},
-            ]
-        )
-        ops = [
-            UpdateOne(
-                # `$and` spelled out: NX-27017 0.8.1 ignores `_id` beside a top-level `$or`.
-                {"$and": [{"_id": doc["_id"]}, {"$or": [{"count": {"$lt": doc["n"]}}, {"count": {"$exists": False}}]}]},
-                {"$set": {"count": doc["n"]}},
-            )
-            for doc in sizes
-        ]
-        if ops:
-            self.collection.bulk_write(ops, ordered=False)
 
     def get(self, bucket_id: str) -> Document | None:
         return self.collection.find_one({"_id": bucket_id})
