@@ -38,7 +38,9 @@ class ServiceSettings(BaseSettings):
     checkin_addr: str = _shared("CHECKIN_ADDR", "127.0.0.1:50052")
     collection_addr: str = _shared("COLLECTION_ADDR", "127.0.0.1:50053")
     analytics_addr: str = _shared("ANALYTICS_ADDR", "127.0.0.1:50054")
-    grpc_workers: int = _shared("GRPC_WORKERS", 16)
+    # Handlers mostly wait on the store or a peer; a small pool lets slow check-ins starve
+    # fast track batches of threads (seen at the morning peak).
+    grpc_workers: int = _shared("GRPC_WORKERS", 64)
     worker_concurrency: int = _shared("WORKER_CONCURRENCY", 10)
     drain_seconds: float = _shared("DRAIN_SECONDS", 2.0)
 
