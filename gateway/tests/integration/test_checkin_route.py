@@ -3,57 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from baifang.planning.v1 import planning_pb2_grpc
-from baifang_common.demo import demo_org
-from baifang_common.grpc_server import Servicer
-from baifang_common.timeutil import today
-from checkin import bootstrap as checkin_bootstrap
-from checkin.grpc_api import servicer as checkin_servicer
-from checkin.settings import CheckinSettings
-from gateway.settings import GatewaySettings
-from planning import demo as planning_demo
-from planning.bootstrap import build_grpc
-from planning.grpc_api import PlanningServicer
-from planning.settings import PlanningSettings
-
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def stack_client(
-    settings_for: Callable[..., Any],
-    grpc_server: Callable[..., Any],
-    make_client: Callable[..., TestClient],
-    gateway_settings: GatewaySettings,
-) -> Iterator[TestClient]:
-    planning_settings: PlanningSettings = settings_for(PlanningSettings)
-    day = today(gateway_settings.timezone)
-    planning_demo.load_demo(
-        planning_settings, demo_org(managers=12), today=day, reset=True, customers=40, publish=False
-    )
-    planning_deps = build_grpc(planning_settings)
-    planning_server, _ = grpc_server(
-        [
-            Servicer(
-                planning_pb2_grpc.add_PlanningServiceServicer_to_server,
-                PlanningServicer(planning_deps),
-                "baifang.planning.v1.PlanningService",
-            )
-        ]
-    )
-    planning_addr = f"127.0.0.1:{planning_server.port}"
-    checkin_deps = checkin_bootstrap.build_grpc(settings_for(CheckinSettings, planning_addr=planning_addr))
-    checkin_server, _ = grpc_server([checkin_servicer(checkin_deps)])
-    yield make_client(planning_addr=planning_addr, checkin_addr=f"127.0.0.1:{checkin_server.port}")
-    checkin_deps.close()
-    planning_deps.close()
 
 
 def _headers(client: TestClient, login: Callable[..., Any], user: str) -> dict[str, str]:
