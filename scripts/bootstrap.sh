@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Prepare a Debian machine for Baifang: apt packages, the venv, editable installs,
-# generated protobuf code. Idempotent and fast on a machine that already has it all:
-# every step checks whether it is already done before doing anything.
+# Prepare a Debian machine for Baifang: apt packages, the venv, generated protobuf code,
+# editable installs (with the dev tools and the NX-27017 store from requirements-dev.txt).
+# Idempotent: the apt, venv and install steps skip what is already done; the generated
+# code is rebuilt on every run, so it always matches protos/.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,8 +18,9 @@ as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
 }
 
-# (a) RabbitMQ and Redis from Debian. policy-rc.d 101 keeps the packages' postinst from
-# starting system-wide daemons: we run our own on loopback with data under var/.
+# (a) Debian packages when missing: RabbitMQ, Redis (server and CLI), python3.11 and its
+# venv support. policy-rc.d 101 keeps the packages' postinst from starting system-wide
+# daemons: we run our own on loopback with data under var/.
 apt_packages() {
   local pkgs=()
   command -v rabbitmq-server >/dev/null 2>&1 || pkgs+=(rabbitmq-server)
@@ -87,7 +89,7 @@ venv() {
   "$VENV/bin/python" -m pip install -q --upgrade pip
 }
 
-# (c) editable installs, skipped while the stamp is newer than every input.
+# (d) editable installs, skipped while the stamp is newer than every input.
 pip_install() {
   local inputs=(constraints.txt requirements-dev.txt)
   local f
@@ -114,7 +116,8 @@ pip_install() {
   touch "$STAMP"
 }
 
-# (d) generated code, before the editable installs: the protos package is the generated tree.
+# (c) generated code, before the editable installs: the protos package is the generated tree.
+# Always regenerated (scripts/gen_protos.py starts from an empty protos/gen/python).
 protos() {
   if ! "$VENV/bin/python" -c 'import grpc_tools.protoc, mypy_protobuf' >/dev/null 2>&1; then
     log "installing the code generator"

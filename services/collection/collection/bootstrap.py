@@ -1,8 +1,9 @@
 """The composition root: the only place that creates clients and adapters.
 
-build_worker must not import grpc (workers run under eventlet; the publisher imports grpc via
-the error types, so it is created only for the gRPC process); build_grpc must not import
-eventlet or nameko — hence ProcessedEvents is imported inside build_worker.
+build_worker must not import grpc (workers run under eventlet). The event publisher is built only
+for the gRPC process because collection's worker publishes nothing. build_grpc must not import
+eventlet or nameko, hence ProcessedEvents (re-exported by baifang_common.worker, which loads both)
+is imported inside build_worker.
 """
 
 from __future__ import annotations
