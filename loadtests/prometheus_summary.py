@@ -107,7 +107,7 @@ def seconds(value: float | None) -> str:
 
 def summary(url: str, start: float, end: float) -> list[str]:
     """The report's lines."""
-    span = max(int(math.ceil(end - start)), 60)
+    span = max(math.ceil(end - start), 60)
     window = f"{span}s"
     lines = [f"Prometheus ({url}), server side, the {end - start:.0f} s of the run:"]
 

@@ -238,7 +238,9 @@ def deployment_problems(objects: list[Manifest]) -> list[str]:
         grace = pod.get("terminationGracePeriodSeconds", 30)
         needed = shutdown_seconds(obj, config)
         if grace <= needed:
-            problems.append(f"{name}: terminationGracePeriodSeconds {grace} is not longer than its shutdown ({needed:g} s)")
+            problems.append(
+                f"{name}: terminationGracePeriodSeconds {grace} is not longer than its shutdown ({needed:g} s)"
+            )
     return problems
 
 
@@ -305,7 +307,9 @@ def ingress_problems(objects: list[Manifest]) -> list[str]:
                     if notes.get(prefix + "proxy-buffering") != "off":
                         problems.append(f"{name} {p}: the SSE stream is buffered (proxy-buffering must be off)")
                     if _duration(notes.get(prefix + "proxy-read-timeout", "60")) < STREAM_MIN_TIMEOUT_S:
-                        problems.append(f"{name} {p}: proxy-read-timeout under {STREAM_MIN_TIMEOUT_S} s cuts the stream")
+                        problems.append(
+                            f"{name} {p}: proxy-read-timeout under {STREAM_MIN_TIMEOUT_S} s cuts the stream"
+                        )
                     continue
                 ingest = p in INGEST_PATHS
                 cap = limits["ingest_body" if ingest else "body"]
@@ -339,9 +343,7 @@ def scaledobject_problems(objects: list[Manifest], services: Path = ROOT / "serv
     """Each ScaledObject targets a rendered Deployment whose worker consumes every queue it watches,
     which no HPA of ours also scales."""
     deployments = {o["metadata"]["name"]: o for o in objects if o.get("kind") == "Deployment"}
-    hpa_targets = {
-        o["spec"]["scaleTargetRef"]["name"] for o in objects if o.get("kind") == "HorizontalPodAutoscaler"
-    }
+    hpa_targets = {o["spec"]["scaleTargetRef"]["name"] for o in objects if o.get("kind") == "HorizontalPodAutoscaler"}
     problems: list[str] = []
     for obj in objects:
         if obj.get("kind") != "ScaledObject":

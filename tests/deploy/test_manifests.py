@@ -47,7 +47,7 @@ def test_every_overlay_renders_with_every_service_shape_filled_in(rendered) -> N
 def test_a_kustomization_naming_a_missing_file_does_not_render(deploy_copy: Path) -> None:
     overlay = deploy_copy / "k8s" / "overlays" / "prod"
     (overlay / "ingress.yaml").unlink()
-    with pytest.raises(RenderError, match="ingress.yaml"):
+    with pytest.raises(RenderError, match=r"ingress\.yaml"):
         render(overlay)
 
 

@@ -64,7 +64,11 @@ def test_the_rule_unit_tests_pass() -> None:
 def test_the_rule_unit_tests_catch_a_changed_threshold(deploy_copy: Path) -> None:
     folder = deploy_copy / "prometheus"
     _replace(folder / "slo.yml", 'route="/api/v1/checkins", le="0.2"', 'route="/api/v1/checkins", le="0.5"')
-    _replace(folder / "alerts.yml", ") > 0.01\n      and\n      sum(rate(baifang_http", ") > 0.05\n      and\n      sum(rate(baifang_http")
+    _replace(
+        folder / "alerts.yml",
+        ") > 0.01\n      and\n      sum(rate(baifang_http",
+        ") > 0.05\n      and\n      sum(rate(baifang_http",
+    )
     done = promtool("test", "rules", "alerts_test.yml", "slo_test.yml", cwd=folder)
     output = done.stdout + done.stderr
     assert done.returncode != 0
