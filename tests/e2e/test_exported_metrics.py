@@ -57,8 +57,8 @@ def _load(base: str) -> None:
         closing(_client(base, "s02")) as supervisor,
     ):
         visits = manager.get("/visits").json()["items"]
-        planned = [v for v in visits if v["status"] == "planned" and v["method"] == "on_site"]
-        visit, offline = planned[0], planned[1]
+        visit = next(v for v in visits if v["status"] == "planned" and v["method"] == "on_site")
+        offline = next(v for v in visits if v["status"] == "planned" and v["visit_id"] != visit["visit_id"])
         tasks = manager.get(f"/visits/{visit['visit_id']}").json()["tasks"]
         assert manager.get("/plans/summary", params={"period": "day"}).status_code == 200
         assert manager.get("/tasks/library").status_code == 200
