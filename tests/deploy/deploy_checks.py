@@ -8,6 +8,7 @@ rule files), never from a copy kept here.
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import json
 import re
@@ -86,6 +87,40 @@ def placeholder_problems(objects: Iterable[Manifest]) -> list[str]:
         text = yaml.safe_dump(obj)
         if SHAPE_PLACEHOLDER.search(text):
             problems.append(f"{_name(obj)}: unfilled service-shape placeholder (SERVICE or port 50000)")
+    return problems
+
+
+def _stack_grpc_ports() -> dict[str, int]:
+    """scripts/stack.py's gRPC port per service (the local stack's; the cluster uses the same)."""
+    spec = importlib.util.spec_from_file_location("baifang_stack", ROOT / "scripts" / "stack.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.GRPC_PORTS)
+
+
+def service_problems(objects: list[Manifest], services: Path = ROOT / "services") -> list[str]:
+    """Every service in services/ is deployed as grpc + worker, on the gRPC port of the local stack,
+    and its peers find it at the address the ConfigMap gives."""
+    ports = _stack_grpc_ports()
+    config = _config_data(objects)
+    names = {o["metadata"]["name"] for o in objects}
+    problems: list[str] = []
+    for folder in sorted(p for p in services.iterdir() if (p / "pyproject.toml").exists()):
+        service = folder.name
+        for process in ("grpc", "worker"):
+            if f"{service}-{process}" not in names:
+                problems.append(f"{service}: no Deployment {service}-{process} (add base/services/{service}/)")
+        found = [o for o in objects if o.get("kind") == "Service" and o["metadata"]["name"] == service]
+        if not found:
+            problems.append(f"{service}: no Service")
+            continue
+        port = next((p["port"] for p in found[0]["spec"]["ports"] if p["name"] == "grpc"), None)
+        if port != ports.get(service):
+            problems.append(f"{service}: gRPC port {port}, scripts/stack.py has {ports.get(service)}")
+        address = config.get(f"{service.upper()}_ADDR")
+        if address != f"{service}:{port}":
+            problems.append(f"{service}: {service.upper()}_ADDR is {address!r}, its Service is {service}:{port}")
     return problems
 
 

@@ -17,6 +17,7 @@ from deploy_checks import (
     render,
     scaledobject_problems,
     schema_problems,
+    service_problems,
 )
 
 
@@ -58,6 +59,21 @@ def test_a_service_shape_field_left_unfilled_is_caught(deploy_copy: Path) -> Non
     shape.write_text(text.replace("          - spec.template.spec.containers.0.args.2\n", ""))
     problems = placeholder_problems(render(deploy_copy / "k8s" / "overlays" / "local"))
     assert any("Deployment/planning-grpc" in p for p in problems), problems
+
+
+def test_every_service_is_deployed_on_its_port_and_found_by_its_peers(rendered) -> None:
+    for name, objects in rendered.items():
+        assert service_problems(objects) == [], name
+
+
+def test_a_service_on_another_port_than_its_peers_expect_is_reported(deploy_copy: Path) -> None:
+    shape = deploy_copy / "k8s" / "base" / "services" / "collection" / "shape.yaml"
+    shape.write_text(shape.read_text().replace("grpcPort: 50053", "grpcPort: 50055"))
+    problems = service_problems(render(deploy_copy / "k8s" / "overlays" / "local"))
+    assert problems == [
+        "collection: gRPC port 50055, scripts/stack.py has 50053",
+        "collection: COLLECTION_ADDR is 'collection:50053', its Service is collection:50055",
+    ]
 
 
 # ------------------------------------------------------------------ schemas

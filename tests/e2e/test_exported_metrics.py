@@ -28,7 +28,9 @@ from deploy_checks import (
 
 from baifang_common.testing.wait import wait_until
 
-pytestmark = pytest.mark.e2e
+# The first e2e test of a session pays for starting and seeding the stack (the session fixture's
+# setup counts against the test's timeout), and this module also waits for the workers.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(480)]
 
 # Metrics ports of scripts/stack.py before the offset: grpc and worker of the four services.
 METRICS_PORTS = range(9101, 9109)
