@@ -7,7 +7,11 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 DEMO_PASSWORD := $(or $(BAIFANG_DEMO_PASSWORD),baifang-demo)
-GATEWAY := http://127.0.0.1:$(or $(GATEWAY_PORT),8080)
+# Every port of the stack shifted by one offset, as `stack.py --port-offset` does (a second stack beside the first).
+STACK_PORT_OFFSET ?= 0
+export STACK_PORT_OFFSET
+GATEWAY := http://127.0.0.1:$(shell echo $$(( $(or $(GATEWAY_PORT),8080) + $(STACK_PORT_OFFSET) )))
+PROMETHEUS := http://127.0.0.1:$(or $(PROMETHEUS_PORT),9090)
 
 .PHONY: setup protos infra up down seed test lint bench peak clean
 
@@ -21,7 +25,8 @@ infra:
 	scripts/infra.sh ensure
 
 up: setup infra
-	$(PY) scripts/stack.py up
+	$(PY) scripts/stack.py up --port-offset $(STACK_PORT_OFFSET)
+	scripts/prometheus.sh ensure
 	@if [[ ! -f var/.seeded ]]; then \
 	  echo "[make] seeding demo data"; \
 	  $(PY) scripts/seed.py && touch var/.seeded; \
@@ -30,12 +35,14 @@ up: setup infra
 	@echo "Gateway API   $(GATEWAY)/api/v1"
 	@echo "API docs      $(GATEWAY)/docs"
 	@echo "RabbitMQ UI   http://127.0.0.1:$(or $(RABBITMQ_MGMT_PORT),15672)/  (guest / guest)"
+	@echo "Prometheus    $(PROMETHEUS)/  (rules: deploy/prometheus, alerts: $(PROMETHEUS)/alerts)"
 	@echo "Demo accounts admin / s01 / m001, password: $(DEMO_PASSWORD)"
 	@echo "Stop with     make down  (data is kept under var/)"
 
 # stack.py is stdlib-only: it can stop processes even when .venv is gone.
 down:
 	$$([[ -x $(PY) ]] && echo $(PY) || echo python3) scripts/stack.py down
+	scripts/prometheus.sh stop
 	scripts/infra.sh stop
 
 seed: setup infra
@@ -54,7 +61,7 @@ bench:
 	$(PY) loadtests/bench_ingest.py
 
 peak:
-	bash loadtests/run_peak.sh
+	BAIFANG_URL=$${BAIFANG_URL:-$(GATEWAY)} PROMETHEUS_URL=$${PROMETHEUS_URL:-$(PROMETHEUS)} bash loadtests/run_peak.sh
 
 clean: down
 	rm -rf var .venv

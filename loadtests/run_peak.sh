@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The morning peak, headless: PEAK_USERS tablets (default 2000) for PEAK_MINUTES (default 10)
-# against the local stack, then a summary from the CSV report. Exits non-zero when any
-# request failed or the check-in p99 is over CHECKIN_P99_MS (default 200).
+# against the local stack, then a summary from the CSV report, and last the server's view
+# from Prometheus (PROMETHEUS_URL, default http://127.0.0.1:9090, started by `make up`): p99
+# per gateway route, check-in p99, event age p99 per consumer over the run. Exits non-zero
+# when any request failed or the client-side check-in p99 is over CHECKIN_P99_MS (default 200).
 #
 #   bash loadtests/run_peak.sh                      # or: make peak
 #   PEAK_USERS=200 PEAK_MINUTES=2 bash loadtests/run_peak.sh
@@ -35,16 +37,19 @@ rm -f "$REPORTS"/peak_*.csv "$REPORTS"/peak.html
 limit=$(.venv/bin/python -c "print(int(float('$PEAK_MINUTES') * 60 + 60))")
 echo "run_peak: $PEAK_USERS tablets, $PEAK_MINUTES min, against $URL (reports in $REPORTS/)"
 rc=0
+run_start=$(date +%s.%N)
 timeout --signal=INT --kill-after=30 "$limit" \
   .venv/bin/locust -f loadtests/locustfile.py --headless --host "$URL" \
   --csv "$REPORTS/peak" --html "$REPORTS/peak.html" --only-summary --stop-timeout 10 \
   --loglevel "${PEAK_LOGLEVEL:-WARNING}" || rc=$?
+run_end=$(date +%s.%N)
 if [[ ! -s "$REPORTS/peak_stats.csv" ]]; then
   echo "run_peak: locust wrote no statistics (exit $rc)" >&2
   exit 2
 fi
 
-CHECKIN_P99_MS="$CHECKIN_P99_MS" .venv/bin/python - "$REPORTS" <<'PY'
+verdict=0
+CHECKIN_P99_MS="$CHECKIN_P99_MS" .venv/bin/python - "$REPORTS" <<'PY' || verdict=$?
 """Summary of loadtests/reports/peak_stats.csv; exit 1 on failures or a slow check-in p99."""
 import csv
 import os
@@ -96,3 +101,8 @@ if problems:
 p99 = num(checkin, "99%")
 print(f"run_peak: OK: 0 failures, check-in p99 {p99:.0f} ms <= {limit:.0f} ms (report: {reports}/peak.html)")
 PY
+
+echo
+.venv/bin/python loadtests/prometheus_summary.py --url "${PROMETHEUS_URL:-http://127.0.0.1:9090}" \
+  --start "$run_start" --end "$run_end"
+exit "$verdict"

@@ -18,14 +18,15 @@ as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
 }
 
-# (a) Debian packages when missing: RabbitMQ, Redis (server and CLI), python3.11 and its
-# venv support. policy-rc.d 101 keeps the packages' postinst from starting system-wide
-# daemons: we run our own on loopback with data under var/.
+# (a) Debian packages when missing: RabbitMQ, Redis (server and CLI), Prometheus (with
+# promtool), python3.11 and its venv support. policy-rc.d 101 keeps the packages' postinst
+# from starting system-wide daemons: we run our own on loopback with data under var/.
 apt_packages() {
   local pkgs=()
   command -v rabbitmq-server >/dev/null 2>&1 || pkgs+=(rabbitmq-server)
   command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
   command -v redis-cli >/dev/null 2>&1 || pkgs+=(redis-tools)
+  command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || pkgs+=(prometheus)
   # Debian's own python3.11 creates venvs without pip unless python3.11-venv is there.
   if ! command -v "$PY" >/dev/null 2>&1; then
     pkgs+=(python3.11 python3.11-venv)
@@ -67,7 +68,7 @@ restore_policy() {
 # honoured), stop them so they do not hold our ports.
 stop_system_daemons() {
   local svc
-  for svc in rabbitmq-server redis-server; do
+  for svc in rabbitmq-server redis-server prometheus; do
     if [[ -x /etc/init.d/$svc ]] && as_root /etc/init.d/"$svc" status >/dev/null 2>&1; then
       log "stopping system $svc started by its package"
       as_root invoke-rc.d "$svc" stop >/dev/null 2>&1 || as_root service "$svc" stop >/dev/null 2>&1 || true
