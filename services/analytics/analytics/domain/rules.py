@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from analytics.domain.model import ManagerProgress, PlanCounts, VisitProgress, VisitStatus
@@ -91,11 +90,3 @@ def progress_of_document(doc: Mapping[str, Any]) -> ManagerProgress:
         counts=plan_counts(visits),
         last_event_at=str(doc.get("last_event_at") or ""),
     )
-
-
-def utc_key(timestamp: str) -> str:
-    """A fixed-width UTC ISO time, so the store can keep the latest with a string `$max`."""
-    moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")

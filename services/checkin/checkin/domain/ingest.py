@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from baifang_common.errors import InvalidArgument
+from baifang_common.timeutil import parse_ts
 from checkin.domain.model import GapRule, IngestLimits, LatestFix, RejectReason, Validated
 
 HOUR_MS = 3_600_000
@@ -46,11 +48,8 @@ def ms_of_iso(value: Any) -> int | None:
     if type(value) is not str:
         return None
     try:
-        moment = _fromisoformat(value)
-        if moment.tzinfo is None:
-            return None
-        return round(moment.timestamp() * 1000)
-    except (ValueError, OverflowError):
+        return round(parse_ts(value, "ts").timestamp() * 1000)
+    except (InvalidArgument, OverflowError):
         return None
 
 
