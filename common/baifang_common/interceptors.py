@@ -110,15 +110,21 @@ class _ClientCallDetails(grpc.ClientCallDetails):
 
 
 class ClientInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamUnaryClientInterceptor):
-    """Forwards request id and caller to the peer and sets a deadline when the caller gave none."""
+    """Forwards request id and caller to the peer and sets a deadline when the caller gave none.
 
-    def __init__(self, default_timeout: float) -> None:
+    The caller is the one bound to the current call (the peer acts on that user's behalf), else
+    `identity`: the calling service itself, so a peer never sees an anonymous call from us.
+    """
+
+    def __init__(self, default_timeout: float, identity: context.Caller | None = None) -> None:
         self.default_timeout = default_timeout
+        self.identity = identity
 
     def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
         metadata = list(details.metadata or [])
         if not any(k == context.REQUEST_ID_KEY for k, _ in metadata):
-            metadata += context.caller_metadata(context.current_caller(), context.current_request_id())
+            caller = context.current_caller() or self.identity
+            metadata += context.caller_metadata(caller, context.current_request_id())
         timeout = details.timeout if details.timeout is not None else self.default_timeout
         return _ClientCallDetails(details, metadata, timeout)
 

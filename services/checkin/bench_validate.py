@@ -21,6 +21,7 @@ import orjson
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from baifang.checkin.v1 import checkin_pb2
+from baifang_common.context import Caller
 from baifang_common.events import TrackBatchAccepted
 from checkin.domain.ingest import validate_json_points, validate_pb_points
 from checkin.domain.model import IngestLimits, TrackBatchCommand
@@ -130,7 +131,7 @@ def publish_bench(json_body: bytes, proto: bytes, seconds: float) -> None:
 
         def accept(body: bytes, fmt: str) -> Callable[[], None]:
             def run() -> None:
-                cmd = TrackBatchCommand("m001", "manager", "t01", fmt, body)
+                cmd = TrackBatchCommand(Caller("m001", "manager", "t01"), fmt, body)
                 result = accept_track_batch(cmd, publisher=publisher, queues=queues, limits=LIMITS)
                 assert result.accepted == POINTS
 

@@ -10,7 +10,7 @@ from analytics.domain.model import ManagerProgress
 from analytics.settings import AnalyticsSettings
 from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
 from baifang.analytics.v1 import analytics_pb2, analytics_pb2_grpc
-from baifang_common.context import current_caller
+from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
 
@@ -37,7 +37,7 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     def GetTeamProgress(  # noqa: N802 (generated gRPC name)
         self, request: analytics_pb2.GetTeamProgressRequest, context: grpc.ServicerContext
     ) -> analytics_pb2.GetTeamProgressResponse:
-        query = TeamProgressQuery(caller=current_caller(), team_id=request.team_id, date=request.date)
+        query = TeamProgressQuery(caller=require_caller(), team_id=request.team_id, date=request.date)
         result = get_team_progress(query, days=self.deps.days, timezone=self.deps.timezone)
         return analytics_pb2.GetTeamProgressResponse(
             team_id=result.team_id, date=result.date, managers=[_manager(m) for m in result.managers]

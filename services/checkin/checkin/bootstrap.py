@@ -17,6 +17,7 @@ import redis as redis_lib
 from baifang_common import health
 from baifang_common import mongo as mongo_factory
 from baifang_common import redis as redis_factory
+from baifang_common.context import Caller
 from baifang_common.idempotency import OpStore
 from checkin.adapters.attendance_store import AttendanceStore
 from checkin.adapters.bucket_store import BucketStore
@@ -123,7 +124,10 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
     sync_ops = OpStore(db["sync_ops"])
     checkins.ensure_indexes()
     planning_channel = grpc_client.channel(
-        settings.planning_addr, grpc_client.retry_config(SERVICE, IDEMPOTENT_METHODS), default_timeout=2.0
+        settings.planning_addr,
+        grpc_client.retry_config(SERVICE, IDEMPOTENT_METHODS),
+        default_timeout=2.0,
+        identity=Caller.service("checkin"),
     )
     planning = PlanningClient(
         planning_pb2_grpc.PlanningServiceStub(planning_channel),

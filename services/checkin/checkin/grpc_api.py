@@ -5,8 +5,7 @@ from __future__ import annotations
 import grpc
 
 from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
-from baifang_common.context import current_caller
-from baifang_common.errors import Unauthenticated
+from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
 from checkin import bootstrap
@@ -29,13 +28,8 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
     def RecordCheckin(  # noqa: N802 - generated method name
         self, request: checkin_pb2.RecordCheckinRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.RecordCheckinResponse:
-        caller = current_caller()
-        if caller is None:
-            raise Unauthenticated("caller identity missing")
         cmd = CheckinCommand(
-            caller_id=caller.id,
-            caller_role=caller.role,
-            caller_team_id=caller.team_id,
+            caller=require_caller(),
             op_id=request.op.op_id,
             qr=request.qr,
             lat=request.lat,
@@ -70,14 +64,9 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
     def AcceptTrackBatch(  # noqa: N802 - generated method name
         self, request: checkin_pb2.AcceptTrackBatchRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.AcceptTrackBatchResponse:
-        caller = current_caller()
-        if caller is None:
-            raise Unauthenticated("caller identity missing")
         body_format = request.WhichOneof("body") or ""
         cmd = TrackBatchCommand(
-            caller_id=caller.id,
-            caller_role=caller.role,
-            caller_team_id=caller.team_id,
+            caller=require_caller(),
             body_format=body_format,
             body=getattr(request, body_format) if body_format else b"",
             batch_id=request.batch_id,
@@ -89,6 +78,7 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
     def AcceptScanBatch(  # noqa: N802 - generated method name
         self, request: checkin_pb2.AcceptScanBatchRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.AcceptScanBatchResponse:
+        require_caller()  # the gateway authenticated the device; the batch names it
         body_format = request.WhichOneof("body") or ""
         cmd = ScanBatchCommand(
             device_id=request.device_id,
@@ -107,7 +97,7 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
         deps = self.deps
         outcomes = apply_offline_batch(
             offline_ops(request),
-            caller=current_caller(),
+            caller=require_caller(),
             applied=deps.sync_ops,
             checkins=deps.checkins,
             planning=deps.planning,

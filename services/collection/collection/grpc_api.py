@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 
 from baifang.collection.v1 import collection_pb2, collection_pb2_grpc
-from baifang_common.context import current_caller
+from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
 from collection import bootstrap
@@ -38,7 +38,7 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
     def ListSkus(  # noqa: N802 (generated gRPC name)
         self, request: collection_pb2.ListSkusRequest, context: grpc.ServicerContext
     ) -> collection_pb2.ListSkusResponse:
-        query = ListSkus(caller=current_caller(), include_inactive=request.include_inactive)
+        query = ListSkus(caller=require_caller(), include_inactive=request.include_inactive)
         return collection_pb2.ListSkusResponse(skus=[_sku(s) for s in list_skus(query, skus=self.deps.skus)])
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2 as pb
 from baifang.planning.v1 import planning_pb2_grpc
-from baifang_common.context import current_caller
+from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
 from baifang_common.timeutil import iso
@@ -28,17 +28,17 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         self.deps = deps
 
     def ListVisits(self, request: pb.ListVisitsRequest, context: Any) -> pb.ListVisitsResponse:
-        query = visits.ListVisits(current_caller(), request.date, request.manager_id)
+        query = visits.ListVisits(require_caller(), request.date, request.manager_id)
         views = visits.list_visits(query, visits=self.deps.visits, customers=self.deps.customers)
         return pb.ListVisitsResponse(visits=[visit_pb(v, with_tasks=False) for v in views])
 
     def GetVisit(self, request: pb.GetVisitRequest, context: Any) -> pb.GetVisitResponse:
-        query = visits.GetVisit(current_caller(), request.visit_id)
+        query = visits.GetVisit(require_caller(), request.visit_id)
         view = visits.get_visit(query, visits=self.deps.visits, customers=self.deps.customers)
         return pb.GetVisitResponse(visit=visit_pb(view))
 
     def GetPlanSummary(self, request: pb.GetPlanSummaryRequest, context: Any) -> pb.GetPlanSummaryResponse:
-        query = plans.GetPlanSummary(current_caller(), request.period, request.date, request.manager_id)
+        query = plans.GetPlanSummary(require_caller(), request.period, request.date, request.manager_id)
         summary = plans.get_plan_summary(
             query, visits=self.deps.visits, customers=self.deps.customers, timezone=self.deps.settings.timezone
         )
@@ -51,20 +51,21 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         )
 
     def ListTaskLibrary(self, request: pb.ListTaskLibraryRequest, context: Any) -> pb.ListTaskLibraryResponse:
+        require_caller()  # any authenticated caller reads the library
         entries = library.list_task_library(library=self.deps.library)
         return pb.ListTaskLibraryResponse(
             tasks=[pb.LibraryTask(code=t.code, name=t.name, kind=t.kind, method=t.method) for t in entries]
         )
 
     def GetCustomerQr(self, request: pb.GetCustomerQrRequest, context: Any) -> pb.GetCustomerQrResponse:
-        query = customers.GetCustomerQr(current_caller(), request.customer_id)
+        query = customers.GetCustomerQr(require_caller(), request.customer_id)
         qr = customers.get_customer_qr(query, customers=self.deps.customers)
         return pb.GetCustomerQrResponse(customer_id=request.customer_id, qr=qr)
 
     def ResolveVisitForCheckin(
         self, request: pb.ResolveVisitForCheckinRequest, context: Any
     ) -> pb.ResolveVisitForCheckinResponse:
-        query = checkins.ResolveVisitForCheckin(current_caller(), request.manager_id, request.customer_id, request.date)
+        query = checkins.ResolveVisitForCheckin(require_caller(), request.manager_id, request.customer_id, request.date)
         found = checkins.resolve_visit_for_checkin(query, visits=self.deps.visits, customers=self.deps.customers)
         response = pb.ResolveVisitForCheckinResponse(
             customer=customer_pb(found.customer), qr_secret=found.customer.qr_secret
@@ -74,7 +75,7 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         return response
 
     def MarkCheckedIn(self, request: pb.MarkCheckedInRequest, context: Any) -> pb.MarkCheckedInResponse:
-        cmd = checkins.MarkCheckedIn(current_caller(), request.visit_id, request.checkin_id, request.checked_in_at)
+        cmd = checkins.MarkCheckedIn(require_caller(), request.visit_id, request.checkin_id, request.checked_in_at)
         mark = checkins.mark_checked_in(cmd, visits=self.deps.visits)
         card = self.deps.customers.get(mark.visit.customer_id)
         return pb.MarkCheckedInResponse(visit=visit_pb(VisitView(mark.visit, card)), checkin_id=mark.checkin_id)
@@ -82,7 +83,7 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def CompleteTask(self, request: pb.CompleteTaskRequest, context: Any) -> pb.CompleteTaskResponse:
         op = request.op if request.HasField("op") else common_pb2.OpMeta()
         cmd = visits.CompleteTask(
-            current_caller(), request.visit_id, request.task_id, op.op_id, op.client_ts, request.note, op.offline
+            require_caller(), request.visit_id, request.task_id, op.op_id, op.client_ts, request.note, op.offline
         )
         result = visits.complete_task(
             cmd,
@@ -96,7 +97,7 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def CompleteVisit(self, request: pb.CompleteVisitRequest, context: Any) -> pb.CompleteVisitResponse:
         op = request.op if request.HasField("op") else common_pb2.OpMeta()
         cmd = visits.CompleteVisit(
-            current_caller(),
+            require_caller(),
             request.visit_id,
             op.op_id,
             op.client_ts,
@@ -116,7 +117,7 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def AddUnplannedTask(self, request: pb.AddUnplannedTaskRequest, context: Any) -> pb.AddUnplannedTaskResponse:
         op = request.op if request.HasField("op") else common_pb2.OpMeta()
         cmd = visits.AddUnplannedTask(
-            current_caller(), request.visit_id, request.text, op.op_id, op.client_ts, op.offline
+            require_caller(), request.visit_id, request.text, op.op_id, op.client_ts, op.offline
         )
         result = visits.add_unplanned_task(
             cmd,

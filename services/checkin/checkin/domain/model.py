@@ -8,6 +8,8 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 
+from baifang_common.context import Caller
+
 
 class Verdict(StrEnum):
     OK = "ok"
@@ -120,9 +122,7 @@ class Resolution:
 class CheckinCommand:
     """POST /checkins as the use case sees it; client times stay as the ISO strings given."""
 
-    caller_id: str
-    caller_role: str
-    caller_team_id: str
+    caller: Caller
     op_id: str
     qr: str
     lat: float
@@ -255,9 +255,7 @@ class Validated:
 class TrackBatchCommand:
     """POST /tracks as the use case sees it: the raw body and who sent it."""
 
-    caller_id: str
-    caller_role: str
-    caller_team_id: str
+    caller: Caller
     body_format: str
     body: bytes
     batch_id: str = ""

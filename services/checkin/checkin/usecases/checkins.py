@@ -42,11 +42,11 @@ def record_checkin(
     timezone: str,
 ) -> CheckinResult:
     """Record the check-in whatever its verdict; refuse only bad codes and outlets not on the list."""
-    if cmd.caller_role != "manager":
-        raise NotAManager(role=cmd.caller_role)
+    if not cmd.caller.is_manager:
+        raise NotAManager(role=cmd.caller.role)
     if not cmd.op_id:
         raise InvalidArgument("op_id is required", field="op_id")
-    replay = ops.get(cmd.caller_id, cmd.op_id)
+    replay = ops.get(cmd.caller.id, cmd.op_id)
     if replay is not None:
         return _decode(replay)
 
@@ -60,7 +60,7 @@ def record_checkin(
     if customer_id is None:
         raise InvalidQr(reason="malformed")
     date = local_date(scanned_at, timezone).isoformat()
-    resolution = planning.resolve_visit_for_checkin(manager_id=cmd.caller_id, customer_id=customer_id, date=date)
+    resolution = planning.resolve_visit_for_checkin(manager_id=cmd.caller.id, customer_id=customer_id, date=date)
     if resolution is None:
         raise InvalidQr(reason="unknown_customer")
     if not qr_signature_ok(cmd.qr, resolution.qr_secret):
@@ -74,10 +74,10 @@ def record_checkin(
         fix,
         outlet=resolution.customer.location,
         scanned_at=scanned_at,
-        previous=last_fixes.get(cmd.caller_id),
+        previous=last_fixes.get(cmd.caller.id),
         thresholds=thresholds,
     )
-    checkin_id = checkin_id_for(cmd.caller_id, cmd.op_id)
+    checkin_id = checkin_id_for(cmd.caller.id, cmd.op_id)
     holder = planning.mark_checked_in(visit_id=visit.visit_id, checkin_id=checkin_id, checked_in_at=cmd.client_ts)
     if holder != checkin_id:
         # DOMAIN §3.4: a second check-in on a checked-in visit returns the first.
@@ -90,8 +90,8 @@ def record_checkin(
     record = CheckinRecord(
         checkin_id=checkin_id,
         op_id=cmd.op_id,
-        manager_id=cmd.caller_id,
-        team_id=visit.team_id or cmd.caller_team_id,
+        manager_id=cmd.caller.id,
+        team_id=visit.team_id or cmd.caller.team_id,
         visit_id=visit.visit_id,
         customer_id=customer_id,
         date=visit.date or date,
@@ -113,7 +113,7 @@ def record_checkin(
     if created:
         CHECKIN_VERDICTS.labels(stored.verdict).inc()
     if remembers_fix(assessment):
-        last_fixes.remember(cmd.caller_id, point, taken_at)
+        last_fixes.remember(cmd.caller.id, point, taken_at)
     return _answer(ops, cmd, stored.result())
 
 
@@ -147,7 +147,7 @@ def _iso(moment: datetime) -> str:
 
 def _answer(ops: OpStore, cmd: CheckinCommand, result: CheckinResult) -> CheckinResult:
     """Keep the answer for this op_id; a concurrent twin that stored first wins."""
-    stored = ops.put(cmd.caller_id, cmd.op_id, OP_KIND, json.dumps(result.to_dict()).encode())
+    stored = ops.put(cmd.caller.id, cmd.op_id, OP_KIND, json.dumps(result.to_dict()).encode())
     return _decode(stored)
 
 

@@ -22,7 +22,6 @@ from baifang_common.errors import (
     DomainError,
     RateLimited,
     RemoteError,
-    Unauthenticated,
     Unavailable,
     code_of,
 )
@@ -66,7 +65,7 @@ _TRANSIENT_STATUSES = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED"}
 def apply_offline_batch(
     ops: Sequence[OfflineOp],
     *,
-    caller: Caller | None,
+    caller: Caller,
     applied: OpStore,
     checkins: CheckinStore,
     planning: PlanningClient,
@@ -84,8 +83,6 @@ def apply_offline_batch(
     `rejected` / `unavailable` and nothing of them is kept, so the client's retry applies them later,
     still in order. Business rejections do not stop the batch.
     """
-    if caller is None:
-        raise Unauthenticated("caller identity missing")
     if not caller.is_manager:
         raise NotAManager(role=caller.role)
     check_size(ops, max_ops)
@@ -201,9 +198,7 @@ def _checkin(
         return WorkAnswer(CheckinResult.from_dict(json.loads(online)).to_dict(), replayed=True)
     fields = checkin_fields(op.payload)
     cmd = CheckinCommand(
-        caller_id=caller.id,
-        caller_role=caller.role,
-        caller_team_id=caller.team_id,
+        caller=caller,
         op_id=op.op_id,
         qr=fields.qr,
         lat=fields.lat,

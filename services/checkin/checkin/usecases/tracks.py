@@ -36,17 +36,17 @@ def accept_track_batch(
     cmd: TrackBatchCommand, *, publisher: EventPublisher, queues: IngestQueues, limits: IngestLimits
 ) -> BatchResult:
     """A manager's points: refusals by index, the accepted ones durable before the answer."""
-    if cmd.caller_role != "manager":
-        raise NotAManager("only account managers send GPS tracks", role=cmd.caller_role)
+    if not cmd.caller.is_manager:
+        raise NotAManager("only account managers send GPS tracks", role=cmd.caller.role)
     batch_id = batch_id_of(cmd.batch_id)
 
     def make_event(validated: Validated, received_at: str) -> TrackBatchAccepted:
         return TrackBatchAccepted(
-            event_id=str(uuid.uuid5(ID_NAMESPACE, f"track.batch_accepted:{cmd.caller_id}:{batch_id}")),
+            event_id=str(uuid.uuid5(ID_NAMESPACE, f"track.batch_accepted:{cmd.caller.id}:{batch_id}")),
             occurred_at=received_at,
             batch_id=batch_id,
-            manager_id=cmd.caller_id,
-            team_id=cmd.caller_team_id,
+            manager_id=cmd.caller.id,
+            team_id=cmd.caller.team_id,
             points=validated.items,
             accepted=len(validated.items),
             rejected=len(validated.rejected),

@@ -32,9 +32,7 @@ def as_m001() -> Iterator[None]:
 
 def command(outlet: Outlet, op_id: str, **overrides: Any) -> CheckinCommand:
     values: dict[str, Any] = {
-        "caller_id": "m001",
-        "caller_role": "manager",
-        "caller_team_id": "t01",
+        "caller": M001,
         "op_id": op_id,
         "qr": outlet.qr,
         "lat": HERE[0],

@@ -17,7 +17,7 @@ from baifang_common.timeutil import iso, now_utc, parse_date, parse_ts
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain import rules
-from planning.domain.errors import Forbidden, VisitNotFound
+from planning.domain.errors import VisitNotFound
 from planning.domain.model import Customer, Task, Visit, visit_from_dict, visit_to_dict
 from planning.usecases import events
 
@@ -35,20 +35,20 @@ class VisitView:
 
 @dataclass(frozen=True)
 class ListVisits:
-    caller: Caller | None
+    caller: Caller
     date: str
     manager_id: str = ""
 
 
 @dataclass(frozen=True)
 class GetVisit:
-    caller: Caller | None
+    caller: Caller
     visit_id: str
 
 
 @dataclass(frozen=True)
 class CompleteTask:
-    caller: Caller | None
+    caller: Caller
     visit_id: str
     task_id: str
     op_id: str = ""
@@ -59,7 +59,7 @@ class CompleteTask:
 
 @dataclass(frozen=True)
 class CompleteVisit:
-    caller: Caller | None
+    caller: Caller
     visit_id: str
     op_id: str = ""
     client_ts: str = ""
@@ -70,7 +70,7 @@ class CompleteVisit:
 
 @dataclass(frozen=True)
 class AddUnplannedTask:
-    caller: Caller | None
+    caller: Caller
     visit_id: str
     text: str
     op_id: str = ""
@@ -95,8 +95,6 @@ class VisitResult:
 
 def list_visits(query: ListVisits, *, visits: VisitStore, customers: CustomerStore) -> list[VisitView]:
     """The caller's list for a day (or a team member's for a supervisor, anyone's for an admin), in plan order."""
-    if query.caller is None:
-        raise Forbidden("caller identity missing")
     parse_date(query.date)
     manager_id = query.manager_id or query.caller.id
     day = visits.for_day(manager_id, query.date)
@@ -123,7 +121,7 @@ def complete_task(
     now: Callable[[], datetime] = now_utc,
 ) -> TaskResult:
     """Mark one task done (409 before check-in, except phone visits); replays return the first answer."""
-    caller_id = _caller_id(cmd.caller)
+    caller_id = cmd.caller.id
     stored = ops.get(caller_id, cmd.op_id)
     if stored is not None:
         visit, task_id = _decode(stored)
@@ -158,7 +156,7 @@ def complete_visit(
     now: Callable[[], datetime] = now_utc,
 ) -> VisitResult:
     """checked_in → completed (open tasks stay open); a second completion returns the first."""
-    caller_id = _caller_id(cmd.caller)
+    caller_id = cmd.caller.id
     stored = ops.get(caller_id, cmd.op_id)
     if stored is not None:
         visit, _ = _decode(stored)
@@ -203,7 +201,7 @@ def add_unplanned_task(
     """
     if not cmd.op_id:
         raise InvalidArgument("op_id is required", field="op_id")
-    caller_id = _caller_id(cmd.caller)
+    caller_id = cmd.caller.id
     stored = ops.get(caller_id, cmd.op_id)
     if stored is not None:
         visit, _ = _decode(stored)
@@ -239,10 +237,6 @@ def _task(visit: Visit, task_id: str) -> Task:
     if task is None:  # the domain checked it; only a corrupted replay record gets here
         raise RuntimeError(f"task {task_id} vanished from visit {visit.id}")
     return task
-
-
-def _caller_id(caller: Caller | None) -> str:
-    return caller.id if caller is not None else "system"
 
 
 def _client_ts(value: str, now: Callable[[], datetime]) -> str:

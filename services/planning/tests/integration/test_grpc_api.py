@@ -32,6 +32,7 @@ M002 = ("m002", "manager", "t01")
 S01 = ("s01", "supervisor", "t01")
 S02 = ("s02", "supervisor", "t02")
 ADMIN = ("admin", "admin", "")
+CHECKIN = ("checkin", "service", "")  # the checkin service on its own account
 
 
 def md(who: tuple[str, str, str]) -> list[tuple[str, str]]:
@@ -107,6 +108,18 @@ def test_visit_detail_is_visible_to_owner_supervisor_and_admin_only(stub, plan):
     for who in (M002, S02):
         error = error_of(lambda who=who: stub.GetVisit(pb.GetVisitRequest(visit_id=visit_id), metadata=md(who)))
         assert (error.status, error.remote_code) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
+
+
+def test_calls_without_a_caller_are_unauthenticated(stub, plan):
+    visit = plan["visits"][0]
+    calls = [
+        lambda: stub.GetVisit(pb.GetVisitRequest(visit_id=visit.id)),
+        lambda: stub.CompleteTask(pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id)),
+        lambda: stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1")),
+    ]
+    for call in calls:
+        error = error_of(call)
+        assert (error.status, error.remote_code) == (grpc.StatusCode.UNAUTHENTICATED, "unauthenticated")
 
 
 def test_unknown_visit_is_not_found(stub, plan):
@@ -223,7 +236,7 @@ def test_admin_gets_a_signed_qr_that_verifies_and_others_are_refused(stub, plan)
 def test_resolve_for_checkin_returns_the_visit_only_when_on_the_list(stub, plan):
     customer = plan["customers"][0]
     found = stub.ResolveVisitForCheckin(
-        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=customer.id, date=DAY)
+        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=customer.id, date=DAY), metadata=md(CHECKIN)
     )
     assert (found.customer.id, found.qr_secret, found.visit.visit_id) == (
         customer.id,
@@ -231,12 +244,13 @@ def test_resolve_for_checkin_returns_the_visit_only_when_on_the_list(stub, plan)
         plan["visits"][0].id,
     )
     elsewhere = stub.ResolveVisitForCheckin(
-        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=plan["other_customer"].id, date=DAY)
+        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=plan["other_customer"].id, date=DAY),
+        metadata=md(CHECKIN),
     )
     assert elsewhere.customer.id and not elsewhere.HasField("visit")
     error = error_of(
         lambda: stub.ResolveVisitForCheckin(
-            pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id="x", date=DAY)
+            pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id="x", date=DAY), metadata=md(CHECKIN)
         )
     )
     assert (error.status, error.remote_code) == (grpc.StatusCode.NOT_FOUND, "customer_not_found")
