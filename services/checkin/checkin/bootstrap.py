@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from baifang_common.publisher import EventPublisher
     from checkin.adapters.ingest_queues import IngestQueues
     from checkin.adapters.planning_client import PlanningClient
-    from checkin.adapters.visit_work_client import VisitWorkClient
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,6 @@ class GrpcDeps:
     queues: IngestQueues
     limits: IngestLimits
     sync_ops: OpStore
-    visit_work: VisitWorkClient
     readiness: health.Readiness
     close: Callable[[], None]
 
@@ -112,8 +110,7 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
     from baifang_common import grpc_client
     from baifang_common.publisher import EventPublisher
     from checkin.adapters.ingest_queues import IngestQueues
-    from checkin.adapters.planning_client import IDEMPOTENT_METHODS, SERVICE, PlanningClient
-    from checkin.adapters.visit_work_client import VisitWorkClient
+    from checkin.adapters.planning_client import IDEMPOTENT_METHODS, SERVICE, Deadlines, PlanningClient
     from checkin.domain.errors import IngestBackpressure
 
     mongo = mongo_factory.client(settings)
@@ -129,14 +126,12 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
         default_timeout=2.0,
         identity=Caller.service("checkin"),
     )
-    planning = PlanningClient(
-        planning_pb2_grpc.PlanningServiceStub(planning_channel),
-        resolve_timeout=settings.planning_resolve_timeout_s,
-        mark_timeout=settings.planning_mark_timeout_s,
+    deadlines = Deadlines(
+        resolve=settings.planning_resolve_timeout_s,
+        mark=settings.planning_mark_timeout_s,
+        work=settings.planning_work_timeout_s,
     )
-    visit_work = VisitWorkClient(
-        planning_pb2_grpc.PlanningServiceStub(planning_channel), timeout=settings.planning_work_timeout_s
-    )
+    planning = PlanningClient(planning_pb2_grpc.PlanningServiceStub(planning_channel), deadlines)
     publisher = EventPublisher(settings.amqp_uri)
     queues = IngestQueues(
         settings.amqp_uri,
@@ -174,7 +169,6 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
         queues=queues,
         limits=limits_from(settings),
         sync_ops=sync_ops,
-        visit_work=visit_work,
         readiness=readiness,
         close=close,
     )

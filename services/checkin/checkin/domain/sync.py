@@ -67,6 +67,14 @@ class OfflineOp:
 
 
 @dataclass(frozen=True)
+class WorkAnswer:
+    """An applied operation's result as /sync answers it (JSON-able), and whether it had been applied before."""
+
+    result: dict[str, Any]
+    replayed: bool
+
+
+@dataclass(frozen=True)
 class OpOutcome:
     """The answer to one op: applied / duplicate with the operation's result, or rejected with an error."""
 

@@ -31,7 +31,6 @@ from baifang_common.publisher import EventPublisher
 from checkin.adapters.checkin_store import CheckinStore
 from checkin.adapters.last_fixes import LastFixes
 from checkin.adapters.planning_client import PlanningClient
-from checkin.adapters.visit_work_client import VisitWorkClient, WorkAnswer
 from checkin.domain.errors import NotAManager
 from checkin.domain.model import CheckinCommand, CheckinResult, Thresholds
 from checkin.domain.sync import (
@@ -40,6 +39,7 @@ from checkin.domain.sync import (
     OpOutcome,
     OpStatus,
     OpType,
+    WorkAnswer,
     check_size,
     checkin_fields,
     decode_applied,
@@ -69,7 +69,6 @@ def apply_offline_batch(
     applied: OpStore,
     checkins: CheckinStore,
     planning: PlanningClient,
-    visit_work: VisitWorkClient,
     publisher: EventPublisher,
     checkin_ops: OpStore,
     last_fixes: LastFixes,
@@ -105,7 +104,6 @@ def apply_offline_batch(
             applied=applied,
             checkins=checkins,
             planning=planning,
-            visit_work=visit_work,
             publisher=publisher,
             checkin_ops=checkin_ops,
             last_fixes=last_fixes,
@@ -138,7 +136,6 @@ def _apply_one(
     applied: OpStore,
     checkins: CheckinStore,
     planning: PlanningClient,
-    visit_work: VisitWorkClient,
     publisher: EventPublisher,
     checkin_ops: OpStore,
     last_fixes: LastFixes,
@@ -163,7 +160,7 @@ def _apply_one(
                 timezone=timezone,
             )
         else:
-            answer = _visit_work(op, visit_work)
+            answer = _visit_work(op, planning)
         kept = applied.put(caller.id, op.op_id, op.type, encode_applied(op.type, answer.result))
         status = OpStatus.DUPLICATE if answer.replayed else OpStatus.APPLIED
         return OpOutcome(op.op_id, status, decode_applied(kept))
@@ -222,16 +219,16 @@ def _checkin(
     return WorkAnswer(result.to_dict(), replayed=False)
 
 
-def _visit_work(op: OfflineOp, visit_work: VisitWorkClient) -> WorkAnswer:
+def _visit_work(op: OfflineOp, planning: PlanningClient) -> WorkAnswer:
     """Task completion, visit completion and unplanned tasks are planning's (offline, client time)."""
     if op.type == OpType.TASK_COMPLETE:
         task = task_fields(op.payload)
-        return visit_work.complete_task(
+        return planning.complete_task(
             op_id=op.op_id, client_ts=op.client_ts, visit_id=task.visit_id, task_id=task.task_id, note=task.note
         )
     if op.type == OpType.VISIT_COMPLETE:
         visit = visit_fields(op.payload)
-        return visit_work.complete_visit(
+        return planning.complete_visit(
             op_id=op.op_id,
             client_ts=op.client_ts,
             visit_id=visit.visit_id,
@@ -239,7 +236,7 @@ def _visit_work(op: OfflineOp, visit_work: VisitWorkClient) -> WorkAnswer:
             next_steps=visit.next_steps,
         )
     unplanned = unplanned_fields(op.payload)
-    return visit_work.add_unplanned_task(
+    return planning.add_unplanned_task(
         op_id=op.op_id, client_ts=op.client_ts, visit_id=unplanned.visit_id, text=unplanned.text
     )
 

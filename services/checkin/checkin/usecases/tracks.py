@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import uuid
 
-from baifang.checkin.v1 import checkin_pb2
 from baifang_common.events import TrackBatchAccepted
 from baifang_common.publisher import EventPublisher
 from checkin.adapters.ingest_queues import IngestQueues
 from checkin.domain.errors import NotAManager, TooManyPoints
-from checkin.domain.ingest import validate_json_points, validate_pb_points
-from checkin.domain.model import BatchResult, IngestLimits, TrackBatchCommand
+from checkin.domain.ingest import validate_json_points, validate_typed_points
+from checkin.domain.model import BatchResult, IngestLimits, TrackBatchCommand, Validated
 from checkin.domain.rules import ID_NAMESPACE
 from checkin.metrics import TRACK, TRACK_COUNTERS
-from checkin.usecases.batches import BatchKind, Validated, accept_batch, batch_id_of
+from checkin.usecases.batches import BatchKind, accept_batch, batch_id_of
 
 TRACKS = BatchKind(
-    message_type=checkin_pb2.TrackBatch,
-    field="points",
     queue=TRACK,
     counters=TRACK_COUNTERS,
     max_items=lambda limits: limits.max_batch_points,
     too_many=TooManyPoints,
     validate_json=validate_json_points,
-    validate_pb=validate_pb_points,
+    validate_typed=validate_typed_points,
 )
 
 
@@ -53,6 +50,4 @@ def accept_track_batch(
             received_at=received_at,
         )
 
-    return accept_batch(
-        TRACKS, cmd.body_format, cmd.body, make_event=make_event, publisher=publisher, queues=queues, limits=limits
-    )
+    return accept_batch(TRACKS, cmd.body, make_event=make_event, publisher=publisher, queues=queues, limits=limits)

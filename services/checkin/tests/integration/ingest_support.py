@@ -7,13 +7,12 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
 import redis as redis_lib
 
 from baifang_common.context import Caller
 from baifang_common.events import TrackBatchAccepted
 from checkin.bootstrap import GrpcDeps, WorkerDeps
-from checkin.domain.model import BatchResult, TrackBatchCommand
+from checkin.domain.model import BatchBody, BatchResult, BodyFormat, TrackBatchCommand
 from checkin.usecases.bucketing import store_track_batch
 from checkin.usecases.tracks import accept_track_batch
 
@@ -40,7 +39,7 @@ def recent(minutes: float = 30.0) -> datetime:
 def accept(
     deps: GrpcDeps, points: list[dict[str, Any]], *, manager: str = "m001", team: str = "t01", batch_id: str = ""
 ) -> BatchResult:
-    cmd = TrackBatchCommand(Caller(manager, "manager", team), "json", orjson.dumps({"points": points}), batch_id)
+    cmd = TrackBatchCommand(Caller(manager, "manager", team), BatchBody(BodyFormat.JSON, points), batch_id)
     return accept_track_batch(cmd, publisher=deps.publisher, queues=deps.queues, limits=deps.limits)
 
 

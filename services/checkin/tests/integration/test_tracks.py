@@ -17,7 +17,7 @@ from baifang_common.events import ScanBatchAccepted
 from checkin import bootstrap
 from checkin.bootstrap import GrpcDeps, WorkerDeps
 from checkin.domain.ingest import bucket_id, hour_of, ms_of_iso
-from checkin.domain.model import ScanBatchCommand
+from checkin.domain.model import BatchBody, BodyFormat, ScanBatchCommand
 from checkin.grpc_api import servicer
 from checkin.settings import CheckinSettings
 from checkin.usecases.bucketing import store_scan_batch
@@ -224,7 +224,7 @@ def test_scan_batch_is_published_and_bucketed_per_outlet_idempotently(
         {"code": "QR.1", "sku": "6901028075831", "qty": 1, "unit_price": 22.5, "kind": "sale", "ts": at},
         {"code": "QR.3", "sku": "6901028075831", "qty": 1, "unit_price": 22.5, "kind": "gift", "ts": at},
     ]
-    cmd = ScanBatchCommand("dev-1", "c-1", "json", orjson.dumps({"scans": scans}), "s-1")
+    cmd = ScanBatchCommand("dev-1", "c-1", BatchBody(BodyFormat.JSON, scans), "s-1")
 
     result = accept_scan_batch(cmd, publisher=grpc_deps.publisher, queues=grpc_deps.queues, limits=grpc_deps.limits)
 
@@ -243,7 +243,7 @@ def test_scan_batch_is_published_and_bucketed_per_outlet_idempotently(
 
 
 def test_scan_batch_needs_the_device_and_its_outlet(grpc_deps: GrpcDeps) -> None:
-    cmd = ScanBatchCommand("", "c-1", "json", b'{"scans": []}')
+    cmd = ScanBatchCommand("", "c-1", BatchBody(BodyFormat.JSON, []))
     with pytest.raises(Exception) as info:
         accept_scan_batch(cmd, publisher=grpc_deps.publisher, queues=grpc_deps.queues, limits=grpc_deps.limits)
     assert getattr(info.value, "code", "") == "invalid_argument"
