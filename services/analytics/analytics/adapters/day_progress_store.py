@@ -22,7 +22,7 @@ from pymongo.collection import Collection
 
 from analytics.domain.model import DayKey, ManagerProgress, PlannedVisit, VisitStatus
 from analytics.domain.rules import progress_of_document, status_rank
-from baifang_common.mongo import Document, ensure_indexes
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
 
 
 def _segment(value: str, what: str) -> str:
@@ -37,6 +37,7 @@ def _segment(value: str, what: str) -> str:
     return value
 
 
+@store_adapter
 class DayProgressStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection

@@ -13,7 +13,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from baifang_common.mongo import Document, ensure_indexes
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
 from checkin.domain.model import CheckinRecord
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ _FIELDS = (
 )
 
 
+@store_adapter
 class CheckinStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 
-from baifang_common.mongo import Document, ensure_indexes
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
 from checkin.domain.model import TrackingGap
 
 
+@store_adapter
 class TrackingGapStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection

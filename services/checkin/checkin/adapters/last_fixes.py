@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import redis
 
+from baifang_common.redis import redis_adapter
 from checkin.domain.model import GeoPoint, LatestFix, PreviousFix
 
 # Compare-and-set in one step, so concurrent check-ins cannot move the fix backwards in time.
@@ -46,6 +47,7 @@ return {1, prev}
 """
 
 
+@redis_adapter
 class LastFixes:
     def __init__(
         self,

@@ -14,9 +14,6 @@ import json
 import logging
 from collections.abc import Sequence
 
-from pymongo.errors import PyMongoError
-from redis.exceptions import RedisError
-
 from baifang_common.context import Caller
 from baifang_common.errors import (
     DomainError,
@@ -169,9 +166,6 @@ def _apply_one(
             logger.warning("offline op %s (%s) hit an unavailable dependency: %s", op.op_id, op.type, exc.message)
             return OpOutcome.rejected(op.op_id, Unavailable(exc.message), code=UNAVAILABLE)
         return OpOutcome.rejected(op.op_id, exc, code=code_of(exc))
-    except (PyMongoError, RedisError, OSError) as exc:
-        logger.warning("offline op %s (%s) hit an unavailable store: %s", op.op_id, op.type, exc)
-        return OpOutcome.rejected(op.op_id, Unavailable(), code=UNAVAILABLE)
     except Exception:
         logger.exception("offline op %s (%s) failed unexpectedly", op.op_id, op.type)
         return OpOutcome.rejected(op.op_id, DomainError("internal error"), code=INTERNAL)

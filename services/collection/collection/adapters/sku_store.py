@@ -14,7 +14,7 @@ from typing import Any
 from pymongo import ReplaceOne
 from pymongo.collection import Collection
 
-from baifang_common.mongo import Document
+from baifang_common.mongo import Document, store_adapter
 from collection.domain.model import Sku
 
 
@@ -32,6 +32,7 @@ def _sku(doc: dict[str, Any]) -> Sku:
     )
 
 
+@store_adapter
 class SkuStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection
