@@ -6,8 +6,9 @@ import eventlet/nameko, so each builder imports its process-specific modules its
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import time
 from typing import TYPE_CHECKING
@@ -30,10 +31,14 @@ from checkin.settings import CheckinSettings
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from baifang_common.context import Caller
     from baifang_common.inbox import ProcessedEvents
     from baifang_common.publisher import EventPublisher
     from checkin.adapters.ingest_queues import IngestQueues
     from checkin.adapters.planning_client import PlanningClient
+    from checkin.domain.model import BatchResult, CheckinCommand, ScanBatchCommand, TrackBatchCommand
+    from checkin.domain.sync import OfflineOp, OpOutcome
+    from checkin.usecases.checkins import CheckinAnswer
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,16 @@ class GrpcDeps:
     sync_ops: OpStore
     readiness: health.Readiness
     close: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class UseCases:
+    """The gRPC process's use cases with their dependencies bound: what the servicer calls."""
+
+    record_checkin: Callable[[CheckinCommand], CheckinAnswer]
+    accept_track_batch: Callable[[TrackBatchCommand], BatchResult]
+    accept_scan_batch: Callable[[ScanBatchCommand], BatchResult]
+    apply_offline_batch: Callable[[Sequence[OfflineOp], Caller], list[OpOutcome]]
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,7 @@ def last_fixes_for(settings: CheckinSettings, client: redis_lib.Redis) -> LastFi
 def build_grpc(settings: CheckinSettings) -> GrpcDeps:
     from baifang.planning.v1 import planning_pb2_grpc
     from baifang_common import grpc_client
+    from baifang_common.context import Caller
     from baifang_common.publisher import EventPublisher
     from checkin.adapters.ingest_queues import IngestQueues
     from checkin.adapters.planning_client import IDEMPOTENT_METHODS, SERVICE, Deadlines, PlanningClient
@@ -124,7 +140,7 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
         settings.planning_addr,
         grpc_client.retry_config(SERVICE, IDEMPOTENT_METHODS),
         default_timeout=2.0,
-        identity=Caller.service("checkin"),
+        identity=Caller.service(settings.service),
     )
     deadlines = Deadlines(
         resolve=settings.planning_resolve_timeout_s,
@@ -171,6 +187,40 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
         sync_ops=sync_ops,
         readiness=readiness,
         close=close,
+    )
+
+
+def use_cases(deps: GrpcDeps) -> UseCases:
+    """Bind each use case to its adapters once; the offline batch gets the bound check-in."""
+    from checkin.usecases.checkins import record_checkin
+    from checkin.usecases.scans import accept_scan_batch
+    from checkin.usecases.sync import apply_offline_batch, offline_work
+    from checkin.usecases.tracks import accept_track_batch
+
+    record = functools.partial(
+        record_checkin,
+        checkins=deps.checkins,
+        planning=deps.planning,
+        publisher=deps.publisher,
+        ops=deps.ops,
+        last_fixes=deps.last_fixes,
+        thresholds=deps.thresholds,
+        timezone=deps.settings.timezone,
+    )
+    return UseCases(
+        record_checkin=record,
+        accept_track_batch=functools.partial(
+            accept_track_batch, publisher=deps.publisher, queues=deps.queues, limits=deps.limits
+        ),
+        accept_scan_batch=functools.partial(
+            accept_scan_batch, publisher=deps.publisher, queues=deps.queues, limits=deps.limits
+        ),
+        apply_offline_batch=functools.partial(
+            apply_offline_batch,
+            applied=deps.sync_ops,
+            work=offline_work(record, deps.planning),
+            max_ops=deps.settings.max_sync_ops,
+        ),
     )
 
 

@@ -32,17 +32,13 @@ from checkin.domain.model import (
 )
 from checkin.domain.sync import OfflineOp, OpOutcome
 from checkin.settings import CheckinSettings
-from checkin.usecases.checkins import record_checkin
-from checkin.usecases.scans import accept_scan_batch
-from checkin.usecases.sync import apply_offline_batch
-from checkin.usecases.tracks import accept_track_batch
 
 SERVICE_NAME = "baifang.checkin.v1.CheckinService"
 
 
 class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
     def __init__(self, deps: GrpcDeps) -> None:
-        self.deps = deps
+        self.use = bootstrap.use_cases(deps)
 
     def RecordCheckin(  # noqa: N802 - generated method name
         self, request: checkin_pb2.RecordCheckinRequest, context: grpc.ServicerContext
@@ -59,17 +55,7 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
             fix_ts=request.fix_ts,
             offline=request.op.offline,
         )
-        deps = self.deps
-        result = record_checkin(
-            cmd,
-            checkins=deps.checkins,
-            planning=deps.planning,
-            publisher=deps.publisher,
-            ops=deps.ops,
-            last_fixes=deps.last_fixes,
-            thresholds=deps.thresholds,
-            timezone=deps.settings.timezone,
-        )
+        result = self.use.record_checkin(cmd).result
         return checkin_pb2.RecordCheckinResponse(
             checkin_id=result.checkin_id,
             visit_id=result.visit_id,
@@ -84,41 +70,22 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
         self, request: checkin_pb2.AcceptTrackBatchRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.AcceptTrackBatchResponse:
         cmd = TrackBatchCommand(caller=require_caller(), body=track_body(request), batch_id=request.batch_id)
-        deps = self.deps
-        result = accept_track_batch(cmd, publisher=deps.publisher, queues=deps.queues, limits=deps.limits)
+        result = self.use.accept_track_batch(cmd)
         return checkin_pb2.AcceptTrackBatchResponse(accepted=result.accepted, rejected=_rejections(result))
 
     def AcceptScanBatch(  # noqa: N802 - generated method name
         self, request: checkin_pb2.AcceptScanBatchRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.AcceptScanBatchResponse:
         require_caller()  # the gateway authenticated the device; the batch names it
-        cmd = ScanBatchCommand(
-            device_id=request.device_id,
-            customer_id=request.customer_id,
-            body=scan_body(request),
-            batch_id=request.batch_id,
-        )
-        deps = self.deps
-        result = accept_scan_batch(cmd, publisher=deps.publisher, queues=deps.queues, limits=deps.limits)
+        body = scan_body(request)
+        cmd = ScanBatchCommand(request.device_id, request.customer_id, body, request.batch_id)
+        result = self.use.accept_scan_batch(cmd)
         return checkin_pb2.AcceptScanBatchResponse(accepted=result.accepted, rejected=_rejections(result))
 
     def ApplyOfflineBatch(  # noqa: N802 - generated method name
         self, request: checkin_pb2.ApplyOfflineBatchRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.ApplyOfflineBatchResponse:
-        deps = self.deps
-        outcomes = apply_offline_batch(
-            offline_ops(request),
-            caller=require_caller(),
-            applied=deps.sync_ops,
-            checkins=deps.checkins,
-            planning=deps.planning,
-            publisher=deps.publisher,
-            checkin_ops=deps.ops,
-            last_fixes=deps.last_fixes,
-            thresholds=deps.thresholds,
-            timezone=deps.settings.timezone,
-            max_ops=deps.settings.max_sync_ops,
-        )
+        outcomes = self.use.apply_offline_batch(offline_ops(request), require_caller())
         return batch_response(outcomes)
 
 

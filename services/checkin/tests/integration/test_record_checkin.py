@@ -13,7 +13,7 @@ from baifang_common.errors import Unavailable
 from baifang_common.publisher import EventPublisher
 from baifang_common.testing.plugin import free_port, unique
 from checkin.domain.errors import FirstCheckinPending
-from checkin.domain.model import CheckinCommand
+from checkin.domain.model import CheckinCommand, CheckinResult
 from checkin.usecases.checkins import record_checkin
 
 from .conftest import HERE, Outlet, World, now_local
@@ -43,9 +43,9 @@ def command(outlet: Outlet, op_id: str, **overrides: Any) -> CheckinCommand:
     return CheckinCommand(**{**values, **overrides})
 
 
-def run(world: World, cmd: CheckinCommand, publisher: EventPublisher | None = None) -> Any:
+def run(world: World, cmd: CheckinCommand, publisher: EventPublisher | None = None) -> CheckinResult:
     deps = world.checkin
-    return record_checkin(
+    answer = record_checkin(
         cmd,
         checkins=deps.checkins,
         planning=deps.planning,
@@ -55,6 +55,7 @@ def run(world: World, cmd: CheckinCommand, publisher: EventPublisher | None = No
         thresholds=deps.thresholds,
         timezone=deps.settings.timezone,
     )
+    return answer.result
 
 
 def test_broker_down_is_unavailable_and_the_retry_with_same_op_id_succeeds_once(
