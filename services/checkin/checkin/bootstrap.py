@@ -14,12 +14,14 @@ from datetime import time
 from typing import TYPE_CHECKING
 
 import redis as redis_lib
+from pymongo import MongoClient
 
 from baifang_common import health
 from baifang_common import mongo as mongo_factory
 from baifang_common import redis as redis_factory
 from baifang_common.context import Caller
 from baifang_common.idempotency import OpStore
+from baifang_common.mongo import Document
 from checkin.adapters.attendance_store import AttendanceStore
 from checkin.adapters.bucket_store import BucketStore
 from checkin.adapters.checkin_store import CheckinStore
@@ -31,6 +33,8 @@ from checkin.settings import CheckinSettings
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    import grpc
+
     from baifang_common.context import Caller
     from baifang_common.inbox import ProcessedEvents
     from baifang_common.publisher import EventPublisher
@@ -54,7 +58,16 @@ class GrpcDeps:
     limits: IngestLimits
     sync_ops: OpStore
     readiness: health.Readiness
-    close: Callable[[], None]
+    mongo: MongoClient[Document]
+    redis: redis_lib.Redis
+    planning_channel: grpc.Channel
+
+    def close(self) -> None:
+        self.queues.close()
+        self.publisher.close()
+        self.planning_channel.close()
+        self.redis.close()
+        self.mongo.close()
 
 
 @dataclass(frozen=True)
@@ -121,22 +134,47 @@ def last_fixes_for(settings: CheckinSettings, client: redis_lib.Redis) -> LastFi
 
 
 def build_grpc(settings: CheckinSettings) -> GrpcDeps:
-    from baifang.planning.v1 import planning_pb2_grpc
-    from baifang_common import grpc_client
-    from baifang_common.context import Caller
     from baifang_common.publisher import EventPublisher
-    from checkin.adapters.ingest_queues import IngestQueues
-    from checkin.adapters.planning_client import IDEMPOTENT_METHODS, SERVICE, Deadlines, PlanningClient
-    from checkin.domain.errors import IngestBackpressure
 
     mongo = mongo_factory.client(settings)
     db = mongo_factory.database(settings, mongo)
     redis = redis_factory.client(settings)
     checkins = CheckinStore(db["checkins"])
-    ops = OpStore(db["ops"])
-    sync_ops = OpStore(db["sync_ops"])
     checkins.ensure_indexes()
-    planning_channel = grpc_client.channel(
+    planning, planning_channel = planning_client_for(settings)
+    readiness = health.Readiness(
+        {
+            "mongo": health.mongo_check(mongo),
+            "redis": health.redis_check(redis),
+            "amqp": health.amqp_check(settings.amqp_uri),
+        }
+    )
+    return GrpcDeps(
+        settings=settings,
+        checkins=checkins,
+        ops=OpStore(db["ops"]),
+        last_fixes=last_fixes_for(settings, redis),
+        planning=planning,
+        publisher=EventPublisher(settings.amqp_uri),
+        thresholds=thresholds_from(settings),
+        queues=ingest_queues_for(settings),
+        limits=limits_from(settings),
+        sync_ops=OpStore(db["sync_ops"]),
+        readiness=readiness,
+        mongo=mongo,
+        redis=redis,
+        planning_channel=planning_channel,
+    )
+
+
+def planning_client_for(settings: CheckinSettings) -> tuple[PlanningClient, grpc.Channel]:
+    """The client of planning and its channel; the channel speaks as checkin when no user's call is served."""
+    from baifang.planning.v1 import planning_pb2_grpc
+    from baifang_common import grpc_client
+    from baifang_common.context import Caller
+    from checkin.adapters.planning_client import IDEMPOTENT_METHODS, SERVICE, Deadlines, PlanningClient
+
+    channel = grpc_client.channel(
         settings.planning_addr,
         grpc_client.retry_config(SERVICE, IDEMPOTENT_METHODS),
         default_timeout=2.0,
@@ -147,8 +185,14 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
         mark=settings.planning_mark_timeout_s,
         work=settings.planning_work_timeout_s,
     )
-    planning = PlanningClient(planning_pb2_grpc.PlanningServiceStub(planning_channel), deadlines)
-    publisher = EventPublisher(settings.amqp_uri)
+    return PlanningClient(planning_pb2_grpc.PlanningServiceStub(channel), deadlines), channel
+
+
+def ingest_queues_for(settings: CheckinSettings) -> IngestQueues:
+    """The worker queues, declared before the first batch is accepted (a batch routed to no queue is lost)."""
+    from checkin.adapters.ingest_queues import IngestQueues
+    from checkin.domain.errors import IngestBackpressure
+
     queues = IngestQueues(
         settings.amqp_uri,
         max_depth=settings.max_queue_depth,
@@ -156,38 +200,10 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
         cache_s=settings.queue_depth_cache_s,
     )
     try:
-        queues.declare()  # before the first batch is accepted: a batch routed to no queue is lost
+        queues.declare()
     except IngestBackpressure:
         logger.warning("worker queues not declared at start-up (broker down); declared on first use")
-    readiness = health.Readiness(
-        {
-            "mongo": health.mongo_check(mongo),
-            "redis": health.redis_check(redis),
-            "amqp": health.amqp_check(settings.amqp_uri),
-        }
-    )
-
-    def close() -> None:
-        queues.close()
-        publisher.close()
-        planning_channel.close()
-        redis.close()
-        mongo.close()
-
-    return GrpcDeps(
-        settings=settings,
-        checkins=checkins,
-        ops=ops,
-        last_fixes=last_fixes_for(settings, redis),
-        planning=planning,
-        publisher=publisher,
-        thresholds=thresholds_from(settings),
-        queues=queues,
-        limits=limits_from(settings),
-        sync_ops=sync_ops,
-        readiness=readiness,
-        close=close,
-    )
+    return queues
 
 
 def use_cases(deps: GrpcDeps) -> UseCases:

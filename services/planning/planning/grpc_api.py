@@ -188,13 +188,12 @@ def counts_pb(c: PlanCounts) -> pb.PlanCounts:
     )
 
 
+def servicer(deps: GrpcDeps) -> Servicer:
+    return Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, PlanningServicer(deps), SERVICE_NAME)
+
+
 def run() -> None:
     settings = PlanningSettings()
     configure_logging("planning", "grpc", settings.log_level)
     deps = bootstrap.build_grpc(settings)
-    serve(
-        settings,
-        [Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, PlanningServicer(deps), SERVICE_NAME)],
-        readiness=deps.readiness,
-        on_stop=deps.close,
-    )
+    serve(settings, [servicer(deps)], readiness=deps.readiness, on_stop=deps.close)

@@ -100,13 +100,6 @@ class DayProgressStore:
         docs = self.collection.find({"team_id": team_id, "date": date}).sort("manager_id", ASCENDING)
         return [progress_of_document(doc) for doc in docs]
 
-    def get(self, key: DayKey) -> ManagerProgress | None:
-        doc = self.collection.find_one({"_id": key.doc_id})
-        return progress_of_document(doc) if doc else None
-
-    def drop(self) -> None:
-        self.collection.drop()
-
 
 def task_key(task_id: str) -> str:
     """The field name under a visit that marks one task done."""

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from analytics.adapters.day_progress_store import DayProgressStore
-from analytics.domain.model import DayKey
+from analytics.domain.model import ManagerProgress
 from analytics.usecases import progress
 from baifang_common.events import (
     CheckinRecorded,
@@ -40,8 +40,13 @@ def apply(events: list[Event], days: DayProgressStore) -> None:
         HANDLERS[type(event)](event, days=days)
 
 
+def progress(days: DayProgressStore, manager_id: str, team_id: str = "t01") -> ManagerProgress | None:
+    """The manager's day as the team view reads it."""
+    return next((m for m in days.team_day(team_id, DATE) if m.manager_id == manager_id), None)
+
+
 def counts(days: DayProgressStore, manager_id: str, team_id: str = "t01") -> tuple[int, ...]:
-    found = days.get(DayKey(manager_id, team_id, DATE))
+    found = progress(days, manager_id, team_id)
     assert found is not None
     c = found.counts
     return (c.planned_customers, c.completed_customers, c.planned_tasks, c.executed_tasks, c.checked_in_customers)
@@ -85,7 +90,7 @@ def test_last_event_at_keeps_the_latest_event_time(day: Any, days: DayProgressSt
     late = dataclasses.replace(late, occurred_at="2025-06-02T02:00:00+00:00")
     early = dataclasses.replace(early, occurred_at="2025-06-02T09:30:00+08:00")
     apply([late, early], days)
-    found = days.get(DayKey(manager, "t01", DATE))
+    found = progress(days, manager)
     assert found is not None
     assert found.last_event_at == "2025-06-02T02:00:00.000000+00:00"
 

@@ -67,10 +67,6 @@ class CheckinStore:
         doc = self.collection.find_one({"_id": checkin_id})
         return _record(doc) if doc else None
 
-    def for_manager(self, manager_id: str, limit: int = 100) -> list[CheckinRecord]:
-        cursor = self.collection.find({"manager_id": manager_id}).sort("received_at", ASCENDING).limit(limit)
-        return [_record(doc) for doc in cursor]
-
 
 def _record(doc: Document) -> CheckinRecord:
     return CheckinRecord(checkin_id=str(doc["_id"]), **{f: doc[f] for f in _FIELDS if f in doc})

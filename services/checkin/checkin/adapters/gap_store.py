@@ -55,6 +55,3 @@ class TrackingGapStore:
             for gap in gaps
         ]
         self.collection.bulk_write(ops, ordered=False)
-
-    def for_manager(self, manager_id: str) -> list[Document]:
-        return list(self.collection.find({"manager_id": manager_id}).sort("start_ms", ASCENDING))

@@ -102,15 +102,6 @@ class LastFixes:
         )
         return bool(stored), _previous(previous)
 
-    def position(self, team_id: str, manager_id: str) -> tuple[float, float, float] | None:
-        """(lat, lon, epoch seconds) of a manager on the team's live map."""
-        geo = self.client.geopos(f"{self.positions_prefix}:{team_id}", manager_id)
-        at = self.client.hget(f"{self.fix_time_prefix}:{team_id}", manager_id)
-        if not geo or geo[0] is None or at is None:
-            return None
-        lon, lat = geo[0]
-        return float(lat), float(lon), float(at)
-
 
 def _previous(raw: str) -> PreviousFix | None:
     if not raw:

@@ -17,8 +17,6 @@ import pytest
 
 from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
 from baifang.common.v1 import common_pb2
-from baifang.planning.v1 import planning_pb2_grpc
-from baifang_common.grpc_server import Servicer
 from baifang_common.interceptors import error_from_rpc
 from baifang_common.qr import sign_qr
 from baifang_common.testing.plugin import unique
@@ -29,8 +27,7 @@ from checkin.settings import CheckinSettings
 from planning import bootstrap as planning_bootstrap
 from planning.bootstrap import GrpcDeps as PlanningDeps
 from planning.domain.model import Customer, Visit
-from planning.grpc_api import SERVICE_NAME as PLANNING_SERVICE
-from planning.grpc_api import PlanningServicer
+from planning.grpc_api import servicer as planning_servicer
 from planning.settings import PlanningSettings
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -105,7 +102,7 @@ class World:
                 date=date or self.date,
                 customer_id=customer.id,
             )
-            self.planning.visits.insert(visit)
+            self.planning.visits.insert_many([visit])
             outlet.visit_id = visit.id
         return outlet
 
@@ -113,15 +110,7 @@ class World:
 @pytest.fixture
 def world(settings_for: Callable[..., Any], grpc_server: Callable[..., Any]) -> Iterator[World]:
     planning_deps = planning_bootstrap.build_grpc(settings_for(PlanningSettings))
-    planning_server, _ = grpc_server(
-        [
-            Servicer(
-                planning_pb2_grpc.add_PlanningServiceServicer_to_server,
-                PlanningServicer(planning_deps),
-                PLANNING_SERVICE,
-            )
-        ]
-    )
+    planning_server, _ = grpc_server([planning_servicer(planning_deps)])
     settings = settings_for(CheckinSettings, planning_addr=f"127.0.0.1:{planning_server.port}")
     deps = bootstrap.build_grpc(settings)
     yield World(planning_deps, planning_server.port, deps, settings, now_local().date().isoformat())

@@ -62,8 +62,19 @@ def snapshot(deps: WorkerDeps, manager: str = "m001", team: str = "t01") -> dict
         "buckets": list(deps.track_buckets.collection.find({}).sort("_id", 1)),
         "gaps": list(deps.gaps.collection.find({}).sort("_id", 1)),
         "last_fix": client.hgetall(deps.last_fixes._key(manager)),
-        "position": deps.last_fixes.position(team, manager),
+        "position": live_position(deps, team, manager),
     }
+
+
+def live_position(deps: WorkerDeps, team: str, manager: str) -> tuple[float, float, float] | None:
+    """(lat, lon, epoch seconds) of a manager on the team's live map, as the map reads it from Redis."""
+    fixes = deps.last_fixes
+    geo = fixes.client.geopos(f"{fixes.positions_prefix}:{team}", manager)
+    at = fixes.client.hget(f"{fixes.fix_time_prefix}:{team}", manager)
+    if not geo or geo[0] is None or at is None:
+        return None
+    lon, lat = geo[0]
+    return float(lat), float(lon), float(at)
 
 
 def metric(metrics_port: int, name: str, labels: str) -> float:

@@ -64,7 +64,7 @@ def with_tasks(world: World, outlet: Outlet, date: str | None = None) -> Visit:
         customer_id=outlet.customer.id,
         tasks=tasks,
     )
-    world.planning.visits.insert(visit)
+    world.planning.visits.insert_many([visit])
     outlet.visit_id = visit_id
     return visit
 

@@ -24,7 +24,7 @@ from checkin.usecases.bucketing import store_scan_batch
 from checkin.usecases.scans import accept_scan_batch
 
 from .conftest import HERE, World, checkin_request, manager_md, north, rpc_error
-from .ingest_support import accept, recent, snapshot, store, track
+from .ingest_support import accept, live_position, recent, snapshot, store, track
 
 pytestmark = pytest.mark.integration
 
@@ -205,7 +205,7 @@ def test_out_of_order_batches_land_in_their_buckets_and_keep_the_newest_position
     newest_ms = ms_of_iso(today[-1]["ts"])
     assert last is not None and newest_ms is not None
     assert (last.point.lat, last.taken_at.timestamp()) == (today[-1]["lat"], newest_ms / 1000)
-    position = worker_deps.last_fixes.position("t01", "m001")
+    position = live_position(worker_deps, "t01", "m001")
     assert position is not None
     assert position[0] == pytest.approx(today[-1]["lat"], abs=1e-5)
     assert position[2] == newest_ms / 1000

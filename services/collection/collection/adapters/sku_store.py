@@ -74,9 +74,5 @@ class SkuStore:
         skus = [_sku(doc) for doc in self.collection.find(query)]
         return sorted(skus, key=lambda s: (s.price_class, s.brand, s.sku))
 
-    def get(self, sku: str) -> Sku | None:
-        doc = self.collection.find_one({"_id": sku})
-        return _sku(doc) if doc else None
-
     def drop(self) -> None:
         self.collection.drop()

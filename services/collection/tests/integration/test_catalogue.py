@@ -35,8 +35,9 @@ def test_upserted_skus_are_stored_and_announced(grpc_deps: GrpcDeps, event_probe
     entries = demo_catalogue(3)
     upsert_skus(entries, skus=grpc_deps.skus, publisher=grpc_deps.publisher)
     upsert_skus(entries, skus=grpc_deps.skus, publisher=grpc_deps.publisher)  # replay: same catalogue
-    assert grpc_deps.skus.get("SKU001") == entries[0]
-    assert len(grpc_deps.skus.list(include_inactive=True)) == 3
+    stored = {s.sku: s for s in grpc_deps.skus.list(include_inactive=True)}
+    assert stored["SKU001"] == entries[0]
+    assert len(stored) == 3
     bodies = probe.wait(6)
     assert {b["sku"] for b in bodies} == {"SKU001", "SKU002", "SKU003"}
     assert bodies[0]["ref_pack_price_fen"] == 4500 and bodies[0]["ref_carton_price_fen"] == 45000

@@ -67,9 +67,6 @@ class VisitStore:
     def ensure_indexes(self) -> None:
         ensure_indexes(self.collection, INDEXES)
 
-    def insert(self, visit: Visit) -> None:
-        self.collection.insert_one(to_doc(visit))
-
     def insert_many(self, visits: Sequence[Visit], chunk: int = 2000) -> int:
         """Bulk load; visits already there (same id or same manager-day-customer) are skipped."""
         inserted = 0

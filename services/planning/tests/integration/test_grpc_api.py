@@ -13,13 +13,12 @@ from baifang.planning.v1 import planning_pb2 as pb
 from baifang.planning.v1 import planning_pb2_grpc
 from baifang_common.errors import RemoteError
 from baifang_common.grpc_client import to_domain_error
-from baifang_common.grpc_server import Servicer
 from baifang_common.qr import qr_signature_ok
 from baifang_common.testing.plugin import unique
 from planning import bootstrap
 from planning.demo import TASK_LIBRARY
 from planning.domain.model import VisitMethod
-from planning.grpc_api import SERVICE_NAME, PlanningServicer
+from planning.grpc_api import servicer
 from planning.usecases.events import event_id
 
 from .conftest import make_customer, make_visit
@@ -53,8 +52,7 @@ def deps(settings) -> Iterator[bootstrap.GrpcDeps]:
 
 @pytest.fixture
 def stub(deps, grpc_server) -> planning_pb2_grpc.PlanningServiceStub:
-    servicer = Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, PlanningServicer(deps), SERVICE_NAME)
-    _, channel = grpc_server([servicer])
+    _, channel = grpc_server([servicer(deps)])
     return planning_pb2_grpc.PlanningServiceStub(channel)
 
 
