@@ -166,3 +166,9 @@ def test_no_function_is_longer_than_fifty_lines_but_the_demo_data(service: str) 
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert long == []
+
+
+def test_test_modules_take_helpers_from_modules_not_from_a_conftest() -> None:
+    tests = [p for p in ROOT.glob("**/tests/**/*.py") if ".venv" not in p.parts]
+    assert tests
+    assert [p for p in tests if any(name.endswith("conftest") for name in imported(tree(p)))] == []

@@ -7,8 +7,9 @@ from typing import Any
 
 from analytics.domain.model import ManagerProgress, PlanCounts, VisitProgress, VisitStatus
 
-# Events arrive in any order; a status only ever moves up this ladder, so a late check-in
-# never reopens a completed visit and a late "missed" never undoes a completion.
+# Events arrive in any order; a status only ever moves up this ladder (the store raises the
+# stored rank, never lowers it), so a late check-in never reopens a completed visit and a late
+# "missed" never undoes a completion.
 STATUS_RANK: dict[VisitStatus, int] = {
     VisitStatus.PLANNED: 0,
     VisitStatus.CHECKED_IN: 1,
@@ -19,11 +20,6 @@ STATUS_RANK: dict[VisitStatus, int] = {
 
 def status_rank(status: VisitStatus) -> int:
     return STATUS_RANK[status]
-
-
-def later_status(current: VisitStatus, incoming: VisitStatus) -> VisitStatus:
-    """The status a visit has after both facts are known, whichever came first."""
-    return incoming if status_rank(incoming) > status_rank(current) else current
 
 
 def executed_tasks(visit: VisitProgress) -> int:

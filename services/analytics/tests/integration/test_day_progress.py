@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from analytics.adapters.day_progress_store import DayProgressStore
-from analytics.domain.model import ManagerProgress
+from analytics.domain.model import DayKey, ManagerProgress, VisitStatus
+from analytics.domain.rules import visit_from_document
 from analytics.usecases import progress
 from baifang_common.events import (
     CheckinRecorded,
@@ -124,3 +125,25 @@ def test_ids_with_dots_and_dollars_are_counted_not_refused(days: DayProgressStor
     ]
     apply([plan, *tasks], days)
     assert counts(days, manager)[:4] == (1, 0, 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("current", "incoming", "expected"),
+    [
+        (VisitStatus.PLANNED, VisitStatus.CHECKED_IN, VisitStatus.CHECKED_IN),
+        (VisitStatus.COMPLETED, VisitStatus.CHECKED_IN, VisitStatus.COMPLETED),
+        (VisitStatus.MISSED, VisitStatus.CHECKED_IN, VisitStatus.MISSED),
+        (VisitStatus.COMPLETED, VisitStatus.MISSED, VisitStatus.COMPLETED),
+        (VisitStatus.CHECKED_IN, VisitStatus.COMPLETED, VisitStatus.COMPLETED),
+    ],
+)
+def test_status_never_goes_back_down_the_rank(
+    days: DayProgressStore, current: VisitStatus, incoming: VisitStatus, expected: VisitStatus
+) -> None:
+    for first, second in ((current, incoming), (incoming, current)):
+        key = DayKey(unique("m"), "t01", DATE)
+        days.record_visit(key, "v1", "2025-06-02T01:00:00.000000+00:00", status=first)
+        days.record_visit(key, "v1", "2025-06-02T01:00:01.000000+00:00", status=second)
+        stored = days.collection.find_one({"_id": key.doc_id})
+        assert stored is not None
+        assert visit_from_document("v1", stored["visits"]["v1"]).status is expected

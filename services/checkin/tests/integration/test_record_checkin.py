@@ -16,7 +16,7 @@ from checkin.domain.errors import FirstCheckinPending
 from checkin.domain.model import CheckinCommand, CheckinResult
 from checkin.usecases.checkins import record_checkin
 
-from .conftest import HERE, Outlet, World, now_local
+from .checkin_support import HERE, Outlet, World, now_local
 
 pytestmark = pytest.mark.integration
 

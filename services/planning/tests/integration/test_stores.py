@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from planning.adapters.visit_store import to_doc
 from planning.domain.model import VisitStatus
 
-from .conftest import make_customer, make_visit
+from .builders import make_customer, make_visit
 
 pytestmark = pytest.mark.integration
 AT = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
