@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 if TYPE_CHECKING:
     import grpc
 
-    from baifang_common.context import Caller
     from baifang_common.inbox import ProcessedEvents
     from baifang_common.publisher import EventPublisher
     from checkin.adapters.ingest_queues import IngestQueues
@@ -171,7 +170,6 @@ def planning_client_for(settings: CheckinSettings) -> tuple[PlanningClient, grpc
     """The client of planning and its channel; the channel speaks as checkin when no user's call is served."""
     from baifang.planning.v1 import planning_pb2_grpc
     from baifang_common import grpc_client
-    from baifang_common.context import Caller
     from checkin.adapters.planning_client import IDEMPOTENT_METHODS, SERVICE, Deadlines, PlanningClient
 
     channel = grpc_client.channel(
