@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from baifang_common.errors import Unauthenticated
+
 # gRPC metadata keys (lower case, as gRPC requires).
 REQUEST_ID_KEY = "x-request-id"
 CALLER_ID_KEY = "x-caller-id"
@@ -17,13 +19,25 @@ CALLER_TEAM_KEY = "x-caller-team"
 AMQP_REQUEST_ID_HEADER = "nameko.request_id"
 
 
+SERVICE_ROLE = "service"
+
+
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking: the gateway authenticated them, services enforce ownership."""
+    """Who is asking: a user the gateway authenticated, or one of our services acting for itself."""
 
     id: str
     role: str
     team_id: str = ""
+
+    @classmethod
+    def service(cls, name: str) -> Caller:
+        """A service calling on its own account (a worker, a call outside any user's request)."""
+        return cls(id=name, role=SERVICE_ROLE)
+
+    @property
+    def is_service(self) -> bool:
+        return self.role == SERVICE_ROLE
 
     @property
     def is_manager(self) -> bool:
@@ -38,8 +52,6 @@ class Caller:
         return self.role == "admin"
 
 
-SYSTEM = Caller(id="system", role="system")
-
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 caller_var: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
 
@@ -53,7 +65,19 @@ def current_request_id() -> str:
 
 
 def current_caller() -> Caller | None:
+    """The caller bound to this call or event, if any (forwarded to peers by the client interceptor)."""
     return caller_var.get()
+
+
+def require_caller() -> Caller:
+    """The caller of this gRPC call; UNAUTHENTICATED when the call carried none.
+
+    Every servicer method asks here, so use cases and rules always get a Caller.
+    """
+    caller = caller_var.get()
+    if caller is None:
+        raise Unauthenticated("caller identity missing")
+    return caller
 
 
 @contextmanager
@@ -77,7 +101,8 @@ def caller_metadata(caller: Caller | None, request_id: str) -> list[tuple[str, s
 
 
 def from_metadata(metadata: Iterable[tuple[str, str | bytes]] | None) -> tuple[str, Caller | None]:
-    """Read the request id and caller back out of gRPC invocation metadata."""
+    """Read the request id and caller back out of gRPC invocation metadata (the one place a call's
+    identity is resolved; the server interceptor binds what it returns)."""
     values: dict[str, str] = {}
     for key, value in metadata or ():
         values[key] = value.decode() if isinstance(value, bytes) else value

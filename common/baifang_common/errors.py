@@ -7,10 +7,17 @@ Statuses are kept by name so that nameko workers, which raise these too, never i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     import grpc
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -96,3 +103,31 @@ def status_of(error: DomainError) -> grpc.StatusCode:
 
 def code_of(error: DomainError) -> str:
     return error.remote_code if isinstance(error, RemoteError) else error.code
+
+
+def raises_unavailable(
+    dependency: str, errors: tuple[type[Exception], ...], *, passing: tuple[type[Exception], ...] = ()
+) -> Callable[[type[T]], type[T]]:
+    """Class decorator for an adapter: a driver error (`errors`, except `passing`) escaping one of
+    its public methods becomes Unavailable, so use cases never see a driver's exceptions."""
+
+    def translate(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except passing:
+                raise
+            except errors as exc:
+                logger.warning("%s unavailable in %s: %s", dependency, method.__qualname__, exc)
+                raise Unavailable(f"{dependency} is unavailable, retry later") from exc
+
+        return call
+
+    def decorate(cls: type[T]) -> type[T]:
+        for name, member in list(vars(cls).items()):
+            if inspect.isfunction(member) and not name.startswith("_"):
+                setattr(cls, name, translate(member))
+        return cls
+
+    return decorate

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from baifang_common.context import Caller
 from baifang_common.errors import DomainError, RemoteError, Unavailable
 from baifang_common.interceptors import ClientInterceptor, error_from_rpc
 
@@ -36,12 +37,18 @@ def retry_config(service: str, idempotent_methods: Iterable[str]) -> str:
     )
 
 
-def channel(target: str, service_config: str | None = None, default_timeout: float = 5.0) -> grpc.Channel:
-    """A sync channel for service-to-service calls (one per peer, created in bootstrap)."""
+def channel(
+    target: str, service_config: str | None = None, default_timeout: float = 5.0, identity: Caller | None = None
+) -> grpc.Channel:
+    """A sync channel for service-to-service calls (one per peer, created in bootstrap).
+
+    `identity` (e.g. `Caller.service("checkin")`) is sent when no user's call is being served.
+    """
     options: list[tuple[str, Any]] = [("grpc.enable_retries", 1), ("grpc.keepalive_time_ms", 30000)]
     if service_config:
         options.append(("grpc.service_config", service_config))
-    return grpc.intercept_channel(grpc.insecure_channel(target, options=options), ClientInterceptor(default_timeout))
+    interceptor = ClientInterceptor(default_timeout, identity)
+    return grpc.intercept_channel(grpc.insecure_channel(target, options=options), interceptor)
 
 
 def to_domain_error(exc: grpc.RpcError) -> DomainError:

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from baifang_common.mongo import Document
+from baifang_common.mongo import Document, store_adapter
 
 
+@store_adapter
 class OpStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection

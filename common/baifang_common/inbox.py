@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from baifang_common.mongo import Document
+from baifang_common.mongo import Document, store_adapter
 
 logger = logging.getLogger(__name__)
 
 
+@store_adapter
 class ProcessedEvents:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection

@@ -48,55 +48,43 @@ def _jsonable(value: Any) -> Any:
 
 
 class ServerInterceptor(grpc.ServerInterceptor):
-    """Binds request id and caller from metadata, records metrics and maps errors to statuses."""
+    """Binds request id and caller from metadata, records metrics and maps errors to statuses.
+
+    Every RPC of ours is unary; streaming handlers (health Watch, reflection) pass through untouched.
+    """
 
     def intercept_service(
         self, continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler], details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler:
         handler = continuation(details)
-        if handler is None:
+        if handler is None or not handler.unary_unary:
             return handler
         service, method = _split(details.method)
         request_id, caller = context.from_metadata(details.invocation_metadata)
+        behavior = handler.unary_unary
 
-        def wrap(behavior: Callable[..., Any], streaming_response: bool) -> Callable[..., Any]:
-            def run(request: Any, ctx: grpc.ServicerContext) -> Any:
-                start = time.perf_counter()
-                code = grpc.StatusCode.OK
-                with context.bound(request_id, caller):
-                    try:
-                        result = behavior(request, ctx)
-                        return list(result) if streaming_response else result
-                    except DomainError as exc:
-                        code = status_of(exc)
-                        ctx.abort_with_status(rpc_status.to_status(error_status(exc)))
-                    except Exception:
-                        if ctx.code() is not None and ctx.code() != grpc.StatusCode.OK:
-                            code = ctx.code()
-                            raise
-                        code = grpc.StatusCode.INTERNAL
-                        logger.exception("unhandled error in %s", details.method)
-                        ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
-                    finally:
-                        labels = (service, method, code.name)
-                        GRPC_HANDLED.labels(*labels).inc()
-                        GRPC_SECONDS.labels(*labels).observe(time.perf_counter() - start)
+        def run(request: Any, ctx: grpc.ServicerContext) -> Any:
+            start = time.perf_counter()
+            code = grpc.StatusCode.OK
+            with context.bound(request_id, caller):
+                try:
+                    return behavior(request, ctx)
+                except DomainError as exc:
+                    code = status_of(exc)
+                    ctx.abort_with_status(rpc_status.to_status(error_status(exc)))
+                except Exception:
+                    if ctx.code() is not None and ctx.code() != grpc.StatusCode.OK:
+                        code = ctx.code()
+                        raise
+                    code = grpc.StatusCode.INTERNAL
+                    logger.exception("unhandled error in %s", details.method)
+                    ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
+                finally:
+                    labels = (service, method, code.name)
+                    GRPC_HANDLED.labels(*labels).inc()
+                    GRPC_SECONDS.labels(*labels).observe(time.perf_counter() - start)
 
-            return run
-
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                wrap(handler.unary_unary, False), handler.request_deserializer, handler.response_serializer
-            )
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(
-                wrap(handler.stream_unary, False), handler.request_deserializer, handler.response_serializer
-            )
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                wrap(handler.unary_stream, True), handler.request_deserializer, handler.response_serializer
-            )
-        return handler
+        return grpc.unary_unary_rpc_method_handler(run, handler.request_deserializer, handler.response_serializer)
 
 
 class _ClientCallDetails(grpc.ClientCallDetails):
@@ -109,24 +97,27 @@ class _ClientCallDetails(grpc.ClientCallDetails):
         self.compression = getattr(base, "compression", None)
 
 
-class ClientInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamUnaryClientInterceptor):
-    """Forwards request id and caller to the peer and sets a deadline when the caller gave none."""
+class ClientInterceptor(grpc.UnaryUnaryClientInterceptor):
+    """Forwards request id and caller to the peer and sets a deadline when the caller gave none.
 
-    def __init__(self, default_timeout: float) -> None:
+    The caller is the one bound to the current call (the peer acts on that user's behalf), else
+    `identity`: the calling service itself, so a peer never sees an anonymous call from us.
+    """
+
+    def __init__(self, default_timeout: float, identity: context.Caller | None = None) -> None:
         self.default_timeout = default_timeout
+        self.identity = identity
 
     def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
         metadata = list(details.metadata or [])
         if not any(k == context.REQUEST_ID_KEY for k, _ in metadata):
-            metadata += context.caller_metadata(context.current_caller(), context.current_request_id())
+            caller = context.current_caller() or self.identity
+            metadata += context.caller_metadata(caller, context.current_request_id())
         timeout = details.timeout if details.timeout is not None else self.default_timeout
         return _ClientCallDetails(details, metadata, timeout)
 
     def intercept_unary_unary(self, continuation: Any, details: grpc.ClientCallDetails, request: Any) -> Any:
         return continuation(self._details(details), request)
-
-    def intercept_stream_unary(self, continuation: Any, details: grpc.ClientCallDetails, request_iterator: Any) -> Any:
-        return continuation(self._details(details), request_iterator)
 
 
 def error_from_rpc(exc: grpc.RpcError) -> tuple[grpc.StatusCode, str, str, dict[str, Any]]:

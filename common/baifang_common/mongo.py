@@ -8,10 +8,16 @@ from typing import Any
 from pymongo import IndexModel, MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from baifang_common.errors import raises_unavailable
 from baifang_common.settings import ServiceSettings
 
 Document = dict[str, Any]
+
+# On every store adapter: the store's failures reach use cases as Unavailable (a duplicate key
+# is an answer about the data, not about the store, and passes unchanged).
+store_adapter = raises_unavailable("the store", (PyMongoError,), passing=(DuplicateKeyError,))
 
 
 def client(settings: ServiceSettings) -> MongoClient[Document]:

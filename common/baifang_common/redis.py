@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import redis as redis_lib
+from redis.exceptions import RedisError
 
+from baifang_common.errors import raises_unavailable
 from baifang_common.settings import ServiceSettings
+
+# On every Redis adapter: Redis failures reach use cases as Unavailable.
+redis_adapter = raises_unavailable("redis", (RedisError,))
 
 
 def client(settings: ServiceSettings) -> redis_lib.Redis:

@@ -21,9 +21,11 @@ import orjson
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from baifang.checkin.v1 import checkin_pb2
+from baifang_common.context import Caller
 from baifang_common.events import TrackBatchAccepted
-from checkin.domain.ingest import validate_json_points, validate_pb_points
+from checkin.domain.ingest import validate_json_points, validate_typed_points
 from checkin.domain.model import IngestLimits, TrackBatchCommand
+from checkin.grpc_api import track_body, typed_points
 
 POINTS = 1000
 LIMITS = IngestLimits()
@@ -98,7 +100,7 @@ def main() -> None:
     def pb_path() -> None:
         now_ms = int(time.time() * 1000)
         batch = checkin_pb2.TrackBatch.FromString(proto)
-        validated = validate_pb_points(batch.points, now_ms=now_ms, limits=LIMITS)
+        validated = validate_typed_points(typed_points(batch.points), now_ms=now_ms, limits=LIMITS)
         assert len(validated.items) == POINTS, validated.rejected[:3]
 
     items = validate_json_points(points, now_ms=int(time.time() * 1000), limits=LIMITS).items
@@ -129,8 +131,10 @@ def publish_bench(json_body: bytes, proto: bytes, seconds: float) -> None:
     try:
 
         def accept(body: bytes, fmt: str) -> Callable[[], None]:
+            request = checkin_pb2.AcceptTrackBatchRequest(**{fmt: body})
+
             def run() -> None:
-                cmd = TrackBatchCommand("m001", "manager", "t01", fmt, body)
+                cmd = TrackBatchCommand(Caller("m001", "manager", "t01"), track_body(request))
                 result = accept_track_batch(cmd, publisher=publisher, queues=queues, limits=LIMITS)
                 assert result.accepted == POINTS
 

@@ -79,6 +79,18 @@ def test_client_propagates_the_bound_identity_to_the_peer(planning_stub):
     assert answer.tasks[0].name == "s01/supervisor/t01|req-7"
 
 
+def test_outside_any_users_call_a_service_calls_on_its_own_account(planning_stub):
+    server, _, _ = planning_stub
+    stub = planning_pb2_grpc.PlanningServiceStub(
+        channel(f"127.0.0.1:{server.port}", identity=context.Caller.service("checkin"))
+    )
+    answer = call(stub.ListTaskLibrary, planning_pb2.ListTaskLibraryRequest())
+    assert answer.tasks[0].name.startswith("checkin/service/|")
+    with context.bound("req-8", context.Caller("m001", "manager", "t01")):
+        answer = call(stub.ListTaskLibrary, planning_pb2.ListTaskLibraryRequest())
+    assert answer.tasks[0].name == "m001/manager/t01|req-8"
+
+
 def test_health_is_not_serving_until_ready_while_liveness_serves(planning_stub):
     server, _, chan = planning_stub
     health = health_pb2_grpc.HealthStub(chan)

@@ -1,8 +1,10 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from baifang_common.errors import InvalidArgument
 from baifang_common.events import CATALOGUE, CheckinRecorded, TaskCompleted
-from baifang_common.timeutil import local_date, parse_ts
+from baifang_common.timeutil import local_date, parse_ts, utc_key
 
 
 def test_every_event_is_named_in_the_past_tense_and_unique():
@@ -46,3 +48,19 @@ def test_company_day_follows_the_company_time_zone():
     moment = parse_ts("2026-11-22T17:30:00Z")
     assert str(local_date(moment, "Asia/Shanghai")) == "2026-11-23"
     assert str(local_date(moment, "UTC")) == "2026-11-22"
+
+
+def test_times_without_offset_take_the_zone_their_source_names() -> None:
+    assert parse_ts("2026-11-23T09:00:00", naive_zone=UTC) == parse_ts("2026-11-23T09:00:00Z")
+
+
+def test_event_times_normalise_to_sortable_utc() -> None:
+    assert utc_key(parse_ts("2025-06-02T09:00:00+08:00")) == "2025-06-02T01:00:00.000000+00:00"
+    assert utc_key(parse_ts("2025-06-02T01:00:00.5Z")) < utc_key(parse_ts("2025-06-02T09:00:01+08:00"))
+
+
+def test_utc_key_sorts_like_time_across_offsets() -> None:
+    early = utc_key(datetime.fromisoformat("2025-03-03T08:59:00+08:00"))
+    late = utc_key(datetime.fromisoformat("2025-03-03T01:00:00+00:00"))
+    assert early == "2025-03-03T00:59:00.000000+00:00"
+    assert early < late

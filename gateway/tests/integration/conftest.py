@@ -12,9 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from baifang.planning.v1 import planning_pb2_grpc
 from baifang_common.demo import demo_org
-from baifang_common.grpc_server import Servicer
 from baifang_common.testing.plugin import free_port
 from baifang_common.timeutil import today
 from checkin import bootstrap as checkin_bootstrap
@@ -25,7 +23,7 @@ from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from planning import demo as planning_demo
 from planning.bootstrap import build_grpc
-from planning.grpc_api import PlanningServicer
+from planning.grpc_api import servicer as planning_servicer
 from planning.settings import PlanningSettings
 
 PASSWORD = "correct horse"
@@ -72,15 +70,7 @@ def stack_client(
         planning_settings, demo_org(managers=12), today=day, reset=True, customers=40, publish=False
     )
     planning_deps = build_grpc(planning_settings)
-    planning_server, _ = grpc_server(
-        [
-            Servicer(
-                planning_pb2_grpc.add_PlanningServiceServicer_to_server,
-                PlanningServicer(planning_deps),
-                "baifang.planning.v1.PlanningService",
-            )
-        ]
-    )
+    planning_server, _ = grpc_server([planning_servicer(planning_deps)])
     planning_addr = f"127.0.0.1:{planning_server.port}"
     checkin_deps = checkin_bootstrap.build_grpc(settings_for(CheckinSettings, planning_addr=planning_addr))
     checkin_server, _ = grpc_server([checkin_servicer(checkin_deps)])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+
+from baifang_common.testing.wait import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -106,5 +107,9 @@ def test_another_gateway_process_stops_a_revoked_key_within_the_cache_time(
     client.post(f"/api/v1/admin/devices/{created['device_id']}/revoke", headers=admin)
     assert client.post("/api/v1/scans", json={"scans": []}, headers=device).status_code == 401  # at once here
     assert other.post("/api/v1/scans", json={"scans": []}, headers=device).status_code == 503  # still cached
-    time.sleep(1.1)
-    assert other.post("/api/v1/scans", json={"scans": []}, headers=device).status_code == 401
+    wait_until(
+        lambda: other.post("/api/v1/scans", json={"scans": []}, headers=device).status_code == 401,
+        timeout=5.0,
+        interval=0.1,
+        what="the other process to drop the revoked key from its cache",
+    )

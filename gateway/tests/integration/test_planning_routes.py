@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from baifang.planning.v1 import planning_pb2_grpc
 from baifang_common.demo import demo_org
-from baifang_common.grpc_server import Servicer
 from baifang_common.timeutil import today
 from gateway.settings import GatewaySettings
 from planning import demo as planning_demo
 from planning.bootstrap import build_grpc
-from planning.grpc_api import PlanningServicer
+from planning.grpc_api import servicer as planning_servicer
 from planning.settings import PlanningSettings
 
 pytestmark = pytest.mark.integration
@@ -34,12 +32,7 @@ def planning_client(
     day: date = today(gateway_settings.timezone)
     planning_demo.load_demo(settings, demo_org(managers=12), today=day, reset=True, customers=40, publish=False)
     deps = build_grpc(settings)
-    servicer = Servicer(
-        planning_pb2_grpc.add_PlanningServiceServicer_to_server,
-        PlanningServicer(deps),
-        "baifang.planning.v1.PlanningService",
-    )
-    server, _ = grpc_server([servicer])
+    server, _ = grpc_server([planning_servicer(deps)])
     yield make_client(planning_addr=f"127.0.0.1:{server.port}")
     deps.close()
 

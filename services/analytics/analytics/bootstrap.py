@@ -6,13 +6,17 @@ eventlet or nameko — hence ProcessedEvents is imported inside build_worker.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pymongo import MongoClient
 
 from analytics.adapters.day_progress_store import DayProgressStore
+from analytics.domain.model import TeamProgress
 from analytics.settings import AnalyticsSettings
+from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
 from baifang_common import health, mongo
 from baifang_common.mongo import Document
 
@@ -29,6 +33,13 @@ class GrpcDeps:
 
     def close(self) -> None:
         self.mongo.close()
+
+
+@dataclass(frozen=True)
+class UseCases:
+    """The gRPC process's use cases with their dependencies bound: what the servicer calls."""
+
+    get_team_progress: Callable[[TeamProgressQuery], TeamProgress]
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,11 @@ def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
         readiness=health.Readiness({"mongo": health.mongo_check(client)}),
         mongo=client,
     )
+
+
+def use_cases(deps: GrpcDeps) -> UseCases:
+    """Bind each use case to its adapters once."""
+    return UseCases(get_team_progress=functools.partial(get_team_progress, days=deps.days, timezone=deps.timezone))
 
 
 def build_worker(settings: AnalyticsSettings) -> WorkerDeps:

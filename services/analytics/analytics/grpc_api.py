@@ -8,9 +8,9 @@ from analytics import bootstrap
 from analytics.bootstrap import GrpcDeps
 from analytics.domain.model import ManagerProgress
 from analytics.settings import AnalyticsSettings
-from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
+from analytics.usecases.team_progress import TeamProgressQuery
 from baifang.analytics.v1 import analytics_pb2, analytics_pb2_grpc
-from baifang_common.context import current_caller
+from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
 
@@ -32,13 +32,13 @@ def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
 
 class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     def __init__(self, deps: GrpcDeps) -> None:
-        self.deps = deps
+        self.use = bootstrap.use_cases(deps)
 
     def GetTeamProgress(  # noqa: N802 (generated gRPC name)
         self, request: analytics_pb2.GetTeamProgressRequest, context: grpc.ServicerContext
     ) -> analytics_pb2.GetTeamProgressResponse:
-        query = TeamProgressQuery(caller=current_caller(), team_id=request.team_id, date=request.date)
-        result = get_team_progress(query, days=self.deps.days, timezone=self.deps.timezone)
+        query = TeamProgressQuery(caller=require_caller(), team_id=request.team_id, date=request.date)
+        result = self.use.get_team_progress(query)
         return analytics_pb2.GetTeamProgressResponse(
             team_id=result.team_id, date=result.date, managers=[_manager(m) for m in result.managers]
         )

@@ -6,18 +6,22 @@ import eventlet/nameko, so each builder imports its process-specific modules its
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import time
 from typing import TYPE_CHECKING
 
 import redis as redis_lib
+from pymongo import MongoClient
 
 from baifang_common import health
 from baifang_common import mongo as mongo_factory
 from baifang_common import redis as redis_factory
+from baifang_common.context import Caller
 from baifang_common.idempotency import OpStore
+from baifang_common.mongo import Document
 from checkin.adapters.attendance_store import AttendanceStore
 from checkin.adapters.bucket_store import BucketStore
 from checkin.adapters.checkin_store import CheckinStore
@@ -29,11 +33,15 @@ from checkin.settings import CheckinSettings
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    import grpc
+
     from baifang_common.inbox import ProcessedEvents
     from baifang_common.publisher import EventPublisher
     from checkin.adapters.ingest_queues import IngestQueues
     from checkin.adapters.planning_client import PlanningClient
-    from checkin.adapters.visit_work_client import VisitWorkClient
+    from checkin.domain.model import BatchResult, CheckinCommand, ScanBatchCommand, TrackBatchCommand
+    from checkin.domain.sync import OfflineOp, OpOutcome
+    from checkin.usecases.checkins import CheckinAnswer
 
 
 @dataclass(frozen=True)
@@ -48,9 +56,27 @@ class GrpcDeps:
     queues: IngestQueues
     limits: IngestLimits
     sync_ops: OpStore
-    visit_work: VisitWorkClient
     readiness: health.Readiness
-    close: Callable[[], None]
+    mongo: MongoClient[Document]
+    redis: redis_lib.Redis
+    planning_channel: grpc.Channel
+
+    def close(self) -> None:
+        self.queues.close()
+        self.publisher.close()
+        self.planning_channel.close()
+        self.redis.close()
+        self.mongo.close()
+
+
+@dataclass(frozen=True)
+class UseCases:
+    """The gRPC process's use cases with their dependencies bound: what the servicer calls."""
+
+    record_checkin: Callable[[CheckinCommand], CheckinAnswer]
+    accept_track_batch: Callable[[TrackBatchCommand], BatchResult]
+    accept_scan_batch: Callable[[ScanBatchCommand], BatchResult]
+    apply_offline_batch: Callable[[Sequence[OfflineOp], Caller], list[OpOutcome]]
 
 
 @dataclass(frozen=True)
@@ -107,43 +133,14 @@ def last_fixes_for(settings: CheckinSettings, client: redis_lib.Redis) -> LastFi
 
 
 def build_grpc(settings: CheckinSettings) -> GrpcDeps:
-    from baifang.planning.v1 import planning_pb2_grpc
-    from baifang_common import grpc_client
     from baifang_common.publisher import EventPublisher
-    from checkin.adapters.ingest_queues import IngestQueues
-    from checkin.adapters.planning_client import IDEMPOTENT_METHODS, SERVICE, PlanningClient
-    from checkin.adapters.visit_work_client import VisitWorkClient
-    from checkin.domain.errors import IngestBackpressure
 
     mongo = mongo_factory.client(settings)
     db = mongo_factory.database(settings, mongo)
     redis = redis_factory.client(settings)
     checkins = CheckinStore(db["checkins"])
-    ops = OpStore(db["ops"])
-    sync_ops = OpStore(db["sync_ops"])
     checkins.ensure_indexes()
-    planning_channel = grpc_client.channel(
-        settings.planning_addr, grpc_client.retry_config(SERVICE, IDEMPOTENT_METHODS), default_timeout=2.0
-    )
-    planning = PlanningClient(
-        planning_pb2_grpc.PlanningServiceStub(planning_channel),
-        resolve_timeout=settings.planning_resolve_timeout_s,
-        mark_timeout=settings.planning_mark_timeout_s,
-    )
-    visit_work = VisitWorkClient(
-        planning_pb2_grpc.PlanningServiceStub(planning_channel), timeout=settings.planning_work_timeout_s
-    )
-    publisher = EventPublisher(settings.amqp_uri)
-    queues = IngestQueues(
-        settings.amqp_uri,
-        max_depth=settings.max_queue_depth,
-        retry_after_s=settings.retry_after_s,
-        cache_s=settings.queue_depth_cache_s,
-    )
-    try:
-        queues.declare()  # before the first batch is accepted: a batch routed to no queue is lost
-    except IngestBackpressure:
-        logger.warning("worker queues not declared at start-up (broker down); declared on first use")
+    planning, planning_channel = planning_client_for(settings)
     readiness = health.Readiness(
         {
             "mongo": health.mongo_check(mongo),
@@ -151,28 +148,93 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
             "amqp": health.amqp_check(settings.amqp_uri),
         }
     )
-
-    def close() -> None:
-        queues.close()
-        publisher.close()
-        planning_channel.close()
-        redis.close()
-        mongo.close()
-
     return GrpcDeps(
         settings=settings,
         checkins=checkins,
-        ops=ops,
+        ops=OpStore(db["ops"]),
         last_fixes=last_fixes_for(settings, redis),
         planning=planning,
-        publisher=publisher,
+        publisher=EventPublisher(settings.amqp_uri),
         thresholds=thresholds_from(settings),
-        queues=queues,
+        queues=ingest_queues_for(settings),
         limits=limits_from(settings),
-        sync_ops=sync_ops,
-        visit_work=visit_work,
+        sync_ops=OpStore(db["sync_ops"]),
         readiness=readiness,
-        close=close,
+        mongo=mongo,
+        redis=redis,
+        planning_channel=planning_channel,
+    )
+
+
+def planning_client_for(settings: CheckinSettings) -> tuple[PlanningClient, grpc.Channel]:
+    """The client of planning and its channel; the channel speaks as checkin when no user's call is served."""
+    from baifang.planning.v1 import planning_pb2_grpc
+    from baifang_common import grpc_client
+    from checkin.adapters.planning_client import IDEMPOTENT_METHODS, SERVICE, Deadlines, PlanningClient
+
+    channel = grpc_client.channel(
+        settings.planning_addr,
+        grpc_client.retry_config(SERVICE, IDEMPOTENT_METHODS),
+        default_timeout=2.0,
+        identity=Caller.service(settings.service),
+    )
+    deadlines = Deadlines(
+        resolve=settings.planning_resolve_timeout_s,
+        mark=settings.planning_mark_timeout_s,
+        work=settings.planning_work_timeout_s,
+    )
+    return PlanningClient(planning_pb2_grpc.PlanningServiceStub(channel), deadlines), channel
+
+
+def ingest_queues_for(settings: CheckinSettings) -> IngestQueues:
+    """The worker queues, declared before the first batch is accepted (a batch routed to no queue is lost)."""
+    from checkin.adapters.ingest_queues import IngestQueues
+    from checkin.domain.errors import IngestBackpressure
+
+    queues = IngestQueues(
+        settings.amqp_uri,
+        max_depth=settings.max_queue_depth,
+        retry_after_s=settings.retry_after_s,
+        cache_s=settings.queue_depth_cache_s,
+    )
+    try:
+        queues.declare()
+    except IngestBackpressure:
+        logger.warning("worker queues not declared at start-up (broker down); declared on first use")
+    return queues
+
+
+def use_cases(deps: GrpcDeps) -> UseCases:
+    """Bind each use case to its adapters once; the offline batch gets the bound check-in."""
+    from checkin.usecases.checkins import record_checkin
+    from checkin.usecases.scans import accept_scan_batch
+    from checkin.usecases.sync import apply_offline_batch, offline_work
+    from checkin.usecases.tracks import accept_track_batch
+
+    record = functools.partial(
+        record_checkin,
+        checkins=deps.checkins,
+        planning=deps.planning,
+        publisher=deps.publisher,
+        ops=deps.ops,
+        last_fixes=deps.last_fixes,
+        thresholds=deps.thresholds,
+        timezone=deps.settings.timezone,
+    )
+    return UseCases(
+        record_checkin=record,
+        accept_track_batch=functools.partial(
+            accept_track_batch, publisher=deps.publisher, queues=deps.queues, limits=deps.limits
+        ),
+        accept_scan_batch=functools.partial(
+            accept_scan_batch, publisher=deps.publisher, queues=deps.queues, limits=deps.limits
+        ),
+        apply_offline_batch=functools.partial(
+            apply_offline_batch,
+            applied=deps.sync_ops,
+            work=offline_work(record, deps.planning),
+            max_ops=deps.settings.max_sync_ops,
+        ),
     )
 
 

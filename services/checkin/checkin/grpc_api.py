@@ -1,41 +1,50 @@
-"""CheckinServicer: proto → command → use case → proto, nothing else; and the gRPC process."""
+"""CheckinServicer: proto → command → use case → proto, nothing else; and the gRPC process.
+
+Everything generated stays here: request bodies are decoded into plain Python values (the
+use cases and the domain never see a protobuf message) and results are encoded back.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
+import orjson
+from google.protobuf import json_format, struct_pb2
+from google.protobuf.message import DecodeError
 
 from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
-from baifang_common.context import current_caller
-from baifang_common.errors import Unauthenticated
+from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
 from checkin import bootstrap
 from checkin.bootstrap import GrpcDeps
-from checkin.domain.model import BatchResult, CheckinCommand, ScanBatchCommand, TrackBatchCommand
-from checkin.grpc_sync import batch_response, offline_ops
+from checkin.domain.errors import InvalidBody
+from checkin.domain.model import (
+    BatchBody,
+    BatchResult,
+    BodyFormat,
+    CheckinCommand,
+    ScanBatchCommand,
+    TrackBatchCommand,
+    TypedPoint,
+    TypedScan,
+)
+from checkin.domain.sync import OfflineOp, OpOutcome
 from checkin.settings import CheckinSettings
-from checkin.usecases.checkins import record_checkin
-from checkin.usecases.scans import accept_scan_batch
-from checkin.usecases.sync import apply_offline_batch
-from checkin.usecases.tracks import accept_track_batch
 
 SERVICE_NAME = "baifang.checkin.v1.CheckinService"
 
 
 class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
     def __init__(self, deps: GrpcDeps) -> None:
-        self.deps = deps
+        self.use = bootstrap.use_cases(deps)
 
     def RecordCheckin(  # noqa: N802 - generated method name
         self, request: checkin_pb2.RecordCheckinRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.RecordCheckinResponse:
-        caller = current_caller()
-        if caller is None:
-            raise Unauthenticated("caller identity missing")
         cmd = CheckinCommand(
-            caller_id=caller.id,
-            caller_role=caller.role,
-            caller_team_id=caller.team_id,
+            caller=require_caller(),
             op_id=request.op.op_id,
             qr=request.qr,
             lat=request.lat,
@@ -46,17 +55,7 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
             fix_ts=request.fix_ts,
             offline=request.op.offline,
         )
-        deps = self.deps
-        result = record_checkin(
-            cmd,
-            checkins=deps.checkins,
-            planning=deps.planning,
-            publisher=deps.publisher,
-            ops=deps.ops,
-            last_fixes=deps.last_fixes,
-            thresholds=deps.thresholds,
-            timezone=deps.settings.timezone,
-        )
+        result = self.use.record_checkin(cmd).result
         return checkin_pb2.RecordCheckinResponse(
             checkin_id=result.checkin_id,
             visit_id=result.visit_id,
@@ -70,60 +69,139 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
     def AcceptTrackBatch(  # noqa: N802 - generated method name
         self, request: checkin_pb2.AcceptTrackBatchRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.AcceptTrackBatchResponse:
-        caller = current_caller()
-        if caller is None:
-            raise Unauthenticated("caller identity missing")
-        body_format = request.WhichOneof("body") or ""
-        cmd = TrackBatchCommand(
-            caller_id=caller.id,
-            caller_role=caller.role,
-            caller_team_id=caller.team_id,
-            body_format=body_format,
-            body=getattr(request, body_format) if body_format else b"",
-            batch_id=request.batch_id,
-        )
-        deps = self.deps
-        result = accept_track_batch(cmd, publisher=deps.publisher, queues=deps.queues, limits=deps.limits)
+        cmd = TrackBatchCommand(caller=require_caller(), body=track_body(request), batch_id=request.batch_id)
+        result = self.use.accept_track_batch(cmd)
         return checkin_pb2.AcceptTrackBatchResponse(accepted=result.accepted, rejected=_rejections(result))
 
     def AcceptScanBatch(  # noqa: N802 - generated method name
         self, request: checkin_pb2.AcceptScanBatchRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.AcceptScanBatchResponse:
-        body_format = request.WhichOneof("body") or ""
-        cmd = ScanBatchCommand(
-            device_id=request.device_id,
-            customer_id=request.customer_id,
-            body_format=body_format,
-            body=getattr(request, body_format) if body_format else b"",
-            batch_id=request.batch_id,
-        )
-        deps = self.deps
-        result = accept_scan_batch(cmd, publisher=deps.publisher, queues=deps.queues, limits=deps.limits)
+        require_caller()  # the gateway authenticated the device; the batch names it
+        body = scan_body(request)
+        cmd = ScanBatchCommand(request.device_id, request.customer_id, body, request.batch_id)
+        result = self.use.accept_scan_batch(cmd)
         return checkin_pb2.AcceptScanBatchResponse(accepted=result.accepted, rejected=_rejections(result))
 
     def ApplyOfflineBatch(  # noqa: N802 - generated method name
         self, request: checkin_pb2.ApplyOfflineBatchRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.ApplyOfflineBatchResponse:
-        deps = self.deps
-        outcomes = apply_offline_batch(
-            offline_ops(request),
-            caller=current_caller(),
-            applied=deps.sync_ops,
-            checkins=deps.checkins,
-            planning=deps.planning,
-            visit_work=deps.visit_work,
-            publisher=deps.publisher,
-            checkin_ops=deps.ops,
-            last_fixes=deps.last_fixes,
-            thresholds=deps.thresholds,
-            timezone=deps.settings.timezone,
-            max_ops=deps.settings.max_sync_ops,
-        )
+        outcomes = self.use.apply_offline_batch(offline_ops(request), require_caller())
         return batch_response(outcomes)
+
+
+# --- request bodies ---------------------------------------------------------------------------
+
+
+def track_body(request: checkin_pb2.AcceptTrackBatchRequest) -> BatchBody:
+    """The points of a JSON or protobuf body; anything else is `invalid_body`."""
+    if request.WhichOneof("body") == BodyFormat.PROTOBUF:
+        return BatchBody(BodyFormat.PROTOBUF, typed_points(_message(checkin_pb2.TrackBatch, request.protobuf).points))
+    return BatchBody(BodyFormat.JSON, _json_items(request, "points"))
+
+
+def scan_body(request: checkin_pb2.AcceptScanBatchRequest) -> BatchBody:
+    """The scans of a JSON or protobuf body; anything else is `invalid_body`."""
+    if request.WhichOneof("body") == BodyFormat.PROTOBUF:
+        return BatchBody(BodyFormat.PROTOBUF, typed_scans(_message(checkin_pb2.ScanBatch, request.protobuf).scans))
+    return BatchBody(BodyFormat.JSON, _json_items(request, "scans"))
+
+
+def typed_points(points: Any) -> list[TypedPoint]:
+    """TrackPoint messages as plain tuples: absent speed / heading / ts become None.
+
+    Hot path: a non-zero value is present, so only a zero needs the (slower) presence check.
+    """
+    typed: list[TypedPoint] = []
+    append = typed.append
+    for point in points:
+        speed = point.speed_mps
+        if not speed and not point.HasField("speed_mps"):
+            speed = None
+        heading = point.heading
+        if not heading and not point.HasField("heading"):
+            heading = None
+        ts = point.ts
+        seconds, nanos = ts.seconds, ts.nanos
+        ms = None
+        if 0 <= nanos < 1_000_000_000 and (seconds or nanos or point.HasField("ts")):
+            ms = seconds * 1000 + nanos // 1_000_000
+        append((point.lat, point.lon, point.accuracy_m, speed, heading, ms))
+    return typed
+
+
+def typed_scans(scans: Any) -> list[TypedScan]:
+    """Scan messages as plain tuples; an absent or out-of-range ts becomes None."""
+    typed: list[TypedScan] = []
+    for scan in scans:
+        seconds, nanos = scan.ts.seconds, scan.ts.nanos
+        ms = None
+        if 0 <= nanos < 1_000_000_000 and (seconds or nanos or scan.HasField("ts")):
+            ms = seconds * 1000 + nanos // 1_000_000
+        typed.append((scan.code, scan.sku, scan.qty, scan.unit_price, scan.kind, ms))
+    return typed
+
+
+def _json_items(request: Any, field: str) -> list[Any]:
+    """The list under `field` of a JSON object body."""
+    if request.WhichOneof("body") != BodyFormat.JSON:
+        raise InvalidBody("a JSON or protobuf body is required")
+    try:
+        decoded = orjson.loads(request.json)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidBody("the body is not JSON") from exc
+    items = decoded.get(field) if type(decoded) is dict else None
+    if type(items) is not list:
+        raise InvalidBody(f"the body needs a list `{field}`", field=field)
+    return items
+
+
+def _message(message_type: Any, body: bytes) -> Any:
+    try:
+        return message_type.FromString(body)
+    except (DecodeError, ValueError) as exc:
+        raise InvalidBody(f"the body is not a {message_type.DESCRIPTOR.name} message") from exc
 
 
 def _rejections(result: BatchResult) -> list[checkin_pb2.Rejection]:
     return [checkin_pb2.Rejection(index=index, reason=reason) for index, reason in result.rejected]
+
+
+# --- offline batches --------------------------------------------------------------------------
+
+
+def offline_ops(request: checkin_pb2.ApplyOfflineBatchRequest) -> list[OfflineOp]:
+    """The ops as uploaded; Struct numbers arrive as floats, the payload rules accept those."""
+    return [
+        OfflineOp(
+            op_id=op.op_id,
+            type=op.type,
+            payload=json_format.MessageToDict(op.payload) if op.HasField("payload") else {},
+            client_ts=op.client_ts,
+        )
+        for op in request.ops
+    ]
+
+
+def batch_response(outcomes: list[OpOutcome]) -> checkin_pb2.ApplyOfflineBatchResponse:
+    response = checkin_pb2.ApplyOfflineBatchResponse()
+    for outcome in outcomes:
+        result = response.results.add(
+            op_id=outcome.op_id,
+            status=outcome.status.value,
+            error_code=outcome.error_code,
+            error_message=outcome.error_message,
+        )
+        if outcome.error_details:
+            result.error_details.CopyFrom(_struct(outcome.error_details))
+        if outcome.result is not None:
+            result.result.CopyFrom(_struct(outcome.result))
+    return response
+
+
+def _struct(data: dict[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(data)
+    return message
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

@@ -11,6 +11,9 @@ from baifang_common.metrics import counter, gauge, histogram
 from checkin.domain.model import RejectReason
 
 CHECKIN_VERDICTS = counter("baifang_checkin_verdicts_total", "Check-ins recorded, by geofence verdict", ("verdict",))
+SYNC_OPS = counter(
+    "baifang_sync_ops_total", "Offline-batch operations answered, by type and status", ("type", "status")
+)
 
 INGEST_POINTS = counter(
     "baifang_ingest_points_total",

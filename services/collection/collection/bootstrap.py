@@ -8,6 +8,8 @@ is imported inside build_worker.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,7 +19,9 @@ from baifang_common import health, mongo
 from baifang_common.mongo import Document
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.adapters.sku_store import SkuStore
+from collection.domain.model import Sku
 from collection.settings import CollectionSettings
+from collection.usecases.catalogue import ListSkus, list_skus
 
 if TYPE_CHECKING:
     from baifang_common.publisher import EventPublisher
@@ -35,6 +39,13 @@ class GrpcDeps:
     def close(self) -> None:
         self.publisher.close()
         self.mongo.close()
+
+
+@dataclass(frozen=True)
+class UseCases:
+    """The gRPC process's use cases with their dependencies bound: what the servicer calls."""
+
+    list_skus: Callable[[ListSkus], list[Sku]]
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,11 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
         readiness=health.Readiness({"mongo": health.mongo_check(client), "amqp": health.amqp_check(settings.amqp_uri)}),
         mongo=client,
     )
+
+
+def use_cases(deps: GrpcDeps) -> UseCases:
+    """Bind each use case to its adapters once."""
+    return UseCases(list_skus=functools.partial(list_skus, skus=deps.skus))
 
 
 def build_worker(settings: CollectionSettings) -> WorkerDeps:

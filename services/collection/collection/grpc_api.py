@@ -5,14 +5,14 @@ from __future__ import annotations
 import grpc
 
 from baifang.collection.v1 import collection_pb2, collection_pb2_grpc
-from baifang_common.context import current_caller
+from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
 from collection import bootstrap
 from collection.bootstrap import GrpcDeps
 from collection.domain.model import Sku
 from collection.settings import CollectionSettings
-from collection.usecases.catalogue import ListSkus, list_skus
+from collection.usecases.catalogue import ListSkus
 
 SERVICE_NAME = "baifang.collection.v1.CollectionService"
 
@@ -33,13 +33,13 @@ def _sku(s: Sku) -> collection_pb2.Sku:
 
 class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
     def __init__(self, deps: GrpcDeps) -> None:
-        self.deps = deps
+        self.use = bootstrap.use_cases(deps)
 
     def ListSkus(  # noqa: N802 (generated gRPC name)
         self, request: collection_pb2.ListSkusRequest, context: grpc.ServicerContext
     ) -> collection_pb2.ListSkusResponse:
-        query = ListSkus(caller=current_caller(), include_inactive=request.include_inactive)
-        return collection_pb2.ListSkusResponse(skus=[_sku(s) for s in list_skus(query, skus=self.deps.skus)])
+        query = ListSkus(caller=require_caller(), include_inactive=request.include_inactive)
+        return collection_pb2.ListSkusResponse(skus=[_sku(s) for s in self.use.list_skus(query)])
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

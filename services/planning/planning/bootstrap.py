@@ -5,6 +5,8 @@ build_worker must not import grpc_api or any gRPC client module (workers run und
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,7 +21,10 @@ from baifang_common.publisher import EventPublisher
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
+from planning.domain.model import LibraryTask
+from planning.domain.rules import PlanSummary
 from planning.settings import PlanningSettings
+from planning.usecases import checkins, customers, library, plans, visits
 
 if TYPE_CHECKING:
     from baifang_common.inbox import ProcessedEvents
@@ -64,6 +69,22 @@ class GrpcDeps:
 
 
 @dataclass(frozen=True)
+class UseCases:
+    """The gRPC process's use cases with their dependencies bound: what the servicer calls."""
+
+    list_visits: Callable[[visits.ListVisits], list[visits.VisitView]]
+    get_visit: Callable[[visits.GetVisit], visits.VisitView]
+    get_plan_summary: Callable[[plans.GetPlanSummary], PlanSummary]
+    list_task_library: Callable[[], list[LibraryTask]]
+    get_customer_qr: Callable[[customers.GetCustomerQr], str]
+    resolve_visit_for_checkin: Callable[[checkins.ResolveVisitForCheckin], checkins.Resolution]
+    mark_checked_in: Callable[[checkins.MarkCheckedIn], checkins.CheckinMark]
+    complete_task: Callable[[visits.CompleteTask], visits.TaskResult]
+    complete_visit: Callable[[visits.CompleteVisit], visits.VisitResult]
+    add_unplanned_task: Callable[[visits.AddUnplannedTask], visits.VisitResult]
+
+
+@dataclass(frozen=True)
 class WorkerDeps:
     settings: PlanningSettings
     visits: VisitStore
@@ -84,6 +105,25 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         ops=stores.ops,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
+    )
+
+
+def use_cases(deps: GrpcDeps) -> UseCases:
+    """Bind each use case to its adapters once."""
+    partial = functools.partial
+    v, c = deps.visits, deps.customers
+    write = {"visits": v, "customers": c, "ops": deps.ops, "publisher": deps.publisher}
+    return UseCases(
+        list_visits=partial(visits.list_visits, visits=v, customers=c),
+        get_visit=partial(visits.get_visit, visits=v, customers=c),
+        get_plan_summary=partial(plans.get_plan_summary, visits=v, customers=c, timezone=deps.settings.timezone),
+        list_task_library=partial(library.list_task_library, library=deps.library),
+        get_customer_qr=partial(customers.get_customer_qr, customers=c),
+        resolve_visit_for_checkin=partial(checkins.resolve_visit_for_checkin, visits=v, customers=c),
+        mark_checked_in=partial(checkins.mark_checked_in, visits=v),
+        complete_task=partial(visits.complete_task, **write),
+        complete_visit=partial(visits.complete_visit, **write),
+        add_unplanned_task=partial(visits.add_unplanned_task, **write),
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2 as pb
 from baifang.planning.v1 import planning_pb2_grpc
-from baifang_common.context import current_caller
+from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
 from baifang_common.timeutil import iso
@@ -17,7 +17,7 @@ from planning.bootstrap import GrpcDeps
 from planning.domain.model import Customer, Task, Visit
 from planning.domain.rules import PlanCounts
 from planning.settings import PlanningSettings
-from planning.usecases import checkins, customers, library, plans, visits
+from planning.usecases import checkins, customers, plans, visits
 from planning.usecases.visits import VisitView
 
 SERVICE_NAME = "baifang.planning.v1.PlanningService"
@@ -26,22 +26,21 @@ SERVICE_NAME = "baifang.planning.v1.PlanningService"
 class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def __init__(self, deps: GrpcDeps) -> None:
         self.deps = deps
+        self.use = bootstrap.use_cases(deps)
 
     def ListVisits(self, request: pb.ListVisitsRequest, context: Any) -> pb.ListVisitsResponse:
-        query = visits.ListVisits(current_caller(), request.date, request.manager_id)
-        views = visits.list_visits(query, visits=self.deps.visits, customers=self.deps.customers)
+        query = visits.ListVisits(require_caller(), request.date, request.manager_id)
+        views = self.use.list_visits(query)
         return pb.ListVisitsResponse(visits=[visit_pb(v, with_tasks=False) for v in views])
 
     def GetVisit(self, request: pb.GetVisitRequest, context: Any) -> pb.GetVisitResponse:
-        query = visits.GetVisit(current_caller(), request.visit_id)
-        view = visits.get_visit(query, visits=self.deps.visits, customers=self.deps.customers)
+        query = visits.GetVisit(require_caller(), request.visit_id)
+        view = self.use.get_visit(query)
         return pb.GetVisitResponse(visit=visit_pb(view))
 
     def GetPlanSummary(self, request: pb.GetPlanSummaryRequest, context: Any) -> pb.GetPlanSummaryResponse:
-        query = plans.GetPlanSummary(current_caller(), request.period, request.date, request.manager_id)
-        summary = plans.get_plan_summary(
-            query, visits=self.deps.visits, customers=self.deps.customers, timezone=self.deps.settings.timezone
-        )
+        query = plans.GetPlanSummary(require_caller(), request.period, request.date, request.manager_id)
+        summary = self.use.get_plan_summary(query)
         return pb.GetPlanSummaryResponse(
             period=summary.period.value,
             start=summary.start.isoformat(),
@@ -51,21 +50,22 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         )
 
     def ListTaskLibrary(self, request: pb.ListTaskLibraryRequest, context: Any) -> pb.ListTaskLibraryResponse:
-        entries = library.list_task_library(library=self.deps.library)
+        require_caller()  # any authenticated caller reads the library
+        entries = self.use.list_task_library()
         return pb.ListTaskLibraryResponse(
             tasks=[pb.LibraryTask(code=t.code, name=t.name, kind=t.kind, method=t.method) for t in entries]
         )
 
     def GetCustomerQr(self, request: pb.GetCustomerQrRequest, context: Any) -> pb.GetCustomerQrResponse:
-        query = customers.GetCustomerQr(current_caller(), request.customer_id)
-        qr = customers.get_customer_qr(query, customers=self.deps.customers)
+        query = customers.GetCustomerQr(require_caller(), request.customer_id)
+        qr = self.use.get_customer_qr(query)
         return pb.GetCustomerQrResponse(customer_id=request.customer_id, qr=qr)
 
     def ResolveVisitForCheckin(
         self, request: pb.ResolveVisitForCheckinRequest, context: Any
     ) -> pb.ResolveVisitForCheckinResponse:
-        query = checkins.ResolveVisitForCheckin(current_caller(), request.manager_id, request.customer_id, request.date)
-        found = checkins.resolve_visit_for_checkin(query, visits=self.deps.visits, customers=self.deps.customers)
+        query = checkins.ResolveVisitForCheckin(require_caller(), request.manager_id, request.customer_id, request.date)
+        found = self.use.resolve_visit_for_checkin(query)
         response = pb.ResolveVisitForCheckinResponse(
             customer=customer_pb(found.customer), qr_secret=found.customer.qr_secret
         )
@@ -74,57 +74,45 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         return response
 
     def MarkCheckedIn(self, request: pb.MarkCheckedInRequest, context: Any) -> pb.MarkCheckedInResponse:
-        cmd = checkins.MarkCheckedIn(current_caller(), request.visit_id, request.checkin_id, request.checked_in_at)
-        mark = checkins.mark_checked_in(cmd, visits=self.deps.visits)
+        cmd = checkins.MarkCheckedIn(require_caller(), request.visit_id, request.checkin_id, request.checked_in_at)
+        mark = self.use.mark_checked_in(cmd)
         card = self.deps.customers.get(mark.visit.customer_id)
         return pb.MarkCheckedInResponse(visit=visit_pb(VisitView(mark.visit, card)), checkin_id=mark.checkin_id)
 
     def CompleteTask(self, request: pb.CompleteTaskRequest, context: Any) -> pb.CompleteTaskResponse:
-        op = request.op if request.HasField("op") else common_pb2.OpMeta()
+        op = request.op
         cmd = visits.CompleteTask(
-            current_caller(), request.visit_id, request.task_id, op.op_id, op.client_ts, request.note, op.offline
-        )
-        result = visits.complete_task(
-            cmd,
-            visits=self.deps.visits,
-            customers=self.deps.customers,
-            ops=self.deps.ops,
-            publisher=self.deps.publisher,
-        )
-        return pb.CompleteTaskResponse(visit=visit_pb(result.view), task=task_pb(result.task), replayed=result.replayed)
-
-    def CompleteVisit(self, request: pb.CompleteVisitRequest, context: Any) -> pb.CompleteVisitResponse:
-        op = request.op if request.HasField("op") else common_pb2.OpMeta()
-        cmd = visits.CompleteVisit(
-            current_caller(),
+            require_caller(),
             request.visit_id,
             op.op_id,
             op.client_ts,
-            request.summary,
-            request.next_steps,
             op.offline,
+            task_id=request.task_id,
+            note=request.note,
         )
-        result = visits.complete_visit(
-            cmd,
-            visits=self.deps.visits,
-            customers=self.deps.customers,
-            ops=self.deps.ops,
-            publisher=self.deps.publisher,
+        result = self.use.complete_task(cmd)
+        return pb.CompleteTaskResponse(visit=visit_pb(result.view), task=task_pb(result.task), replayed=result.replayed)
+
+    def CompleteVisit(self, request: pb.CompleteVisitRequest, context: Any) -> pb.CompleteVisitResponse:
+        op = request.op
+        cmd = visits.CompleteVisit(
+            require_caller(),
+            request.visit_id,
+            op.op_id,
+            op.client_ts,
+            op.offline,
+            summary=request.summary,
+            next_steps=request.next_steps,
         )
+        result = self.use.complete_visit(cmd)
         return pb.CompleteVisitResponse(visit=visit_pb(result.view), replayed=result.replayed)
 
     def AddUnplannedTask(self, request: pb.AddUnplannedTaskRequest, context: Any) -> pb.AddUnplannedTaskResponse:
-        op = request.op if request.HasField("op") else common_pb2.OpMeta()
+        op = request.op
         cmd = visits.AddUnplannedTask(
-            current_caller(), request.visit_id, request.text, op.op_id, op.client_ts, op.offline
+            require_caller(), request.visit_id, op.op_id, op.client_ts, op.offline, text=request.text
         )
-        result = visits.add_unplanned_task(
-            cmd,
-            visits=self.deps.visits,
-            customers=self.deps.customers,
-            ops=self.deps.ops,
-            publisher=self.deps.publisher,
-        )
+        result = self.use.add_unplanned_task(cmd)
         return pb.AddUnplannedTaskResponse(visit=visit_pb(result.view), replayed=result.replayed)
 
 
@@ -200,13 +188,12 @@ def counts_pb(c: PlanCounts) -> pb.PlanCounts:
     )
 
 
+def servicer(deps: GrpcDeps) -> Servicer:
+    return Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, PlanningServicer(deps), SERVICE_NAME)
+
+
 def run() -> None:
     settings = PlanningSettings()
     configure_logging("planning", "grpc", settings.log_level)
     deps = bootstrap.build_grpc(settings)
-    serve(
-        settings,
-        [Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, PlanningServicer(deps), SERVICE_NAME)],
-        readiness=deps.readiness,
-        on_stop=deps.close,
-    )
+    serve(settings, [servicer(deps)], readiness=deps.readiness, on_stop=deps.close)

@@ -9,7 +9,7 @@ from nameko.timer import Timer
 from baifang_common.events import CheckinRecorded
 from baifang_common.logging import configure_logging
 from baifang_common.timeutil import today
-from baifang_common.worker import SETTINGS_KEY, Deps, reliable_event_handler, run_worker
+from baifang_common.worker import SETTINGS_KEY, Deps, RequestId, reliable_event_handler, run_worker
 from planning import bootstrap
 from planning.settings import PlanningSettings
 from planning.usecases.checkins import apply_checkin_recorded
@@ -25,7 +25,8 @@ class SweepTimer(Timer):  # type: ignore[misc]
 
 class PlanningWorker:
     name = "planning"
-    deps: Any = Deps(bootstrap.build_worker)
+    deps = Deps(bootstrap.build_worker)
+    request_id = RequestId()
 
     @reliable_event_handler("checkin", "checkin.recorded")
     def on_checkin_recorded(self, body: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from pymongo.collection import Collection
 
 from analytics.domain.model import DayKey, ManagerProgress, PlannedVisit, VisitStatus
 from analytics.domain.rules import progress_of_document, status_rank
-from baifang_common.mongo import Document, ensure_indexes
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
 
 
 def _segment(value: str, what: str) -> str:
@@ -37,6 +37,7 @@ def _segment(value: str, what: str) -> str:
     return value
 
 
+@store_adapter
 class DayProgressStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection
@@ -98,13 +99,6 @@ class DayProgressStore:
         """Managers of the team with any event that day, by manager_id."""
         docs = self.collection.find({"team_id": team_id, "date": date}).sort("manager_id", ASCENDING)
         return [progress_of_document(doc) for doc in docs]
-
-    def get(self, key: DayKey) -> ManagerProgress | None:
-        doc = self.collection.find_one({"_id": key.doc_id})
-        return progress_of_document(doc) if doc else None
-
-    def drop(self) -> None:
-        self.collection.drop()
 
 
 def task_key(task_id: str) -> str:

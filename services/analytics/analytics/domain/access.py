@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from analytics.domain.errors import RoleNotAllowed, TeamNotYours, TeamRequired
 from baifang_common.context import Caller
-from baifang_common.errors import Unauthenticated
 
 
-def team_to_read(caller: Caller | None, requested_team: str) -> str:
-    """The team the caller may read; raises 401/403/400 otherwise (managers use planning's own summary)."""
-    if caller is None:
-        raise Unauthenticated()
+def team_to_read(caller: Caller, requested_team: str) -> str:
+    """The team the caller may read; raises 403/400 otherwise (managers use planning's own summary)."""
     if caller.is_supervisor:
         if requested_team and requested_team != caller.team_id:
             raise TeamNotYours(team_id=requested_team)

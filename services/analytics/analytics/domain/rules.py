@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from analytics.domain.model import ManagerProgress, PlanCounts, VisitProgress, VisitStatus
 
-# Events arrive in any order; a status only ever moves up this ladder, so a late check-in
-# never reopens a completed visit and a late "missed" never undoes a completion.
+# Events arrive in any order; a status only ever moves up this ladder (the store raises the
+# stored rank, never lowers it), so a late check-in never reopens a completed visit and a late
+# "missed" never undoes a completion.
 STATUS_RANK: dict[VisitStatus, int] = {
     VisitStatus.PLANNED: 0,
     VisitStatus.CHECKED_IN: 1,
@@ -20,11 +20,6 @@ STATUS_RANK: dict[VisitStatus, int] = {
 
 def status_rank(status: VisitStatus) -> int:
     return STATUS_RANK[status]
-
-
-def later_status(current: VisitStatus, incoming: VisitStatus) -> VisitStatus:
-    """The status a visit has after both facts are known, whichever came first."""
-    return incoming if status_rank(incoming) > status_rank(current) else current
 
 
 def executed_tasks(visit: VisitProgress) -> int:
@@ -91,11 +86,3 @@ def progress_of_document(doc: Mapping[str, Any]) -> ManagerProgress:
         counts=plan_counts(visits),
         last_event_at=str(doc.get("last_event_at") or ""),
     )
-
-
-def utc_key(timestamp: str) -> str:
-    """A fixed-width UTC ISO time, so the store can keep the latest with a string `$max`."""
-    moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")

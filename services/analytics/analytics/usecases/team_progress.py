@@ -13,7 +13,7 @@ from baifang_common.timeutil import parse_date, today
 
 @dataclass(frozen=True)
 class TeamProgressQuery:
-    caller: Caller | None
+    caller: Caller
     team_id: str = ""
     date: str = ""
 

@@ -1,8 +1,5 @@
-"""Integration fixtures: one manager's day as the events planning and checkin publish about it.
-
-The builders are served by the `day` fixture: test modules share basenames across services, so
-under --import-mode=importlib they cannot import a sibling helper module.
-"""
+"""Integration fixtures: one manager's day as the events planning and checkin publish about it,
+served by the `day` fixture (the event builders, DATE and the EXPECTED counts)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from analytics.adapters.day_progress_store import DayProgressStore
-from analytics.domain.model import DayKey
+from analytics.domain.model import DayKey, ManagerProgress, VisitStatus
+from analytics.domain.rules import visit_from_document
 from analytics.usecases import progress
 from baifang_common.events import (
     CheckinRecorded,
@@ -40,8 +41,13 @@ def apply(events: list[Event], days: DayProgressStore) -> None:
         HANDLERS[type(event)](event, days=days)
 
 
+def progress(days: DayProgressStore, manager_id: str, team_id: str = "t01") -> ManagerProgress | None:
+    """The manager's day as the team view reads it."""
+    return next((m for m in days.team_day(team_id, DATE) if m.manager_id == manager_id), None)
+
+
 def counts(days: DayProgressStore, manager_id: str, team_id: str = "t01") -> tuple[int, ...]:
-    found = days.get(DayKey(manager_id, team_id, DATE))
+    found = progress(days, manager_id, team_id)
     assert found is not None
     c = found.counts
     return (c.planned_customers, c.completed_customers, c.planned_tasks, c.executed_tasks, c.checked_in_customers)
@@ -85,7 +91,7 @@ def test_last_event_at_keeps_the_latest_event_time(day: Any, days: DayProgressSt
     late = dataclasses.replace(late, occurred_at="2025-06-02T02:00:00+00:00")
     early = dataclasses.replace(early, occurred_at="2025-06-02T09:30:00+08:00")
     apply([late, early], days)
-    found = days.get(DayKey(manager, "t01", DATE))
+    found = progress(days, manager)
     assert found is not None
     assert found.last_event_at == "2025-06-02T02:00:00.000000+00:00"
 
@@ -119,3 +125,25 @@ def test_ids_with_dots_and_dollars_are_counted_not_refused(days: DayProgressStor
     ]
     apply([plan, *tasks], days)
     assert counts(days, manager)[:4] == (1, 0, 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("current", "incoming", "expected"),
+    [
+        (VisitStatus.PLANNED, VisitStatus.CHECKED_IN, VisitStatus.CHECKED_IN),
+        (VisitStatus.COMPLETED, VisitStatus.CHECKED_IN, VisitStatus.COMPLETED),
+        (VisitStatus.MISSED, VisitStatus.CHECKED_IN, VisitStatus.MISSED),
+        (VisitStatus.COMPLETED, VisitStatus.MISSED, VisitStatus.COMPLETED),
+        (VisitStatus.CHECKED_IN, VisitStatus.COMPLETED, VisitStatus.COMPLETED),
+    ],
+)
+def test_status_never_goes_back_down_the_rank(
+    days: DayProgressStore, current: VisitStatus, incoming: VisitStatus, expected: VisitStatus
+) -> None:
+    for first, second in ((current, incoming), (incoming, current)):
+        key = DayKey(unique("m"), "t01", DATE)
+        days.record_visit(key, "v1", "2025-06-02T01:00:00.000000+00:00", status=first)
+        days.record_visit(key, "v1", "2025-06-02T01:00:01.000000+00:00", status=second)
+        stored = days.collection.find_one({"_id": key.doc_id})
+        assert stored is not None
+        assert visit_from_document("v1", stored["visits"]["v1"]).status is expected

@@ -10,17 +10,13 @@ from analytics.bootstrap import GrpcDeps
 from analytics.grpc_api import servicer
 from analytics.usecases import progress
 from baifang.analytics.v1 import analytics_pb2, analytics_pb2_grpc
-from baifang_common.interceptors import error_from_rpc
+from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.plugin import unique
 from baifang_common.timeutil import today
 
 pytestmark = pytest.mark.integration
 
 DATE = "2025-06-02"  # the date of the `day` fixture's events
-
-
-def caller(user: str, role: str, team: str = "") -> list[tuple[str, str]]:
-    return [("x-caller-id", user), ("x-caller-role", role), ("x-caller-team", team), ("x-request-id", unique("r"))]
 
 
 @pytest.fixture
@@ -41,7 +37,7 @@ def team(day: Any, grpc_deps: GrpcDeps) -> str:
 
 def test_supervisor_reads_own_team_progress_sorted_by_manager(stub: Any, team: str) -> None:
     answer = stub.GetTeamProgress(
-        analytics_pb2.GetTeamProgressRequest(date=DATE), metadata=caller("s01", "supervisor", team)
+        analytics_pb2.GetTeamProgressRequest(date=DATE), metadata=caller_md("s01", "supervisor", team)
     )
     assert answer.team_id == team and answer.date == DATE
     assert [m.manager_id for m in answer.managers] == ["m001", "m002"]
@@ -58,30 +54,28 @@ def test_supervisor_reads_own_team_progress_sorted_by_manager(stub: Any, team: s
 
 def test_day_without_events_answers_no_managers(stub: Any, team: str) -> None:
     answer = stub.GetTeamProgress(
-        analytics_pb2.GetTeamProgressRequest(team_id=team, date="2025-06-03"), metadata=caller("admin", "admin")
+        analytics_pb2.GetTeamProgressRequest(team_id=team, date="2025-06-03"), metadata=caller_md("admin", "admin", "")
     )
     assert list(answer.managers) == []
 
 
 def test_admin_reads_any_team(stub: Any, team: str) -> None:
     answer = stub.GetTeamProgress(
-        analytics_pb2.GetTeamProgressRequest(team_id=team, date=DATE), metadata=caller("admin", "admin")
+        analytics_pb2.GetTeamProgressRequest(team_id=team, date=DATE), metadata=caller_md("admin", "admin", "")
     )
     assert len(answer.managers) == 2
 
 
-def rpc_error(
+def refused(
     stub: Any, request: analytics_pb2.GetTeamProgressRequest, metadata: list[tuple[str, str]]
-) -> tuple[Any, str]:
-    with pytest.raises(grpc.RpcError) as raised:
-        stub.GetTeamProgress(request, metadata=metadata)
-    status, code, _, _ = error_from_rpc(raised.value)
+) -> tuple[grpc.StatusCode, str]:
+    status, code, _ = rpc_error(lambda: stub.GetTeamProgress(request, metadata=metadata))
     return status, code
 
 
 def test_supervisor_of_another_team_is_forbidden(stub: Any, team: str) -> None:
     request = analytics_pb2.GetTeamProgressRequest(team_id=team, date=DATE)
-    assert rpc_error(stub, request, caller("s02", "supervisor", "t02")) == (
+    assert refused(stub, request, caller_md("s02", "supervisor", "t02")) == (
         grpc.StatusCode.PERMISSION_DENIED,
         "forbidden",
     )
@@ -89,17 +83,23 @@ def test_supervisor_of_another_team_is_forbidden(stub: Any, team: str) -> None:
 
 def test_manager_is_forbidden(stub: Any, team: str) -> None:
     request = analytics_pb2.GetTeamProgressRequest(team_id=team, date=DATE)
-    assert rpc_error(stub, request, caller("m001", "manager", team)) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
+    assert refused(stub, request, caller_md("m001", "manager", team)) == (
+        grpc.StatusCode.PERMISSION_DENIED,
+        "forbidden",
+    )
 
 
 def test_admin_without_team_is_a_bad_request(stub: Any) -> None:
     request = analytics_pb2.GetTeamProgressRequest(date=DATE)
-    assert rpc_error(stub, request, caller("admin", "admin")) == (grpc.StatusCode.INVALID_ARGUMENT, "invalid_argument")
+    assert refused(stub, request, caller_md("admin", "admin", "")) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "invalid_argument",
+    )
 
 
 def test_malformed_date_is_a_bad_request(stub: Any, team: str) -> None:
     request = analytics_pb2.GetTeamProgressRequest(date="02/06/2025")
-    assert rpc_error(stub, request, caller("s01", "supervisor", team)) == (
+    assert refused(stub, request, caller_md("s01", "supervisor", team)) == (
         grpc.StatusCode.INVALID_ARGUMENT,
         "invalid_argument",
     )
@@ -107,13 +107,13 @@ def test_malformed_date_is_a_bad_request(stub: Any, team: str) -> None:
 
 def test_call_without_caller_is_unauthenticated(stub: Any) -> None:
     request = analytics_pb2.GetTeamProgressRequest(team_id="t01", date=DATE)
-    assert rpc_error(stub, request, [("x-request-id", unique("r"))]) == (
+    assert refused(stub, request, [("x-request-id", unique("r"))]) == (
         grpc.StatusCode.UNAUTHENTICATED,
         "unauthenticated",
     )
 
 
 def test_empty_date_means_today_in_company_time(stub: Any, team: str) -> None:
-    answer = stub.GetTeamProgress(analytics_pb2.GetTeamProgressRequest(), metadata=caller("s01", "supervisor", team))
+    answer = stub.GetTeamProgress(analytics_pb2.GetTeamProgressRequest(), metadata=caller_md("s01", "supervisor", team))
     assert answer.date == today("Asia/Shanghai").isoformat()
     assert answer.team_id == team

@@ -7,7 +7,6 @@ import kombu
 import pytest
 
 from analytics.adapters.day_progress_store import DayProgressStore
-from analytics.domain.model import DayKey
 from baifang_common.publisher import EventPublisher, exchange_for
 from baifang_common.testing.plugin import unique
 from baifang_common.testing.wait import wait_until
@@ -26,7 +25,7 @@ PLAN_QUEUE = "evt-planning-visit_plan.published--analytics.on_visit_plan_publish
 
 
 def counts(days: DayProgressStore, manager_id: str) -> tuple[int, ...] | None:
-    found = days.get(DayKey(manager_id, "t01", DATE))
+    found = next((m for m in days.team_day("t01", DATE) if m.manager_id == manager_id), None)
     if found is None:
         return None
     c = found.counts

@@ -4,7 +4,7 @@ import pytest
 
 from analytics.domain.access import team_to_read
 from baifang_common.context import Caller
-from baifang_common.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from baifang_common.errors import InvalidArgument, PermissionDenied
 
 
 def test_supervisor_without_team_reads_their_own_team() -> None:
@@ -32,8 +32,3 @@ def test_admin_must_name_the_team() -> None:
 def test_manager_cannot_read_team_progress() -> None:
     with pytest.raises(PermissionDenied):
         team_to_read(Caller("m001", "manager", "t01"), "t01")
-
-
-def test_anonymous_caller_is_unauthenticated() -> None:
-    with pytest.raises(Unauthenticated):
-        team_to_read(None, "t01")

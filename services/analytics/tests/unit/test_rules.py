@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import pytest
-
 from analytics.domain.model import VisitProgress, VisitStatus
-from analytics.domain.rules import later_status, plan_counts, progress_of_document, utc_key
+from analytics.domain.rules import plan_counts, progress_of_document
 
 
 def doc(**visits: dict[str, object]) -> dict[str, object]:
@@ -90,25 +88,3 @@ def test_empty_document_gives_zero_counts() -> None:
 def test_unknown_status_reads_as_planned() -> None:
     counts = progress_of_document(doc(v1={"customer_id": "c1", "planned": True, "status": "teleported"})).counts
     assert counts.completed_customers == 0 and counts.planned_customers == 1
-
-
-@pytest.mark.parametrize(
-    ("current", "incoming", "expected"),
-    [
-        (VisitStatus.PLANNED, VisitStatus.CHECKED_IN, VisitStatus.CHECKED_IN),
-        (VisitStatus.COMPLETED, VisitStatus.CHECKED_IN, VisitStatus.COMPLETED),
-        (VisitStatus.MISSED, VisitStatus.CHECKED_IN, VisitStatus.MISSED),
-        (VisitStatus.COMPLETED, VisitStatus.MISSED, VisitStatus.COMPLETED),
-        (VisitStatus.CHECKED_IN, VisitStatus.COMPLETED, VisitStatus.COMPLETED),
-    ],
-)
-def test_status_never_goes_back_down_the_rank(
-    current: VisitStatus, incoming: VisitStatus, expected: VisitStatus
-) -> None:
-    assert later_status(current, incoming) is expected
-    assert later_status(incoming, current) is expected
-
-
-def test_event_times_normalise_to_sortable_utc() -> None:
-    assert utc_key("2025-06-02T09:00:00+08:00") == "2025-06-02T01:00:00.000000+00:00"
-    assert utc_key("2025-06-02T01:00:00.5Z") < utc_key("2025-06-02T09:00:01+08:00")

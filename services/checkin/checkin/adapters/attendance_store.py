@@ -11,10 +11,11 @@ from __future__ import annotations
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.collection import Collection
 
-from baifang_common.mongo import Document, ensure_indexes
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
 from checkin.domain.model import AttendanceFact
 
 
+@store_adapter
 class AttendanceStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection

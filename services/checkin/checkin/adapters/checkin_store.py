@@ -13,7 +13,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from baifang_common.mongo import Document, ensure_indexes
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
 from checkin.domain.model import CheckinRecord
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ _FIELDS = (
 )
 
 
+@store_adapter
 class CheckinStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection
@@ -65,10 +66,6 @@ class CheckinStore:
     def get(self, checkin_id: str) -> CheckinRecord | None:
         doc = self.collection.find_one({"_id": checkin_id})
         return _record(doc) if doc else None
-
-    def for_manager(self, manager_id: str, limit: int = 100) -> list[CheckinRecord]:
-        cursor = self.collection.find({"manager_id": manager_id}).sort("received_at", ASCENDING).limit(limit)
-        return [_record(doc) for doc in cursor]
 
 
 def _record(doc: Document) -> CheckinRecord:

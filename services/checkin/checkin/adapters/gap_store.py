@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 
-from baifang_common.mongo import Document, ensure_indexes
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
 from checkin.domain.model import TrackingGap
 
 
+@store_adapter
 class TrackingGapStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection
@@ -54,6 +55,3 @@ class TrackingGapStore:
             for gap in gaps
         ]
         self.collection.bulk_write(ops, ordered=False)
-
-    def for_manager(self, manager_id: str) -> list[Document]:
-        return list(self.collection.find({"manager_id": manager_id}).sort("start_ms", ASCENDING))

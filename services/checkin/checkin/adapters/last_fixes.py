@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import redis
 
+from baifang_common.redis import redis_adapter
 from checkin.domain.model import GeoPoint, LatestFix, PreviousFix
 
 # Compare-and-set in one step, so concurrent check-ins cannot move the fix backwards in time.
@@ -46,6 +47,7 @@ return {1, prev}
 """
 
 
+@redis_adapter
 class LastFixes:
     def __init__(
         self,
@@ -99,15 +101,6 @@ class LastFixes:
             args=args,
         )
         return bool(stored), _previous(previous)
-
-    def position(self, team_id: str, manager_id: str) -> tuple[float, float, float] | None:
-        """(lat, lon, epoch seconds) of a manager on the team's live map."""
-        geo = self.client.geopos(f"{self.positions_prefix}:{team_id}", manager_id)
-        at = self.client.hget(f"{self.fix_time_prefix}:{team_id}", manager_id)
-        if not geo or geo[0] is None or at is None:
-            return None
-        lon, lat = geo[0]
-        return float(lat), float(lon), float(at)
 
 
 def _previous(raw: str) -> PreviousFix | None:

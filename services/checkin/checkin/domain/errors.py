@@ -56,3 +56,17 @@ class IngestBackpressure(Unavailable):
     """The broker is unreachable or the worker queue is too deep: retry later (503, details.retry_after)."""
 
     default_message = "ingestion is saturated, retry later"
+
+
+class TooManyOps(InvalidArgument):
+    """The whole batch is refused (400): the client splits it and sends the parts in order."""
+
+    code = "too_many_ops"
+    default_message = "too many operations in one batch"
+
+
+class UnsupportedOpType(InvalidArgument):
+    """An op type that is online-only or unknown (collection forms, temporary visits, ...)."""
+
+    code = "unsupported_op_type"
+    default_message = "this operation cannot be applied from an offline batch"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
+
+from baifang_common.context import Caller
 
 
 class Verdict(StrEnum):
@@ -120,9 +123,7 @@ class Resolution:
 class CheckinCommand:
     """POST /checkins as the use case sees it; client times stay as the ISO strings given."""
 
-    caller_id: str
-    caller_role: str
-    caller_team_id: str
+    caller: Caller
     op_id: str
     qr: str
     lat: float
@@ -251,26 +252,38 @@ class Validated:
     rejected: list[tuple[int, str]]
 
 
+# A point of a protobuf body as its decoder gives it: lat, lon, accuracy_m, speed_mps and heading
+# (None when absent), device time in epoch ms (None when absent or out of range).
+TypedPoint = tuple[float, float, float, float | None, float | None, int | None]
+# A scan of a protobuf body: code, sku, qty, unit_price, kind, device time in epoch ms (or None).
+TypedScan = tuple[str, str, int, float, str, int | None]
+
+
+@dataclass(frozen=True)
+class BatchBody:
+    """A decoded batch body: JSON items as parsed (any values, checked one by one), or the
+    TypedPoint / TypedScan tuples of a protobuf body."""
+
+    format: BodyFormat
+    items: Sequence[Any]
+
+
 @dataclass(frozen=True)
 class TrackBatchCommand:
-    """POST /tracks as the use case sees it: the raw body and who sent it."""
+    """POST /tracks as the use case sees it: the decoded body and who sent it."""
 
-    caller_id: str
-    caller_role: str
-    caller_team_id: str
-    body_format: str
-    body: bytes
+    caller: Caller
+    body: BatchBody
     batch_id: str = ""
 
 
 @dataclass(frozen=True)
 class ScanBatchCommand:
-    """POST /scans: the raw body and the device (and its outlet) the gateway authenticated."""
+    """POST /scans: the decoded body and the device (and its outlet) the gateway authenticated."""
 
     device_id: str
     customer_id: str
-    body_format: str
-    body: bytes
+    body: BatchBody
     batch_id: str = ""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from checkin.domain.model import Assessment, Fix, GeoPoint, PreviousFix, Thresholds, Verdict, VerdictReason
 
@@ -85,8 +85,3 @@ def checkin_id_for(caller_id: str, op_id: str) -> str:
 def event_id_for(checkin_id: str) -> str:
     """Deterministic, so a re-published checkin.recorded is deduplicated by its consumers."""
     return str(uuid.uuid5(ID_NAMESPACE, f"checkin.recorded:{checkin_id}"))
-
-
-def utc_instant(moment: datetime) -> str:
-    """Fixed-format UTC ISO text: sorts like the time it names (used for $min/$max)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")

@@ -16,6 +16,7 @@ from typing import Any
 
 from baifang_common.errors import DomainError, InvalidArgument
 from baifang_common.timeutil import parse_ts
+from checkin.domain.errors import TooManyOps, UnsupportedOpType
 
 
 class OpType(StrEnum):
@@ -31,20 +32,6 @@ class OpStatus(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
-
-
-class TooManyOps(InvalidArgument):
-    """The whole batch is refused (400): the client splits it and sends the parts in order."""
-
-    code = "too_many_ops"
-    default_message = "too many operations in one batch"
-
-
-class UnsupportedOpType(InvalidArgument):
-    """An op type that is online-only or unknown (collection forms, temporary visits, ...)."""
-
-    code = "unsupported_op_type"
-    default_message = "this operation cannot be applied from an offline batch"
 
 
 SUPPORTED_TYPES = tuple(t.value for t in OpType)
@@ -64,6 +51,14 @@ class OfflineOp:
     type: str
     payload: Mapping[str, Any]
     client_ts: str
+
+
+@dataclass(frozen=True)
+class WorkAnswer:
+    """An applied operation's result as /sync answers it (JSON-able), and whether it had been applied before."""
+
+    result: dict[str, Any]
+    replayed: bool
 
 
 @dataclass(frozen=True)

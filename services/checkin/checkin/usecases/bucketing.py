@@ -44,18 +44,7 @@ def store_track_batch(
     """Points into the manager's hour buckets (device time), then last fix / live position in one
     Redis round trip, then the tracking gaps against the previous fix and within the batch."""
     start = time.perf_counter()
-    rows: list[tuple[int, list[Any]]] = []
-    for point in event.points:
-        ms = ms_of_iso(point.get("ts"))
-        if ms is None:
-            continue
-        rows.append(
-            (ms, [point["lat"], point["lon"], point["accuracy_m"], point.get("speed_mps"), point.get("heading")])
-        )
-    if len(rows) != len(event.points):
-        logger.warning(
-            "points without a valid ts skipped: %d of batch %s", len(event.points) - len(rows), event.batch_id
-        )
+    rows = _track_rows(event)
     if not rows:
         return
     by_hour: dict[int, dict[str, list[Any]]] = {}
@@ -90,6 +79,23 @@ def store_track_batch(
         ]
     )
     TRACK_COUNTERS.stored.inc(len(rows))
+
+
+def _track_rows(event: TrackBatchAccepted) -> list[tuple[int, list[Any]]]:
+    """(device ms, [lat, lon, accuracy_m, speed_mps, heading]) of the batch's points with a valid ts."""
+    rows: list[tuple[int, list[Any]]] = []
+    for point in event.points:
+        ms = ms_of_iso(point.get("ts"))
+        if ms is None:
+            continue
+        rows.append(
+            (ms, [point["lat"], point["lon"], point["accuracy_m"], point.get("speed_mps"), point.get("heading")])
+        )
+    if len(rows) != len(event.points):
+        logger.warning(
+            "points without a valid ts skipped: %d of batch %s", len(event.points) - len(rows), event.batch_id
+        )
+    return rows
 
 
 def store_scan_batch(event: ScanBatchAccepted, *, buckets: BucketStore, timezone: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from baifang_common.errors import InvalidArgument
@@ -16,18 +17,45 @@ from baifang_common.events import CheckinRecorded
 from baifang_common.idempotency import OpStore
 from baifang_common.publisher import EventPublisher
 from baifang_common.qr import qr_customer_id, qr_signature_ok
-from baifang_common.timeutil import local_date, now_utc, parse_ts
+from baifang_common.timeutil import iso, local_date, now_utc, parse_ts
 from checkin.adapters.checkin_store import CheckinStore
 from checkin.adapters.last_fixes import LastFixes
 from checkin.adapters.planning_client import PlanningClient
 from checkin.domain.errors import CustomerNotInPlan, FirstCheckinPending, InvalidQr, NotAManager
-from checkin.domain.model import CheckinCommand, CheckinRecord, CheckinResult, Fix, GeoPoint, Thresholds
+from checkin.domain.model import (
+    Assessment,
+    CheckinCommand,
+    CheckinRecord,
+    CheckinResult,
+    CustomerSummary,
+    Fix,
+    GeoPoint,
+    Thresholds,
+    VisitRef,
+)
 from checkin.domain.rules import checkin_id_for, event_id_for, is_valid_point, remembers_fix, verdict_for
 from checkin.metrics import CHECKIN_VERDICTS
 
 logger = logging.getLogger(__name__)
 
 OP_KIND = "checkin"
+
+
+@dataclass(frozen=True)
+class CheckinAnswer:
+    """The answer, and whether it is the kept answer of an op_id applied before."""
+
+    result: CheckinResult
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the device reported: when it scanned, its fix, and the company-local date of the scan."""
+
+    at: datetime
+    fix: Fix
+    date: str
 
 
 def record_checkin(
@@ -40,58 +68,75 @@ def record_checkin(
     last_fixes: LastFixes,
     thresholds: Thresholds,
     timezone: str,
-) -> CheckinResult:
+) -> CheckinAnswer:
     """Record the check-in whatever its verdict; refuse only bad codes and outlets not on the list."""
-    if cmd.caller_role != "manager":
-        raise NotAManager(role=cmd.caller_role)
+    if not cmd.caller.is_manager:
+        raise NotAManager(role=cmd.caller.role)
     if not cmd.op_id:
         raise InvalidArgument("op_id is required", field="op_id")
-    replay = ops.get(cmd.caller_id, cmd.op_id)
+    replay = ops.get(cmd.caller.id, cmd.op_id)
     if replay is not None:
-        return _decode(replay)
+        return CheckinAnswer(_decode(replay), replayed=True)
+    scan = _scan(cmd, timezone)
+    customer_id, outlet, visit = _planned_visit(cmd, scan.date, planning)
+    previous = last_fixes.get(cmd.caller.id)
+    assessment = verdict_for(
+        scan.fix, outlet=outlet.location, scanned_at=scan.at, previous=previous, thresholds=thresholds
+    )
+    checkin_id = checkin_id_for(cmd.caller.id, cmd.op_id)
+    holder = planning.mark_checked_in(visit_id=visit.visit_id, checkin_id=checkin_id, checked_in_at=cmd.client_ts)
+    if holder != checkin_id:
+        return _answer(ops, cmd, _first_checkin(checkins, holder, visit.visit_id))
+    record = _record(cmd, checkin_id, customer_id, visit, scan.date, assessment)
+    stored = _store(record, checkins, publisher)
+    if remembers_fix(assessment):
+        last_fixes.remember(cmd.caller.id, scan.fix.point, scan.fix.taken_at)
+    return _answer(ops, cmd, stored.result())
 
+
+def _scan(cmd: CheckinCommand, timezone: str) -> Scan:
+    """The client's times (the fix defaults to the scan time) and a WGS-84 point, or a 400."""
     scanned_at = parse_ts(cmd.client_ts, "client_ts")
     taken_at = parse_ts(cmd.fix_ts, "fix_ts") if cmd.fix_ts else scanned_at
     point = GeoPoint(cmd.lat, cmd.lon)
     if not is_valid_point(point):
         raise InvalidArgument("lat/lon are not WGS-84 coordinates", field="lat")
+    fix = Fix(point, cmd.accuracy_m, taken_at, cmd.mock_location)
+    return Scan(scanned_at, fix, local_date(scanned_at, timezone).isoformat())
 
+
+def _planned_visit(cmd: CheckinCommand, date: str, planning: PlanningClient) -> tuple[str, CustomerSummary, VisitRef]:
+    """The outlet the code names (signed by planning's secret) and the manager's visit to it that day."""
     customer_id = qr_customer_id(cmd.qr)
     if customer_id is None:
         raise InvalidQr(reason="malformed")
-    date = local_date(scanned_at, timezone).isoformat()
-    resolution = planning.resolve_visit_for_checkin(manager_id=cmd.caller_id, customer_id=customer_id, date=date)
+    resolution = planning.resolve_visit_for_checkin(manager_id=cmd.caller.id, customer_id=customer_id, date=date)
     if resolution is None:
         raise InvalidQr(reason="unknown_customer")
     if not qr_signature_ok(cmd.qr, resolution.qr_secret):
         raise InvalidQr(reason="bad_signature")
-    visit = resolution.visit
-    if visit is None:
+    if resolution.visit is None:
         raise CustomerNotInPlan(customer=resolution.customer.to_details(), date=date)
+    return customer_id, resolution.customer, resolution.visit
 
-    fix = Fix(point, cmd.accuracy_m, taken_at, cmd.mock_location)
-    assessment = verdict_for(
-        fix,
-        outlet=resolution.customer.location,
-        scanned_at=scanned_at,
-        previous=last_fixes.get(cmd.caller_id),
-        thresholds=thresholds,
-    )
-    checkin_id = checkin_id_for(cmd.caller_id, cmd.op_id)
-    holder = planning.mark_checked_in(visit_id=visit.visit_id, checkin_id=checkin_id, checked_in_at=cmd.client_ts)
-    if holder != checkin_id:
-        # DOMAIN §3.4: a second check-in on a checked-in visit returns the first.
-        first = checkins.get(holder)
-        if first is None:
-            raise FirstCheckinPending(visit_id=visit.visit_id)
-        logger.info("visit already checked in, returning the first check-in: %s", visit.visit_id)
-        return _answer(ops, cmd, first.result())
 
-    record = CheckinRecord(
+def _first_checkin(checkins: CheckinStore, holder: str, visit_id: str) -> CheckinResult:
+    """DOMAIN §3.4: a second check-in on a checked-in visit returns the first."""
+    first = checkins.get(holder)
+    if first is None:
+        raise FirstCheckinPending(visit_id=visit_id)
+    logger.info("visit already checked in, returning the first check-in: %s", visit_id)
+    return first.result()
+
+
+def _record(
+    cmd: CheckinCommand, checkin_id: str, customer_id: str, visit: VisitRef, date: str, assessment: Assessment
+) -> CheckinRecord:
+    return CheckinRecord(
         checkin_id=checkin_id,
         op_id=cmd.op_id,
-        manager_id=cmd.caller_id,
-        team_id=visit.team_id or cmd.caller_team_id,
+        manager_id=cmd.caller.id,
+        team_id=visit.team_id or cmd.caller.team_id,
         visit_id=visit.visit_id,
         customer_id=customer_id,
         date=visit.date or date,
@@ -107,20 +152,21 @@ def record_checkin(
         received_at=now_utc(),
         offline=cmd.offline,
     )
-    # After a crash the first attempt's record (and verdict) is the truth.
+
+
+def _store(record: CheckinRecord, checkins: CheckinStore, publisher: EventPublisher) -> CheckinRecord:
+    """Insert once and publish; after a crash the first attempt's record (and verdict) is the truth."""
     stored, created = checkins.insert_once(record)
     publisher.publish(_event(stored))
     if created:
         CHECKIN_VERDICTS.labels(stored.verdict).inc()
-    if remembers_fix(assessment):
-        last_fixes.remember(cmd.caller_id, point, taken_at)
-    return _answer(ops, cmd, stored.result())
+    return stored
 
 
 def _event(record: CheckinRecord) -> CheckinRecorded:
     return CheckinRecorded(
         event_id=event_id_for(record.checkin_id),
-        occurred_at=_iso(record.received_at),
+        occurred_at=iso(record.received_at),
         checkin_id=record.checkin_id,
         visit_id=record.visit_id,
         customer_id=record.customer_id,
@@ -135,20 +181,16 @@ def _event(record: CheckinRecord) -> CheckinRecorded:
         verdict_reason=record.verdict_reason,
         mock_location=record.mock_location,
         client_ts=record.client_ts,
-        received_at=_iso(record.received_at),
+        received_at=iso(record.received_at),
         op_id=record.op_id,
         offline=record.offline,
     )
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def _answer(ops: OpStore, cmd: CheckinCommand, result: CheckinResult) -> CheckinResult:
+def _answer(ops: OpStore, cmd: CheckinCommand, result: CheckinResult) -> CheckinAnswer:
     """Keep the answer for this op_id; a concurrent twin that stored first wins."""
-    stored = ops.put(cmd.caller_id, cmd.op_id, OP_KIND, json.dumps(result.to_dict()).encode())
-    return _decode(stored)
+    stored = ops.put(cmd.caller.id, cmd.op_id, OP_KIND, json.dumps(result.to_dict()).encode())
+    return CheckinAnswer(_decode(stored))
 
 
 def _decode(raw: bytes) -> CheckinResult:

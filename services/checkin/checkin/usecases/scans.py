@@ -7,29 +7,26 @@ from __future__ import annotations
 
 import uuid
 
-from baifang.checkin.v1 import checkin_pb2
 from baifang_common.errors import InvalidArgument
 from baifang_common.events import ScanBatchAccepted
 from baifang_common.publisher import EventPublisher
 from checkin.adapters.ingest_queues import IngestQueues
 from checkin.domain.errors import TooManyScans
-from checkin.domain.ingest import validate_json_scans, validate_pb_scans
-from checkin.domain.model import BatchResult, IngestLimits, ScanBatchCommand
+from checkin.domain.ingest import validate_json_scans, validate_typed_scans
+from checkin.domain.model import BatchResult, IngestLimits, ScanBatchCommand, Validated
 from checkin.domain.rules import ID_NAMESPACE
 from checkin.metrics import SCAN, SCAN_COUNTERS
-from checkin.usecases.batches import BatchKind, Validated, accept_batch, batch_id_of
+from checkin.usecases.batches import BatchKind, accept_batch, batch_id_of
 
 MAX_ID_CHARS = 128
 
 SCANS = BatchKind(
-    message_type=checkin_pb2.ScanBatch,
-    field="scans",
     queue=SCAN,
     counters=SCAN_COUNTERS,
     max_items=lambda limits: limits.max_batch_scans,
     too_many=TooManyScans,
     validate_json=validate_json_scans,
-    validate_pb=validate_pb_scans,
+    validate_typed=validate_typed_scans,
 )
 
 
@@ -53,6 +50,4 @@ def accept_scan_batch(
             received_at=received_at,
         )
 
-    return accept_batch(
-        SCANS, cmd.body_format, cmd.body, make_event=make_event, publisher=publisher, queues=queues, limits=limits
-    )
+    return accept_batch(SCANS, cmd.body, make_event=make_event, publisher=publisher, queues=queues, limits=limits)

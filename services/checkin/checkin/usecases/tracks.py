@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import uuid
 
-from baifang.checkin.v1 import checkin_pb2
 from baifang_common.events import TrackBatchAccepted
 from baifang_common.publisher import EventPublisher
 from checkin.adapters.ingest_queues import IngestQueues
 from checkin.domain.errors import NotAManager, TooManyPoints
-from checkin.domain.ingest import validate_json_points, validate_pb_points
-from checkin.domain.model import BatchResult, IngestLimits, TrackBatchCommand
+from checkin.domain.ingest import validate_json_points, validate_typed_points
+from checkin.domain.model import BatchResult, IngestLimits, TrackBatchCommand, Validated
 from checkin.domain.rules import ID_NAMESPACE
 from checkin.metrics import TRACK, TRACK_COUNTERS
-from checkin.usecases.batches import BatchKind, Validated, accept_batch, batch_id_of
+from checkin.usecases.batches import BatchKind, accept_batch, batch_id_of
 
 TRACKS = BatchKind(
-    message_type=checkin_pb2.TrackBatch,
-    field="points",
     queue=TRACK,
     counters=TRACK_COUNTERS,
     max_items=lambda limits: limits.max_batch_points,
     too_many=TooManyPoints,
     validate_json=validate_json_points,
-    validate_pb=validate_pb_points,
+    validate_typed=validate_typed_points,
 )
 
 
@@ -36,23 +33,21 @@ def accept_track_batch(
     cmd: TrackBatchCommand, *, publisher: EventPublisher, queues: IngestQueues, limits: IngestLimits
 ) -> BatchResult:
     """A manager's points: refusals by index, the accepted ones durable before the answer."""
-    if cmd.caller_role != "manager":
-        raise NotAManager("only account managers send GPS tracks", role=cmd.caller_role)
+    if not cmd.caller.is_manager:
+        raise NotAManager("only account managers send GPS tracks", role=cmd.caller.role)
     batch_id = batch_id_of(cmd.batch_id)
 
     def make_event(validated: Validated, received_at: str) -> TrackBatchAccepted:
         return TrackBatchAccepted(
-            event_id=str(uuid.uuid5(ID_NAMESPACE, f"track.batch_accepted:{cmd.caller_id}:{batch_id}")),
+            event_id=str(uuid.uuid5(ID_NAMESPACE, f"track.batch_accepted:{cmd.caller.id}:{batch_id}")),
             occurred_at=received_at,
             batch_id=batch_id,
-            manager_id=cmd.caller_id,
-            team_id=cmd.caller_team_id,
+            manager_id=cmd.caller.id,
+            team_id=cmd.caller.team_id,
             points=validated.items,
             accepted=len(validated.items),
             rejected=len(validated.rejected),
             received_at=received_at,
         )
 
-    return accept_batch(
-        TRACKS, cmd.body_format, cmd.body, make_event=make_event, publisher=publisher, queues=queues, limits=limits
-    )
+    return accept_batch(TRACKS, cmd.body, make_event=make_event, publisher=publisher, queues=queues, limits=limits)

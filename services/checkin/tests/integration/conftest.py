@@ -1,127 +1,31 @@
 """Integration policy: real RabbitMQ, Redis and store through the shared fixtures, and the REAL
 planning service (its own servicer and bootstrap, in-process on a free port) as the peer.
-Planning's data is set up through planning's own stores; nothing of ours is faked.
+Planning's data is set up through planning's own stores; nothing of ours is faked. Helpers live
+in checkin_support.py and ingest_support.py, fixtures here.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import grpc
 import pytest
 
-from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
-from baifang.common.v1 import common_pb2
-from baifang.planning.v1 import planning_pb2_grpc
-from baifang_common.grpc_server import Servicer
-from baifang_common.interceptors import error_from_rpc
-from baifang_common.qr import sign_qr
-from baifang_common.testing.plugin import unique
+from baifang.checkin.v1 import checkin_pb2_grpc
 from checkin import bootstrap
-from checkin.bootstrap import GrpcDeps
 from checkin.grpc_api import servicer as checkin_servicer
 from checkin.settings import CheckinSettings
 from planning import bootstrap as planning_bootstrap
-from planning.bootstrap import GrpcDeps as PlanningDeps
-from planning.domain.model import Customer, Visit
-from planning.grpc_api import SERVICE_NAME as PLANNING_SERVICE
-from planning.grpc_api import PlanningServicer
+from planning.grpc_api import servicer as planning_servicer
 from planning.settings import PlanningSettings
 
-TZ = ZoneInfo("Asia/Shanghai")
-# People's Square, Shanghai, and a point about 1 km north of it.
-HERE = (31.2304, 121.4737)
-METRES_PER_DEGREE_LAT = 111_195.08
-
-
-def manager_md(manager_id: str = "m001", role: str = "manager", team: str = "t01") -> list[tuple[str, str]]:
-    return [
-        ("x-caller-id", manager_id),
-        ("x-caller-role", role),
-        ("x-caller-team", team),
-        ("x-request-id", unique("req")),
-    ]
-
-
-def north(metres: float, origin: tuple[float, float] = HERE) -> tuple[float, float]:
-    return origin[0] + metres / METRES_PER_DEGREE_LAT, origin[1]
-
-
-def now_local() -> datetime:
-    return datetime.now(TZ)
-
-
-@dataclass
-class Outlet:
-    customer: Customer
-    qr: str
-    visit_id: str = ""
-
-
-@dataclass
-class World:
-    """Planning (real) + checkin deps, and helpers to create outlets and visits in planning."""
-
-    planning: PlanningDeps
-    planning_port: int
-    checkin: GrpcDeps
-    settings: CheckinSettings
-    date: str
-
-    def outlet(
-        self,
-        *,
-        manager_id: str = "m001",
-        on_list: bool = True,
-        location: tuple[float, float] = HERE,
-        date: str | None = None,
-    ) -> Outlet:
-        secret = uuid.uuid4().hex
-        customer = Customer(
-            id=unique("c"),
-            code=unique("C"),
-            name="便利店" + unique(""),
-            manager_id=manager_id,
-            team_id="t01",
-            address="上海市黄浦区人民大道",
-            lat=location[0],
-            lon=location[1],
-            star=3,
-            terminal_type="便利店",
-            qr_secret=secret,
-        )
-        self.planning.customers.insert_many([customer])
-        outlet = Outlet(customer, sign_qr(customer.id, secret))
-        if on_list:
-            visit = Visit(
-                id=unique("v"),
-                manager_id=manager_id,
-                team_id="t01",
-                date=date or self.date,
-                customer_id=customer.id,
-            )
-            self.planning.visits.insert(visit)
-            outlet.visit_id = visit.id
-        return outlet
+from .checkin_support import World, now_local
 
 
 @pytest.fixture
 def world(settings_for: Callable[..., Any], grpc_server: Callable[..., Any]) -> Iterator[World]:
     planning_deps = planning_bootstrap.build_grpc(settings_for(PlanningSettings))
-    planning_server, _ = grpc_server(
-        [
-            Servicer(
-                planning_pb2_grpc.add_PlanningServiceServicer_to_server,
-                PlanningServicer(planning_deps),
-                PLANNING_SERVICE,
-            )
-        ]
-    )
+    planning_server, _ = grpc_server([planning_servicer(planning_deps)])
     settings = settings_for(CheckinSettings, planning_addr=f"127.0.0.1:{planning_server.port}")
     deps = bootstrap.build_grpc(settings)
     yield World(planning_deps, planning_server.port, deps, settings, now_local().date().isoformat())
@@ -133,31 +37,3 @@ def world(settings_for: Callable[..., Any], grpc_server: Callable[..., Any]) -> 
 def checkin_stub(world: World, grpc_server: Callable[..., Any]) -> checkin_pb2_grpc.CheckinServiceStub:
     _, channel = grpc_server([checkin_servicer(world.checkin)])
     return checkin_pb2_grpc.CheckinServiceStub(channel)
-
-
-def checkin_request(
-    outlet: Outlet,
-    *,
-    op_id: str | None = None,
-    at: tuple[float, float] = HERE,
-    accuracy_m: float = 8.0,
-    client_ts: str | None = None,
-    mock_location: bool = False,
-    qr: str | None = None,
-) -> checkin_pb2.RecordCheckinRequest:
-    return checkin_pb2.RecordCheckinRequest(
-        op=common_pb2.OpMeta(op_id=op_id or str(uuid.uuid4()), client_ts=client_ts or now_local().isoformat()),
-        qr=outlet.qr if qr is None else qr,
-        lat=at[0],
-        lon=at[1],
-        accuracy_m=accuracy_m,
-        mock_location=mock_location,
-    )
-
-
-def rpc_error(call: Callable[[], Any]) -> tuple[grpc.StatusCode, str, dict[str, Any]]:
-    """Status, API code and details of a call expected to fail."""
-    with pytest.raises(grpc.RpcError) as info:
-        call()
-    status, code, _message, details = error_from_rpc(info.value)
-    return status, code, details

@@ -7,12 +7,12 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
 import redis as redis_lib
 
+from baifang_common.context import Caller
 from baifang_common.events import TrackBatchAccepted
 from checkin.bootstrap import GrpcDeps, WorkerDeps
-from checkin.domain.model import BatchResult, TrackBatchCommand
+from checkin.domain.model import BatchBody, BatchResult, BodyFormat, TrackBatchCommand
 from checkin.usecases.bucketing import store_track_batch
 from checkin.usecases.tracks import accept_track_batch
 
@@ -39,7 +39,7 @@ def recent(minutes: float = 30.0) -> datetime:
 def accept(
     deps: GrpcDeps, points: list[dict[str, Any]], *, manager: str = "m001", team: str = "t01", batch_id: str = ""
 ) -> BatchResult:
-    cmd = TrackBatchCommand(manager, "manager", team, "json", orjson.dumps({"points": points}), batch_id)
+    cmd = TrackBatchCommand(Caller(manager, "manager", team), BatchBody(BodyFormat.JSON, points), batch_id)
     return accept_track_batch(cmd, publisher=deps.publisher, queues=deps.queues, limits=deps.limits)
 
 
@@ -62,8 +62,19 @@ def snapshot(deps: WorkerDeps, manager: str = "m001", team: str = "t01") -> dict
         "buckets": list(deps.track_buckets.collection.find({}).sort("_id", 1)),
         "gaps": list(deps.gaps.collection.find({}).sort("_id", 1)),
         "last_fix": client.hgetall(deps.last_fixes._key(manager)),
-        "position": deps.last_fixes.position(team, manager),
+        "position": live_position(deps, team, manager),
     }
+
+
+def live_position(deps: WorkerDeps, team: str, manager: str) -> tuple[float, float, float] | None:
+    """(lat, lon, epoch seconds) of a manager on the team's live map, as the map reads it from Redis."""
+    fixes = deps.last_fixes
+    geo = fixes.client.geopos(f"{fixes.positions_prefix}:{team}", manager)
+    at = fixes.client.hget(f"{fixes.fix_time_prefix}:{team}", manager)
+    if not geo or geo[0] is None or at is None:
+        return None
+    lon, lat = geo[0]
+    return float(lat), float(lon), float(at)
 
 
 def metric(metrics_port: int, name: str, labels: str) -> float:

@@ -12,10 +12,11 @@ import pytest
 
 from baifang.checkin.v1 import checkin_pb2_grpc
 from baifang_common.qr import sign_qr
+from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.plugin import unique
 from checkin.domain.rules import event_id_for
 
-from .conftest import HERE, World, checkin_request, manager_md, north, now_local, rpc_error
+from .checkin_support import HERE, World, checkin_request, north, now_local
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +38,7 @@ def test_checkin_at_the_outlet_is_ok_and_published(
     probe = event_probe("checkin", "checkin.recorded")
     outlet = world.outlet()
 
-    answer = checkin_stub.RecordCheckin(checkin_request(outlet, at=north(20)), metadata=manager_md())
+    answer = checkin_stub.RecordCheckin(checkin_request(outlet, at=north(20)), metadata=caller_md())
 
     assert answer.verdict == "ok"
     assert answer.verdict_reason == ""
@@ -64,12 +65,12 @@ def test_replayed_op_id_returns_identical_answer_and_one_event_id(
     outlet = world.outlet()
     request = checkin_request(outlet)
 
-    first = checkin_stub.RecordCheckin(request, metadata=manager_md())
-    second = checkin_stub.RecordCheckin(request, metadata=manager_md())
+    first = checkin_stub.RecordCheckin(request, metadata=caller_md())
+    second = checkin_stub.RecordCheckin(request, metadata=caller_md())
 
     assert second == first
     assert {b["event_id"] for b in settle(probe, 1)} == {event_id_for(first.checkin_id)}
-    assert len(world.checkin.checkins.for_manager("m001")) == 1
+    assert world.checkin.checkins.collection.count_documents({"manager_id": "m001"}) == 1
 
 
 def test_second_checkin_on_same_visit_returns_the_first(
@@ -78,8 +79,8 @@ def test_second_checkin_on_same_visit_returns_the_first(
     probe = event_probe("checkin", "checkin.recorded")
     outlet = world.outlet()
 
-    first = checkin_stub.RecordCheckin(checkin_request(outlet), metadata=manager_md())
-    second = checkin_stub.RecordCheckin(checkin_request(outlet, at=north(500)), metadata=manager_md())
+    first = checkin_stub.RecordCheckin(checkin_request(outlet), metadata=caller_md())
+    second = checkin_stub.RecordCheckin(checkin_request(outlet, at=north(500)), metadata=caller_md())
 
     assert second == first
     assert [b["checkin_id"] for b in settle(probe, 1)] == [first.checkin_id]
@@ -90,7 +91,7 @@ def test_forged_signature_is_invalid_qr(world: World, checkin_stub: Stub) -> Non
     forged = sign_qr(outlet.customer.id, "not-the-secret")
 
     status, code, details = rpc_error(
-        lambda: checkin_stub.RecordCheckin(checkin_request(outlet, qr=forged), metadata=manager_md())
+        lambda: checkin_stub.RecordCheckin(checkin_request(outlet, qr=forged), metadata=caller_md())
     )
 
     assert (status, code, details["reason"]) == (grpc.StatusCode.OUT_OF_RANGE, "invalid_qr", "bad_signature")
@@ -103,7 +104,7 @@ def test_unknown_customer_is_invalid_qr(world: World, checkin_stub: Stub) -> Non
     unknown = sign_qr(unique("nobody"), "whatever")
 
     status, code, _ = rpc_error(
-        lambda: checkin_stub.RecordCheckin(checkin_request(outlet, qr=unknown), metadata=manager_md())
+        lambda: checkin_stub.RecordCheckin(checkin_request(outlet, qr=unknown), metadata=caller_md())
     )
 
     assert (status, code) == (grpc.StatusCode.OUT_OF_RANGE, "invalid_qr")
@@ -113,7 +114,7 @@ def test_malformed_code_is_invalid_qr(world: World, checkin_stub: Stub) -> None:
     outlet = world.outlet()
 
     status, code, _ = rpc_error(
-        lambda: checkin_stub.RecordCheckin(checkin_request(outlet, qr="https://example.com/x"), metadata=manager_md())
+        lambda: checkin_stub.RecordCheckin(checkin_request(outlet, qr="https://example.com/x"), metadata=caller_md())
     )
 
     assert (status, code) == (grpc.StatusCode.OUT_OF_RANGE, "invalid_qr")
@@ -122,9 +123,7 @@ def test_malformed_code_is_invalid_qr(world: World, checkin_stub: Stub) -> None:
 def test_outlet_not_on_the_list_is_409_with_customer_summary(world: World, checkin_stub: Stub) -> None:
     outlet = world.outlet(on_list=False)
 
-    status, code, details = rpc_error(
-        lambda: checkin_stub.RecordCheckin(checkin_request(outlet), metadata=manager_md())
-    )
+    status, code, details = rpc_error(lambda: checkin_stub.RecordCheckin(checkin_request(outlet), metadata=caller_md()))
 
     assert (status, code) == (grpc.StatusCode.FAILED_PRECONDITION, "customer_not_in_plan")
     customer = details["customer"]
@@ -141,7 +140,7 @@ def test_outlet_on_another_day_is_not_in_plan(world: World, checkin_stub: Stub) 
     tomorrow = (now_local() + timedelta(days=1)).date().isoformat()
     outlet = world.outlet(date=tomorrow)
 
-    _, code, _ = rpc_error(lambda: checkin_stub.RecordCheckin(checkin_request(outlet), metadata=manager_md()))
+    _, code, _ = rpc_error(lambda: checkin_stub.RecordCheckin(checkin_request(outlet), metadata=caller_md()))
 
     assert code == "customer_not_in_plan"
 
@@ -152,9 +151,9 @@ def test_too_far_and_suspect_checkins_are_recorded_not_refused(
     probe = event_probe("checkin", "checkin.recorded")
     far_outlet, spoofed_outlet = world.outlet(), world.outlet(location=north(300))
 
-    far = checkin_stub.RecordCheckin(checkin_request(far_outlet, at=north(250)), metadata=manager_md())
+    far = checkin_stub.RecordCheckin(checkin_request(far_outlet, at=north(250)), metadata=caller_md())
     spoofed = checkin_stub.RecordCheckin(
-        checkin_request(spoofed_outlet, at=north(300), mock_location=True), metadata=manager_md()
+        checkin_request(spoofed_outlet, at=north(300), mock_location=True), metadata=caller_md()
     )
 
     assert (far.verdict, far.verdict_reason) == ("too_far", "")
@@ -171,10 +170,10 @@ def test_travel_faster_than_120_kmh_since_previous_checkin_is_suspect(world: Wor
     here, far_away = world.outlet(), world.outlet(location=north(30_000))
     start = now_local()
 
-    checkin_stub.RecordCheckin(checkin_request(here, client_ts=start.isoformat()), metadata=manager_md())
+    checkin_stub.RecordCheckin(checkin_request(here, client_ts=start.isoformat()), metadata=caller_md())
     jump = checkin_stub.RecordCheckin(
         checkin_request(far_away, at=north(30_000), client_ts=(start + timedelta(minutes=5)).isoformat()),
-        metadata=manager_md(),
+        metadata=caller_md(),
     )
 
     assert (jump.verdict, jump.verdict_reason) == ("suspect", "impossible_travel")
@@ -185,7 +184,7 @@ def test_stale_fix_is_suspect(world: World, checkin_stub: Stub) -> None:
     request = checkin_request(outlet)
     request.fix_ts = (now_local() - timedelta(minutes=5)).isoformat()
 
-    answer = checkin_stub.RecordCheckin(request, metadata=manager_md())
+    answer = checkin_stub.RecordCheckin(request, metadata=caller_md())
 
     assert (answer.verdict, answer.verdict_reason) == ("suspect", "stale_fix")
 
@@ -194,7 +193,7 @@ def test_supervisor_cannot_check_in(world: World, checkin_stub: Stub) -> None:
     outlet = world.outlet()
 
     status, code, _ = rpc_error(
-        lambda: checkin_stub.RecordCheckin(checkin_request(outlet), metadata=manager_md("s01", "supervisor"))
+        lambda: checkin_stub.RecordCheckin(checkin_request(outlet), metadata=caller_md("s01", "supervisor"))
     )
 
     assert (status, code) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
@@ -205,7 +204,7 @@ def test_missing_op_id_is_a_malformed_request(world: World, checkin_stub: Stub) 
     request = checkin_request(outlet)
     request.op.op_id = ""
 
-    status, code, _ = rpc_error(lambda: checkin_stub.RecordCheckin(request, metadata=manager_md()))
+    status, code, _ = rpc_error(lambda: checkin_stub.RecordCheckin(request, metadata=caller_md()))
 
     assert (status, code) == (grpc.StatusCode.INVALID_ARGUMENT, "invalid_argument")
 
@@ -215,7 +214,7 @@ def test_client_time_without_offset_is_a_malformed_request(world: World, checkin
 
     status, code, _ = rpc_error(
         lambda: checkin_stub.RecordCheckin(
-            checkin_request(outlet, client_ts="2025-03-03T09:00:00"), metadata=manager_md()
+            checkin_request(outlet, client_ts="2025-03-03T09:00:00"), metadata=caller_md()
         )
     )
 

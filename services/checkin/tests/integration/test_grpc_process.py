@@ -9,9 +9,10 @@ import grpc
 import pytest
 
 from baifang.checkin.v1 import checkin_pb2_grpc
+from baifang_common.testing.calls import caller_md
 from baifang_common.testing.plugin import free_port
 
-from .conftest import World, checkin_request, manager_md
+from .checkin_support import World, checkin_request
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +30,7 @@ def test_grpc_process_records_a_checkin(
     outlet = world.outlet()
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         answer = checkin_pb2_grpc.CheckinServiceStub(channel).RecordCheckin(
-            checkin_request(outlet), metadata=manager_md(), timeout=10
+            checkin_request(outlet), metadata=caller_md(), timeout=10
         )
 
     assert answer.verdict == "ok"

@@ -14,13 +14,13 @@ import pytest
 from pymongo import MongoClient
 
 from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
+from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.wait import wait_until
 from checkin import bootstrap
 from checkin.bootstrap import GrpcDeps
 from checkin.grpc_api import servicer
 from checkin.settings import CheckinSettings
 
-from .conftest import manager_md, rpc_error
 from .ingest_support import accept, metric, recent, stored_points, track
 from .tcp_proxy import TcpProxy
 
@@ -94,7 +94,7 @@ def test_broker_cut_refuses_new_batches_and_loses_nothing_acknowledged(
             for n in range(4):
                 body = orjson.dumps({"points": track(recent(50 - n * 10), 20, step_s=10)})
                 answer = stub.AcceptTrackBatch(
-                    checkin_pb2.AcceptTrackBatchRequest(json=body, batch_id=f"b{n}"), metadata=manager_md()
+                    checkin_pb2.AcceptTrackBatchRequest(json=body, batch_id=f"b{n}"), metadata=caller_md()
                 )
                 acknowledged += answer.accepted
 
@@ -102,7 +102,7 @@ def test_broker_cut_refuses_new_batches_and_loses_nothing_acknowledged(
             during = checkin_pb2.AcceptTrackBatchRequest(
                 json=orjson.dumps({"points": track(recent(5), 20, step_s=10)}), batch_id="during"
             )
-            status, code, details = rpc_error(lambda: stub.AcceptTrackBatch(during, metadata=manager_md()))
+            status, code, details = rpc_error(lambda: stub.AcceptTrackBatch(during, metadata=caller_md()))
             assert (status, code) == (grpc.StatusCode.UNAVAILABLE, "unavailable")
             assert details["retry_after"] == 2
 
@@ -110,7 +110,7 @@ def test_broker_cut_refuses_new_batches_and_loses_nothing_acknowledged(
 
             def retried() -> bool:
                 try:
-                    return stub.AcceptTrackBatch(during, metadata=manager_md()).accepted == 20
+                    return stub.AcceptTrackBatch(during, metadata=caller_md()).accepted == 20
                 except grpc.RpcError as exc:
                     assert exc.code() == grpc.StatusCode.UNAVAILABLE
                     return False

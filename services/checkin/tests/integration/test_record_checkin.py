@@ -13,10 +13,10 @@ from baifang_common.errors import Unavailable
 from baifang_common.publisher import EventPublisher
 from baifang_common.testing.plugin import free_port, unique
 from checkin.domain.errors import FirstCheckinPending
-from checkin.domain.model import CheckinCommand
+from checkin.domain.model import CheckinCommand, CheckinResult
 from checkin.usecases.checkins import record_checkin
 
-from .conftest import HERE, Outlet, World, now_local
+from .checkin_support import HERE, Outlet, World, now_local
 
 pytestmark = pytest.mark.integration
 
@@ -32,9 +32,7 @@ def as_m001() -> Iterator[None]:
 
 def command(outlet: Outlet, op_id: str, **overrides: Any) -> CheckinCommand:
     values: dict[str, Any] = {
-        "caller_id": "m001",
-        "caller_role": "manager",
-        "caller_team_id": "t01",
+        "caller": M001,
         "op_id": op_id,
         "qr": outlet.qr,
         "lat": HERE[0],
@@ -45,9 +43,13 @@ def command(outlet: Outlet, op_id: str, **overrides: Any) -> CheckinCommand:
     return CheckinCommand(**{**values, **overrides})
 
 
-def run(world: World, cmd: CheckinCommand, publisher: EventPublisher | None = None) -> Any:
+def stored_checkin_ids(world: World, manager_id: str = "m001") -> list[str]:
+    return [doc["_id"] for doc in world.checkin.checkins.collection.find({"manager_id": manager_id})]
+
+
+def run(world: World, cmd: CheckinCommand, publisher: EventPublisher | None = None) -> CheckinResult:
     deps = world.checkin
-    return record_checkin(
+    answer = record_checkin(
         cmd,
         checkins=deps.checkins,
         planning=deps.planning,
@@ -57,6 +59,7 @@ def run(world: World, cmd: CheckinCommand, publisher: EventPublisher | None = No
         thresholds=deps.thresholds,
         timezone=deps.settings.timezone,
     )
+    return answer.result
 
 
 def test_broker_down_is_unavailable_and_the_retry_with_same_op_id_succeeds_once(
@@ -71,8 +74,7 @@ def test_broker_down_is_unavailable_and_the_retry_with_same_op_id_succeeds_once(
         run(world, cmd, dead_broker)
     result = run(world, cmd)
 
-    stored = world.checkin.checkins.for_manager("m001")
-    assert [r.checkin_id for r in stored] == [result.checkin_id]
+    assert stored_checkin_ids(world) == [result.checkin_id]
     assert [b["checkin_id"] for b in probe.wait(1)] == [result.checkin_id]
     assert run(world, cmd) == result
 
@@ -101,4 +103,4 @@ def test_visit_held_by_an_unrecorded_checkin_asks_for_a_retry(world: World) -> N
 
     assert info.value.code == "unavailable"
     assert world.checkin.ops.get("m001", op_id) is None
-    assert world.checkin.checkins.for_manager("m001") == []
+    assert stored_checkin_ids(world) == []

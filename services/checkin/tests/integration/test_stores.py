@@ -7,9 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import redis as redis_lib
+from pymongo import MongoClient
 
 from baifang_common import mongo as mongo_factory
 from baifang_common import redis as redis_factory
+from baifang_common.errors import Unavailable
+from baifang_common.idempotency import OpStore
+from baifang_common.testing.plugin import free_port
 from checkin.adapters.attendance_store import AttendanceStore
 from checkin.adapters.checkin_store import CheckinStore
 from checkin.adapters.last_fixes import LastFixes
@@ -101,3 +106,19 @@ def test_last_fix_is_only_replaced_by_a_newer_fix(settings: CheckinSettings) -> 
     assert (latest.point, latest.taken_at) == (GeoPoint(31.1, 121.1), at + timedelta(minutes=1))
     assert client.exists(settings.key_prefix + "checkin:last_fix:m001")
     client.close()
+
+
+def test_a_store_or_redis_that_is_down_is_unavailable_to_the_use_cases(settings: CheckinSettings) -> None:
+    nowhere = free_port()
+    mongo: MongoClient[Any] = MongoClient(f"mongodb://127.0.0.1:{nowhere}/", serverSelectionTimeoutMS=200)
+    redis_down = redis_lib.Redis(port=nowhere, socket_connect_timeout=0.2, decode_responses=True)
+    try:
+        with pytest.raises(Unavailable):
+            CheckinStore(mongo["checkin"]["checkins"]).get("c1")
+        with pytest.raises(Unavailable):
+            OpStore(mongo["checkin"]["ops"]).put("m001", "op-1", "checkin", b"{}")
+        with pytest.raises(Unavailable):
+            LastFixes(redis_down, redis_factory.key(settings, "last_fix")).get("m001")
+    finally:
+        mongo.close()
+        redis_down.close()

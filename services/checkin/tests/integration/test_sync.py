@@ -17,13 +17,14 @@ from prometheus_client import REGISTRY
 from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2, planning_pb2_grpc
+from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.plugin import free_port, unique
 from checkin import bootstrap
 from checkin.grpc_api import servicer as checkin_servicer
 from checkin.settings import CheckinSettings
 from planning.domain.model import Task, Visit, VisitStatus
 
-from .conftest import HERE, Outlet, World, checkin_request, manager_md, north, now_local, rpc_error
+from .checkin_support import HERE, Outlet, World, checkin_request, north, now_local
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +65,7 @@ def with_tasks(world: World, outlet: Outlet, date: str | None = None) -> Visit:
         customer_id=outlet.customer.id,
         tasks=tasks,
     )
-    world.planning.visits.insert(visit)
+    world.planning.visits.insert_many([visit])
     outlet.visit_id = visit_id
     return visit
 
@@ -110,9 +111,7 @@ def test_an_out_of_order_batch_is_applied_in_client_time_order_and_a_replay_chan
     ops = full_visit_batch(outlet, visit)
     applied_before = sync_count("task.complete", "applied")
 
-    first = results(
-        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=manager_md())
-    )
+    first = results(checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=caller_md()))
 
     assert [r["op_id"] for r in first] == [o.op_id for o in ops]
     assert [r["status"] for r in first] == ["applied"] * 5, first
@@ -132,7 +131,7 @@ def test_an_out_of_order_batch_is_applied_in_client_time_order_and_a_replay_chan
     assert sync_count("task.complete", "applied") == applied_before + 2
 
     replay = results(
-        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=manager_md())
+        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=caller_md())
     )
 
     assert [r["status"] for r in replay] == ["duplicate"] * 5
@@ -161,7 +160,7 @@ def test_a_forged_code_and_an_unknown_type_are_rejected_while_the_rest_applies(
     ]
 
     answer = results(
-        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=manager_md())
+        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=caller_md())
     )
 
     statuses = [(r["status"], r.get("error_code", "")) for r in answer]
@@ -183,7 +182,7 @@ def test_a_forged_code_and_an_unknown_type_are_rejected_while_the_rest_applies(
     # Rejections are not kept: once the real code is scanned, the same task op applies.
     retry = [sync_op("checkin", checkin_payload(forged), at(9, 0)), ops[1]]
     again = results(
-        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=retry), metadata=manager_md())
+        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=retry), metadata=caller_md())
     )
     assert [r["status"] for r in again] == ["applied", "applied"]
 
@@ -194,7 +193,7 @@ def test_a_checkin_is_matched_against_the_plan_of_the_clients_date(world: World,
     ops = [sync_op("checkin", checkin_payload(outlet), at(15, 0, days_ago=1))]
 
     (answer,) = results(
-        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=manager_md())
+        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=caller_md())
     )
 
     assert answer["status"] == "applied", answer
@@ -202,7 +201,7 @@ def test_a_checkin_is_matched_against_the_plan_of_the_clients_date(world: World,
     record = world.checkin.checkins.get(answer["result"]["checkin_id"])
     assert record is not None and (record.date, record.offline) == (yesterday, True)
     online = checkin_request(outlet)  # the same outlet is not on today's list
-    status, code, _ = rpc_error(lambda: checkin_stub.RecordCheckin(online, metadata=manager_md()))
+    status, code, _ = rpc_error(lambda: checkin_stub.RecordCheckin(online, metadata=caller_md()))
     assert (status, code) == (grpc.StatusCode.FAILED_PRECONDITION, "customer_not_in_plan")
 
 
@@ -210,7 +209,7 @@ def test_ops_first_applied_online_answer_duplicate_with_the_first_result(world: 
     outlet = world.outlet()
     visit = with_tasks(world, outlet)
     online = checkin_request(outlet, at=HERE)
-    first = checkin_stub.RecordCheckin(online, metadata=manager_md())
+    first = checkin_stub.RecordCheckin(online, metadata=caller_md())
     task_op = str(uuid.uuid4())
     with grpc.insecure_channel(f"127.0.0.1:{world.planning_port}") as channel:
         planning_pb2_grpc.PlanningServiceStub(channel).CompleteTask(
@@ -219,7 +218,7 @@ def test_ops_first_applied_online_answer_duplicate_with_the_first_result(world: 
                 visit_id=visit.id,
                 task_id=visit.tasks[0].task_id,
             ),
-            metadata=manager_md(),
+            metadata=caller_md(),
         )
     ops = [
         sync_op("checkin", checkin_payload(outlet), online.op.client_ts, op_id=online.op.op_id),
@@ -229,7 +228,7 @@ def test_ops_first_applied_online_answer_duplicate_with_the_first_result(world: 
     ops.append(ops[2])  # the same op twice in one batch: the later one is a duplicate
 
     answer = results(
-        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=manager_md())
+        checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=caller_md())
     )
 
     assert [r["status"] for r in answer] == ["duplicate", "duplicate", "applied", "duplicate"]
@@ -241,15 +240,13 @@ def test_only_managers_sync_and_a_batch_over_the_limit_is_refused(world: World, 
     op = sync_op("task.complete", {"visit_id": "v", "task_id": "t"}, at(9, 0))
     status, code, _ = rpc_error(
         lambda: checkin_stub.ApplyOfflineBatch(
-            checkin_pb2.ApplyOfflineBatchRequest(ops=[op]), metadata=manager_md("s01", "supervisor")
+            checkin_pb2.ApplyOfflineBatchRequest(ops=[op]), metadata=caller_md("s01", "supervisor")
         )
     )
     assert (status, code) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
     too_many = [sync_op("task.complete", {}, at(9, 0)) for _ in range(world.settings.max_sync_ops + 1)]
     status, code, details = rpc_error(
-        lambda: checkin_stub.ApplyOfflineBatch(
-            checkin_pb2.ApplyOfflineBatchRequest(ops=too_many), metadata=manager_md()
-        )
+        lambda: checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=too_many), metadata=caller_md())
     )
     assert (status, code, details) == (grpc.StatusCode.INVALID_ARGUMENT, "too_many_ops", {"max": 200, "given": 201})
 
@@ -265,7 +262,7 @@ def test_a_dependency_outage_rejects_as_unavailable_keeps_nothing_and_the_retry_
         ops = full_visit_batch(outlet, visit)
         down = results(
             checkin_pb2_grpc.CheckinServiceStub(channel).ApplyOfflineBatch(
-                checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=manager_md()
+                checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=caller_md()
             )
         )
     finally:
@@ -273,5 +270,5 @@ def test_a_dependency_outage_rejects_as_unavailable_keeps_nothing_and_the_retry_
     assert [(r["status"], r["error_code"]) for r in down] == [("rejected", "unavailable")] * 5
     assert down[4]["error_details"] == {"reason": "not_attempted", "blocked_by": ops[3].op_id}
 
-    up = results(checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=manager_md()))
+    up = results(checkin_stub.ApplyOfflineBatch(checkin_pb2.ApplyOfflineBatchRequest(ops=ops), metadata=caller_md()))
     assert [r["status"] for r in up] == ["applied"] * 5

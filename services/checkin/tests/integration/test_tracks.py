@@ -14,17 +14,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
 from baifang_common.events import ScanBatchAccepted
+from baifang_common.testing.calls import caller_md, rpc_error
 from checkin import bootstrap
 from checkin.bootstrap import GrpcDeps, WorkerDeps
 from checkin.domain.ingest import bucket_id, hour_of, ms_of_iso
-from checkin.domain.model import ScanBatchCommand
+from checkin.domain.model import BatchBody, BodyFormat, ScanBatchCommand
 from checkin.grpc_api import servicer
 from checkin.settings import CheckinSettings
 from checkin.usecases.bucketing import store_scan_batch
 from checkin.usecases.scans import accept_scan_batch
 
-from .conftest import HERE, World, checkin_request, manager_md, north, rpc_error
-from .ingest_support import accept, recent, snapshot, store, track
+from .checkin_support import HERE, World, checkin_request, north
+from .ingest_support import accept, live_position, recent, snapshot, store, track
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +69,7 @@ def test_json_batch_answers_accepted_and_rejections_by_index_after_one_event(
     points[1]["lat"] = 91.0
     points[3]["ts"] = points[2]["ts"]
 
-    answer = stub.AcceptTrackBatch(json_request(points, "b-1"), metadata=manager_md())
+    answer = stub.AcceptTrackBatch(json_request(points, "b-1"), metadata=caller_md())
 
     assert answer.accepted == 3
     assert [(r.index, r.reason) for r in answer.rejected] == [(1, "invalid_coordinates"), (3, "duplicate")]
@@ -87,7 +88,7 @@ def test_protobuf_batch_is_accepted_alike(stub: Stub, event_probe: Callable[...,
     )
 
     answer = stub.AcceptTrackBatch(
-        checkin_pb2.AcceptTrackBatchRequest(protobuf=batch.SerializeToString()), metadata=manager_md()
+        checkin_pb2.AcceptTrackBatchRequest(protobuf=batch.SerializeToString()), metadata=caller_md()
     )
 
     assert (answer.accepted, list(answer.rejected)) == (1, [])
@@ -107,13 +108,13 @@ def test_protobuf_batch_is_accepted_alike(stub: Stub, event_probe: Callable[...,
     ],
 )
 def test_malformed_body_is_invalid_body(stub: Stub, request_: checkin_pb2.AcceptTrackBatchRequest) -> None:
-    status, code, _ = rpc_error(lambda: stub.AcceptTrackBatch(request_, metadata=manager_md()))
+    status, code, _ = rpc_error(lambda: stub.AcceptTrackBatch(request_, metadata=caller_md()))
     assert (status, code) == (grpc.StatusCode.INVALID_ARGUMENT, "invalid_body")
 
 
 def test_more_than_the_batch_limit_is_too_many_points(stub: Stub) -> None:
     status, code, details = rpc_error(
-        lambda: stub.AcceptTrackBatch(json_request(track(recent(), 1001, step_s=1)), metadata=manager_md())
+        lambda: stub.AcceptTrackBatch(json_request(track(recent(), 1001, step_s=1)), metadata=caller_md())
     )
     assert (status, code, details["max"], details["count"]) == (
         grpc.StatusCode.INVALID_ARGUMENT,
@@ -124,13 +125,13 @@ def test_more_than_the_batch_limit_is_too_many_points(stub: Stub) -> None:
 
 
 def test_empty_batch_is_accepted_with_nothing(stub: Stub) -> None:
-    answer = stub.AcceptTrackBatch(json_request([]), metadata=manager_md())
+    answer = stub.AcceptTrackBatch(json_request([]), metadata=caller_md())
     assert (answer.accepted, list(answer.rejected)) == (0, [])
 
 
 def test_only_managers_send_tracks(stub: Stub) -> None:
     status, code, _ = rpc_error(
-        lambda: stub.AcceptTrackBatch(json_request(track(recent(), 1)), metadata=manager_md("s01", "supervisor"))
+        lambda: stub.AcceptTrackBatch(json_request(track(recent(), 1)), metadata=caller_md("s01", "supervisor"))
     )
     assert (status, code) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
 
@@ -142,10 +143,10 @@ def test_queue_deeper_than_the_limit_is_unavailable_with_retry_after(
     try:
         stub = Stub(grpc_server([servicer(deps)])[1])
         for n in range(3):  # no worker: the batches wait in the declared queue
-            stub.AcceptTrackBatch(json_request(track(recent(40 - n), 2)), metadata=manager_md())
+            stub.AcceptTrackBatch(json_request(track(recent(40 - n), 2)), metadata=caller_md())
 
         status, code, details = rpc_error(
-            lambda: stub.AcceptTrackBatch(json_request(track(recent(), 2)), metadata=manager_md())
+            lambda: stub.AcceptTrackBatch(json_request(track(recent(), 2)), metadata=caller_md())
         )
 
         assert (status, code) == (grpc.StatusCode.UNAVAILABLE, "unavailable")
@@ -205,7 +206,7 @@ def test_out_of_order_batches_land_in_their_buckets_and_keep_the_newest_position
     newest_ms = ms_of_iso(today[-1]["ts"])
     assert last is not None and newest_ms is not None
     assert (last.point.lat, last.taken_at.timestamp()) == (today[-1]["lat"], newest_ms / 1000)
-    position = worker_deps.last_fixes.position("t01", "m001")
+    position = live_position(worker_deps, "t01", "m001")
     assert position is not None
     assert position[0] == pytest.approx(today[-1]["lat"], abs=1e-5)
     assert position[2] == newest_ms / 1000
@@ -224,7 +225,7 @@ def test_scan_batch_is_published_and_bucketed_per_outlet_idempotently(
         {"code": "QR.1", "sku": "6901028075831", "qty": 1, "unit_price": 22.5, "kind": "sale", "ts": at},
         {"code": "QR.3", "sku": "6901028075831", "qty": 1, "unit_price": 22.5, "kind": "gift", "ts": at},
     ]
-    cmd = ScanBatchCommand("dev-1", "c-1", "json", orjson.dumps({"scans": scans}), "s-1")
+    cmd = ScanBatchCommand("dev-1", "c-1", BatchBody(BodyFormat.JSON, scans), "s-1")
 
     result = accept_scan_batch(cmd, publisher=grpc_deps.publisher, queues=grpc_deps.queues, limits=grpc_deps.limits)
 
@@ -243,7 +244,7 @@ def test_scan_batch_is_published_and_bucketed_per_outlet_idempotently(
 
 
 def test_scan_batch_needs_the_device_and_its_outlet(grpc_deps: GrpcDeps) -> None:
-    cmd = ScanBatchCommand("", "c-1", "json", b'{"scans": []}')
+    cmd = ScanBatchCommand("", "c-1", BatchBody(BodyFormat.JSON, []))
     with pytest.raises(Exception) as info:
         accept_scan_batch(cmd, publisher=grpc_deps.publisher, queues=grpc_deps.queues, limits=grpc_deps.limits)
     assert getattr(info.value, "code", "") == "invalid_argument"
@@ -258,7 +259,7 @@ def test_track_fixes_are_the_previous_fix_of_checkins_and_never_move_it_backward
     accept(world.checkin, [{"lat": far[0], "lon": far[1], "accuracy_m": 10.0, "ts": recent(5).isoformat()}])
     store(worker_deps, probe.wait(1)[0])
 
-    answer = checkin_stub.RecordCheckin(checkin_request(world.outlet()), metadata=manager_md())
+    answer = checkin_stub.RecordCheckin(checkin_request(world.outlet()), metadata=caller_md())
 
     assert (answer.verdict, answer.verdict_reason) == ("suspect", "impossible_travel")  # 30 km in 5 min
     after_checkin = world.checkin.last_fixes.get("m001")

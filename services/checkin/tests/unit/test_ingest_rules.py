@@ -21,10 +21,11 @@ from checkin.domain.ingest import (
     tracking_gaps,
     validate_json_points,
     validate_json_scans,
-    validate_pb_points,
-    validate_pb_scans,
+    validate_typed_points,
+    validate_typed_scans,
 )
 from checkin.domain.model import GapRule, IngestLimits
+from checkin.grpc_api import typed_points, typed_scans
 
 NOW = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 NOW_MS = int(NOW.timestamp() * 1000)
@@ -155,7 +156,7 @@ def test_protobuf_points_are_validated_alike_and_times_become_utc_iso() -> None:
             pb_point(NOW - timedelta(minutes=1), heading=400.0),
         ]
     )
-    validated = validate_pb_points(batch.points, now_ms=NOW_MS, limits=LIMITS)
+    validated = validate_typed_points(typed_points(batch.points), now_ms=NOW_MS, limits=LIMITS)
     assert validated.items == [
         {"lat": 31.23, "lon": 121.47, "accuracy_m": 8.0, "ts": "2025-03-03T01:59:30.250Z", "speed_mps": 0.0}
     ]
@@ -222,7 +223,7 @@ def test_protobuf_scans_are_validated_alike() -> None:
             checkin_pb2.Scan(code="c3", sku="s1", qty=1, unit_price=10.0, kind="sale"),
         ]
     )
-    validated = validate_pb_scans(batch.scans, now_ms=NOW_MS, limits=LIMITS)
+    validated = validate_typed_scans(typed_scans(batch.scans), now_ms=NOW_MS, limits=LIMITS)
     assert validated.rejected == [(1, "invalid_qty"), (2, "invalid_timestamp")]
     assert validated.items[0]["ts"] == "2025-03-03T01:59:00.000Z"
 

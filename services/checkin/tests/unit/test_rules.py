@@ -14,7 +14,6 @@ from checkin.domain.rules import (
     event_id_for,
     remembers_fix,
     speed_kmh,
-    utc_instant,
     verdict_for,
 )
 
@@ -159,10 +158,3 @@ def test_checkin_id_is_deterministic_per_caller_and_op_id() -> None:
     assert checkin_id_for("m001", "op-1") == checkin_id_for("m001", "op-1")
     assert checkin_id_for("m001", "op-1") != checkin_id_for("m002", "op-1")
     assert event_id_for("c1") == event_id_for("c1") != event_id_for("c2")
-
-
-def test_utc_instant_sorts_like_time_across_offsets() -> None:
-    early = utc_instant(datetime.fromisoformat("2025-03-03T08:59:00+08:00"))
-    late = utc_instant(datetime.fromisoformat("2025-03-03T01:00:00+00:00"))
-    assert early == "2025-03-03T00:59:00.000000+00:00"
-    assert early < late

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from baifang_common.errors import InvalidArgument
+from checkin.domain.errors import TooManyOps
 from checkin.domain.sync import (
     OfflineOp,
     OpOutcome,
     OpStatus,
-    TooManyOps,
     check_size,
     checkin_fields,
     decode_applied,

@@ -14,10 +14,11 @@ from __future__ import annotations
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from baifang_common.mongo import Document
+from baifang_common.mongo import Document, store_adapter
 from collection.domain.model import CustomerOwner
 
 
+@store_adapter
 class CustomerOwnerStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection

@@ -14,7 +14,7 @@ from typing import Any
 from pymongo import ReplaceOne
 from pymongo.collection import Collection
 
-from baifang_common.mongo import Document
+from baifang_common.mongo import Document, store_adapter
 from collection.domain.model import Sku
 
 
@@ -32,6 +32,7 @@ def _sku(doc: dict[str, Any]) -> Sku:
     )
 
 
+@store_adapter
 class SkuStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection
@@ -72,10 +73,6 @@ class SkuStore:
         query: dict[str, Any] = {} if include_inactive else {"active": True}
         skus = [_sku(doc) for doc in self.collection.find(query)]
         return sorted(skus, key=lambda s: (s.price_class, s.brand, s.sku))
-
-    def get(self, sku: str) -> Sku | None:
-        doc = self.collection.find_one({"_id": sku})
-        return _sku(doc) if doc else None
 
     def drop(self) -> None:
         self.collection.drop()

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from baifang_common.context import Caller
-from baifang_common.errors import Unauthenticated
 from baifang_common.events import SkuUpserted
 from baifang_common.publisher import EventPublisher
 from collection.adapters.sku_store import SkuStore
@@ -17,14 +16,12 @@ from collection.domain.rules import catalogue_problems
 
 @dataclass(frozen=True)
 class ListSkus:
-    caller: Caller | None
+    caller: Caller
     include_inactive: bool = False
 
 
 def list_skus(query: ListSkus, *, skus: SkuStore) -> list[Sku]:
-    """Any authenticated caller may read the catalogue."""
-    if query.caller is None:
-        raise Unauthenticated()
+    """Any authenticated caller may read the catalogue (the gRPC edge required one)."""
     return skus.list(include_inactive=query.include_inactive)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from baifang_common.events import CustomerAssigned
+from baifang_common.timeutil import parse_date, parse_ts
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.domain.model import CustomerOwner
 from collection.domain.rules import replaces
@@ -14,15 +15,13 @@ from collection.domain.rules import replaces
 logger = logging.getLogger(__name__)
 
 
-def _moment(value: str, timezone: str) -> datetime:
+def _moment(value: str, timezone: str, field: str) -> datetime:
     """ISO time (naive = UTC) or a date (start of that day in company time), to the millisecond the store keeps."""
-    text = value.strip().replace("Z", "+00:00")
+    text = value.strip()
     if len(text) == 10:
-        moment = datetime.combine(date.fromisoformat(text), time(), ZoneInfo(timezone))
+        moment = datetime.combine(parse_date(text, field), time(), ZoneInfo(timezone))
     else:
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
+        moment = parse_ts(text, field, naive_zone=UTC)
     moment = moment.astimezone(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
@@ -31,12 +30,12 @@ def record_customer_assignment(event: CustomerAssigned, *, owners: CustomerOwner
     """Effective from `effective_from`, else from when the event occurred; True when the cache changed."""
     if not event.customer_id or not event.manager_id:
         raise ValueError("customer.assigned without customer_id or manager_id")
-    occurred = _moment(event.occurred_at, timezone)
+    occurred = _moment(event.occurred_at, timezone, "occurred_at")
     incoming = CustomerOwner(
         customer_id=event.customer_id,
         manager_id=event.manager_id,
         team_id=event.team_id,
-        effective_at=_moment(event.effective_from, timezone) if event.effective_from else occurred,
+        effective_at=_moment(event.effective_from, timezone, "effective_from") if event.effective_from else occurred,
         occurred_at=occurred,
     )
     if not replaces(owners.get(event.customer_id), incoming):

@@ -9,7 +9,7 @@ import pytest
 
 from baifang.collection.v1 import collection_pb2, collection_pb2_grpc
 from baifang_common.demo import demo_org
-from baifang_common.interceptors import error_from_rpc
+from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.plugin import unique
 from collection.bootstrap import GrpcDeps
 from collection.demo import demo_catalogue, load_demo
@@ -20,8 +20,6 @@ from collection.settings import CollectionSettings
 from collection.usecases.catalogue import upsert_skus
 
 pytestmark = pytest.mark.integration
-
-MANAGER = [("x-caller-id", "m001"), ("x-caller-role", "manager"), ("x-caller-team", "t01"), ("x-request-id", "r1")]
 
 
 @pytest.fixture
@@ -35,8 +33,9 @@ def test_upserted_skus_are_stored_and_announced(grpc_deps: GrpcDeps, event_probe
     entries = demo_catalogue(3)
     upsert_skus(entries, skus=grpc_deps.skus, publisher=grpc_deps.publisher)
     upsert_skus(entries, skus=grpc_deps.skus, publisher=grpc_deps.publisher)  # replay: same catalogue
-    assert grpc_deps.skus.get("SKU001") == entries[0]
-    assert len(grpc_deps.skus.list(include_inactive=True)) == 3
+    stored = {s.sku: s for s in grpc_deps.skus.list(include_inactive=True)}
+    assert stored["SKU001"] == entries[0]
+    assert len(stored) == 3
     bodies = probe.wait(6)
     assert {b["sku"] for b in bodies} == {"SKU001", "SKU002", "SKU003"}
     assert bodies[0]["ref_pack_price_fen"] == 4500 and bodies[0]["ref_carton_price_fen"] == 45000
@@ -52,19 +51,19 @@ def test_invalid_entry_rejects_the_whole_batch(grpc_deps: GrpcDeps) -> None:
 
 def test_list_skus_answers_active_entries_by_price_class(stub: Any, collection_settings: CollectionSettings) -> None:
     counts = load_demo(collection_settings, demo_org(managers=10), today=date(2025, 6, 2), reset=True)
-    answer = stub.ListSkus(collection_pb2.ListSkusRequest(), metadata=MANAGER)
+    answer = stub.ListSkus(collection_pb2.ListSkusRequest(), metadata=caller_md())
     assert len(answer.skus) == counts["skus"] - 1  # one demo entry is discontinued
     assert all(s.active for s in answer.skus)
     assert [s.price_class for s in answer.skus] == sorted(s.price_class for s in answer.skus)
     zhonghua = next(s for s in answer.skus if s.sku == "SKU001")
     assert (zhonghua.name, zhonghua.ref_pack_price_fen, zhonghua.ref_carton_price_fen) == ("中华(硬)", 4500, 45000)
     assert zhonghua.packs_per_carton == 10 and zhonghua.short_code == "ZHY"
-    everything = stub.ListSkus(collection_pb2.ListSkusRequest(include_inactive=True), metadata=MANAGER)
+    everything = stub.ListSkus(collection_pb2.ListSkusRequest(include_inactive=True), metadata=caller_md())
     assert len(everything.skus) == counts["skus"]
 
 
 def test_list_skus_needs_a_caller(stub: Any) -> None:
-    with pytest.raises(grpc.RpcError) as raised:
-        stub.ListSkus(collection_pb2.ListSkusRequest(), metadata=[("x-request-id", unique("r"))])
-    status, code, _, _ = error_from_rpc(raised.value)
+    status, code, _ = rpc_error(
+        lambda: stub.ListSkus(collection_pb2.ListSkusRequest(), metadata=[("x-request-id", unique("r"))])
+    )
     assert (status, code) == (grpc.StatusCode.UNAUTHENTICATED, "unauthenticated")

@@ -12,7 +12,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, ReplaceOne
 from pymongo.collection import Collection
 
-from baifang_common.mongo import Document, ensure_indexes
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
 from planning.domain.model import Customer
 
 INDEXES = [
@@ -39,6 +39,7 @@ def from_doc(doc: Document) -> Customer:
 _FIELDS = {f.name for f in dataclasses.fields(Customer)} - {"id", "lat", "lon"}
 
 
+@store_adapter
 class CustomerStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection

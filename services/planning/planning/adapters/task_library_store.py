@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from pymongo import ReplaceOne
 from pymongo.collection import Collection
 
-from baifang_common.mongo import Document
+from baifang_common.mongo import Document, store_adapter
 from planning.domain.model import LibraryTask
 
 
+@store_adapter
 class TaskLibraryStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection

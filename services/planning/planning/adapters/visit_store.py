@@ -18,7 +18,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
-from baifang_common.mongo import Document, ensure_indexes
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
 from planning.domain.model import Visit, VisitStatus, visit_from_dict, visit_to_dict
 
 INDEXES = [
@@ -59,15 +59,13 @@ def from_doc(doc: Document) -> Visit:
     return visit_from_dict(data)
 
 
+@store_adapter
 class VisitStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection
 
     def ensure_indexes(self) -> None:
         ensure_indexes(self.collection, INDEXES)
-
-    def insert(self, visit: Visit) -> None:
-        self.collection.insert_one(to_doc(visit))
 
     def insert_many(self, visits: Sequence[Visit], chunk: int = 2000) -> int:
         """Bulk load; visits already there (same id or same manager-day-customer) are skipped."""

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from baifang_common.timeutil import parse_ts
+
 
 class VisitStatus(StrEnum):
     PLANNED = "planned"
@@ -181,8 +183,9 @@ def _dt(value: Any) -> datetime | None:
     """Aware UTC datetimes back; NX-27017 turns a top-level `$set` datetime into a naive UTC string."""
     if value is None or value == "":
         return None
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return parse_ts(str(value), "stored time", naive_zone=UTC)
 
 
 _TASK_FIELDS = {f.name for f in dataclasses.fields(Task)}

@@ -32,10 +32,8 @@ MAX_UNPLANNED_TEXT = 2000
 # --- ownership ----------------------------------------------------------------------------
 
 
-def ensure_can_read(caller: Caller | None, manager_id: str, team_id: str) -> None:
+def ensure_can_read(caller: Caller, manager_id: str, team_id: str) -> None:
     """A manager reads their own, a supervisor their team's, an admin everything."""
-    if caller is None:
-        raise Forbidden("caller identity missing")
     if caller.is_admin or caller.id == manager_id:
         return
     if caller.is_supervisor and caller.team_id and caller.team_id == team_id:
@@ -43,16 +41,16 @@ def ensure_can_read(caller: Caller | None, manager_id: str, team_id: str) -> Non
     raise Forbidden(manager_id=manager_id)
 
 
-def ensure_can_write(caller: Caller | None, visit: Visit) -> None:
-    """Only the visit's own manager works on it (services acting for no user are trusted)."""
-    if caller is None or caller.role == "system" or caller.id == visit.manager_id:
+def ensure_can_write(caller: Caller, visit: Visit) -> None:
+    """Only the visit's own manager works on it (our services acting on their own account are trusted)."""
+    if caller.is_service or caller.id == visit.manager_id:
         return
     raise Forbidden(visit_id=visit.id)
 
 
-def ensure_service_or_owner(caller: Caller | None, manager_id: str) -> None:
+def ensure_service_or_owner(caller: Caller, manager_id: str) -> None:
     """Internal RPCs (check-in support): a forwarded manager identity must match the manager."""
-    if caller is not None and caller.is_manager and caller.id != manager_id:
+    if caller.is_manager and caller.id != manager_id:
         raise Forbidden(manager_id=manager_id)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from baifang_common.context import SYSTEM, Caller
+from baifang_common.context import Caller
 from baifang_common.events import CheckinRecorded
 from baifang_common.timeutil import now_utc, parse_date, parse_ts
 from planning.adapters.customer_store import CustomerStore
@@ -18,11 +18,13 @@ from planning.domain.model import Customer, Visit
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+# The worker marks check-ins from checkin.recorded on its own account.
+WORKER = Caller.service("planning")
 
 
 @dataclass(frozen=True)
 class ResolveVisitForCheckin:
-    caller: Caller | None
+    caller: Caller
     manager_id: str
     customer_id: str
     date: str
@@ -36,7 +38,7 @@ class Resolution:
 
 @dataclass(frozen=True)
 class MarkCheckedIn:
-    caller: Caller | None
+    caller: Caller
     visit_id: str
     checkin_id: str
     # The check-in's time (ISO 8601 with offset); the server time when empty.
@@ -83,7 +85,7 @@ def apply_checkin_recorded(event: CheckinRecorded, *, visits: VisitStore) -> Non
         return
     try:
         mark_checked_in(
-            MarkCheckedIn(SYSTEM, event.visit_id, event.checkin_id, event.client_ts or event.received_at),
+            MarkCheckedIn(WORKER, event.visit_id, event.checkin_id, event.client_ts or event.received_at),
             visits=visits,
         )
     except (VisitNotFound, VisitClosed) as exc:

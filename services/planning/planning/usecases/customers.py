@@ -12,13 +12,13 @@ from planning.domain.errors import CustomerNotFound, Forbidden
 
 @dataclass(frozen=True)
 class GetCustomerQr:
-    caller: Caller | None
+    caller: Caller
     customer_id: str
 
 
 def get_customer_qr(query: GetCustomerQr, *, customers: CustomerStore) -> str:
     """Admins only: the payload `BF1.<customer_id>.<signature>` to print."""
-    if query.caller is None or not query.caller.is_admin:
+    if not query.caller.is_admin:
         raise Forbidden("admin only")
     customer = customers.get(query.customer_id)
     if customer is None:

@@ -9,13 +9,12 @@ from baifang_common.timeutil import parse_date, today
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain import rules
-from planning.domain.errors import Forbidden
 from planning.domain.rules import PlanSummary
 
 
 @dataclass(frozen=True)
 class GetPlanSummary:
-    caller: Caller | None
+    caller: Caller
     period: str
     date: str = ""
     manager_id: str = ""
@@ -25,8 +24,6 @@ def get_plan_summary(
     query: GetPlanSummary, *, visits: VisitStore, customers: CustomerStore, timezone: str
 ) -> PlanSummary:
     """Counts of the caller's plan (a supervisor may name a team member); date defaults to today."""
-    if query.caller is None:
-        raise Forbidden("caller identity missing")
     period = rules.parse_period(query.period)
     anchor = parse_date(query.date) if query.date else today(timezone)
     manager_id = query.manager_id or query.caller.id

@@ -11,13 +11,14 @@ from typing import Any
 
 from baifang_common.context import Caller
 from baifang_common.errors import InvalidArgument
+from baifang_common.events import Event
 from baifang_common.idempotency import OpStore
 from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import iso, now_utc, parse_date, parse_ts
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain import rules
-from planning.domain.errors import Forbidden, VisitNotFound
+from planning.domain.errors import VisitNotFound
 from planning.domain.model import Customer, Task, Visit, visit_from_dict, visit_to_dict
 from planning.usecases import events
 
@@ -35,47 +36,43 @@ class VisitView:
 
 @dataclass(frozen=True)
 class ListVisits:
-    caller: Caller | None
+    caller: Caller
     date: str
     manager_id: str = ""
 
 
 @dataclass(frozen=True)
 class GetVisit:
-    caller: Caller | None
+    caller: Caller
     visit_id: str
 
 
 @dataclass(frozen=True)
-class CompleteTask:
-    caller: Caller | None
+class VisitWork:
+    """What every write on a visit carries: who, which visit, and the client's op (id, time, offline)."""
+
+    caller: Caller
     visit_id: str
-    task_id: str
     op_id: str = ""
     client_ts: str = ""
-    note: str = ""
     offline: bool = False
 
 
-@dataclass(frozen=True)
-class CompleteVisit:
-    caller: Caller | None
-    visit_id: str
-    op_id: str = ""
-    client_ts: str = ""
+@dataclass(frozen=True, kw_only=True)
+class CompleteTask(VisitWork):
+    task_id: str
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteVisit(VisitWork):
     summary: str = ""
     next_steps: str = ""
-    offline: bool = False
 
 
-@dataclass(frozen=True)
-class AddUnplannedTask:
-    caller: Caller | None
-    visit_id: str
+@dataclass(frozen=True, kw_only=True)
+class AddUnplannedTask(VisitWork):
     text: str
-    op_id: str = ""
-    client_ts: str = ""
-    offline: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,8 +92,6 @@ class VisitResult:
 
 def list_visits(query: ListVisits, *, visits: VisitStore, customers: CustomerStore) -> list[VisitView]:
     """The caller's list for a day (or a team member's for a supervisor, anyone's for an admin), in plan order."""
-    if query.caller is None:
-        raise Forbidden("caller identity missing")
     parse_date(query.date)
     manager_id = query.manager_id or query.caller.id
     day = visits.for_day(manager_id, query.date)
@@ -123,29 +118,19 @@ def complete_task(
     now: Callable[[], datetime] = now_utc,
 ) -> TaskResult:
     """Mark one task done (409 before check-in, except phone visits); replays return the first answer."""
-    caller_id = _caller_id(cmd.caller)
-    stored = ops.get(caller_id, cmd.op_id)
-    if stored is not None:
-        visit, task_id = _decode(stored)
-        return TaskResult(VisitView(visit, customers.get(visit.customer_id)), _task(visit, task_id), replayed=True)
-    client_ts = _client_ts(cmd.client_ts, now)
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        visit = _load(visits, cmd.visit_id)
-        rules.ensure_can_write(cmd.caller, visit)
-        updated, changed = rules.complete_task(
-            visit, cmd.task_id, note=cmd.note, client_ts=client_ts, now=now(), op_id=cmd.op_id, offline=cmd.offline
+
+    def mutate(visit: Visit, client_ts: str, at: datetime) -> tuple[Visit, bool]:
+        return rules.complete_task(
+            visit, cmd.task_id, note=cmd.note, client_ts=client_ts, now=at, op_id=cmd.op_id, offline=cmd.offline
         )
-        if changed and not visits.save_if_version(updated, visit.version):
-            continue
-        break
-    else:
-        raise RuntimeError(f"visit {cmd.visit_id} kept changing under a task completion")
-    task = _task(updated, cmd.task_id)
-    # Published after the write and again on an idempotent repeat: the event id is deterministic.
-    publisher.publish(events.task_completed(updated, task))
-    answer = ops.put(caller_id, cmd.op_id, "task.complete", _encode(updated, task.task_id))
-    visit, task_id = _decode(answer)
-    return TaskResult(VisitView(visit, customers.get(visit.customer_id)), _task(visit, task_id))
+
+    def event(updated: Visit) -> Event:
+        # Published after the write and again on an idempotent repeat: the event id is deterministic.
+        return events.task_completed(updated, _task(updated, cmd.task_id))
+
+    write = _write_visit(cmd, "task.complete", mutate, event, visits=visits, ops=ops, publisher=publisher, now=now)
+    view = VisitView(write.visit, customers.get(write.visit.customer_id))
+    return TaskResult(view, _task(write.visit, write.task_id), replayed=write.replayed)
 
 
 def complete_visit(
@@ -158,33 +143,22 @@ def complete_visit(
     now: Callable[[], datetime] = now_utc,
 ) -> VisitResult:
     """checked_in → completed (open tasks stay open); a second completion returns the first."""
-    caller_id = _caller_id(cmd.caller)
-    stored = ops.get(caller_id, cmd.op_id)
-    if stored is not None:
-        visit, _ = _decode(stored)
-        return VisitResult(VisitView(visit, customers.get(visit.customer_id)), replayed=True)
-    client_ts = _client_ts(cmd.client_ts, now)
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        visit = _load(visits, cmd.visit_id)
-        rules.ensure_can_write(cmd.caller, visit)
-        updated, changed = rules.complete_visit(
+
+    def mutate(visit: Visit, client_ts: str, at: datetime) -> tuple[Visit, bool]:
+        return rules.complete_visit(
             visit,
             summary=cmd.summary,
             next_steps=cmd.next_steps,
             client_ts=client_ts,
-            now=now(),
+            now=at,
             offline=cmd.offline,
             op_id=cmd.op_id,
         )
-        if changed and not visits.save_if_version(updated, visit.version):
-            continue
-        break
-    else:
-        raise RuntimeError(f"visit {cmd.visit_id} kept changing under its completion")
-    publisher.publish(events.visit_completed(updated))
-    answer = ops.put(caller_id, cmd.op_id, "visit.complete", _encode(updated, ""))
-    visit, _ = _decode(answer)
-    return VisitResult(VisitView(visit, customers.get(visit.customer_id)))
+
+    write = _write_visit(
+        cmd, "visit.complete", mutate, events.visit_completed, visits=visits, ops=ops, publisher=publisher, now=now
+    )
+    return VisitResult(VisitView(write.visit, customers.get(write.visit.customer_id)), replayed=write.replayed)
 
 
 def add_unplanned_task(
@@ -203,28 +177,54 @@ def add_unplanned_task(
     """
     if not cmd.op_id:
         raise InvalidArgument("op_id is required", field="op_id")
-    caller_id = _caller_id(cmd.caller)
-    stored = ops.get(caller_id, cmd.op_id)
+
+    def mutate(visit: Visit, client_ts: str, at: datetime) -> tuple[Visit, bool]:
+        return rules.add_unplanned_task(visit, text=cmd.text, client_ts=client_ts, now=at, op_id=cmd.op_id)
+
+    def event(updated: Visit) -> Event:
+        entry = next(u for u in updated.unplanned_tasks if u.op_id == cmd.op_id)
+        return events.unplanned_task_recorded(updated, entry)
+
+    write = _write_visit(cmd, "unplanned_task", mutate, event, visits=visits, ops=ops, publisher=publisher, now=now)
+    return VisitResult(VisitView(write.visit, customers.get(write.visit.customer_id)), replayed=write.replayed)
+
+
+@dataclass(frozen=True)
+class _Written:
+    """The visit as the op's kept answer has it, the task it named, whether it was kept before."""
+
+    visit: Visit
+    task_id: str
+    replayed: bool
+
+
+def _write_visit(
+    cmd: VisitWork,
+    kind: str,
+    mutate: Callable[[Visit, str, datetime], tuple[Visit, bool]],
+    event: Callable[[Visit], Event],
+    *,
+    visits: VisitStore,
+    ops: OpStore,
+    publisher: EventPublisher,
+    now: Callable[[], datetime],
+) -> _Written:
+    """The one write sequence of visit work: replay check, optimistic write, publish, keep the answer."""
+    stored = ops.get(cmd.caller.id, cmd.op_id)
     if stored is not None:
-        visit, _ = _decode(stored)
-        return VisitResult(VisitView(visit, customers.get(visit.customer_id)), replayed=True)
+        return _written(stored, replayed=True)
     client_ts = _client_ts(cmd.client_ts, now)
     for _ in range(MAX_WRITE_ATTEMPTS):
         visit = _load(visits, cmd.visit_id)
         rules.ensure_can_write(cmd.caller, visit)
-        updated, changed = rules.add_unplanned_task(
-            visit, text=cmd.text, client_ts=client_ts, now=now(), op_id=cmd.op_id
-        )
-        if changed and not visits.save_if_version(updated, visit.version):
-            continue
-        break
+        updated, changed = mutate(visit, client_ts, now())
+        if not changed or visits.save_if_version(updated, visit.version):
+            break
     else:
-        raise RuntimeError(f"visit {cmd.visit_id} kept changing under an unplanned task")
-    entry = next(u for u in updated.unplanned_tasks if u.op_id == cmd.op_id)
-    publisher.publish(events.unplanned_task_recorded(updated, entry))
-    answer = ops.put(caller_id, cmd.op_id, "unplanned_task", _encode(updated, ""))
-    visit, _ = _decode(answer)
-    return VisitResult(VisitView(visit, customers.get(visit.customer_id)))
+        raise RuntimeError(f"visit {cmd.visit_id} kept changing under {kind}")
+    publisher.publish(event(updated))
+    task_id = cmd.task_id if isinstance(cmd, CompleteTask) else ""
+    return _written(ops.put(cmd.caller.id, cmd.op_id, kind, _encode(updated, task_id)), replayed=False)
 
 
 def _load(visits: VisitStore, visit_id: str) -> Visit:
@@ -241,10 +241,6 @@ def _task(visit: Visit, task_id: str) -> Task:
     return task
 
 
-def _caller_id(caller: Caller | None) -> str:
-    return caller.id if caller is not None else "system"
-
-
 def _client_ts(value: str, now: Callable[[], datetime]) -> str:
     """The client's time exactly as sent (validated); the server time when the client gave none."""
     if value:
@@ -257,9 +253,9 @@ def _encode(visit: Visit, task_id: str) -> bytes:
     return json.dumps({"visit": visit_to_dict(visit), "task_id": task_id}, default=_json_default).encode()
 
 
-def _decode(raw: bytes) -> tuple[Visit, str]:
+def _written(raw: bytes, *, replayed: bool) -> _Written:
     data = json.loads(raw)
-    return visit_from_dict(data["visit"]), str(data.get("task_id", ""))
+    return _Written(visit_from_dict(data["visit"]), str(data.get("task_id", "")), replayed)
 
 
 def _json_default(value: Any) -> Any:

@@ -1,5 +1,6 @@
 """Integration test policy: real store and RabbitMQ through the shared fixtures (own database suffix
-and vhost per test); planning's own adapters build the state, nothing is faked."""
+and vhost per test); planning's own adapters build the state, nothing is faked. The builders of
+customers and visits live in builders.py, fixtures here."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ import pytest
 from pymongo import MongoClient
 
 from baifang_common import mongo as mongo_factory
-from baifang_common.testing.plugin import unique
 from planning.bootstrap import Stores, build_stores
-from planning.domain.model import Customer, Task, Visit, VisitMethod, VisitStatus
 from planning.settings import PlanningSettings
 
 
@@ -26,40 +25,3 @@ def stores(settings: PlanningSettings) -> Iterator[Stores]:
     mongo: MongoClient[dict[str, Any]] = mongo_factory.client(settings)
     yield build_stores(mongo_factory.database(settings, mongo))
     mongo.close()
-
-
-def make_customer(manager_id: str = "m001", team_id: str = "t01", **kw: Any) -> Customer:
-    cid = kw.pop("id", unique("cu"))
-    return Customer(
-        id=cid,
-        code=kw.pop("code", "C" + cid),
-        name=kw.pop("name", "王记便利店"),
-        manager_id=manager_id,
-        team_id=team_id,
-        lat=31.82,
-        lon=117.23,
-        star=3,
-        terminal_type="便利店",
-        qr_secret=kw.pop("qr_secret", unique("s")),
-        **kw,
-    )
-
-
-def make_visit(customer: Customer, day: str, order: int = 1, **kw: Any) -> Visit:
-    vid = kw.pop("id", unique("v"))
-    tasks = (
-        Task(f"{vid}.t1", "T01", "陈列检查", "basic", "检查卷烟陈列"),
-        Task(f"{vid}.t2", "T04", "价库采集", "collection:price_inventory", "采集价格和库存"),
-    )
-    return Visit(
-        id=vid,
-        manager_id=customer.manager_id,
-        team_id=customer.team_id,
-        date=day,
-        customer_id=customer.id,
-        order=order,
-        tasks=kw.pop("tasks", tasks),
-        method=kw.pop("method", VisitMethod.ON_SITE),
-        status=kw.pop("status", VisitStatus.PLANNED),
-        **kw,
-    )

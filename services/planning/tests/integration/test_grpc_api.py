@@ -11,18 +11,16 @@ import pytest
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2 as pb
 from baifang.planning.v1 import planning_pb2_grpc
-from baifang_common.errors import RemoteError
-from baifang_common.grpc_client import to_domain_error
-from baifang_common.grpc_server import Servicer
 from baifang_common.qr import qr_signature_ok
+from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.plugin import unique
 from planning import bootstrap
 from planning.demo import TASK_LIBRARY
 from planning.domain.model import VisitMethod
-from planning.grpc_api import SERVICE_NAME, PlanningServicer
+from planning.grpc_api import servicer
 from planning.usecases.events import event_id
 
-from .conftest import make_customer, make_visit
+from .builders import make_customer, make_visit
 
 pytestmark = pytest.mark.integration
 
@@ -32,15 +30,11 @@ M002 = ("m002", "manager", "t01")
 S01 = ("s01", "supervisor", "t01")
 S02 = ("s02", "supervisor", "t02")
 ADMIN = ("admin", "admin", "")
+CHECKIN = ("checkin", "service", "")  # the checkin service on its own account
 
 
 def md(who: tuple[str, str, str]) -> list[tuple[str, str]]:
-    return [
-        ("x-caller-id", who[0]),
-        ("x-caller-role", who[1]),
-        ("x-caller-team", who[2]),
-        ("x-request-id", unique("r")),
-    ]
+    return caller_md(*who)
 
 
 @pytest.fixture
@@ -52,8 +46,7 @@ def deps(settings) -> Iterator[bootstrap.GrpcDeps]:
 
 @pytest.fixture
 def stub(deps, grpc_server) -> planning_pb2_grpc.PlanningServiceStub:
-    servicer = Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, PlanningServicer(deps), SERVICE_NAME)
-    _, channel = grpc_server([servicer])
+    _, channel = grpc_server([servicer(deps)])
     return planning_pb2_grpc.PlanningServiceStub(channel)
 
 
@@ -69,14 +62,6 @@ def plan(deps) -> dict[str, Any]:
     deps.visits.insert_many([*visits, phone, others])
     deps.library.put_many(TASK_LIBRARY)
     return {"customers": mine, "visits": visits, "phone": phone, "other": others, "other_customer": other}
-
-
-def error_of(call: Any) -> RemoteError:
-    with pytest.raises(grpc.RpcError) as info:
-        call()
-    error = to_domain_error(info.value)
-    assert isinstance(error, RemoteError)
-    return error
 
 
 def op(op_id: str = "", client_ts: str = "2026-11-25T10:00:00+08:00") -> common_pb2.OpMeta:
@@ -95,8 +80,8 @@ def test_manager_lists_own_visits_in_plan_order_with_customer_cards(stub, plan):
 def test_supervisor_lists_a_team_members_visits_but_not_another_teams(stub, plan):
     answer = stub.ListVisits(pb.ListVisitsRequest(date=DAY, manager_id="m001"), metadata=md(S01))
     assert len(answer.visits) == 4
-    error = error_of(lambda: stub.ListVisits(pb.ListVisitsRequest(date=DAY, manager_id="m001"), metadata=md(S02)))
-    assert (error.status, error.remote_code) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
+    error = rpc_error(lambda: stub.ListVisits(pb.ListVisitsRequest(date=DAY, manager_id="m001"), metadata=md(S02)))
+    assert (error.status, error.code) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
 
 
 def test_visit_detail_is_visible_to_owner_supervisor_and_admin_only(stub, plan):
@@ -105,27 +90,39 @@ def test_visit_detail_is_visible_to_owner_supervisor_and_admin_only(stub, plan):
         detail = stub.GetVisit(pb.GetVisitRequest(visit_id=visit_id), metadata=md(who)).visit
         assert [t.method for t in detail.tasks] == ["检查卷烟陈列", "采集价格和库存"]
     for who in (M002, S02):
-        error = error_of(lambda who=who: stub.GetVisit(pb.GetVisitRequest(visit_id=visit_id), metadata=md(who)))
-        assert (error.status, error.remote_code) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
+        error = rpc_error(lambda who=who: stub.GetVisit(pb.GetVisitRequest(visit_id=visit_id), metadata=md(who)))
+        assert (error.status, error.code) == (grpc.StatusCode.PERMISSION_DENIED, "forbidden")
+
+
+def test_calls_without_a_caller_are_unauthenticated(stub, plan):
+    visit = plan["visits"][0]
+    calls = [
+        lambda: stub.GetVisit(pb.GetVisitRequest(visit_id=visit.id)),
+        lambda: stub.CompleteTask(pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id)),
+        lambda: stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1")),
+    ]
+    for call in calls:
+        error = rpc_error(call)
+        assert (error.status, error.code) == (grpc.StatusCode.UNAUTHENTICATED, "unauthenticated")
 
 
 def test_unknown_visit_is_not_found(stub, plan):
-    error = error_of(lambda: stub.GetVisit(pb.GetVisitRequest(visit_id="nope"), metadata=md(M001)))
-    assert (error.status, error.remote_code) == (grpc.StatusCode.NOT_FOUND, "visit_not_found")
+    error = rpc_error(lambda: stub.GetVisit(pb.GetVisitRequest(visit_id="nope"), metadata=md(M001)))
+    assert (error.status, error.code) == (grpc.StatusCode.NOT_FOUND, "visit_not_found")
 
 
 def test_task_before_checkin_is_a_conflict(stub, plan):
     visit = plan["visits"][0]
     request = pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id)
-    error = error_of(lambda: stub.CompleteTask(request, metadata=md(M001)))
-    assert (error.status, error.remote_code) == (grpc.StatusCode.FAILED_PRECONDITION, "not_checked_in")
+    error = rpc_error(lambda: stub.CompleteTask(request, metadata=md(M001)))
+    assert (error.status, error.code) == (grpc.StatusCode.FAILED_PRECONDITION, "not_checked_in")
 
 
 def test_someone_elses_visit_cannot_be_worked_on(stub, plan):
     visit = plan["other"]
     request = pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id)
-    error = error_of(lambda: stub.CompleteTask(request, metadata=md(M001)))
-    assert error.remote_code == "forbidden"
+    error = rpc_error(lambda: stub.CompleteTask(request, metadata=md(M001)))
+    assert error.code == "forbidden"
 
 
 def test_phone_visit_tasks_complete_without_checkin(stub, plan):
@@ -183,8 +180,8 @@ def test_completed_visit_is_final_and_repeats_republish_the_same_event(stub, pla
     assert (again.visit.summary, again.visit.next_steps, again.visit.tasks_done) == ("客户经营正常", "下周回访", 0)
 
     task = pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id)
-    error = error_of(lambda: stub.CompleteTask(task, metadata=md(M001)))
-    assert (error.status, error.remote_code) == (grpc.StatusCode.FAILED_PRECONDITION, "visit_closed")
+    error = rpc_error(lambda: stub.CompleteTask(task, metadata=md(M001)))
+    assert (error.status, error.code) == (grpc.StatusCode.FAILED_PRECONDITION, "visit_closed")
     bodies = probe.wait(2)
     assert {b["event_id"] for b in bodies} == {event_id("visit.completed", visit.id)}
     assert bodies[0]["checked_in_at"] and bodies[0]["tasks_total"] == 2
@@ -201,7 +198,7 @@ def test_plan_summary_counts_the_week(stub, plan):
     assert (week.start, week.end, len(week.rows)) == ("2026-11-23", "2026-11-29", 7)
     c = week.counts
     assert (c.planned_customers, c.completed_customers, c.planned_tasks, c.executed_tasks) == (4, 1, 8, 1)
-    error = error_of(lambda: stub.GetPlanSummary(pb.GetPlanSummaryRequest(period="year", date=DAY), metadata=md(M001)))
+    error = rpc_error(lambda: stub.GetPlanSummary(pb.GetPlanSummaryRequest(period="year", date=DAY), metadata=md(M001)))
     assert error.status == grpc.StatusCode.INVALID_ARGUMENT
 
 
@@ -216,14 +213,15 @@ def test_admin_gets_a_signed_qr_that_verifies_and_others_are_refused(stub, plan)
     customer = plan["customers"][0]
     qr = stub.GetCustomerQr(pb.GetCustomerQrRequest(customer_id=customer.id), metadata=md(ADMIN)).qr
     assert qr_signature_ok(qr, customer.qr_secret)
-    error = error_of(lambda: stub.GetCustomerQr(pb.GetCustomerQrRequest(customer_id=customer.id), metadata=md(M001)))
-    assert error.remote_code == "forbidden"
+    error = rpc_error(lambda: stub.GetCustomerQr(pb.GetCustomerQrRequest(customer_id=customer.id), metadata=md(M001)))
+    assert error.code == "forbidden"
 
 
 def test_resolve_for_checkin_returns_the_visit_only_when_on_the_list(stub, plan):
     customer = plan["customers"][0]
     found = stub.ResolveVisitForCheckin(
-        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=customer.id, date=DAY)
+        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=customer.id, date=DAY),
+        metadata=md(CHECKIN),
     )
     assert (found.customer.id, found.qr_secret, found.visit.visit_id) == (
         customer.id,
@@ -231,23 +229,24 @@ def test_resolve_for_checkin_returns_the_visit_only_when_on_the_list(stub, plan)
         plan["visits"][0].id,
     )
     elsewhere = stub.ResolveVisitForCheckin(
-        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=plan["other_customer"].id, date=DAY)
+        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=plan["other_customer"].id, date=DAY),
+        metadata=md(CHECKIN),
     )
     assert elsewhere.customer.id and not elsewhere.HasField("visit")
-    error = error_of(
+    error = rpc_error(
         lambda: stub.ResolveVisitForCheckin(
-            pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id="x", date=DAY)
+            pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id="x", date=DAY), metadata=md(CHECKIN)
         )
     )
-    assert (error.status, error.remote_code) == (grpc.StatusCode.NOT_FOUND, "customer_not_found")
+    assert (error.status, error.code) == (grpc.StatusCode.NOT_FOUND, "customer_not_found")
 
 
 def test_unplanned_task_is_appended_once_per_op_id_and_published_with_a_fixed_event_id(stub, plan, event_probe):
     probe = event_probe("planning", "unplanned_task.recorded")
     visit = plan["visits"][2]
     request = pb.AddUnplannedTaskRequest(op=op("op-u1"), visit_id=visit.id, text="协助客户整理陈列柜")
-    error = error_of(lambda: stub.AddUnplannedTask(request, metadata=md(M001)))
-    assert (error.status, error.remote_code) == (grpc.StatusCode.FAILED_PRECONDITION, "not_checked_in")
+    error = rpc_error(lambda: stub.AddUnplannedTask(request, metadata=md(M001)))
+    assert (error.status, error.code) == (grpc.StatusCode.FAILED_PRECONDITION, "not_checked_in")
 
     stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001))
     first = stub.AddUnplannedTask(request, metadata=md(M001))
@@ -263,12 +262,12 @@ def test_unplanned_task_is_appended_once_per_op_id_and_published_with_a_fixed_ev
     assert (body["text"], body["op_id"], body["manager_id"]) == ("协助客户整理陈列柜", "op-u1", "m001")
 
     missing_op = pb.AddUnplannedTaskRequest(visit_id=visit.id, text="x")
-    assert error_of(lambda: stub.AddUnplannedTask(missing_op, metadata=md(M001))).remote_code == "invalid_argument"
+    assert rpc_error(lambda: stub.AddUnplannedTask(missing_op, metadata=md(M001))).code == "invalid_argument"
     stub.CompleteVisit(pb.CompleteVisitRequest(op=op(), visit_id=visit.id), metadata=md(M001))
     late = pb.AddUnplannedTaskRequest(op=op(), visit_id=visit.id, text="补记")
-    assert error_of(lambda: stub.AddUnplannedTask(late, metadata=md(M001))).remote_code == "visit_closed"
+    assert rpc_error(lambda: stub.AddUnplannedTask(late, metadata=md(M001))).code == "visit_closed"
     other = pb.AddUnplannedTaskRequest(op=op(), visit_id=plan["other"].id, text="x")
-    assert error_of(lambda: stub.AddUnplannedTask(other, metadata=md(M001))).remote_code == "forbidden"
+    assert rpc_error(lambda: stub.AddUnplannedTask(other, metadata=md(M001))).code == "forbidden"
 
 
 def test_offline_task_completion_is_flagged_and_a_collection_task_is_online_only(stub, plan, event_probe):
@@ -285,5 +284,5 @@ def test_offline_task_completion_is_flagged_and_a_collection_task_is_online_only
     assert body["offline"] is True
     refused = pb.CompleteTaskRequest(op=offline, visit_id=visit.id, task_id=collection.task_id)
     refused.op.op_id = unique("op")
-    error = error_of(lambda: stub.CompleteTask(refused, metadata=md(M001)))
-    assert (error.status, error.remote_code) == (grpc.StatusCode.OUT_OF_RANGE, "task_online_only")
+    error = rpc_error(lambda: stub.CompleteTask(refused, metadata=md(M001)))
+    assert (error.status, error.code) == (grpc.StatusCode.OUT_OF_RANGE, "task_online_only")

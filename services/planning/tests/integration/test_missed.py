@@ -11,7 +11,7 @@ from planning.domain.model import VisitStatus
 from planning.usecases.events import event_id
 from planning.usecases.missed import mark_missed_visits
 
-from .conftest import make_customer, make_visit
+from .builders import make_customer, make_visit
 
 pytestmark = pytest.mark.integration
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from pymongo.errors import DuplicateKeyError
 
+from planning.adapters.visit_store import to_doc
 from planning.domain.model import VisitStatus
 
-from .conftest import make_customer, make_visit
+from .builders import make_customer, make_visit
 
 pytestmark = pytest.mark.integration
 AT = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
@@ -18,10 +19,10 @@ AT = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
 
 def test_a_customer_is_on_a_managers_day_list_at_most_once(stores):
     customer = make_customer()
-    stores.visits.insert(make_visit(customer, "2026-11-23"))
+    stores.visits.insert_many([make_visit(customer, "2026-11-23")])
     with pytest.raises(DuplicateKeyError):
-        stores.visits.insert(make_visit(customer, "2026-11-23"))
-    stores.visits.insert(make_visit(customer, "2026-11-24"))
+        stores.visits.collection.insert_one(to_doc(make_visit(customer, "2026-11-23")))
+    assert stores.visits.insert_many([make_visit(customer, "2026-11-24")]) == 1
 
 
 def test_bulk_insert_skips_visits_already_there(stores):
@@ -46,7 +47,7 @@ def test_customer_round_trips_with_its_location(stores):
 
 def test_checkin_mark_applies_only_once(stores):
     visit = make_visit(make_customer(), "2026-11-23")
-    stores.visits.insert(visit)
+    stores.visits.insert_many([visit])
     assert stores.visits.mark_checked_in(visit.id, "ck1", AT)
     assert not stores.visits.mark_checked_in(visit.id, "ck2", AT)
     stored = stores.visits.get(visit.id)
@@ -55,7 +56,7 @@ def test_checkin_mark_applies_only_once(stores):
 
 def test_stale_version_write_is_refused(stores):
     visit = make_visit(make_customer(), "2026-11-23")
-    stores.visits.insert(visit)
+    stores.visits.insert_many([visit])
     assert stores.visits.save_if_version(dataclasses.replace(visit, summary="a"), 0)
     assert not stores.visits.save_if_version(dataclasses.replace(visit, summary="b"), 0)
     stored = stores.visits.get(visit.id)

@@ -9,7 +9,7 @@ from baifang_common.publisher import EventPublisher
 from baifang_common.testing.wait import wait_until
 from planning.domain.model import VisitStatus
 
-from .conftest import make_customer, make_visit
+from .builders import make_customer, make_visit
 
 pytestmark = pytest.mark.integration
 

@@ -118,7 +118,7 @@ def test_manager_reads_own_supervisor_team_admin_all():
     rules.ensure_can_read(Caller("admin", "admin"), "m001", "t01")
 
 
-@pytest.mark.parametrize("caller", [Caller("m002", "manager", "t01"), Caller("s02", "supervisor", "t02"), None])
+@pytest.mark.parametrize("caller", [Caller("m002", "manager", "t01"), Caller("s02", "supervisor", "t02")])
 def test_others_cannot_read_a_visit(caller):
     with pytest.raises(Forbidden):
         rules.ensure_can_read(caller, "m001", "t01")
@@ -128,6 +128,14 @@ def test_only_the_owner_works_on_a_visit():
     rules.ensure_can_write(Caller("m001", "manager", "t01"), visit())
     with pytest.raises(Forbidden):
         rules.ensure_can_write(Caller("s01", "supervisor", "t01"), visit())
+
+
+def test_a_service_on_its_own_account_works_on_any_visit_and_checks_in_for_any_manager():
+    rules.ensure_can_write(Caller.service("planning"), visit())
+    rules.ensure_service_or_owner(Caller.service("checkin"), "m001")
+    rules.ensure_service_or_owner(Caller("m001", "manager", "t01"), "m001")
+    with pytest.raises(Forbidden):
+        rules.ensure_service_or_owner(Caller("m002", "manager", "t01"), "m001")
 
 
 def test_unplanned_task_is_appended_with_client_time_and_kept_out_of_the_counts():

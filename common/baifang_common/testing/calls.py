@@ -1,0 +1,34 @@
+"""Helpers every service's gRPC tests share: who calls, and what a failed call answered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import grpc
+import pytest
+
+from baifang_common.context import Caller, caller_metadata
+from baifang_common.interceptors import error_from_rpc
+from baifang_common.testing.plugin import unique
+
+
+def caller_md(caller_id: str = "m001", role: str = "manager", team: str = "t01") -> list[tuple[str, str]]:
+    """The metadata the gateway sends for this caller (the demo manager m001 by default), fresh request id."""
+    return caller_metadata(Caller(caller_id, role, team), unique("req"))
+
+
+class RpcFailure(NamedTuple):
+    """A failed call as a client sees it: gRPC status, API code, details."""
+
+    status: grpc.StatusCode
+    code: str
+    details: dict[str, Any]
+
+
+def rpc_error(call: Callable[[], Any]) -> RpcFailure:
+    """What a call expected to fail answered (the test fails when it succeeds)."""
+    with pytest.raises(grpc.RpcError) as info:
+        call()
+    status, code, _message, details = error_from_rpc(info.value)
+    return RpcFailure(status, code, details)

@@ -1,0 +1,50 @@
+"""Adapters own their driver's exceptions: a store or Redis outage reaches use cases as Unavailable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
+
+from baifang_common import mongo
+from baifang_common.errors import Unavailable
+from baifang_common.mongo import store_adapter
+from baifang_common.settings import ServiceSettings
+from baifang_common.testing.plugin import free_port
+
+pytestmark = pytest.mark.integration
+
+
+@store_adapter
+class Notes:
+    def __init__(self, collection: Collection[Any]) -> None:
+        self.collection = collection
+
+    def add(self, note_id: str) -> None:
+        self.collection.insert_one({"_id": note_id})
+
+
+def test_a_store_that_is_down_is_unavailable() -> None:
+    client: MongoClient[Any] = MongoClient(f"mongodb://127.0.0.1:{free_port()}/", serverSelectionTimeoutMS=200)
+    try:
+        with pytest.raises(Unavailable) as info:
+            Notes(client["baifang_test"]["notes"]).add("n1")
+    finally:
+        client.close()
+    assert info.value.code == "unavailable"
+
+
+def test_a_duplicate_key_is_an_answer_about_the_data_and_passes_unchanged(settings_for: Callable[..., Any]) -> None:
+    settings = settings_for(ServiceSettings)
+    client = mongo.client(settings)
+    try:
+        notes = Notes(mongo.database(settings, client)["notes"])
+        notes.add("n1")
+        with pytest.raises(DuplicateKeyError):
+            notes.add("n1")
+    finally:
+        client.close()
