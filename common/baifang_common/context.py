@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from baifang_common.errors import Unauthenticated
 
-# gRPC metadata keys (lower case, as gRPC requires).
-REQUEST_ID_KEY = "x-request-id"
-CALLER_ID_KEY = "x-caller-id"
-CALLER_ROLE_KEY = "x-caller-role"
-CALLER_TEAM_KEY = "x-caller-team"
+# The caller travels between processes only inside a signed token (baifang_common.identity),
+# never as plain metadata.
 # nameko copies headers with this prefix into worker_ctx.context_data.
 AMQP_REQUEST_ID_HEADER = "nameko.request_id"
 
@@ -90,25 +87,3 @@ def bound(request_id: str, caller: Caller | None = None) -> Iterator[None]:
     finally:
         request_id_var.reset(t1)
         caller_var.reset(t2)
-
-
-def caller_metadata(caller: Caller | None, request_id: str) -> list[tuple[str, str]]:
-    """gRPC metadata that carries the identity the gateway established."""
-    md = [(REQUEST_ID_KEY, request_id or new_request_id())]
-    if caller is not None:
-        md += [(CALLER_ID_KEY, caller.id), (CALLER_ROLE_KEY, caller.role), (CALLER_TEAM_KEY, caller.team_id)]
-    return md
-
-
-def from_metadata(metadata: Iterable[tuple[str, str | bytes]] | None) -> tuple[str, Caller | None]:
-    """Read the request id and caller back out of gRPC invocation metadata (the one place a call's
-    identity is resolved; the server interceptor binds what it returns)."""
-    values: dict[str, str] = {}
-    for key, value in metadata or ():
-        values[key] = value.decode() if isinstance(value, bytes) else value
-    caller = None
-    if values.get(CALLER_ID_KEY):
-        caller = Caller(
-            id=values[CALLER_ID_KEY], role=values.get(CALLER_ROLE_KEY, ""), team_id=values.get(CALLER_TEAM_KEY, "")
-        )
-    return values.get(REQUEST_ID_KEY, ""), caller

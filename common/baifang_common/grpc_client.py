@@ -10,6 +10,7 @@ import grpc
 
 from baifang_common.context import Caller
 from baifang_common.errors import DomainError, RemoteError, Unavailable
+from baifang_common.identity import Signer, load_signer
 from baifang_common.interceptors import ClientInterceptor, error_from_rpc
 
 T = TypeVar("T")
@@ -38,16 +39,25 @@ def retry_config(service: str, idempotent_methods: Iterable[str]) -> str:
 
 
 def channel(
-    target: str, service_config: str | None = None, default_timeout: float = 5.0, identity: Caller | None = None
+    target: str,
+    service_config: str | None = None,
+    default_timeout: float = 5.0,
+    identity: Caller | None = None,
+    signer: Signer | None = None,
 ) -> grpc.Channel:
     """A sync channel for service-to-service calls (one per peer, created in bootstrap).
 
-    `identity` (e.g. `Caller.service("checkin")`) is sent when no user's call is being served.
+    Every call is signed by `signer`, by default this process's key as the service `identity` names
+    (e.g. `Caller.service("checkin")`); `identity` is the caller sent when no user's call is served.
     """
+    if signer is None:
+        if identity is None:
+            raise ValueError("a service channel needs the identity it speaks as")
+        signer = load_signer(identity.id)
     options: list[tuple[str, Any]] = [("grpc.enable_retries", 1), ("grpc.keepalive_time_ms", 30000)]
     if service_config:
         options.append(("grpc.service_config", service_config))
-    interceptor = ClientInterceptor(default_timeout, identity)
+    interceptor = ClientInterceptor(default_timeout, signer, identity)
     return grpc.intercept_channel(grpc.insecure_channel(target, options=options), interceptor)
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from baifang_common.interceptors import ServerInterceptor
+from baifang_common.identity import Verifier, load_verifier
+from baifang_common.interceptors import OPEN_SERVICES, ServerInterceptor
 from baifang_common.metrics import start_ops_server
 from baifang_common.settings import ServiceSettings
 
@@ -25,11 +26,16 @@ LIVENESS = "liveness"
 
 @dataclass(frozen=True)
 class Servicer:
-    """A servicer with the generated add_*_to_server function and its full service name."""
+    """A servicer with the generated add_*_to_server function, its full service name and who may call it.
+
+    `callers` maps each RPC name to the identity issuers allowed to call it ("gateway" for the public
+    API, a service name for internal RPCs); an RPC not listed is refused to everyone.
+    """
 
     add_to_server: Callable[[Any, grpc.Server], None]
     servicer: Any
     name: str
+    callers: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 class RunningServer:
@@ -71,12 +77,21 @@ def start(
     servicers: Sequence[Servicer],
     port: int = 0,
     max_workers: int = 16,
-    host: str = "0.0.0.0",
+    host: str = "127.0.0.1",
+    reflection_enabled: bool = False,
+    verifier: Verifier | None = None,
 ) -> RunningServer:
-    """Start a server with the house interceptors, health and reflection; port 0 picks a free one."""
+    """Start a server with the house interceptors and health; port 0 picks a free one.
+
+    Callers are checked by `verifier` (this process's trusted issuers by default) against each
+    servicer's allow-list. Reflection only when enabled (development).
+    """
+    policy = {s.name: s.callers for s in servicers}
+    open_services = OPEN_SERVICES | ({reflection.SERVICE_NAME} if reflection_enabled else set())
+    interceptor = ServerInterceptor(verifier or load_verifier(), policy, frozenset(open_services))
     server = grpc.server(
         ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
-        interceptors=[ServerInterceptor()],
+        interceptors=[interceptor],
         options=[
             ("grpc.so_reuseport", 0),
             ("grpc.max_receive_message_length", 16 * 1024 * 1024),
@@ -90,7 +105,8 @@ def start(
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [s.name for s in servicers]
-    reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    if reflection_enabled:
+        reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
     bound = server.add_insecure_port(f"{host}:{port}")
     server.start()
     running = RunningServer(server, bound, health_servicer, names)
@@ -106,8 +122,8 @@ def serve(
     on_stop: Callable[[], None] = lambda: None,
 ) -> None:
     """Run until SIGTERM/SIGINT: NOT_SERVING until ready, then drain and stop with grace."""
-    running = start(servicers, settings.grpc_port, settings.grpc_workers)
-    start_ops_server(settings.metrics_port, readiness)
+    running = start(servicers, settings.grpc_port, settings.grpc_workers, settings.bind_host, settings.grpc_reflection)
+    start_ops_server(settings.metrics_port, readiness, settings.bind_host)
     running.watch_readiness(readiness)
     logger.info("grpc server listening on %d", running.port)
     stopping = threading.Event()

@@ -1,10 +1,10 @@
-"""Server and client interceptors: request id and caller, metrics, DomainError → gRPC status."""
+"""Server and client interceptors: signed identity and the per-RPC allow-list, metrics, DomainError → gRPC status."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import grpc
@@ -15,7 +15,8 @@ from grpc_status import rpc_status
 
 from baifang.common.v1 import common_pb2
 from baifang_common import context
-from baifang_common.errors import DomainError, code_of, status_of
+from baifang_common.errors import DomainError, PermissionDenied, code_of, status_of
+from baifang_common.identity import TOKEN_KEY, Signer, Verifier
 from baifang_common.metrics import GRPC_HANDLED, GRPC_SECONDS
 
 logger = logging.getLogger(__name__)
@@ -47,25 +48,52 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-class ServerInterceptor(grpc.ServerInterceptor):
-    """Binds request id and caller from metadata, records metrics and maps errors to statuses.
+# Who may call which RPC: full service name → method name → issuers allowed (see Servicer.callers).
+CallerPolicy = Mapping[str, Mapping[str, frozenset[str]]]
+# Open to anyone who reaches the port: probes must work without keys.
+OPEN_SERVICES = frozenset({"grpc.health.v1.Health"})
 
-    Every RPC of ours is unary; streaming handlers (health Watch, reflection) pass through untouched.
+
+class ServerInterceptor(grpc.ServerInterceptor):
+    """Verifies the caller's signed identity against the RPC's allow-list, binds request id and caller,
+    records metrics and maps errors to statuses.
+
+    No valid token: UNAUTHENTICATED; a valid token from an issuer the RPC does not allow:
+    PERMISSION_DENIED; a method nobody declared: PERMISSION_DENIED (fail closed). Health stays open,
+    and so does reflection where the server enabled it (`open_services`).
     """
+
+    def __init__(self, verifier: Verifier, policy: CallerPolicy, open_services: frozenset[str] = OPEN_SERVICES) -> None:
+        self.verifier = verifier
+        self.policy = policy
+        self.open_services = open_services
 
     def intercept_service(
         self, continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler], details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler:
         handler = continuation(details)
-        if handler is None or not handler.unary_unary:
-            return handler
         service, method = _split(details.method)
-        request_id, caller = context.from_metadata(details.invocation_metadata)
+        if handler is None or service in self.open_services:
+            return handler
+        if not handler.unary_unary:
+            return _refuse(handler, grpc.StatusCode.PERMISSION_DENIED, "method not open to callers")
+        allowed = self.policy.get(service, {}).get(method, frozenset())
+        metadata = details.invocation_metadata
         behavior = handler.unary_unary
 
         def run(request: Any, ctx: grpc.ServicerContext) -> Any:
             start = time.perf_counter()
             code = grpc.StatusCode.OK
+            request_id, caller = "", None
+            try:
+                verified = self.verifier.verify_metadata(metadata)
+                if verified.issuer not in allowed:
+                    raise PermissionDenied(f"{verified.issuer} may not call {method}", caller=verified.issuer)
+                request_id, caller = verified.request_id, verified.caller
+            except DomainError as exc:
+                code = status_of(exc)
+                _count(service, method, code, start)
+                ctx.abort_with_status(rpc_status.to_status(error_status(exc)))
             with context.bound(request_id, caller):
                 try:
                     return behavior(request, ctx)
@@ -80,11 +108,28 @@ class ServerInterceptor(grpc.ServerInterceptor):
                     logger.exception("unhandled error in %s", details.method)
                     ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
                 finally:
-                    labels = (service, method, code.name)
-                    GRPC_HANDLED.labels(*labels).inc()
-                    GRPC_SECONDS.labels(*labels).observe(time.perf_counter() - start)
+                    _count(service, method, code, start)
 
         return grpc.unary_unary_rpc_method_handler(run, handler.request_deserializer, handler.response_serializer)
+
+
+def _count(service: str, method: str, code: grpc.StatusCode, start: float) -> None:
+    labels = (service, method, code.name)
+    GRPC_HANDLED.labels(*labels).inc()
+    GRPC_SECONDS.labels(*labels).observe(time.perf_counter() - start)
+
+
+def _refuse(handler: grpc.RpcMethodHandler, status: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler:
+    """A streaming handler of a non-open service, replaced by one that only refuses."""
+
+    def deny(_request: Any, ctx: grpc.ServicerContext) -> Any:
+        ctx.abort(status, message)
+
+    if handler.stream_stream:
+        return grpc.stream_stream_rpc_method_handler(deny, handler.request_deserializer, handler.response_serializer)
+    if handler.stream_unary:
+        return grpc.stream_unary_rpc_method_handler(deny, handler.request_deserializer, handler.response_serializer)
+    return grpc.unary_stream_rpc_method_handler(deny, handler.request_deserializer, handler.response_serializer)
 
 
 class _ClientCallDetails(grpc.ClientCallDetails):
@@ -98,21 +143,23 @@ class _ClientCallDetails(grpc.ClientCallDetails):
 
 
 class ClientInterceptor(grpc.UnaryUnaryClientInterceptor):
-    """Forwards request id and caller to the peer and sets a deadline when the caller gave none.
+    """Signs each call with this process's identity and sets a deadline when the caller gave none.
 
-    The caller is the one bound to the current call (the peer acts on that user's behalf), else
-    `identity`: the calling service itself, so a peer never sees an anonymous call from us.
+    The token names the user bound to the current call (the peer acts on that user's behalf), else
+    `identity`: the calling service itself, so a peer never sees an anonymous call from us. The
+    issuer is always `signer.issuer`, whoever the token speaks for.
     """
 
-    def __init__(self, default_timeout: float, identity: context.Caller | None = None) -> None:
+    def __init__(self, default_timeout: float, signer: Signer, identity: context.Caller | None = None) -> None:
         self.default_timeout = default_timeout
+        self.signer = signer
         self.identity = identity
 
     def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
         metadata = list(details.metadata or [])
-        if not any(k == context.REQUEST_ID_KEY for k, _ in metadata):
+        if not any(k == TOKEN_KEY for k, _ in metadata):
             caller = context.current_caller() or self.identity
-            metadata += context.caller_metadata(caller, context.current_request_id())
+            metadata += self.signer.metadata(caller, context.current_request_id())
         timeout = details.timeout if details.timeout is not None else self.default_timeout
         return _ClientCallDetails(details, metadata, timeout)
 

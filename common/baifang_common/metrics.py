@@ -85,10 +85,10 @@ class _OpsHandler(BaseHTTPRequestHandler):
         return
 
 
-def start_ops_server(port: int, readiness: ReadinessCheck) -> ThreadingHTTPServer:
-    """Serve /metrics, /healthz (alive) and /readyz (dependencies) on the metrics port."""
+def start_ops_server(port: int, readiness: ReadinessCheck, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """Serve /metrics, /healthz (alive) and /readyz (dependencies) on the metrics port (loopback by default)."""
     handler = type("OpsHandler", (_OpsHandler,), {"readiness": staticmethod(readiness)})
-    server = ThreadingHTTPServer(("0.0.0.0", port), handler)
+    server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="ops-http", daemon=True).start()
     logger.info("ops server listening on %d", server.server_address[1])

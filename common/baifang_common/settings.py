@@ -43,6 +43,11 @@ class ServiceSettings(BaseSettings):
     grpc_workers: int = _shared("GRPC_WORKERS", 64)
     worker_concurrency: int = _shared("WORKER_CONCURRENCY", 10)
     drain_seconds: float = _shared("DRAIN_SECONDS", 2.0)
+    # Every listener (gRPC, ops/metrics, the gateway's HTTP) binds here: loopback on a developer's
+    # machine; the pods set 0.0.0.0 and NetworkPolicies say who may connect.
+    bind_host: str = _shared("BIND_HOST", "127.0.0.1")
+    # gRPC server reflection lists every service and method: development only.
+    grpc_reflection: bool = _shared("GRPC_REFLECTION", False)
 
     @property
     def mongo_db(self) -> str:

@@ -190,7 +190,7 @@ def run_worker(service_cls: type, settings: ServiceSettings) -> None:
     }
     runner = ServiceRunner(config)
     runner.add_service(service_cls)
-    start_ops_server(settings.metrics_port, readiness)
+    start_ops_server(settings.metrics_port, readiness, settings.bind_host)
 
     def on_signal(signum: int, _frame: object) -> None:
         logger.info("signal %d received, stopping worker", signum)

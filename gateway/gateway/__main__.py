@@ -14,7 +14,7 @@ def main() -> None:
     configure_logging("gateway", "gateway", settings.log_level)
     config = uvicorn.Config(
         create_app(settings),
-        host="0.0.0.0",
+        host=settings.bind_host,
         port=settings.port,
         loop="uvloop",
         http="httptools",

@@ -1,6 +1,7 @@
 """grpc.aio channels to the four services (one each, opened at start-up) and the one way to call them.
 
-Every call carries the caller's identity and request id as metadata and a deadline (reads 2 s,
+Every call carries a token signed with the gateway's identity key (the caller and request id, see
+baifang_common.identity) and a deadline (reads 2 s,
 writes 5 s); only the idempotent reads are retried (service config, on UNAVAILABLE).
 """
 
@@ -19,8 +20,9 @@ from baifang.analytics.v1 import analytics_pb2_grpc
 from baifang.checkin.v1 import checkin_pb2_grpc
 from baifang.collection.v1 import collection_pb2_grpc
 from baifang.planning.v1 import planning_pb2_grpc
-from baifang_common.context import Caller, caller_metadata, current_request_id
+from baifang_common.context import Caller, current_request_id
 from baifang_common.grpc_client import retry_config
+from baifang_common.identity import GATEWAY, Signer, load_signer
 from gateway.errors import from_rpc_error
 from gateway.settings import GatewaySettings
 
@@ -53,6 +55,7 @@ class Clients:
     """Stubs over one channel per service; built in the app's lifespan, closed at shutdown."""
 
     settings: GatewaySettings
+    signer: Signer
     channels: dict[str, grpc.aio.Channel]
     planning: planning_pb2_grpc.PlanningServiceStub
     checkin: checkin_pb2_grpc.CheckinServiceStub
@@ -70,6 +73,7 @@ class Clients:
         channels = {name: open_channel(target, name) for name, target in targets.items()}
         return cls(
             settings=settings,
+            signer=load_signer(GATEWAY),
             channels=channels,
             planning=planning_pb2_grpc.PlanningServiceStub(channels["planning"]),
             checkin=checkin_pb2_grpc.CheckinServiceStub(channels["checkin"]),
@@ -92,7 +96,7 @@ class Clients:
         """
         if timeout is None:
             timeout = self.settings.write_timeout_seconds if write else self.settings.read_timeout_seconds
-        metadata = caller_metadata(caller, current_request_id())
+        metadata = self.signer.metadata(caller, current_request_id())
         try:
             return await method(request, metadata=metadata, timeout=timeout)
         except grpc.RpcError as exc:

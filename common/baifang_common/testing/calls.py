@@ -8,14 +8,22 @@ from typing import Any, NamedTuple
 import grpc
 import pytest
 
-from baifang_common.context import Caller, caller_metadata
+from baifang_common.context import SERVICE_ROLE, Caller
+from baifang_common.identity import GATEWAY, load_signer
 from baifang_common.interceptors import error_from_rpc
 from baifang_common.testing.plugin import unique
 
 
-def caller_md(caller_id: str = "m001", role: str = "manager", team: str = "t01") -> list[tuple[str, str]]:
-    """The metadata the gateway sends for this caller (the demo manager m001 by default), fresh request id."""
-    return caller_metadata(Caller(caller_id, role, team), unique("req"))
+def caller_md(
+    caller_id: str = "m001", role: str = "manager", team: str = "t01", issuer: str = ""
+) -> list[tuple[str, str]]:
+    """The metadata the gateway (or `issuer`, a service acting for this user) sends for this caller, the
+    demo manager m001 by default: a token signed with that issuer's key, fresh request id.
+
+    A service on its own account (role "service") signs as itself.
+    """
+    issuer = issuer or (caller_id if role == SERVICE_ROLE else GATEWAY)
+    return load_signer(issuer).metadata(Caller(caller_id, role, team), unique("req"))
 
 
 class RpcFailure(NamedTuple):

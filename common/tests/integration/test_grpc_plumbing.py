@@ -9,6 +9,7 @@ from baifang_common import context
 from baifang_common.errors import Conflict, RemoteError
 from baifang_common.grpc_client import call, channel
 from baifang_common.grpc_server import LIVENESS, Servicer
+from baifang_common.identity import load_signer
 from baifang_common.metrics import GRPC_HANDLED
 
 pytestmark = pytest.mark.integration
@@ -34,26 +35,29 @@ class EchoCallerPlanning(planning_pb2_grpc.PlanningServiceServicer):
 
 
 SERVICE = "baifang.planning.v1.PlanningService"
+ANYONE_OF_OURS = frozenset({"gateway", "checkin"})
+CALLERS = {"ListTaskLibrary": ANYONE_OF_OURS, "CompleteVisit": ANYONE_OF_OURS, "GetVisit": ANYONE_OF_OURS}
+AS_CHECKIN = context.Caller.service("checkin")
 
 
 @pytest.fixture
 def planning_stub(grpc_server):
     server, chan = grpc_server(
-        [Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, EchoCallerPlanning(), SERVICE)]
+        [Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, EchoCallerPlanning(), SERVICE, CALLERS)]
     )
     return server, planning_pb2_grpc.PlanningServiceStub(chan), chan
 
 
 def test_caller_and_request_id_reach_the_servicer(planning_stub):
     _, stub, _ = planning_stub
-    metadata = context.caller_metadata(context.Caller("m001", "manager", "t01"), "req-42")
+    metadata = load_signer("gateway").metadata(context.Caller("m001", "manager", "t01"), "req-42")
     answer = stub.ListTaskLibrary(planning_pb2.ListTaskLibraryRequest(), metadata=metadata)
     assert answer.tasks[0].name == "m001/manager/t01|req-42"
 
 
 def test_domain_error_becomes_status_with_code_and_details(planning_stub):
     server, _, _ = planning_stub
-    stub = planning_pb2_grpc.PlanningServiceStub(channel(f"127.0.0.1:{server.port}"))
+    stub = planning_pb2_grpc.PlanningServiceStub(channel(f"127.0.0.1:{server.port}", identity=AS_CHECKIN))
     with pytest.raises(RemoteError) as caught:
         call(stub.CompleteVisit, planning_pb2.CompleteVisitRequest(visit_id="v9"))
     assert caught.value.status == grpc.StatusCode.FAILED_PRECONDITION
@@ -64,7 +68,7 @@ def test_domain_error_becomes_status_with_code_and_details(planning_stub):
 def test_unexpected_error_is_internal_without_leaking_the_message(planning_stub):
     _, stub, _ = planning_stub
     with pytest.raises(grpc.RpcError) as caught:
-        stub.GetVisit(planning_pb2.GetVisitRequest(visit_id="v1"))
+        stub.GetVisit(planning_pb2.GetVisitRequest(visit_id="v1"), metadata=load_signer("gateway").metadata(None))
     assert caught.value.code() == grpc.StatusCode.INTERNAL
     assert "secret" not in caught.value.details()
     value = GRPC_HANDLED.labels(SERVICE, "GetVisit", "INTERNAL")._value.get()
@@ -73,7 +77,7 @@ def test_unexpected_error_is_internal_without_leaking_the_message(planning_stub)
 
 def test_client_propagates_the_bound_identity_to_the_peer(planning_stub):
     server, _, _ = planning_stub
-    stub = planning_pb2_grpc.PlanningServiceStub(channel(f"127.0.0.1:{server.port}"))
+    stub = planning_pb2_grpc.PlanningServiceStub(channel(f"127.0.0.1:{server.port}", identity=AS_CHECKIN))
     with context.bound("req-7", context.Caller("s01", "supervisor", "t01")):
         answer = call(stub.ListTaskLibrary, planning_pb2.ListTaskLibraryRequest())
     assert answer.tasks[0].name == "s01/supervisor/t01|req-7"
@@ -81,9 +85,7 @@ def test_client_propagates_the_bound_identity_to_the_peer(planning_stub):
 
 def test_outside_any_users_call_a_service_calls_on_its_own_account(planning_stub):
     server, _, _ = planning_stub
-    stub = planning_pb2_grpc.PlanningServiceStub(
-        channel(f"127.0.0.1:{server.port}", identity=context.Caller.service("checkin"))
-    )
+    stub = planning_pb2_grpc.PlanningServiceStub(channel(f"127.0.0.1:{server.port}", identity=AS_CHECKIN))
     answer = call(stub.ListTaskLibrary, planning_pb2.ListTaskLibraryRequest())
     assert answer.tasks[0].name.startswith("checkin/service/|")
     with context.bound("req-8", context.Caller("m001", "manager", "t01")):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from baifang_common.context import Caller, bound, caller_metadata, from_metadata, require_caller
+from baifang_common.context import Caller, bound, require_caller
 from baifang_common.errors import Unauthenticated
 
 
@@ -11,9 +11,8 @@ def test_anonymous_caller_is_unauthenticated() -> None:
         require_caller()
 
 
-def test_the_caller_in_the_metadata_is_the_one_required() -> None:
-    request_id, caller = from_metadata(caller_metadata(Caller("s01", "supervisor", "t01"), "r2"))
-    with bound(request_id, caller):
+def test_the_bound_caller_is_the_one_required() -> None:
+    with bound("r2", Caller("s01", "supervisor", "t01")):
         assert require_caller() == Caller("s01", "supervisor", "t01")
 
 

@@ -12,9 +12,12 @@ from analytics.usecases.team_progress import TeamProgressQuery
 from baifang.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
+from baifang_common.identity import FROM_GATEWAY
 from baifang_common.logging import configure_logging
 
 SERVICE_NAME = "baifang.analytics.v1.AnalyticsService"
+# Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor).
+CALLERS = {"GetTeamProgress": FROM_GATEWAY}
 
 
 def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
@@ -45,7 +48,9 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
 
 
 def servicer(deps: GrpcDeps) -> Servicer:
-    return Servicer(analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server, AnalyticsServicer(deps), SERVICE_NAME)
+    return Servicer(
+        analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server, AnalyticsServicer(deps), SERVICE_NAME, CALLERS
+    )
 
 
 def run() -> None:

@@ -16,6 +16,7 @@ from google.protobuf.message import DecodeError
 from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
 from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
+from baifang_common.identity import FROM_GATEWAY
 from baifang_common.logging import configure_logging
 from checkin import bootstrap
 from checkin.bootstrap import GrpcDeps
@@ -34,6 +35,13 @@ from checkin.domain.sync import OfflineOp, OpOutcome
 from checkin.settings import CheckinSettings
 
 SERVICE_NAME = "baifang.checkin.v1.CheckinService"
+# Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor).
+CALLERS = {
+    "RecordCheckin": FROM_GATEWAY,
+    "AcceptTrackBatch": FROM_GATEWAY,
+    "AcceptScanBatch": FROM_GATEWAY,
+    "ApplyOfflineBatch": FROM_GATEWAY,
+}
 
 
 class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
@@ -205,7 +213,7 @@ def _struct(data: dict[str, Any]) -> struct_pb2.Struct:
 
 
 def servicer(deps: GrpcDeps) -> Servicer:
-    return Servicer(checkin_pb2_grpc.add_CheckinServiceServicer_to_server, CheckinServicer(deps), SERVICE_NAME)
+    return Servicer(checkin_pb2_grpc.add_CheckinServiceServicer_to_server, CheckinServicer(deps), SERVICE_NAME, CALLERS)
 
 
 def run() -> None:

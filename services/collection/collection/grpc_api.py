@@ -7,6 +7,7 @@ import grpc
 from baifang.collection.v1 import collection_pb2, collection_pb2_grpc
 from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
+from baifang_common.identity import FROM_GATEWAY
 from baifang_common.logging import configure_logging
 from collection import bootstrap
 from collection.bootstrap import GrpcDeps
@@ -15,6 +16,8 @@ from collection.settings import CollectionSettings
 from collection.usecases.catalogue import ListSkus
 
 SERVICE_NAME = "baifang.collection.v1.CollectionService"
+# Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor).
+CALLERS = {"ListSkus": FROM_GATEWAY}
 
 
 def _sku(s: Sku) -> collection_pb2.Sku:
@@ -43,7 +46,9 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
 
 
 def servicer(deps: GrpcDeps) -> Servicer:
-    return Servicer(collection_pb2_grpc.add_CollectionServiceServicer_to_server, CollectionServicer(deps), SERVICE_NAME)
+    return Servicer(
+        collection_pb2_grpc.add_CollectionServiceServicer_to_server, CollectionServicer(deps), SERVICE_NAME, CALLERS
+    )
 
 
 def run() -> None:

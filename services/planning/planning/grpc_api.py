@@ -10,6 +10,7 @@ from baifang.planning.v1 import planning_pb2 as pb
 from baifang.planning.v1 import planning_pb2_grpc
 from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
+from baifang_common.identity import FROM_GATEWAY
 from baifang_common.logging import configure_logging
 from baifang_common.timeutil import iso
 from planning import bootstrap
@@ -21,6 +22,22 @@ from planning.usecases import checkins, customers, plans, visits
 from planning.usecases.visits import VisitView
 
 SERVICE_NAME = "baifang.planning.v1.PlanningService"
+# Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor):
+# the public API through the gateway; the check-in path from checkin only; the visit work from the
+# gateway and from checkin's offline batches.
+FROM_CHECKIN = frozenset({"checkin"})
+CALLERS = {
+    "ListVisits": FROM_GATEWAY,
+    "GetVisit": FROM_GATEWAY,
+    "GetPlanSummary": FROM_GATEWAY,
+    "ListTaskLibrary": FROM_GATEWAY,
+    "GetCustomerQr": FROM_GATEWAY,
+    "ResolveVisitForCheckin": FROM_CHECKIN,
+    "MarkCheckedIn": FROM_CHECKIN,
+    "CompleteTask": FROM_GATEWAY | FROM_CHECKIN,
+    "CompleteVisit": FROM_GATEWAY | FROM_CHECKIN,
+    "AddUnplannedTask": FROM_GATEWAY | FROM_CHECKIN,
+}
 
 
 class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
@@ -64,11 +81,11 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def ResolveVisitForCheckin(
         self, request: pb.ResolveVisitForCheckinRequest, context: Any
     ) -> pb.ResolveVisitForCheckinResponse:
-        query = checkins.ResolveVisitForCheckin(require_caller(), request.manager_id, request.customer_id, request.date)
-        found = self.use.resolve_visit_for_checkin(query)
-        response = pb.ResolveVisitForCheckinResponse(
-            customer=customer_pb(found.customer), qr_secret=found.customer.qr_secret
+        query = checkins.ResolveVisitForCheckin(
+            require_caller(), request.manager_id, request.customer_id, request.date, request.qr
         )
+        found = self.use.resolve_visit_for_checkin(query)
+        response = pb.ResolveVisitForCheckinResponse(customer=customer_pb(found.customer), qr_valid=found.qr_valid)
         if found.visit is not None:
             response.visit.CopyFrom(visit_pb(VisitView(found.visit, found.customer)))
         return response
@@ -189,7 +206,9 @@ def counts_pb(c: PlanCounts) -> pb.PlanCounts:
 
 
 def servicer(deps: GrpcDeps) -> Servicer:
-    return Servicer(planning_pb2_grpc.add_PlanningServiceServicer_to_server, PlanningServicer(deps), SERVICE_NAME)
+    return Servicer(
+        planning_pb2_grpc.add_PlanningServiceServicer_to_server, PlanningServicer(deps), SERVICE_NAME, CALLERS
+    )
 
 
 def run() -> None:

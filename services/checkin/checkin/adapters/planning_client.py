@@ -41,9 +41,12 @@ class PlanningClient:
         self.stub = stub
         self.deadlines = deadlines
 
-    def resolve_visit_for_checkin(self, *, manager_id: str, customer_id: str, date: str) -> Resolution | None:
-        """The outlet, its QR secret and the manager's visit that day; None when planning knows no such outlet."""
-        request = planning_pb2.ResolveVisitForCheckinRequest(manager_id=manager_id, customer_id=customer_id, date=date)
+    def resolve_visit_for_checkin(self, *, manager_id: str, customer_id: str, date: str, qr: str) -> Resolution | None:
+        """The outlet, planning's verdict on the scanned code and the manager's visit that day; None when
+        planning knows no such outlet."""
+        request = planning_pb2.ResolveVisitForCheckinRequest(
+            manager_id=manager_id, customer_id=customer_id, date=date, qr=qr
+        )
         try:
             response = call(self.stub.ResolveVisitForCheckin, request, timeout=self.deadlines.resolve)
         except RemoteError as exc:
@@ -53,7 +56,7 @@ class PlanningClient:
         visit = response.visit if response.HasField("visit") and response.visit.visit_id else None
         return Resolution(
             customer=_customer(response.customer),
-            qr_secret=response.qr_secret,
+            qr_valid=response.qr_valid,
             visit=_visit_ref(visit) if visit is not None else None,
         )
 

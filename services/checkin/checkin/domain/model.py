@@ -112,10 +112,11 @@ class VisitRef:
 
 @dataclass(frozen=True)
 class Resolution:
-    """Planning's answer for a scanned outlet: the customer, its QR secret, today's visit if any."""
+    """Planning's answer for a scanned outlet: the customer, whether the code is signed with its secret,
+    today's visit if any."""
 
     customer: CustomerSummary
-    qr_secret: str
+    qr_valid: bool
     visit: VisitRef | None
 
 

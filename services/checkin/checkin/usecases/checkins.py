@@ -16,7 +16,7 @@ from baifang_common.errors import InvalidArgument
 from baifang_common.events import CheckinRecorded
 from baifang_common.idempotency import OpStore
 from baifang_common.publisher import EventPublisher
-from baifang_common.qr import qr_customer_id, qr_signature_ok
+from baifang_common.qr import qr_customer_id
 from baifang_common.timeutil import iso, local_date, now_utc, parse_ts
 from checkin.adapters.checkin_store import CheckinStore
 from checkin.adapters.last_fixes import LastFixes
@@ -106,14 +106,17 @@ def _scan(cmd: CheckinCommand, timezone: str) -> Scan:
 
 
 def _planned_visit(cmd: CheckinCommand, date: str, planning: PlanningClient) -> tuple[str, CustomerSummary, VisitRef]:
-    """The outlet the code names (signed by planning's secret) and the manager's visit to it that day."""
+    """The outlet the code names (its signature checked by planning, which holds the secret) and the
+    manager's visit to it that day."""
     customer_id = qr_customer_id(cmd.qr)
     if customer_id is None:
         raise InvalidQr(reason="malformed")
-    resolution = planning.resolve_visit_for_checkin(manager_id=cmd.caller.id, customer_id=customer_id, date=date)
+    resolution = planning.resolve_visit_for_checkin(
+        manager_id=cmd.caller.id, customer_id=customer_id, date=date, qr=cmd.qr
+    )
     if resolution is None:
         raise InvalidQr(reason="unknown_customer")
-    if not qr_signature_ok(cmd.qr, resolution.qr_secret):
+    if not resolution.qr_valid:
         raise InvalidQr(reason="bad_signature")
     if resolution.visit is None:
         raise CustomerNotInPlan(customer=resolution.customer.to_details(), date=date)

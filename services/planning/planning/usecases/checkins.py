@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from baifang_common.context import Caller
 from baifang_common.events import CheckinRecorded
+from baifang_common.qr import qr_signature_ok
 from baifang_common.timeutil import now_utc, parse_date, parse_ts
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.visit_store import VisitStore
@@ -28,12 +29,15 @@ class ResolveVisitForCheckin:
     manager_id: str
     customer_id: str
     date: str
+    # The scanned payload, checked here against the outlet's secret (the secret stays in planning).
+    qr: str = ""
 
 
 @dataclass(frozen=True)
 class Resolution:
     customer: Customer
     visit: Visit | None
+    qr_valid: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,13 +58,15 @@ class CheckinMark:
 def resolve_visit_for_checkin(
     query: ResolveVisitForCheckin, *, visits: VisitStore, customers: CustomerStore
 ) -> Resolution:
-    """The outlet (with its QR secret) and, when it is on the manager's list that day, the visit."""
+    """The outlet, whether the scanned code carries its signature and, when it is on the manager's list
+    that day, the visit."""
     rules.ensure_service_or_owner(query.caller, query.manager_id)
     parse_date(query.date)
     customer = customers.get(query.customer_id)
     if customer is None:
         raise CustomerNotFound(customer_id=query.customer_id)
-    return Resolution(customer, visits.find(query.manager_id, query.date, query.customer_id))
+    visit = visits.find(query.manager_id, query.date, query.customer_id)
+    return Resolution(customer, visit, qr_valid=qr_signature_ok(query.qr, customer.qr_secret))
 
 
 def mark_checked_in(cmd: MarkCheckedIn, *, visits: VisitStore, now: Callable[[], datetime] = now_utc) -> CheckinMark:

@@ -11,7 +11,7 @@ import pytest
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2 as pb
 from baifang.planning.v1 import planning_pb2_grpc
-from baifang_common.qr import qr_signature_ok
+from baifang_common.qr import qr_signature_ok, sign_qr
 from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.plugin import unique
 from planning import bootstrap
@@ -33,8 +33,9 @@ ADMIN = ("admin", "admin", "")
 CHECKIN = ("checkin", "service", "")  # the checkin service on its own account
 
 
-def md(who: tuple[str, str, str]) -> list[tuple[str, str]]:
-    return caller_md(*who)
+def md(who: tuple[str, str, str], via: str = "") -> list[tuple[str, str]]:
+    """Signed by the gateway, or by the service `via` acting for this user (MarkCheckedIn is checkin's)."""
+    return caller_md(*who, issuer=via)
 
 
 @pytest.fixture
@@ -137,9 +138,11 @@ def test_mark_checked_in_is_idempotent_and_keeps_the_first_checkin(stub, plan):
     visit_id = plan["visits"][0].id
     first = stub.MarkCheckedIn(
         pb.MarkCheckedInRequest(visit_id=visit_id, checkin_id="ck1", checked_in_at="2026-11-25T09:00:00+08:00"),
-        metadata=md(M001),
+        metadata=md(M001, via="checkin"),
     )
-    again = stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit_id, checkin_id="ck2"), metadata=md(M001))
+    again = stub.MarkCheckedIn(
+        pb.MarkCheckedInRequest(visit_id=visit_id, checkin_id="ck2"), metadata=md(M001, via="checkin")
+    )
     assert (first.checkin_id, again.checkin_id) == ("ck1", "ck1")
     assert again.visit.status == "checked_in"
     assert again.visit.checked_in_at == "2026-11-25T01:00:00+00:00"
@@ -149,7 +152,7 @@ def test_task_completion_is_published_and_a_replayed_op_returns_the_first_answer
     probe = event_probe("planning", "task.completed")
     visit = plan["visits"][0]
     task_id = visit.tasks[0].task_id
-    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001))
+    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001, via="checkin"))
     request = pb.CompleteTaskRequest(op=op("op-1"), visit_id=visit.id, task_id=task_id, note="陈列良好")
     first = stub.CompleteTask(request, metadata=md(M001))
     stub.CompleteVisit(pb.CompleteVisitRequest(op=op(), visit_id=visit.id, summary="好"), metadata=md(M001))
@@ -170,7 +173,7 @@ def test_task_completion_is_published_and_a_replayed_op_returns_the_first_answer
 def test_completed_visit_is_final_and_repeats_republish_the_same_event(stub, plan, event_probe):
     probe = event_probe("planning", "visit.completed")
     visit = plan["visits"][1]
-    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck9"), metadata=md(M001))
+    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck9"), metadata=md(M001, via="checkin"))
     done = stub.CompleteVisit(
         pb.CompleteVisitRequest(op=op(), visit_id=visit.id, summary="客户经营正常", next_steps="下周回访"),
         metadata=md(M001),
@@ -189,7 +192,7 @@ def test_completed_visit_is_final_and_repeats_republish_the_same_event(stub, pla
 
 def test_plan_summary_counts_the_week(stub, plan):
     visit = plan["visits"][0]
-    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001))
+    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001, via="checkin"))
     stub.CompleteTask(
         pb.CompleteTaskRequest(op=op(), visit_id=visit.id, task_id=visit.tasks[0].task_id), metadata=md(M001)
     )
@@ -220,14 +223,12 @@ def test_admin_gets_a_signed_qr_that_verifies_and_others_are_refused(stub, plan)
 def test_resolve_for_checkin_returns_the_visit_only_when_on_the_list(stub, plan):
     customer = plan["customers"][0]
     found = stub.ResolveVisitForCheckin(
-        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=customer.id, date=DAY),
+        pb.ResolveVisitForCheckinRequest(
+            manager_id="m001", customer_id=customer.id, date=DAY, qr=sign_qr(customer.id, customer.qr_secret)
+        ),
         metadata=md(CHECKIN),
     )
-    assert (found.customer.id, found.qr_secret, found.visit.visit_id) == (
-        customer.id,
-        customer.qr_secret,
-        plan["visits"][0].id,
-    )
+    assert (found.customer.id, found.qr_valid, found.visit.visit_id) == (customer.id, True, plan["visits"][0].id)
     elsewhere = stub.ResolveVisitForCheckin(
         pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=plan["other_customer"].id, date=DAY),
         metadata=md(CHECKIN),
@@ -241,6 +242,21 @@ def test_resolve_for_checkin_returns_the_visit_only_when_on_the_list(stub, plan)
     assert (error.status, error.code) == (grpc.StatusCode.NOT_FOUND, "customer_not_found")
 
 
+def test_resolve_for_checkin_answers_a_verdict_and_never_the_outlets_secret(stub, plan):
+    customer = plan["customers"][0]
+    forged = sign_qr(customer.id, "a guessed secret")
+    found = stub.ResolveVisitForCheckin(
+        pb.ResolveVisitForCheckinRequest(manager_id="m001", customer_id=customer.id, date=DAY, qr=forged),
+        metadata=md(CHECKIN),
+    )
+    assert found.qr_valid is False
+    assert customer.qr_secret.encode() not in found.SerializeToString()
+    # No response message of planning has a field for the secret.
+    assert not [
+        (m.name, f.name) for m in pb.DESCRIPTOR.message_types_by_name.values() for f in m.fields if "secret" in f.name
+    ]
+
+
 def test_unplanned_task_is_appended_once_per_op_id_and_published_with_a_fixed_event_id(stub, plan, event_probe):
     probe = event_probe("planning", "unplanned_task.recorded")
     visit = plan["visits"][2]
@@ -248,7 +264,7 @@ def test_unplanned_task_is_appended_once_per_op_id_and_published_with_a_fixed_ev
     error = rpc_error(lambda: stub.AddUnplannedTask(request, metadata=md(M001)))
     assert (error.status, error.code) == (grpc.StatusCode.FAILED_PRECONDITION, "not_checked_in")
 
-    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001))
+    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001, via="checkin"))
     first = stub.AddUnplannedTask(request, metadata=md(M001))
     replay = stub.AddUnplannedTask(request, metadata=md(M001))
 
@@ -273,7 +289,7 @@ def test_unplanned_task_is_appended_once_per_op_id_and_published_with_a_fixed_ev
 def test_offline_task_completion_is_flagged_and_a_collection_task_is_online_only(stub, plan, event_probe):
     probe = event_probe("planning", "task.completed")
     visit = plan["visits"][0]
-    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001))
+    stub.MarkCheckedIn(pb.MarkCheckedInRequest(visit_id=visit.id, checkin_id="ck1"), metadata=md(M001, via="checkin"))
     offline = common_pb2.OpMeta(op_id=unique("op"), client_ts="2026-11-25T10:00:00+08:00", offline=True)
     basic, collection = visit.tasks
     done = stub.CompleteTask(
