@@ -124,7 +124,7 @@ class Verifier:
         except jwt.PyJWTError as exc:
             raise Unauthenticated("identity token malformed") from exc
         key = self.trusted.get(issuer) if isinstance(issuer, str) else None
-        if key is None:
+        if key is None or not isinstance(issuer, str):
             raise Unauthenticated("identity token from an unknown issuer")
         try:
             claims = jwt.decode(
