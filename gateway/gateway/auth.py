@@ -1,7 +1,9 @@
 """Authentication: argon2 passwords, HS256 access tokens, rotating refresh tokens, login throttling.
 
-Refresh tokens are opaque random strings; Redis keeps only their sha256 (`gateway:refresh:<sha256>`
-→ user id, with the refresh TTL), so a leaked Redis dump cannot be replayed.
+An access token is only as good as its account: each request checks that the token's id (`jti`) was
+not revoked by a logout and that its account still exists, is active and has the role and team the
+token names (ActiveUsers, cached for seconds). Refresh tokens are opaque, rotated and grouped in
+families (one per login); Redis keeps only their sha256, so a leaked Redis dump cannot be replayed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from baifang_common.context import Caller
 from baifang_common.redis import key
 from gateway.errors import ApiError
 from gateway.settings import GatewaySettings
+from gateway.users import ROLES, ActiveUsers
 
 ALGORITHM = "HS256"
 # OWASP's argon2id minimum (19 MiB, t=2, p=1): ~25 ms instead of ~200 ms per login on two
@@ -54,7 +57,10 @@ def unauthenticated(message: str = "authentication required", code: str = "unaut
     return ApiError(401, code, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def encode_access_token(caller: Caller, settings: GatewaySettings, now: float | None = None) -> str:
+def encode_access_token(
+    caller: Caller, settings: GatewaySettings, now: float | None = None, *, version: int = 0
+) -> str:
+    """`ver` is the account's token_version at issue: disabling the account makes the token worthless."""
     issued = int(now if now is not None else time.time())
     claims = {
         "sub": caller.id,
@@ -63,33 +69,94 @@ def encode_access_token(caller: Caller, settings: GatewaySettings, now: float | 
         "iat": issued,
         "exp": issued + settings.access_ttl_seconds,
         "jti": uuid.uuid4().hex,
+        "ver": version,
     }
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
 
 
-def decode_access_token(token: str, settings: GatewaySettings) -> Caller:
-    """The caller a token names; 401 token_expired or unauthenticated otherwise."""
+@dataclass(frozen=True)
+class AccessClaims:
+    caller: Caller
+    jti: str
+    exp: int
+    version: int
+
+
+def access_claims(token: str, settings: GatewaySettings) -> AccessClaims:
+    """The verified claims of an access token; 401 token_expired or unauthenticated otherwise.
+
+    Only the roles an account may hold are accepted: `system`, `device` or anything else is refused.
+    """
     try:
         claims = jwt.decode(
-            token, settings.jwt_secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp", "iat"]}
+            token,
+            settings.jwt_secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "role", "exp", "iat", "jti"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise unauthenticated("access token expired", "token_expired") from exc
     except jwt.PyJWTError as exc:
         raise unauthenticated("invalid access token") from exc
-    sub, role, team = claims.get("sub"), claims.get("role"), claims.get("team", "")
-    if not isinstance(sub, str) or not isinstance(role, str) or not isinstance(team, str):
+    sub, role, team, jti = claims.get("sub"), claims.get("role"), claims.get("team", ""), claims.get("jti")
+    version = claims.get("ver", 0)
+    if not (
+        isinstance(sub, str)
+        and isinstance(team, str)
+        and isinstance(jti, str)
+        and role in ROLES
+        and max(len(sub), len(team), len(jti)) <= 128
+        and isinstance(version, int)
+        and not isinstance(version, bool)
+    ):
         raise unauthenticated("invalid access token")
-    return Caller(id=sub, role=role, team_id=team)
+    return AccessClaims(Caller(id=sub, role=role, team_id=team), jti, int(claims["exp"]), version)
+
+
+def decode_access_token(token: str, settings: GatewaySettings) -> Caller:
+    """The caller a token names (signature, expiry and role checked; the account is not looked up)."""
+    return access_claims(token, settings).caller
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Rotate a refresh token atomically. KEYS: the token, its family. The token's value is "live" until it is
+# rotated, then "used" (kept until it would have expired, to recognise a replay). A replayed token
+# revokes its family, successors included. Answers {0} unknown or revoked, {1} replayed, {2, user}.
+_ROTATE = """
+local state = redis.call('GET', KEYS[1])
+if not state then return {0} end
+if state ~= 'live' then
+  redis.call('DEL', KEYS[2])
+  return {1}
+end
+redis.call('SET', KEYS[1], 'used', 'KEEPTTL')
+local user = redis.call('GET', KEYS[2])
+if not user then return {0} end
+return {2, user}
+"""
+
+
+@dataclass(frozen=True)
+class RefreshSession:
+    """One login's refresh family: whose, under which token_version of the account (disabling refuses it)."""
+
+    user_id: str
+    family: str
+    version: int
+
+
 @dataclass(frozen=True)
 class RefreshTokens:
-    """Opaque, rotated, revocable refresh tokens in Redis."""
+    """Opaque, rotated, revocable refresh tokens in Redis, one family per login.
+
+    A token reads `<family>.<secret>`. Keys: `refresh:<sha256(token)>` → live | used (refresh TTL) and
+    `refresh_family:<family>` → `<token_version>:<user id>` (refresh TTL, renewed on each rotation).
+    A token works while it is live and its family exists; presenting a used token again (a stolen copy, or the thief's
+    successor) deletes the family, so every token of that login stops working.
+    """
 
     redis: aioredis.Redis
     settings: GatewaySettings
@@ -97,18 +164,65 @@ class RefreshTokens:
     def _key(self, token: str) -> str:
         return key(self.settings, "refresh", _digest(token))
 
-    async def issue(self, user_id: str) -> str:
-        token = secrets.token_urlsafe(32)
-        await self.redis.set(self._key(token), user_id, ex=self.settings.refresh_ttl_seconds)
+    def _family_key(self, family: str) -> str:
+        return key(self.settings, "refresh_family", family)
+
+    @staticmethod
+    def _family_of(token: str) -> str | None:
+        family, dot, secret = token.partition(".")
+        return family if dot and family and secret and len(family) <= 32 else None
+
+    async def issue(self, user_id: str, version: int, family: str | None = None) -> str:
+        """A new token: of a new family (a login), or continuing `family` (a rotation)."""
+        family = family or secrets.token_urlsafe(12)
+        token = f"{family}.{secrets.token_urlsafe(32)}"
+        ttl = self.settings.refresh_ttl_seconds
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._family_key(family), f"{version}:{user_id}", ex=ttl)
+            pipe.set(self._key(token), "live", ex=ttl)
+            await pipe.execute()
         return token
 
-    async def consume(self, token: str) -> str | None:
-        """The user id of a live token, which stops working now (GETDEL: two racing refreshes get one pair)."""
-        value = await self.redis.getdel(self._key(token))
-        return value if isinstance(value, str) else None
+    async def rotate(self, token: str) -> RefreshSession | None:
+        """The login a live token belongs to; the token stops working now. None when unknown, used or revoked.
 
-    async def revoke(self, token: str) -> bool:
-        return bool(await self.redis.delete(self._key(token)))
+        Two racing refreshes with one token get one pair: the second is a replay and revokes the family.
+        """
+        family = self._family_of(token)
+        if family is None:
+            return None
+        answer = await self.redis.eval(_ROTATE, 2, self._key(token), self._family_key(family))  # type: ignore[misc]
+        if answer[0] != 2:
+            return None
+        version, _, user_id = str(answer[1]).partition(":")
+        return RefreshSession(user_id, family, int(version)) if version.isdigit() else None
+
+    async def revoke(self, token: str) -> None:
+        """Revoke the token's whole family (logout ends the login, successors included)."""
+        keys = [self._key(token)]
+        family = self._family_of(token)
+        if family is not None:
+            keys.append(self._family_key(family))
+        await self.redis.delete(*keys)
+
+
+@dataclass(frozen=True)
+class RevokedAccessTokens:
+    """The `jti` deny-list of logged-out access tokens: `revoked_jti:<jti>`, kept until the token expires."""
+
+    redis: aioredis.Redis
+    settings: GatewaySettings
+
+    def _key(self, jti: str) -> str:
+        return key(self.settings, "revoked_jti", jti)
+
+    async def revoke(self, claims: AccessClaims, now: float | None = None) -> None:
+        remaining = claims.exp - int(now if now is not None else time.time())
+        if remaining > 0:
+            await self.redis.set(self._key(claims.jti), "1", ex=remaining)
+
+    async def is_revoked(self, jti: str) -> bool:
+        return bool(await self.redis.exists(self._key(jti)))
 
 
 @dataclass(frozen=True)
@@ -154,10 +268,27 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
+async def authenticate(
+    token: str, settings: GatewaySettings, revoked: RevokedAccessTokens, users: ActiveUsers
+) -> Caller:
+    """The caller of a valid, unrevoked token whose account is active with the role and team it names."""
+    claims = access_claims(token, settings)
+    if await revoked.is_revoked(claims.jti):
+        raise unauthenticated("access token revoked")
+    user = await users.get(claims.caller.id)
+    if user is None or (user.role, user.team_id, user.token_version) != (
+        claims.caller.role,
+        claims.caller.team_id,
+        claims.version,
+    ):
+        raise unauthenticated("account disabled, unknown or changed: log in again")
+    return claims.caller
+
+
 async def current_caller(request: Request) -> Caller:
     """FastAPI dependency: the authenticated caller (also kept on request.state for the access log)."""
-    settings: GatewaySettings = request.app.state.settings
-    caller = decode_access_token(bearer_token(request), settings)
+    deps = request.app.state.deps
+    caller = await authenticate(bearer_token(request), deps.settings, deps.revoked_tokens, deps.active_users)
     request.state.caller = caller
     return caller
 

@@ -14,6 +14,9 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pymongo.errors import ConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
 
 from baifang_common.interceptors import error_from_rpc
@@ -171,8 +174,17 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
     return error_response(ApiError(exc.status_code, code, message.lower(), {}, headers))
 
 
+async def _store_down(_request: Request, exc: Exception) -> Response:
+    """The gateway's own Redis or store out of reach is a dependency down: 503 and retry, not a 500."""
+    logger.warning("gateway dependency failed: %s: %s", type(exc).__name__, exc)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return error_response(ApiError(503, "unavailable", "a dependency is unavailable, retry later", {}, headers))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers; unhandled exceptions are answered by the middleware (500 internal)."""
     app.add_exception_handler(ApiError, _api_error)
+    for unreachable in (RedisConnectionError, RedisTimeoutError, ConnectionFailure):
+        app.add_exception_handler(unreachable, _store_down)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

@@ -22,6 +22,9 @@ class GatewaySettings(ServiceSettings):
     jwt_secret: str = DEV_JWT_SECRET
     access_ttl_seconds: int = 15 * 60
     refresh_ttl_seconds: int = 30 * 24 * 3600
+    # How long a token's account (exists, active, role, team) is cached in-process: disabling an
+    # account takes effect on every gateway process within this time (at once on the one that did it).
+    user_cache_seconds: float = Field(default=30.0, ge=0, le=30)
     login_failure_limit: int = 5
     login_failure_window_seconds: int = 5 * 60
     max_body_bytes: int = 1024 * 1024
