@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import secrets
 import time
 import uuid
@@ -225,39 +226,134 @@ class RevokedAccessTokens:
         return bool(await self.redis.exists(self._key(jti)))
 
 
+# Login throttling: three scopes, each with a failure count (`fail`), attempts being checked right now
+# (`pending`) and a lock. KEYS: fail, pending, lock of the (username, address) pair, then of the username,
+# then of the address. Everything is decided inside Redis, before the password hash: a burst of
+# concurrent attempts cannot slip past a check that has not seen the others' failures yet.
+#
+# Reserve. ARGV: per scope its limit and burst (pending attempts allowed beyond the failures while
+# under the limit), then the pending TTL. Answers 0 (go), the lock's milliseconds left, or -1 (too
+# many attempts in flight: retry in a second). Once a scope is at its limit, one attempt at a time.
+_RESERVE = """
+local wait = 0
+for i = 0, 2 do
+  local left = redis.call('PTTL', KEYS[3 * i + 3])
+  if left > wait then wait = left end
+end
+if wait > 0 then return wait end
+for i = 0, 2 do
+  local failed = tonumber(redis.call('GET', KEYS[3 * i + 1]) or '0')
+  local pending = tonumber(redis.call('GET', KEYS[3 * i + 2]) or '0')
+  local limit, burst = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])
+  if (failed >= limit and pending >= 1) or (failed < limit and failed + pending >= limit + burst) then
+    return -1
+  end
+end
+for i = 0, 2 do
+  redis.call('INCR', KEYS[3 * i + 2])
+  redis.call('EXPIRE', KEYS[3 * i + 2], ARGV[7])
+end
+return 0
+"""
+
+# Settle a reserved attempt. ARGV: the outcome (failed | succeeded | released), the three limits, the
+# first lock, the longest lock, the window. A failure at or over a scope's limit locks the scope for
+# first lock × 2^(failures - limit), capped; failures are forgotten `window` seconds after the lock.
+# A success clears the pair (the account from that address), never the username's or the address's
+# counts, which an attacker could otherwise reset with an account of their own.
+_SETTLE = """
+for i = 0, 2 do
+  if redis.call('DECR', KEYS[3 * i + 2]) <= 0 then redis.call('DEL', KEYS[3 * i + 2]) end
+end
+if ARGV[1] == 'succeeded' then
+  redis.call('DEL', KEYS[1], KEYS[3])
+elseif ARGV[1] == 'failed' then
+  local first, longest, window = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+  for i = 0, 2 do
+    local failed = redis.call('INCR', KEYS[3 * i + 1])
+    local limit = tonumber(ARGV[i + 2])
+    local lock = 0
+    if failed >= limit then
+      lock = math.min(first * 2 ^ math.min(failed - limit, 30), longest)
+      redis.call('SET', KEYS[3 * i + 3], '1', 'EX', lock)
+    end
+    redis.call('EXPIRE', KEYS[3 * i + 1], window + lock)
+  end
+end
+return 0
+"""
+PENDING_TTL_SECONDS = 30  # a process that died mid-attempt leaves no reservation behind for longer
+
+
+def rate_limited(retry_after: int) -> ApiError:
+    return ApiError(
+        429,
+        "rate_limited",
+        "too many failed logins, retry later",
+        {"retry_after_s": retry_after},
+        {"Retry-After": str(retry_after)},
+    )
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """One reserved login attempt; settle it exactly once with its outcome."""
+
+    throttle: LoginThrottle
+    keys: tuple[str, ...]
+
+    async def _settle(self, outcome: str) -> None:
+        s = self.throttle.settings
+        limits = (s.login_failure_limit, s.login_user_failure_limit, s.login_address_failure_limit)
+        args = (outcome, *limits, s.login_lock_seconds, s.login_max_lock_seconds, s.login_failure_window_seconds)
+        await self.throttle.redis.eval(_SETTLE, len(self.keys), *self.keys, *args)  # type: ignore[misc]
+
+    async def failed(self) -> None:
+        await self._settle("failed")
+
+    async def succeeded(self) -> None:
+        await self._settle("succeeded")
+
+    async def released(self) -> None:
+        """Neither: the attempt could not be judged (a dependency failed), so it counts for nothing."""
+        await self._settle("released")
+
+
 @dataclass(frozen=True)
 class LoginThrottle:
-    """Failed logins per username in a fixed window; at the limit, further attempts get 429."""
+    """Failed logins per (username, address), per username and per address, with a progressive lock.
+
+    The pair's limit is low (GATEWAY_LOGIN_FAILURE_LIMIT, 5): one address cannot lock an account for
+    anybody else. The username's is much higher (GATEWAY_LOGIN_USER_FAILURE_LIMIT, 50: many addresses
+    guessing one password) and the address's in between (GATEWAY_LOGIN_ADDRESS_FAILURE_LIMIT, 20: one
+    password sprayed over many accounts). Every refusal is 429 with Retry-After.
+    """
 
     redis: aioredis.Redis
     settings: GatewaySettings
 
-    def _key(self, username: str) -> str:
-        return key(self.settings, "login_failures", _digest(username.lower()))
+    def _keys(self, scope: str, *parts: str) -> list[str]:
+        digest = _digest("\x00".join(parts))
+        return [key(self.settings, "login", scope, kind, digest) for kind in ("fail", "pending", "lock")]
 
-    async def check(self, username: str) -> None:
-        k = self._key(username)
-        failures = await self.redis.get(k)
-        if failures is not None and int(failures) >= self.settings.login_failure_limit:
-            ttl = await self.redis.ttl(k)
-            retry = max(int(ttl), 1) if ttl and ttl > 0 else self.settings.login_failure_window_seconds
-            raise ApiError(
-                429,
-                "rate_limited",
-                "too many failed logins, retry later",
-                {"retry_after_s": retry},
-                {"Retry-After": str(retry)},
-            )
-
-    async def failed(self, username: str) -> None:
-        k = self._key(username)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(k)
-            pipe.expire(k, self.settings.login_failure_window_seconds, nx=True)
-            await pipe.execute()
-
-    async def succeeded(self, username: str) -> None:
-        await self.redis.delete(self._key(username))
+    async def attempt(self, username: str, address: str) -> LoginAttempt:
+        """Reserve an attempt before the password is checked; 429 rate_limited when it must wait."""
+        name = username.lower()
+        keys = (*self._keys("pair", name, address), *self._keys("user", name), *self._keys("address", address))
+        s = self.settings
+        args = (
+            s.login_failure_limit,
+            0,
+            s.login_user_failure_limit,
+            0,
+            s.login_address_failure_limit,
+            s.login_address_burst,
+            PENDING_TTL_SECONDS,
+        )
+        answer = int(await self.redis.eval(_RESERVE, len(keys), *keys, *args))  # type: ignore[misc]
+        if answer != 0:
+            raise rate_limited(1 if answer < 0 else max(1, math.ceil(answer / 1000)))
+        return LoginAttempt(self, keys)
 
 
 def bearer_token(request: Request) -> str:

@@ -25,8 +25,18 @@ class GatewaySettings(ServiceSettings):
     # How long a token's account (exists, active, role, team) is cached in-process: disabling an
     # account takes effect on every gateway process within this time (at once on the one that did it).
     user_cache_seconds: float = Field(default=30.0, ge=0, le=30)
-    login_failure_limit: int = 5
-    login_failure_window_seconds: int = 5 * 60
+    # Login throttling (auth.LoginThrottle): failures allowed per (username, address), per username from
+    # every address, per address over every username; then a lock of login_lock_seconds that doubles
+    # with each further failure up to login_max_lock_seconds. Failures are forgotten
+    # login_failure_window_seconds after the lock ends. login_address_burst: logins in flight from one
+    # address (an office behind one NAT) allowed beyond its failures.
+    login_failure_limit: int = Field(default=5, ge=1)
+    login_user_failure_limit: int = Field(default=50, ge=1)
+    login_address_failure_limit: int = Field(default=20, ge=1)
+    login_address_burst: int = Field(default=30, ge=0)
+    login_lock_seconds: int = Field(default=60, ge=1)
+    login_max_lock_seconds: int = Field(default=3600, ge=1)
+    login_failure_window_seconds: int = Field(default=5 * 60, ge=1)
     max_body_bytes: int = 1024 * 1024
     app_latest_version: str = "1.0.0"
     app_minimum_version: str = "1.0.0"

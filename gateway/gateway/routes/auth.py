@@ -28,16 +28,28 @@ def _caller(user: User) -> Caller:
     return Caller(user.id, user.role, user.team_id)
 
 
+def client_address(request: Request) -> str:
+    """The peer's address (uvicorn puts X-Forwarded-For's there for proxies in FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else "unknown"
+
+
 @router.post("/auth/login")
-async def login(body: LoginRequest, deps: Annotated[Deps, Depends(get_deps)]) -> dict[str, Any]:
-    """Password login; a refresh token only with `remember` (the app's "remember password")."""
-    await deps.login_throttle.check(body.username)
-    user = await deps.users.get(body.username)
-    password_ok = await verify_password_async(user.password_hash if user else "", body.password)
+async def login(request: Request, body: LoginRequest, deps: Annotated[Deps, Depends(get_deps)]) -> dict[str, Any]:
+    """Password login; a refresh token only with `remember` (the app's "remember password").
+
+    The attempt is reserved with the throttle before the password hash (429 + Retry-After when it must wait).
+    """
+    attempt = await deps.login_throttle.attempt(body.username, client_address(request))
+    try:
+        user = await deps.users.get(body.username)
+        password_ok = await verify_password_async(user.password_hash if user else "", body.password)
+    except BaseException:
+        await attempt.released()
+        raise
     if user is None or not password_ok or not user.active or user.role not in ROLES:
-        await deps.login_throttle.failed(body.username)
+        await attempt.failed()
         raise ApiError(401, "invalid_credentials", "wrong username or password")
-    await deps.login_throttle.succeeded(body.username)
+    await attempt.succeeded()
     refresh = await deps.refresh_tokens.issue(user.id, user.token_version) if body.remember else None
     access = encode_access_token(_caller(user), deps.settings, version=user.token_version)
     return {**token_pair(access, deps.settings, refresh), "user": user.public()}

@@ -46,9 +46,10 @@ def gateway_settings(settings_for: Callable[..., Any]) -> GatewaySettings:
 def make_client(gateway_settings: GatewaySettings) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
-    def make(**overrides: Any) -> TestClient:
+    def make(address: str = "testclient", **overrides: Any) -> TestClient:
+        """A gateway process with these settings overrides, seeing requests come from `address`."""
         settings = gateway_settings.model_copy(update=overrides) if overrides else gateway_settings
-        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client = TestClient(create_app(settings), raise_server_exceptions=False, client=(address, 50000))
         client.__enter__()
         clients.append(client)
         return client
