@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import uvicorn
+from pydantic import ValidationError
 
 from baifang_common.logging import configure_logging
 from gateway.main import create_app
@@ -10,7 +13,11 @@ from gateway.settings import GatewaySettings
 
 
 def main() -> None:
-    settings = GatewaySettings()
+    try:
+        settings = GatewaySettings()
+    except ValidationError as exc:  # e.g. BAIFANG_ENV=production with a development default
+        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        sys.exit(f"gateway: {messages}")
     configure_logging("gateway", "gateway", settings.log_level)
     config = uvicorn.Config(
         create_app(settings),

@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from baifang_common.settings import ServiceSettings
 
 DEV_JWT_SECRET = "baifang-dev-secret-change-me-in-production-0123456789"  # noqa: S105 - dev default, warned about
+MIN_JWT_SECRET_BYTES = 32
 
 
 class GatewaySettings(ServiceSettings):
@@ -56,3 +57,13 @@ class GatewaySettings(ServiceSettings):
     @property
     def uses_dev_secret(self) -> bool:
         return self.jwt_secret == DEV_JWT_SECRET
+
+    def production_problems(self) -> list[str]:
+        """Production also needs a real JWT secret: the development one ships in the source."""
+        problems = super().production_problems()
+        secret = self.jwt_secret
+        if self.uses_dev_secret or "change-me" in secret.lower():
+            problems.append("GATEWAY_JWT_SECRET is a development placeholder: set a random secret")
+        elif len(secret.encode()) < MIN_JWT_SECRET_BYTES:
+            problems.append(f"GATEWAY_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes")
+        return problems
