@@ -29,6 +29,7 @@ from planning.grpc_api import PlanningServicer
 from planning.settings import PlanningSettings
 
 PASSWORD = "correct horse"
+DEMO_CUSTOMERS = 40  # planning's demo customer ids: cu000001 .. cu000040
 
 
 @pytest.fixture
@@ -60,17 +61,14 @@ def make_client(gateway_settings: GatewaySettings) -> Iterator[Callable[..., Tes
 
 
 @pytest.fixture
-def stack_client(
-    settings_for: Callable[..., Any],
-    grpc_server: Callable[..., Any],
-    make_client: Callable[..., TestClient],
-    gateway_settings: GatewaySettings,
-) -> Iterator[TestClient]:
-    """The gateway in front of the real planning (small demo plan) and checkin servicers."""
+def planning_addr(
+    settings_for: Callable[..., Any], grpc_server: Callable[..., Any], gateway_settings: GatewaySettings
+) -> Iterator[str]:
+    """The real planning servicer over a small demo plan (customers cu000001..cu000040); its address."""
     planning_settings: PlanningSettings = settings_for(PlanningSettings)
     day = today(gateway_settings.timezone)
     planning_demo.load_demo(
-        planning_settings, demo_org(managers=12), today=day, reset=True, customers=40, publish=False
+        planning_settings, demo_org(managers=12), today=day, reset=True, customers=DEMO_CUSTOMERS, publish=False
     )
     planning_deps = build_grpc(planning_settings)
     planning_server, _ = grpc_server(
@@ -82,12 +80,22 @@ def stack_client(
             )
         ]
     )
-    planning_addr = f"127.0.0.1:{planning_server.port}"
+    yield f"127.0.0.1:{planning_server.port}"
+    planning_deps.close()
+
+
+@pytest.fixture
+def stack_client(
+    settings_for: Callable[..., Any],
+    grpc_server: Callable[..., Any],
+    make_client: Callable[..., TestClient],
+    planning_addr: str,
+) -> Iterator[TestClient]:
+    """The gateway in front of the real planning (small demo plan) and checkin servicers."""
     checkin_deps = checkin_bootstrap.build_grpc(settings_for(CheckinSettings, planning_addr=planning_addr))
     checkin_server, _ = grpc_server([checkin_servicer(checkin_deps)])
     yield make_client(planning_addr=planning_addr, checkin_addr=f"127.0.0.1:{checkin_server.port}")
     checkin_deps.close()
-    planning_deps.close()
 
 
 @pytest.fixture
