@@ -11,6 +11,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.openapi.utils import get_openapi
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
@@ -150,4 +151,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for module in (auth, app_routes, planning, checkin, analytics, ingest, devices, users, sync):
         app.include_router(module.router)
     app.include_router(ops_router())
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            app.openapi_schema = errors.document_errors(document)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -145,9 +145,24 @@ def test_a_service_down_is_503_with_retry_after(client: TestClient, auth_headers
 
 
 def test_openapi_document_lists_the_routes(client: TestClient) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+    document = client.get("/openapi.json").json()
+    paths = document["paths"]
     assert {"/api/v1/auth/login", "/api/v1/checkins", "/api/v1/visits", "/api/v1/team/progress"} <= set(paths)
     assert client.get("/docs").status_code == 200
+
+
+def test_openapi_document_describes_the_error_body_every_operation_may_answer(client: TestClient) -> None:
+    """Bad input is a 400 with the error body, never FastAPI's 422 validation body."""
+    document = client.get("/openapi.json").json()
+    for item in document["paths"].values():
+        for operation in item.values():
+            assert "422" not in operation["responses"]
+            assert operation["responses"]["default"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/ErrorBody"
+            }
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert schemas["ErrorBody"]["properties"]["error"]["required"] == ["code", "message", "details"]
 
 
 @pytest.mark.parametrize("offset", [2**63, 2**31, 10**7 + 1, 10**30])
