@@ -34,7 +34,7 @@ class GatewaySettings(ServiceSettings):
     login_failure_limit: int = Field(default=5, ge=1)
     login_user_failure_limit: int = Field(default=50, ge=1)
     login_address_failure_limit: int = Field(default=20, ge=1)
-    login_address_burst: int = Field(default=30, ge=0)
+    login_address_burst: int = Field(default=100, ge=0)
     login_lock_seconds: int = Field(default=60, ge=1)
     login_max_lock_seconds: int = Field(default=3600, ge=1)
     login_failure_window_seconds: int = Field(default=5 * 60, ge=1)
