@@ -3,7 +3,7 @@
 Every operation, as each role (a manager, a supervisor, an admin), with data that fits the schema and data
 that does not: no answer may be a server error (>= 500), and every answer must be one the document
 describes (status, content type, body schema). Bounded: a fixed number of examples per operation and role,
-about two minutes in all; the figures are printed (`pytest -s`) and named in any failure.
+about two minutes in all; the figures are printed in the test log and named in any failure.
 """
 
 from __future__ import annotations
@@ -105,15 +105,17 @@ def _fuzz(
 
 
 @pytest.fixture
-def tally() -> Iterator[Tally]:
+def tally(capsys: pytest.CaptureFixture[str]) -> Iterator[Tally]:
+    """The run's figures, printed in the test log whatever the capture mode."""
     result = Tally()
     started = time.monotonic()
     yield result
-    print(
-        f"\nfuzz: {result.sent} requests, {len(result.operations)} operations x {len(ROLES)} roles x "
-        f"{len(MODES)} modes in {time.monotonic() - started:.0f}s; statuses {dict(sorted(result.statuses.items()))}; "
-        f"{len(result.failures)} failures"
-    )
+    with capsys.disabled():
+        print(
+            f"\nfuzz: {result.sent} requests, {len(result.operations)} operations x {len(ROLES)} roles x "
+            f"{len(MODES)} modes in {time.monotonic() - started:.0f}s; "
+            f"statuses {dict(sorted(result.statuses.items()))}; {len(result.failures)} failures"
+        )
 
 
 @pytest.mark.timeout(900)  # the first end-to-end test also waits for the stack to start
