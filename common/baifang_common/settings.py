@@ -6,10 +6,13 @@ service; service-specific knobs live in subclasses with a `<SVC>_` prefix.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
+from urllib.parse import parse_qs, urlsplit
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PRODUCTION = "production"
 
 
 def _shared(name: str, default: Any) -> Any:
@@ -20,10 +23,13 @@ def _shared(name: str, default: Any) -> Any:
 class ServiceSettings(BaseSettings):
     """What every Baifang process needs to reach its infrastructure and peers."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+    # hide_input_in_errors: a refused setting must not print the credentials it was given.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True, hide_input_in_errors=True)
 
     service: ClassVar[str] = "baifang"
 
+    # `production` refuses development defaults at start (production_problems); development needs no setup.
+    environment: Literal["development", "production"] = _shared("BAIFANG_ENV", "development")
     amqp_uri: str = _shared("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//")
     redis_url: str = _shared("REDIS_URL", "redis://127.0.0.1:6379/0")
     mongo_url: str = _shared("MONGO_URL", "mongodb://127.0.0.1:27017/")
@@ -53,3 +59,23 @@ class ServiceSettings(BaseSettings):
     def mongo_db(self) -> str:
         """One database per service (ARCHITECTURE.md), suffixed for isolated runs."""
         return f"baifang_{self.service}{self.db_suffix}"
+
+    def production_problems(self) -> list[str]:
+        """What production must not run with; subclasses add their own (the gateway: its JWT secret)."""
+        problems = []
+        amqp = urlsplit(self.amqp_uri)
+        if not amqp.username or not amqp.password or (amqp.username, amqp.password) == ("guest", "guest"):
+            problems.append("AMQP_URI must carry a dedicated RabbitMQ user and password (not guest/guest, not none)")
+        redis = urlsplit(self.redis_url)
+        if not redis.password and not parse_qs(redis.query).get("password"):
+            problems.append("REDIS_URL must carry a password (redis://:<password>@host or ?password=)")
+        return problems
+
+    @model_validator(mode="after")
+    def _refuse_development_defaults_in_production(self) -> ServiceSettings:
+        """Every process builds its settings first thing in main(): a bad production setup stops it there."""
+        if self.environment == PRODUCTION:
+            problems = self.production_problems()
+            if problems:
+                raise ValueError("BAIFANG_ENV=production refuses to start: " + "; ".join(problems))
+        return self

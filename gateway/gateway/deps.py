@@ -9,11 +9,11 @@ import redis.asyncio as aioredis
 from fastapi import Request
 from pymongo import AsyncMongoClient
 
-from gateway.auth import LoginThrottle, RefreshTokens
+from gateway.auth import LoginThrottle, RefreshTokens, RevokedAccessTokens
 from gateway.clients import Clients
 from gateway.devices import DeviceKeys
 from gateway.settings import GatewaySettings
-from gateway.users import UserStore
+from gateway.users import ActiveUsers, UserStore
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,9 @@ class Deps:
     redis: aioredis.Redis
     mongo: AsyncMongoClient[dict[str, Any]]
     users: UserStore
+    active_users: ActiveUsers
     refresh_tokens: RefreshTokens
+    revoked_tokens: RevokedAccessTokens
     login_throttle: LoginThrottle
     clients: Clients
     devices: DeviceKeys

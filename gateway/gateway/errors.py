@@ -14,6 +14,9 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pymongo.errors import ConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
 
 from baifang_common.interceptors import error_from_rpc
@@ -171,8 +174,54 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
     return error_response(ApiError(exc.status_code, code, message.lower(), {}, headers))
 
 
+async def _store_down(_request: Request, exc: Exception) -> Response:
+    """The gateway's own Redis or store out of reach is a dependency down: 503 and retry, not a 500."""
+    logger.warning("gateway dependency failed: %s: %s", type(exc).__name__, exc)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return error_response(ApiError(503, "unavailable", "a dependency is unavailable, retry later", {}, headers))
+
+
+ERROR_BODY_SCHEMA: dict[str, Any] = {
+    "title": "ErrorBody",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string", "description": "snake_case, stable: clients branch on it"},
+                "message": {"type": "string"},
+                "details": {"type": "object", "description": "e.g. each offending field, retry_after_s"},
+            },
+        }
+    },
+}
+ERROR_RESPONSE: dict[str, Any] = {
+    "description": "Any error (400, 401, 403, 404, 405, 409, 413, 415, 422, 426, 429, 503): the error body",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+}
+
+
+def document_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document as the gateway answers: FastAPI's 422 validation body is never sent (bad
+    input is a 400 with the error body), and every operation may answer the error body."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["default"] = ERROR_RESPONSE
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    schemas["ErrorBody"] = ERROR_BODY_SCHEMA
+    return document
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers; unhandled exceptions are answered by the middleware (500 internal)."""
     app.add_exception_handler(ApiError, _api_error)
+    for unreachable in (RedisConnectionError, RedisTimeoutError, ConnectionFailure):
+        app.add_exception_handler(unreachable, _store_down)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

@@ -11,21 +11,22 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.openapi.utils import get_openapi
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
 from gateway import errors
-from gateway.auth import LoginThrottle, RefreshTokens
+from gateway.auth import LoginThrottle, RefreshTokens, RevokedAccessTokens
 from gateway.clients import Clients
 from gateway.deps import Deps
 from gateway.devices import DeviceKeys, DeviceStore
 from gateway.errors import JsonResponse
 from gateway.middleware import GatewayMiddleware
-from gateway.routes import analytics, auth, checkin, devices, ingest, planning, sync
+from gateway.routes import analytics, auth, checkin, devices, ingest, planning, sync, users
 from gateway.routes import app as app_routes
 from gateway.settings import GatewaySettings
-from gateway.users import UserStore
+from gateway.users import ActiveUsers, UserStore
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,9 @@ async def build(settings: GatewaySettings) -> Deps:
         redis=redis,
         mongo=mongo,
         users=users,
+        active_users=ActiveUsers(users, settings.user_cache_seconds),
         refresh_tokens=RefreshTokens(redis, settings),
+        revoked_tokens=RevokedAccessTokens(redis, settings),
         login_throttle=LoginThrottle(redis, settings),
         clients=Clients.open(settings),
         devices=DeviceKeys(device_store, settings.device_cache_seconds),
@@ -145,7 +148,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(GatewayMiddleware, settings=settings)
-    for module in (auth, app_routes, planning, checkin, analytics, ingest, devices, sync):
+    for module in (auth, app_routes, planning, checkin, analytics, ingest, devices, users, sync):
         app.include_router(module.router)
     app.include_router(ops_router())
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            app.openapi_schema = errors.document_errors(document)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -28,6 +28,7 @@ HTTP_TOTAL = counter("baifang_http_requests_total", "Gateway requests by route t
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _VERSION_PART = re.compile(r"^(\d{1,9})")
+_CONTENT_LENGTH = re.compile(r"[0-9]+", re.ASCII)
 API_PREFIX = "/api/"
 
 
@@ -90,7 +91,7 @@ class GatewayMiddleware:
                 )
         length = headers.get("content-length")
         if length is not None:
-            if not length.strip().isdigit():
+            if not _CONTENT_LENGTH.fullmatch(length.strip()):
                 return ApiError(400, "invalid_request", "bad Content-Length", {"Content-Length": "not a number"})
             if int(length) > s.max_body_bytes:
                 return ApiError(413, "payload_too_large", "request body too large", {"limit_bytes": s.max_body_bytes})

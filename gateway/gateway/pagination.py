@@ -14,6 +14,9 @@ from gateway.errors import ApiError
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+# No list the API pages through comes near this; a larger offset is not a cursor we handed out
+# (and 2^63 would overflow the store's skip).
+MAX_OFFSET = 10_000_000
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=200)]
@@ -32,7 +35,7 @@ def decode_cursor(cursor: str | None) -> int:
         offset = data["o"]
     except (binascii.Error, ValueError, TypeError, KeyError, orjson.JSONDecodeError) as exc:
         raise ApiError(400, "invalid_request", "invalid cursor", {"cursor": "not a cursor from this API"}) from exc
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
         raise ApiError(400, "invalid_request", "invalid cursor", {"cursor": "not a cursor from this API"})
     return offset
 

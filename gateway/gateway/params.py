@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
+
+from fastapi import Query
 
 from baifang_common.errors import InvalidArgument
 from baifang_common.timeutil import parse_date, today
 from gateway.errors import ApiError
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+
+# A YYYY-MM-DD date; empty or absent means today in the company time zone.
+DateQuery = Annotated[str, Query(max_length=10, json_schema_extra={"format": "date"})]
 
 
 def resolve_date(value: str | None, timezone: str, field: str = "date") -> str:

@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from baifang_common.settings import ServiceSettings
 
 DEV_JWT_SECRET = "baifang-dev-secret-change-me-in-production-0123456789"  # noqa: S105 - dev default, warned about
+MIN_JWT_SECRET_BYTES = 32
 
 
 class GatewaySettings(ServiceSettings):
@@ -22,8 +23,21 @@ class GatewaySettings(ServiceSettings):
     jwt_secret: str = DEV_JWT_SECRET
     access_ttl_seconds: int = 15 * 60
     refresh_ttl_seconds: int = 30 * 24 * 3600
-    login_failure_limit: int = 5
-    login_failure_window_seconds: int = 5 * 60
+    # How long a token's account (exists, active, role, team) is cached in-process: disabling an
+    # account takes effect on every gateway process within this time (at once on the one that did it).
+    user_cache_seconds: float = Field(default=30.0, ge=0, le=30)
+    # Login throttling (auth.LoginThrottle): failures allowed per (username, address), per username from
+    # every address, per address over every username; then a lock of login_lock_seconds that doubles
+    # with each further failure up to login_max_lock_seconds. Failures are forgotten
+    # login_failure_window_seconds after the lock ends. login_address_burst: logins in flight from one
+    # address (an office behind one NAT) allowed beyond its failures.
+    login_failure_limit: int = Field(default=5, ge=1)
+    login_user_failure_limit: int = Field(default=50, ge=1)
+    login_address_failure_limit: int = Field(default=20, ge=1)
+    login_address_burst: int = Field(default=100, ge=0)
+    login_lock_seconds: int = Field(default=60, ge=1)
+    login_max_lock_seconds: int = Field(default=3600, ge=1)
+    login_failure_window_seconds: int = Field(default=5 * 60, ge=1)
     max_body_bytes: int = 1024 * 1024
     app_latest_version: str = "1.0.0"
     app_minimum_version: str = "1.0.0"
@@ -43,3 +57,13 @@ class GatewaySettings(ServiceSettings):
     @property
     def uses_dev_secret(self) -> bool:
         return self.jwt_secret == DEV_JWT_SECRET
+
+    def production_problems(self) -> list[str]:
+        """Production also needs a real JWT secret: the development one ships in the source."""
+        problems = super().production_problems()
+        secret = self.jwt_secret
+        if self.uses_dev_secret or "change-me" in secret.lower():
+            problems.append("GATEWAY_JWT_SECRET is a development placeholder: set a random secret")
+        elif len(secret.encode()) < MIN_JWT_SECRET_BYTES:
+            problems.append(f"GATEWAY_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes")
+        return problems

@@ -1,11 +1,14 @@
 """UserStore: the gateway's own accounts.
 
 Collection `baifang_gateway<suffix>.users`: _id = username, name, role (manager|supervisor|admin),
-team_id, password_hash (argon2), active. Index: team_id (list a team's accounts).
+team_id, password_hash (argon2), active, token_version (tokens and refresh families carry the version
+they were issued under; disabling the account increments it, so none of them works again). Index:
+team_id (list a team's accounts).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +17,8 @@ from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 ROLES = ("manager", "supervisor", "admin")
+# Bounded memory for the in-process account cache; the next requests refill it.
+USER_CACHE_MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -24,10 +29,15 @@ class User:
     team_id: str
     password_hash: str
     active: bool = True
+    token_version: int = 0
 
     def public(self) -> dict[str, str]:
         """The shape API.md answers for `user` and GET /me."""
         return {"id": self.id, "name": self.name, "role": self.role, "team_id": self.team_id}
+
+    def admin_view(self) -> dict[str, Any]:
+        """What the admin account routes answer: the public shape and whether the account is active."""
+        return {**self.public(), "active": self.active}
 
 
 def _user(doc: dict[str, Any]) -> User:
@@ -38,6 +48,7 @@ def _user(doc: dict[str, Any]) -> User:
         team_id=doc.get("team_id", ""),
         password_hash=doc.get("password_hash", ""),
         active=bool(doc.get("active", True)),
+        token_version=int(doc.get("token_version") or 0),
     )
 
 
@@ -51,6 +62,20 @@ class UserStore:
     async def get(self, user_id: str) -> User | None:
         doc = await self.collection.find_one({"_id": user_id})
         return _user(doc) if doc else None
+
+    async def set_active(self, user_id: str, active: bool) -> User | None:
+        """Enable or disable an account (idempotent); None when there is no such account.
+
+        Disabling also refuses every token issued until now, so enabling the account later does not
+        bring a stolen token back.
+        """
+        update: dict[str, Any] = {"$set": {"active": active}}
+        if not active:
+            update["$inc"] = {"token_version": 1}
+        result = await self.collection.update_one({"_id": user_id}, update)
+        if not result.matched_count:
+            return None
+        return await self.get(user_id)
 
     async def upsert_many(self, users: Iterable[User], *, keep_passwords: bool) -> int:
         """Write accounts in one bulk; with keep_passwords an existing account keeps its hash."""
@@ -69,3 +94,34 @@ class UserStore:
 
     async def delete_all(self) -> None:
         await self.collection.delete_many({})
+
+
+class ActiveUsers:
+    """Account id → the active account, positive answers cached in-process for at most `ttl_seconds`.
+
+    Every authenticated request asks this: a token is only as good as its account, which must still
+    exist and be active. Misses and inactive accounts always ask the store.
+    """
+
+    def __init__(self, store: UserStore, ttl_seconds: float) -> None:
+        self.store = store
+        self.ttl_seconds = ttl_seconds
+        self._cache: dict[str, tuple[float, User]] = {}
+
+    async def get(self, user_id: str) -> User | None:
+        now = time.monotonic()
+        hit = self._cache.get(user_id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        user = await self.store.get(user_id)
+        if user is None or not user.active:
+            self._cache.pop(user_id, None)
+            return None
+        if len(self._cache) >= USER_CACHE_MAX_ENTRIES:
+            self._cache.clear()
+        self._cache[user_id] = (now + self.ttl_seconds, user)
+        return user
+
+    def forget(self, user_id: str) -> None:
+        """Drop an account from this process's cache at once (it was just disabled or changed)."""
+        self._cache.pop(user_id, None)

@@ -12,7 +12,7 @@ from gateway.auth import require_roles
 from gateway.deps import Deps, get_deps
 from gateway.errors import ApiError
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
-from gateway.params import resolve_date
+from gateway.params import DateQuery, resolve_date
 from gateway.routes import API_PREFIX
 
 router = APIRouter(prefix=API_PREFIX, tags=["analytics"])
@@ -33,7 +33,7 @@ def team_of(caller: Caller, team_id: str | None) -> str:
 async def team_progress(
     caller: Annotated[Caller, Depends(require_roles("supervisor", "admin"))],
     deps: Annotated[Deps, Depends(get_deps)],
-    date: Annotated[str | None, Query(max_length=10)] = None,
+    date: DateQuery = "",
     team_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,

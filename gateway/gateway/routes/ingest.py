@@ -54,7 +54,7 @@ def _too_large(limit: int) -> ApiError:
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 as soon as it is declared or streams over `limit` bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0

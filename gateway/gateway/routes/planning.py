@@ -15,7 +15,7 @@ from baifang_common.context import Caller
 from gateway.auth import current_caller, require_roles
 from gateway.deps import Deps, get_deps
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
-from gateway.params import resolve_date
+from gateway.params import DateQuery, resolve_date
 from gateway.routes import API_PREFIX
 from gateway.schemas.planning import CompleteTaskRequest, CompleteVisitRequest, UnplannedTaskRequest
 
@@ -128,7 +128,7 @@ def _counts(c: planning_pb2.PlanCounts) -> dict[str, int]:
 async def list_visits(
     caller: CallerDep,
     deps: DepsDep,
-    date: Annotated[str | None, Query(max_length=10)] = None,
+    date: DateQuery = "",
     manager_id: ManagerId = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
@@ -158,7 +158,7 @@ async def plan_summary(
     caller: CallerDep,
     deps: DepsDep,
     period: Period = Period.month,
-    date: Annotated[str | None, Query(max_length=10)] = None,
+    date: DateQuery = "",
     manager_id: ManagerId = None,
 ) -> dict[str, Any]:
     """Planned / completed customers and planned / executed tasks over a month, week or day, with rows."""
@@ -249,7 +249,11 @@ async def customer_qr(customer_id: Id, caller: AdminDep, deps: DepsDep) -> dict[
     return {"customer_id": customer_id, "qr": await _customer_qr(customer_id, caller, deps)}
 
 
-@router.get("/admin/customers/{customer_id}/qr.svg", response_class=Response)
+@router.get(
+    "/admin/customers/{customer_id}/qr.svg",
+    response_class=Response,
+    responses={200: {"description": "the code, to print", "content": {"image/svg+xml": {}}}},
+)
 async def customer_qr_svg(customer_id: Id, caller: AdminDep, deps: DepsDep) -> Response:
     """The outlet's code as an SVG image, ready to print."""
     qr = await _customer_qr(customer_id, caller, deps)

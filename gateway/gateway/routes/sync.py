@@ -6,13 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from google.protobuf import json_format, struct_pb2
+from pydantic import ValidationError
 
 from baifang.checkin.v1 import checkin_pb2
 from baifang_common.context import Caller
-from gateway.auth import current_caller
+from gateway.auth import require_roles
+from gateway.bounds import json_problem
 from gateway.deps import Deps, get_deps
+from gateway.errors import validation_details
 from gateway.routes import API_PREFIX
-from gateway.schemas.sync import SyncRequest
+from gateway.schemas.sync import SyncOp, SyncRequest
 
 router = APIRouter(prefix=API_PREFIX, tags=["checkin"])
 
@@ -23,24 +26,62 @@ SYNC_TIMEOUT_SECONDS = 30.0
 @router.post("/sync")
 async def sync(
     body: SyncRequest,
-    caller: Annotated[Caller, Depends(current_caller)],
+    caller: Annotated[Caller, Depends(require_roles("manager"))],
     deps: Annotated[Deps, Depends(get_deps)],
 ) -> dict[str, Any]:
     """One result per op, in the request's order: applied / duplicate (with the result) or rejected (with the error).
 
     Replaying the batch answers `duplicate` for every op applied before, whether online or by an earlier sync.
+    An op the gateway cannot pass on (malformed, or a payload out of bounds) is rejected here, alone,
+    with `invalid_request`; the others go to the checkin service and its answers are merged in order.
     """
-    request = checkin_pb2.ApplyOfflineBatchRequest(
-        ops=[
-            checkin_pb2.OfflineOp(op_id=op.op_id, type=op.type, payload=_struct(op.payload), client_ts=op.client_ts)
-            for op in body.ops
-        ]
-    )
-    answer = await deps.clients.call(
-        deps.clients.checkin.ApplyOfflineBatch, request, caller, write=True, timeout=SYNC_TIMEOUT_SECONDS
-    )
-    # The service answers one result per op, in the request's order.
-    return {"results": [op_result(r, op.type) for r, op in zip(answer.results, body.ops, strict=True)]}
+    results: list[dict[str, Any] | None] = []
+    valid: list[SyncOp] = []
+    for raw in body.ops:
+        op, rejection = checked_op(raw)
+        results.append(rejection)
+        if op is not None:
+            valid.append(op)
+    if valid:
+        request = checkin_pb2.ApplyOfflineBatchRequest(
+            ops=[
+                checkin_pb2.OfflineOp(op_id=op.op_id, type=op.type, payload=_struct(op.payload), client_ts=op.client_ts)
+                for op in valid
+            ]
+        )
+        answer = await deps.clients.call(
+            deps.clients.checkin.ApplyOfflineBatch, request, caller, write=True, timeout=SYNC_TIMEOUT_SECONDS
+        )
+        # The service answers one result per op it was given, in that order.
+        answers = iter([op_result(r, op.type) for r, op in zip(answer.results, valid, strict=True)])
+        results = [r if r is not None else next(answers) for r in results]
+    return {"results": results}
+
+
+def rejected(op_id: str, message: str, details: dict[str, str]) -> dict[str, Any]:
+    """The per-op answer for an op refused by the gateway itself."""
+    return {
+        "op_id": op_id,
+        "status": "rejected",
+        "error": {"code": "invalid_request", "message": message, "details": details},
+    }
+
+
+def checked_op(raw: Any) -> tuple[SyncOp | None, dict[str, Any] | None]:
+    """(the op, None) when it can go to the service, else (None, its rejection)."""
+    given = raw.get("op_id") if isinstance(raw, dict) else None
+    op_id = given if isinstance(given, str) and len(given) <= 128 else ""
+    if not isinstance(raw, dict):
+        return None, rejected(op_id, "an op must be an object", {"op": "not an object"})
+    try:
+        op = SyncOp.model_validate(raw)
+    except ValidationError as exc:
+        return None, rejected(op_id, "malformed op", validation_details(exc.errors()))
+    problem = json_problem(op.payload, "payload")
+    if problem is not None:
+        field, text = problem
+        return None, rejected(op.op_id, f"{field} {text}", {field: text})
+    return op, None
 
 
 def op_result(result: checkin_pb2.OfflineOpResult, op_type: str) -> dict[str, Any]:

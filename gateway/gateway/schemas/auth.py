@@ -18,4 +18,6 @@ class RefreshRequest(ApiModel):
 
 
 class LogoutRequest(ApiModel):
-    refresh_token: str = Field(min_length=1, max_length=256)
+    """Optional: a client logged in without `remember` holds only its access token (the bearer)."""
+
+    refresh_token: str | None = Field(default=None, min_length=1, max_length=256)

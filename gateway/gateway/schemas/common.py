@@ -26,8 +26,11 @@ def _client_ts(value: str) -> str:
     return value
 
 
-OpId = Annotated[str, Field(min_length=32, max_length=64), AfterValidator(_op_id)]
-ClientTs = Annotated[str, Field(min_length=10, max_length=64), AfterValidator(_client_ts)]
+# The formats document the values (and let a schema-driven fuzzer generate accepted ones).
+OpId = Annotated[str, Field(min_length=32, max_length=64, json_schema_extra={"format": "uuid"}), AfterValidator(_op_id)]
+ClientTs = Annotated[
+    str, Field(min_length=10, max_length=64, json_schema_extra={"format": "date-time"}), AfterValidator(_client_ts)
+]
 
 
 class ApiModel(BaseModel):

@@ -1,10 +1,13 @@
-"""Request body of POST /sync: the envelope of each op is validated here, the payloads by the services."""
+"""Request body of POST /sync. Only the list is checked for the whole request: each op is validated
+alone (SyncOp, then the payload's bounds), so one malformed op is rejected by itself and the rest of
+the tablet's queue is applied. The payloads' meaning is checked by the services.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from gateway.schemas.common import ApiModel, OpId
 
@@ -20,4 +23,4 @@ class SyncOp(ApiModel):
 class SyncRequest(ApiModel):
     """The tablet's offline queue; the checkin service caps its length (400 too_many_ops)."""
 
-    ops: list[SyncOp]
+    ops: Annotated[list[Any], WithJsonSchema({"type": "array", "items": SyncOp.model_json_schema()})]

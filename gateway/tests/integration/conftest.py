@@ -27,6 +27,7 @@ from planning.grpc_api import servicer as planning_servicer
 from planning.settings import PlanningSettings
 
 PASSWORD = "correct horse"
+DEMO_CUSTOMERS = 40  # planning's demo customer ids: cu000001 .. cu000040
 
 
 @pytest.fixture
@@ -44,9 +45,10 @@ def gateway_settings(settings_for: Callable[..., Any]) -> GatewaySettings:
 def make_client(gateway_settings: GatewaySettings) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
-    def make(**overrides: Any) -> TestClient:
+    def make(address: str = "testclient", **overrides: Any) -> TestClient:
+        """A gateway process with these settings overrides, seeing requests come from `address`."""
         settings = gateway_settings.model_copy(update=overrides) if overrides else gateway_settings
-        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client = TestClient(create_app(settings), raise_server_exceptions=False, client=(address, 50000))
         client.__enter__()
         clients.append(client)
         return client
@@ -57,26 +59,33 @@ def make_client(gateway_settings: GatewaySettings) -> Iterator[Callable[..., Tes
 
 
 @pytest.fixture
+def planning_addr(
+    settings_for: Callable[..., Any], grpc_server: Callable[..., Any], gateway_settings: GatewaySettings
+) -> Iterator[str]:
+    """The real planning servicer over a small demo plan (customers cu000001..cu000040); its address."""
+    planning_settings: PlanningSettings = settings_for(PlanningSettings)
+    day = today(gateway_settings.timezone)
+    planning_demo.load_demo(
+        planning_settings, demo_org(managers=12), today=day, reset=True, customers=DEMO_CUSTOMERS, publish=False
+    )
+    planning_deps = build_grpc(planning_settings)
+    planning_server, _ = grpc_server([planning_servicer(planning_deps)])
+    yield f"127.0.0.1:{planning_server.port}"
+    planning_deps.close()
+
+
+@pytest.fixture
 def stack_client(
     settings_for: Callable[..., Any],
     grpc_server: Callable[..., Any],
     make_client: Callable[..., TestClient],
-    gateway_settings: GatewaySettings,
+    planning_addr: str,
 ) -> Iterator[TestClient]:
     """The gateway in front of the real planning (small demo plan) and checkin servicers."""
-    planning_settings: PlanningSettings = settings_for(PlanningSettings)
-    day = today(gateway_settings.timezone)
-    planning_demo.load_demo(
-        planning_settings, demo_org(managers=12), today=day, reset=True, customers=40, publish=False
-    )
-    planning_deps = build_grpc(planning_settings)
-    planning_server, _ = grpc_server([planning_servicer(planning_deps)])
-    planning_addr = f"127.0.0.1:{planning_server.port}"
     checkin_deps = checkin_bootstrap.build_grpc(settings_for(CheckinSettings, planning_addr=planning_addr))
     checkin_server, _ = grpc_server([checkin_servicer(checkin_deps)])
     yield make_client(planning_addr=planning_addr, checkin_addr=f"127.0.0.1:{checkin_server.port}")
     checkin_deps.close()
-    planning_deps.close()
 
 
 @pytest.fixture

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
+import jwt
 import pytest
 from fastapi.testclient import TestClient
+
+from gateway.settings import DEV_JWT_SECRET
 
 pytestmark = pytest.mark.integration
 
@@ -54,10 +59,11 @@ def test_refresh_rotates_and_a_reused_token_is_refused(client: TestClient, login
     assert pair["refresh_token"] != old
     assert pair["access_token"]
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"}).json()["id"] == "s01"
+    again = client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert again.status_code == 200
     reused = client.post("/api/v1/auth/refresh", json={"refresh_token": old})
     assert reused.status_code == 401
     assert reused.json()["error"]["code"] == "unauthenticated"
-    assert client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}).status_code == 200
 
 
 def test_logout_revokes_the_refresh_token(client: TestClient, login: Login) -> None:
@@ -96,3 +102,57 @@ def test_manager_on_an_admin_route_is_403(client: TestClient, auth_headers: Call
     assert response.json()["error"]["code"] == "forbidden"
     progress = client.get("/api/v1/team/progress", headers=auth_headers("m001"))
     assert progress.status_code == 403
+
+
+def _forged(claims: dict[str, Any], secret: str = DEV_JWT_SECRET) -> dict[str, str]:
+    now = int(time.time())
+    token = jwt.encode({"iat": now, "exp": now + 600, "jti": uuid.uuid4().hex, **claims}, secret, algorithm="HS256")
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "ghost", "role": "supervisor", "team": "t03"},  # no such account
+        {"sub": "m001", "role": "system", "team": ""},  # a role no account may hold
+        {"sub": "m001", "role": "device", "team": ""},
+        {"sub": "m001", "role": "supervisor", "team": "t01"},  # a manager claiming more
+        {"sub": "s01", "role": "supervisor", "team": "t03"},  # a supervisor claiming another team
+    ],
+)
+def test_a_token_naming_no_active_account_or_another_role_is_401(
+    make_client: Callable[..., TestClient], claims: dict[str, Any]
+) -> None:
+    """Even signed with the right key (here the development one), a token is only as good as its account."""
+    client = make_client(jwt_secret=DEV_JWT_SECRET)
+    for path in ("/api/v1/team/progress?team_id=t03", "/api/v1/me", "/api/v1/visits"):
+        response = client.get(path, headers=_forged(claims))
+        assert response.status_code == 401, (path, response.text)
+        assert response.json()["error"]["code"] == "unauthenticated"
+
+
+def test_logout_revokes_the_access_token_it_is_given(client: TestClient, login: Login) -> None:
+    first = {"Authorization": f"Bearer {login(client, 'm005')['access_token']}"}
+    second = {"Authorization": f"Bearer {login(client, 'm005')['access_token']}"}
+    assert client.post("/api/v1/auth/logout", headers=first).status_code == 204
+    revoked = client.get("/api/v1/me", headers=first)
+    assert (revoked.status_code, revoked.json()["error"]["code"]) == (401, "unauthenticated")
+    assert client.get("/api/v1/me", headers=second).status_code == 200  # other sessions live on
+    assert client.post("/api/v1/auth/logout", headers=first).status_code == 204  # idempotent
+
+
+def test_a_reused_refresh_token_revokes_its_whole_family(client: TestClient, login: Login) -> None:
+    stolen = login(client, "s02", remember=True)["refresh_token"]
+    successor = client.post("/api/v1/auth/refresh", json={"refresh_token": stolen}).json()["refresh_token"]
+    assert client.post("/api/v1/auth/refresh", json={"refresh_token": stolen}).status_code == 401  # replay
+    after = client.post("/api/v1/auth/refresh", json={"refresh_token": successor})
+    assert (after.status_code, after.json()["error"]["code"]) == (401, "unauthenticated")
+    other = login(client, "s02", remember=True)["refresh_token"]  # a new login starts a new family
+    assert client.post("/api/v1/auth/refresh", json={"refresh_token": other}).status_code == 200
+
+
+def test_logout_revokes_the_refresh_family(client: TestClient, login: Login) -> None:
+    token = login(client, "m006", remember=True)["refresh_token"]
+    successor = client.post("/api/v1/auth/refresh", json={"refresh_token": token}).json()["refresh_token"]
+    assert client.post("/api/v1/auth/logout", json={"refresh_token": successor}).status_code == 204
+    assert client.post("/api/v1/auth/refresh", json={"refresh_token": successor}).status_code == 401

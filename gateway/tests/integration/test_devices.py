@@ -1,4 +1,5 @@
-"""Admin device keys against the real store: created once, listed without keys, revoked, cached briefly."""
+"""Admin device keys against the real store (planning, real, knows the customers): created once, listed without
+keys, revoked, cached briefly."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ pytestmark = pytest.mark.integration
 Headers = Callable[[str], dict[str, str]]
 
 
-def _create(client: TestClient, headers: dict[str, str], customer_id: str = "c-001", name: str = "收银台 1") -> dict:
+@pytest.fixture
+def client(make_client: Callable[..., TestClient], planning_addr: str) -> TestClient:
+    """The gateway with the real planning (a device's customer must exist); checkin stays down."""
+    return make_client(planning_addr=planning_addr)
+
+
+def _create(client: TestClient, headers: dict[str, str], customer_id: str = "cu000001", name: str = "收银台 1") -> dict:
     response = client.post("/api/v1/admin/devices", json={"customer_id": customer_id, "name": name}, headers=headers)
     assert response.status_code == 201, response.text
     body: dict = response.json()
@@ -27,9 +34,9 @@ def test_a_device_is_created_with_a_key_shown_once_and_listed_without_it(
     admin = auth_headers("admin")
     created = _create(client, admin)
     assert set(created) == {"device_id", "key", "customer_id", "name"}
-    assert (created["customer_id"], created["name"]) == ("c-001", "收银台 1")
+    assert (created["customer_id"], created["name"]) == ("cu000001", "收银台 1")
     assert len(created["key"]) >= 43
-    other = _create(client, admin, customer_id="c-002", name="front")
+    other = _create(client, admin, customer_id="cu000002", name="front")
     assert other["key"] != created["key"]
 
     listing = client.get("/api/v1/admin/devices", headers=admin)
@@ -43,27 +50,34 @@ def test_a_device_is_created_with_a_key_shown_once_and_listed_without_it(
     assert len(first["items"]) == 1 and first["next_cursor"]
     rest = client.get(f"/api/v1/admin/devices?limit=1&cursor={first['next_cursor']}", headers=admin).json()
     assert [d["device_id"] for d in rest["items"]] == [other["device_id"]] and rest["next_cursor"] is None
-    mine = client.get("/api/v1/admin/devices?customer_id=c-002", headers=admin).json()["items"]
+    mine = client.get("/api/v1/admin/devices?customer_id=cu000002", headers=admin).json()["items"]
     assert [d["device_id"] for d in mine] == [other["device_id"]]
 
 
 def test_only_an_admin_manages_devices(client: TestClient, auth_headers: Headers) -> None:
     for user in ("m001", "s01"):
         headers = auth_headers(user)
-        refused = client.post("/api/v1/admin/devices", json={"customer_id": "c1", "name": "x"}, headers=headers)
+        refused = client.post("/api/v1/admin/devices", json={"customer_id": "cu000001", "name": "x"}, headers=headers)
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "forbidden"
         assert client.get("/api/v1/admin/devices", headers=headers).status_code == 403
         assert client.post("/api/v1/admin/devices/dev-x/revoke", headers=headers).status_code == 403
-    assert client.post("/api/v1/admin/devices", json={"customer_id": "c1", "name": "x"}).status_code == 401
+    assert client.post("/api/v1/admin/devices", json={"customer_id": "cu000001", "name": "x"}).status_code == 401
 
 
 def test_bad_device_bodies_are_400(client: TestClient, auth_headers: Headers) -> None:
     admin = auth_headers("admin")
-    for body in ({"name": "x"}, {"customer_id": "", "name": "x"}, {"customer_id": "c1", "name": "x" * 300}):
+    for body in ({"name": "x"}, {"customer_id": "", "name": "x"}, {"customer_id": "cu000001", "name": "x" * 300}):
         response = client.post("/api/v1/admin/devices", json=body, headers=admin)
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_device_for_a_customer_that_does_not_exist_is_refused(client: TestClient, auth_headers: Headers) -> None:
+    admin = auth_headers("admin")
+    response = client.post("/api/v1/admin/devices", json={"customer_id": "cu999999", "name": "pos"}, headers=admin)
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "customer_not_found"), response.text
+    assert client.get("/api/v1/admin/devices", headers=admin).json()["items"] == []
 
 
 def test_a_revoked_key_is_refused_and_revoking_again_changes_nothing(client: TestClient, auth_headers: Headers) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -144,6 +145,58 @@ def test_a_service_down_is_503_with_retry_after(client: TestClient, auth_headers
 
 
 def test_openapi_document_lists_the_routes(client: TestClient) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+    document = client.get("/openapi.json").json()
+    paths = document["paths"]
     assert {"/api/v1/auth/login", "/api/v1/checkins", "/api/v1/visits", "/api/v1/team/progress"} <= set(paths)
     assert client.get("/docs").status_code == 200
+
+
+def test_openapi_document_describes_the_error_body_every_operation_may_answer(client: TestClient) -> None:
+    """Bad input is a 400 with the error body, never FastAPI's 422 validation body."""
+    document = client.get("/openapi.json").json()
+    for item in document["paths"].values():
+        for operation in item.values():
+            assert "422" not in operation["responses"]
+            assert operation["responses"]["default"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/ErrorBody"
+            }
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert schemas["ErrorBody"]["properties"]["error"]["required"] == ["code", "message", "details"]
+
+
+@pytest.mark.parametrize("offset", [2**63, 2**31, 10**7 + 1, 10**30])
+def test_a_cursor_past_any_list_is_400(client: TestClient, auth_headers: Headers, offset: int) -> None:
+    """Cursors we never hand out (an offset far past any list) are refused before the store or a service sees them."""
+    cursor = base64.urlsafe_b64encode(b'{"o": %d}' % offset).decode().rstrip("=")
+    lists = (("/api/v1/admin/devices", "admin"), ("/api/v1/visits", "m001"), ("/api/v1/tasks/library", "m001"))
+    for path, user in lists:
+        response = client.get(path, params={"cursor": cursor}, headers=auth_headers(user))
+        assert_invalid(response, "cursor")
+
+
+@pytest.mark.parametrize("length", ["-1", "1e3", "0x10", "12abc", "", "١٢".encode()])
+def test_a_bad_content_length_is_400_in_the_error_format(client: TestClient, length: str | bytes) -> None:
+    response = client.post(
+        "/api/v1/auth/login",
+        content=b'{"username": "m001", "password": "x"}',
+        headers={"Content-Type": "application/json", "Content-Length": length},
+    )
+    assert_invalid(response, "Content-Length")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"username": "m001", "password": "x"',  # truncated
+        b'{"username": ["m001"], "password": "x"}',  # wrong type
+        b'{"username": "m001", "password": ' + b"9" * 5000 + b"}",  # past Python's digit limit
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than any parser's recursion
+        b'"just a string"',
+        b"null",
+    ],
+)
+def test_malformed_bodies_are_400_in_the_error_format(client: TestClient, body: bytes) -> None:
+    response = client.post("/api/v1/auth/login", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_request"

@@ -28,9 +28,13 @@ DEAD_AMQP = "amqp://guest:guest@127.0.0.1:1//"
 
 @pytest.fixture
 def start_checkin(
-    settings_for: Callable[..., Any], grpc_server: Callable[..., Any], make_client: Callable[..., TestClient]
+    settings_for: Callable[..., Any],
+    grpc_server: Callable[..., Any],
+    make_client: Callable[..., TestClient],
+    planning_addr: str,
 ) -> Iterator[Callable[..., TestClient]]:
-    """A gateway whose checkin is the real servicer, built with the given CheckinSettings overrides."""
+    """A gateway whose checkin is the real servicer, built with the given CheckinSettings overrides
+    (and the real planning, which knows the customers devices are created for)."""
     built: list[Any] = []
 
     def start(**overrides: Any) -> TestClient:
@@ -38,7 +42,7 @@ def start_checkin(
         deps = checkin_bootstrap.build_grpc(settings)
         built.append(deps)
         server, _ = grpc_server([checkin_servicer(deps)])
-        return make_client(checkin_addr=f"127.0.0.1:{server.port}")
+        return make_client(checkin_addr=f"127.0.0.1:{server.port}", planning_addr=planning_addr)
 
     yield start
     for deps in built:
@@ -199,13 +203,15 @@ def test_a_body_over_the_ingest_limit_is_413(
     assert streamed.status_code == 413
 
 
-def test_tracks_are_for_managers_and_scans_for_devices(client: TestClient, auth_headers: Headers) -> None:
+def test_tracks_are_for_managers_and_scans_for_devices(
+    client: TestClient, checkin_client: TestClient, auth_headers: Headers
+) -> None:
     body = orjson.dumps({"points": points(1)})
     for user in ("s01", "admin"):
         refused = client.post(TRACKS, content=body, headers=auth_headers(user))
         assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
-    created = client.post(
-        "/api/v1/admin/devices", json={"customer_id": "c-1", "name": "pos"}, headers=auth_headers("admin")
+    created = checkin_client.post(
+        "/api/v1/admin/devices", json={"customer_id": "cu000001", "name": "pos"}, headers=auth_headers("admin")
     ).json()
     device = client.post(TRACKS, content=body, headers={"X-Device-Key": created["key"]})
     assert (device.status_code, device.json()["error"]["code"]) == (401, "unauthenticated")
@@ -219,9 +225,10 @@ def test_device_lifecycle_scans_accepted_then_revoked(
     probe = event_probe("checkin", "scan.batch_accepted")
     admin = _bearer(checkin_client, login, "admin")
     manager = _bearer(checkin_client, login, "m001")
-    refused = checkin_client.post("/api/v1/admin/devices", json={"customer_id": "c-9", "name": "pos"}, headers=manager)
+    new_device = {"customer_id": "cu000009", "name": "pos"}
+    refused = checkin_client.post("/api/v1/admin/devices", json=new_device, headers=manager)
     assert refused.status_code == 403
-    created = checkin_client.post("/api/v1/admin/devices", json={"customer_id": "c-9", "name": "pos"}, headers=admin)
+    created = checkin_client.post("/api/v1/admin/devices", json=new_device, headers=admin)
     assert created.status_code == 201
     device = {"X-Device-Key": created.json()["key"], "X-Batch-Id": "s-1"}
 
@@ -231,7 +238,7 @@ def test_device_lifecycle_scans_accepted_then_revoked(
     assert accepted.status_code == 200, accepted.text
     assert accepted.json() == {"accepted": 2, "rejected": [{"index": 1, "reason": "invalid_qty"}]}
     event = probe.wait(1)[0]
-    assert (event["device_id"], event["customer_id"]) == (created.json()["device_id"], "c-9")
+    assert (event["device_id"], event["customer_id"]) == (created.json()["device_id"], "cu000009")
 
     pb = checkin_pb2.ScanBatch()
     scan = pb.scans.add(code="6901234567999", sku="zhonghua-soft", qty=2, unit_price=45.0, kind="purchase")
@@ -263,3 +270,29 @@ def test_an_overlong_batch_id_is_400(client: TestClient, auth_headers: Headers) 
     response = client.post(TRACKS, json={"points": []}, headers=headers)
     assert response.status_code == 400
     assert "X-Batch-Id" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"NaN", b"Infinity", b"1e309", b"9" * 400, b'{"a": ' * 200 + b"1" + b"}" * 200, b'"\\ud800"'],
+    ids=["nan", "infinity", "1e309", "400-digits", "nested-200", "lone-surrogate"],
+)
+def test_out_of_bounds_values_in_scans_and_tracks_are_never_a_500(
+    checkin_client: TestClient, auth_headers: Headers, value: bytes
+) -> None:
+    """Checkin's own parser bounds these bodies (the gateway passes them as bytes): a 400 or a rejected item."""
+    created = checkin_client.post(
+        "/api/v1/admin/devices", json={"customer_id": "cu000002", "name": "pos"}, headers=auth_headers("admin")
+    ).json()
+    ts = b'"2026-03-03T09:00:00+08:00"'
+    scan = b'{"scans": [{"code": "6901", "sku": "x", "qty": %s, "unit_price": 1, "kind": "sale", "ts": %s}]}'
+    point = b'{"points": [{"lat": %s, "lon": 117.2, "accuracy_m": 5, "ts": %s}]}'
+    as_json = {"Content-Type": "application/json"}
+    scans = checkin_client.post(SCANS, content=scan % (value, ts), headers={"X-Device-Key": created["key"], **as_json})
+    tracks = checkin_client.post(TRACKS, content=point % (value, ts), headers={**auth_headers("m001"), **as_json})
+    for response in (scans, tracks):
+        assert response.status_code in (200, 400), response.text
+        if response.status_code == 200:
+            assert response.json()["accepted"] == 0
+        else:
+            assert response.json()["error"]["code"] == "invalid_body"

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -25,18 +26,8 @@ def _op(type_: str, payload: Any, client_ts: str = "2026-03-03T09:00:00+08:00", 
     return {"op_id": str(uuid.uuid4()), "type": type_, "payload": payload, "client_ts": client_ts, **extra}
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({}, "ops"),
-        ({"ops": "all of them"}, "ops"),
-        ({"ops": [_op("checkin", {}, op_id="not-a-uuid")]}, "ops.0.op_id"),
-        ({"ops": [_op("checkin", {}), _op("checkin", ["qr"])]}, "ops.1.payload"),
-        ({"ops": [_op("", {})]}, "ops.0.type"),
-        ({"ops": [{k: v for k, v in _op("checkin", {}).items() if k != "client_ts"}]}, "ops.0.client_ts"),
-    ],
-)
-def test_a_malformed_envelope_is_400_naming_the_field_before_any_service_is_called(
+@pytest.mark.parametrize(("body", "field"), [({}, "ops"), ({"ops": "all of them"}, "ops"), ({"ops": None}, "ops")])
+def test_a_body_without_a_list_of_ops_is_400_naming_the_field_before_any_service_is_called(
     client: TestClient, auth_headers: Callable[[str], dict[str, str]], body: dict[str, Any], field: str
 ) -> None:
     response = client.post("/api/v1/sync", json=body, headers=auth_headers("m001"))
@@ -44,6 +35,24 @@ def test_a_malformed_envelope_is_400_naming_the_field_before_any_service_is_call
     error = response.json()["error"]
     assert error["code"] == "invalid_request"
     assert field in error["details"], error
+
+
+def test_ops_the_gateway_refuses_alone_need_no_service(
+    client: TestClient, auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    """Every op malformed: answered per op by the gateway itself (the services are down in this test)."""
+    ops = [_op("checkin", {}, op_id="not-a-uuid"), _op("checkin", ["qr"]), "an op?"]
+    response = client.post("/api/v1/sync", json={"ops": ops}, headers=auth_headers("m001"))
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [(r["op_id"], r["status"], r["error"]["code"]) for r in results] == [
+        ("not-a-uuid", "rejected", "invalid_request"),
+        (ops[1]["op_id"], "rejected", "invalid_request"),
+        ("", "rejected", "invalid_request"),
+    ]
+    assert "op_id" in results[0]["error"]["details"] and "payload" in results[1]["error"]["details"]
+    supervisor = client.post("/api/v1/sync", json={"ops": ops}, headers=auth_headers("s01"))
+    assert (supervisor.status_code, supervisor.json()["error"]["code"]) == (403, "forbidden")
 
 
 def test_sync_needs_a_token(client: TestClient) -> None:
@@ -158,3 +167,51 @@ def test_an_unplanned_task_is_recorded_online_once_per_op_id(
     assert (again.status_code, again.json()) == (201, first.json())
     assert first.json()["unplanned_tasks"] == [{"text": "协助客户清点库存", "client_ts": "2026-03-03T10:00:00+08:00"}]
     assert first.json()["tasks_total"] == visit["tasks_total"]
+
+
+def _raw_op(payload: bytes, client_ts: str = "2026-03-03T09:00:00+08:00") -> bytes:
+    return b'{"op_id": "%s", "type": "checkin", "payload": %s, "client_ts": "%s"}' % (
+        str(uuid.uuid4()).encode(),
+        payload,
+        client_ts.encode(),
+    )
+
+
+BAD_PAYLOADS = {
+    "nested 200 levels": b'{"a": ' * 200 + b"1" + b"}" * 200,
+    "arrays nested 300 levels": b'{"a": ' + b"[" * 300 + b"]" * 300 + b"}",
+    "NaN": b'{"qr": "x", "lat": NaN, "lon": 1, "accuracy_m": 5}',
+    "Infinity": b'{"qr": "x", "lat": Infinity, "lon": 1, "accuracy_m": 5}',
+    "1e309": b'{"qr": "x", "lat": 1e309, "lon": 1, "accuracy_m": 5}',
+    "400 digits": b'{"qr": "x", "lat": ' + b"9" * 400 + b', "lon": 1, "accuracy_m": 5}',
+    "a lone surrogate": b'{"qr": "\\ud800", "lat": 1, "lon": 1, "accuracy_m": 5}',
+    "a huge string": b'{"qr": "' + b"q" * 20_000 + b'", "lat": 1, "lon": 1, "accuracy_m": 5}',
+    "a malformed envelope": b'{"qr": "x"}, "type": ""',
+}
+
+
+def test_an_op_out_of_bounds_is_rejected_alone_and_the_rest_of_the_batch_is_applied(
+    stack_client: TestClient, login: Callable[..., Any], gateway_settings: GatewaySettings
+) -> None:
+    manager = _headers(stack_client, login, "m001")
+    admin = _headers(stack_client, login, "admin")
+    visit = next(
+        v for v in stack_client.get("/api/v1/visits", headers=manager).json()["items"] if v["method"] == "on_site"
+    )
+    customer = visit["customer"]
+    qr = stack_client.get(f"/api/v1/admin/customers/{customer['id']}/qr", headers=admin).json()["qr"]
+    good = orjson.dumps({"qr": qr, **customer["location"], "accuracy_m": 8})
+    raw_ops = [_raw_op(bad) for bad in BAD_PAYLOADS.values()]
+    raw_ops.insert(3, _raw_op(good, datetime.now(ZoneInfo(gateway_settings.timezone)).isoformat()))
+    body = b'{"ops": [' + b", ".join(raw_ops) + b"]}"
+
+    response = stack_client.post("/api/v1/sync", content=body, headers={**manager, "Content-Type": "application/json"})
+
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert len(results) == len(raw_ops)
+    applied = results.pop(3)
+    assert (applied["status"], applied["result"]["visit_id"]) == ("applied", visit["visit_id"])
+    for name, result in zip(BAD_PAYLOADS, results, strict=True):
+        assert (result["status"], result["error"]["code"]) == ("rejected", "invalid_request"), (name, result)
+        assert result["error"]["details"], name

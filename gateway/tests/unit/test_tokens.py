@@ -58,3 +58,17 @@ def test_passwords_verify_only_against_their_hash() -> None:
     assert not verify_password(hashed, "baifang-demo!")
     assert not verify_password("not a hash", "baifang-demo")
     assert not verify_password("", "baifang-demo")
+
+
+@pytest.mark.parametrize("role", ["system", "device", "root", ""])
+def test_a_token_with_a_role_no_account_holds_is_refused(role: str) -> None:
+    with pytest.raises(ApiError) as info:
+        decode_access_token(encode_access_token(Caller("m001", role, "t01"), SETTINGS), SETTINGS)
+    assert (info.value.status, info.value.code) == (401, "unauthenticated")
+
+
+def test_a_token_without_its_id_is_refused() -> None:
+    now = int(time.time())
+    claims = {"sub": "m001", "role": "manager", "team": "t01", "iat": now, "exp": now + 60}
+    with pytest.raises(ApiError):
+        decode_access_token(jwt.encode(claims, SETTINGS.jwt_secret, ALGORITHM), SETTINGS)
