@@ -242,6 +242,27 @@ class SkuUpserted(Event):
     active: bool = True
 
 
+@dataclass(frozen=True, kw_only=True)
+class PriceInventorySubmitted(Event):
+    """A price & stock collection (DOMAIN §1.5.8.1); money in fen, sales = prev_stock + purchased − stock.
+
+    A later submission for the same visit supersedes an earlier one: consumers keep the latest per visit_id.
+    """
+
+    event_type: ClassVar[str] = "price_inventory.submitted"
+    producer: ClassVar[str] = "collection"
+    collection_id: str
+    visit_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    date: str
+    submitted_at: str
+    client_ts: str
+    lines: list[dict[str, Any]]
+    op_id: str = ""
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -257,5 +278,6 @@ CATALOGUE: dict[str, type[Event]] = {
         TrackBatchAccepted,
         ScanBatchAccepted,
         SkuUpserted,
+        PriceInventorySubmitted,
     )
 }

@@ -35,7 +35,10 @@ IDEMPOTENT = {
         ["ListVisits", "GetVisit", "GetPlanSummary", "ListTaskLibrary", "GetCustomerQr"],
     ),
     "checkin": ("baifang.checkin.v1.CheckinService", []),
-    "collection": ("baifang.collection.v1.CollectionService", ["ListSkus"]),
+    "collection": (
+        "baifang.collection.v1.CollectionService",
+        ["ListSkus", "GetPriceInventoryForm", "ListPriceInventory"],
+    ),
     "analytics": ("baifang.analytics.v1.AnalyticsService", ["GetTeamProgress"]),
 }
 

@@ -16,28 +16,39 @@ from typing import TYPE_CHECKING
 from pymongo import MongoClient
 
 from baifang_common import health, mongo
+from baifang_common.context import Caller
 from baifang_common.mongo import Document
 from collection.adapters.customer_owner_store import CustomerOwnerStore
+from collection.adapters.price_inventory_store import PriceInventoryStore
 from collection.adapters.sku_store import SkuStore
 from collection.domain.model import Sku
 from collection.settings import CollectionSettings
 from collection.usecases.catalogue import ListSkus, list_skus
 
 if TYPE_CHECKING:
+    import grpc
+
     from baifang_common.publisher import EventPublisher
     from baifang_common.worker import ProcessedEvents
+    from collection.adapters.planning_client import PlanningClient
+    from collection.domain.model import FormLine, PriceInventory
+    from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
 
 
 @dataclass(frozen=True)
 class GrpcDeps:
     skus: SkuStore
     owners: CustomerOwnerStore
+    collections: PriceInventoryStore
+    planning: PlanningClient
     publisher: EventPublisher
     readiness: health.Readiness
     mongo: MongoClient[Document]
+    planning_channel: grpc.Channel
 
     def close(self) -> None:
         self.publisher.close()
+        self.planning_channel.close()
         self.mongo.close()
 
 
@@ -46,6 +57,9 @@ class UseCases:
     """The gRPC process's use cases with their dependencies bound: what the servicer calls."""
 
     list_skus: Callable[[ListSkus], list[Sku]]
+    price_inventory_form: Callable[[CustomerQuery], list[FormLine]]
+    submit_price_inventory: Callable[[SubmitPriceInventory], Submitted]
+    price_inventory_history: Callable[[CustomerQuery], list[PriceInventory]]
 
 
 @dataclass(frozen=True)
@@ -67,13 +81,38 @@ def owner_store(settings: CollectionSettings, client: MongoClient[Document]) -> 
     return store
 
 
+def price_inventory_store(settings: CollectionSettings, client: MongoClient[Document]) -> PriceInventoryStore:
+    store = PriceInventoryStore(mongo.database(settings, client)["price_inventory"])
+    store.ensure_indexes()
+    return store
+
+
+def planning_client_for(settings: CollectionSettings) -> tuple[PlanningClient, grpc.Channel]:
+    """The client of planning; the channel speaks as collection when no user's call is served."""
+    from baifang.planning.v1 import planning_pb2_grpc
+    from baifang_common import grpc_client
+    from collection.adapters.planning_client import IDEMPOTENT_METHODS, SERVICE, PlanningClient
+
+    channel = grpc_client.channel(
+        settings.planning_addr,
+        grpc_client.retry_config(SERVICE, IDEMPOTENT_METHODS),
+        default_timeout=2.0,
+        identity=Caller.service(settings.service),
+    )
+    return PlanningClient(planning_pb2_grpc.PlanningServiceStub(channel)), channel
+
+
 def build_grpc(settings: CollectionSettings) -> GrpcDeps:
     from baifang_common.publisher import EventPublisher
 
     client = mongo.client(settings)
+    planning, planning_channel = planning_client_for(settings)
     return GrpcDeps(
         skus=sku_store(settings, client),
         owners=owner_store(settings, client),
+        collections=price_inventory_store(settings, client),
+        planning=planning,
+        planning_channel=planning_channel,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=health.Readiness({"mongo": health.mongo_check(client), "amqp": health.amqp_check(settings.amqp_uri)}),
         mongo=client,
@@ -82,7 +121,24 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
 
 def use_cases(deps: GrpcDeps) -> UseCases:
     """Bind each use case to its adapters once."""
-    return UseCases(list_skus=functools.partial(list_skus, skus=deps.skus))
+    from collection.usecases import price_inventory
+
+    return UseCases(
+        list_skus=functools.partial(list_skus, skus=deps.skus),
+        price_inventory_form=functools.partial(
+            price_inventory.price_inventory_form, owners=deps.owners, skus=deps.skus, collections=deps.collections
+        ),
+        submit_price_inventory=functools.partial(
+            price_inventory.submit_price_inventory,
+            planning=deps.planning,
+            skus=deps.skus,
+            collections=deps.collections,
+            publisher=deps.publisher,
+        ),
+        price_inventory_history=functools.partial(
+            price_inventory.price_inventory_history, owners=deps.owners, collections=deps.collections
+        ),
+    )
 
 
 def build_worker(settings: CollectionSettings) -> WorkerDeps:

@@ -8,11 +8,13 @@ from baifang.collection.v1 import collection_pb2, collection_pb2_grpc
 from baifang_common.context import require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
+from baifang_common.timeutil import iso
 from collection import bootstrap
 from collection.bootstrap import GrpcDeps
-from collection.domain.model import Sku
+from collection.domain.model import CollectedLine, FormLine, PriceInventory, PriceLineInput, Sku
 from collection.settings import CollectionSettings
 from collection.usecases.catalogue import ListSkus
+from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
 
 SERVICE_NAME = "baifang.collection.v1.CollectionService"
 
@@ -31,6 +33,41 @@ def _sku(s: Sku) -> collection_pb2.Sku:
     )
 
 
+def _form_line(line: FormLine) -> collection_pb2.FormLine:
+    return collection_pb2.FormLine(
+        sku=_sku(line.sku), prev_stock=line.base.prev_stock, first=line.base.first, purchased=line.base.ordered
+    )
+
+
+def _line_input(line: collection_pb2.PriceLineInput) -> PriceLineInput:
+    return PriceLineInput(
+        sku=line.sku,
+        pack_price_fen=line.pack_price_fen,
+        carton_price_fen=line.carton_price_fen,
+        stock=line.stock,
+        purchased=line.purchased if line.HasField("purchased") else None,
+    )
+
+
+def _collected(line: CollectedLine) -> collection_pb2.CollectedLine:
+    return collection_pb2.CollectedLine(**{f: getattr(line, f) for f in CollectedLine.__dataclass_fields__})
+
+
+def _collection(c: PriceInventory) -> collection_pb2.PriceInventory:
+    return collection_pb2.PriceInventory(
+        collection_id=c.collection_id,
+        visit_id=c.visit_id,
+        customer_id=c.customer_id,
+        manager_id=c.manager_id,
+        date=c.date,
+        submitted_at=iso(c.submitted_at),
+        client_ts=c.client_ts,
+        op_id=c.op_id,
+        superseded=c.superseded,
+        lines=[_collected(line) for line in c.lines],
+    )
+
+
 class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
     def __init__(self, deps: GrpcDeps) -> None:
         self.use = bootstrap.use_cases(deps)
@@ -40,6 +77,36 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
     ) -> collection_pb2.ListSkusResponse:
         query = ListSkus(caller=require_caller(), include_inactive=request.include_inactive)
         return collection_pb2.ListSkusResponse(skus=[_sku(s) for s in self.use.list_skus(query)])
+
+    def GetPriceInventoryForm(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.GetPriceInventoryFormRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.PriceInventoryForm:
+        lines = self.use.price_inventory_form(CustomerQuery(require_caller(), request.customer_id))
+        return collection_pb2.PriceInventoryForm(
+            customer_id=request.customer_id, lines=[_form_line(line) for line in lines]
+        )
+
+    def SubmitPriceInventory(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.SubmitPriceInventoryRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.SubmitPriceInventoryResponse:
+        cmd = SubmitPriceInventory(
+            caller=require_caller(),
+            visit_id=request.visit_id,
+            op_id=request.op.op_id,
+            client_ts=request.op.client_ts,
+            lines=[_line_input(line) for line in request.lines],
+        )
+        answer = self.use.submit_price_inventory(cmd)
+        return collection_pb2.SubmitPriceInventoryResponse(
+            collection=_collection(answer.collection), replayed=answer.replayed
+        )
+
+    def ListPriceInventory(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.ListPriceInventoryRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.ListPriceInventoryResponse:
+        query = CustomerQuery(require_caller(), request.customer_id, getattr(request, "from"), request.to)
+        history = self.use.price_inventory_history(query)
+        return collection_pb2.ListPriceInventoryResponse(collections=[_collection(c) for c in history])
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

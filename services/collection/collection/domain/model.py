@@ -30,3 +30,78 @@ class CustomerOwner:
     team_id: str
     effective_at: datetime
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class VisitRef:
+    """The visit a collection is bound to, as planning knows it."""
+
+    visit_id: str
+    manager_id: str
+    team_id: str
+    customer_id: str
+    date: str
+    status: str
+
+
+@dataclass(frozen=True)
+class PriceLineInput:
+    """One line as the manager entered it; money in fen. `purchased` None = take what orders say."""
+
+    sku: str
+    pack_price_fen: int
+    carton_price_fen: int
+    stock: int
+    purchased: int | None = None
+
+
+@dataclass(frozen=True)
+class StockBase:
+    """What a line starts from: the last collected stock of the SKU at the outlet, and purchases since."""
+
+    prev_stock: int = 0
+    first: bool = True
+    ordered: int = 0
+
+
+@dataclass(frozen=True)
+class CollectedLine:
+    """A validated line with its references, its starting point and the computed sales."""
+
+    sku: str
+    name: str
+    pack_price_fen: int
+    carton_price_fen: int
+    ref_pack_price_fen: int
+    ref_carton_price_fen: int
+    prev_stock: int
+    purchased: int
+    purchased_source: str
+    stock: int
+    sales: int
+    first: bool
+
+
+@dataclass(frozen=True)
+class PriceInventory:
+    """One submitted price & stock collection of a visit (a later one in the same visit supersedes it)."""
+
+    collection_id: str
+    visit_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    date: str
+    submitted_at: datetime
+    client_ts: str
+    op_id: str
+    lines: tuple[CollectedLine, ...]
+    superseded: bool = False
+
+
+@dataclass(frozen=True)
+class FormLine:
+    """A line of the collection form: the SKU with its reference prices and where its stock stands."""
+
+    sku: Sku
+    base: StockBase

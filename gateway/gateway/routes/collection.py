@@ -1,0 +1,130 @@
+"""Collection routes (collection service): the cigarette catalogue and the price & stock collection.
+
+Money is integer fen in and out (`pack_price`, `carton_price`, `ref_pack_price`, `ref_carton_price`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from baifang.collection.v1 import collection_pb2
+from baifang.common.v1 import common_pb2
+from baifang_common.context import Caller
+from baifang_common.timeutil import iso, now_utc
+from gateway.auth import current_caller
+from gateway.deps import Deps, get_deps
+from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
+from gateway.routes import API_PREFIX
+from gateway.schemas.collection import PriceInventoryRequest
+
+router = APIRouter(prefix=API_PREFIX, tags=["collection"])
+
+Id = Annotated[str, Path(min_length=1, max_length=128)]
+Day = Annotated[str | None, Query(max_length=10)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
+DepsDep = Annotated[Deps, Depends(get_deps)]
+
+
+def sku_item(s: collection_pb2.Sku) -> dict[str, Any]:
+    return {
+        "sku": s.sku,
+        "name": s.name,
+        "brand": s.brand,
+        "short_code": s.short_code,
+        "price_class": s.price_class,
+        "ref_pack_price": s.ref_pack_price_fen,
+        "ref_carton_price": s.ref_carton_price_fen,
+        "packs_per_carton": s.packs_per_carton,
+        "active": s.active,
+    }
+
+
+def collected_line(line: collection_pb2.CollectedLine) -> dict[str, Any]:
+    return {
+        "sku": line.sku,
+        "name": line.name,
+        "pack_price": line.pack_price_fen,
+        "carton_price": line.carton_price_fen,
+        "ref_pack_price": line.ref_pack_price_fen,
+        "ref_carton_price": line.ref_carton_price_fen,
+        "prev_stock": line.prev_stock,
+        "purchased": line.purchased,
+        "purchased_source": line.purchased_source,
+        "stock": line.stock,
+        "sales": line.sales,
+        "first": line.first,
+    }
+
+
+def collection_item(c: collection_pb2.PriceInventory) -> dict[str, Any]:
+    return {
+        "collection_id": c.collection_id,
+        "visit_id": c.visit_id,
+        "customer_id": c.customer_id,
+        "manager_id": c.manager_id,
+        "date": c.date,
+        "submitted_at": c.submitted_at,
+        "client_ts": c.client_ts or None,
+        "op_id": c.op_id,
+        "superseded": c.superseded,
+        "lines": [collected_line(line) for line in c.lines],
+    }
+
+
+@router.get("/customers/{customer_id}/price-inventory/form")
+async def price_inventory_form(customer_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """The preset SKUs with reference prices (fen), previous stock (0 the first time) and known purchases."""
+    answer = await deps.clients.call(
+        deps.clients.collection.GetPriceInventoryForm,
+        collection_pb2.GetPriceInventoryFormRequest(customer_id=customer_id),
+        caller,
+    )
+    lines = [
+        {**sku_item(line.sku), "prev_stock": line.prev_stock, "first": line.first, "purchased": line.purchased}
+        for line in answer.lines
+    ]
+    return {"customer_id": customer_id, "lines": lines}
+
+
+@router.post("/visits/{visit_id}/price-inventory", status_code=201)
+async def submit_price_inventory(
+    visit_id: Id, body: PriceInventoryRequest, caller: CallerDep, deps: DepsDep
+) -> dict[str, Any]:
+    """Price & stock of a checked-in visit; 422 names every failing line and field; op_id replays."""
+    lines = [
+        collection_pb2.PriceLineInput(
+            sku=line.sku,
+            pack_price_fen=line.pack_price,
+            carton_price_fen=line.carton_price,
+            stock=line.stock,
+            **({"purchased": line.purchased} if line.purchased is not None else {}),
+        )
+        for line in body.lines
+    ]
+    request = collection_pb2.SubmitPriceInventoryRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id, client_ts=body.client_ts or iso(now_utc())),
+        visit_id=visit_id,
+        lines=lines,
+    )
+    answer = await deps.clients.call(deps.clients.collection.SubmitPriceInventory, request, caller, write=True)
+    return collection_item(answer.collection)
+
+
+@router.get("/customers/{customer_id}/price-inventory")
+async def price_inventory_history(
+    customer_id: Id,
+    caller: CallerDep,
+    deps: DepsDep,
+    start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Every submission for the customer, newest first (superseded ones flagged), visit dates in [from, to]."""
+    offset = decode_cursor(cursor)
+    request = collection_pb2.ListPriceInventoryRequest(customer_id=customer_id, to=end or "")
+    setattr(request, "from", start or "")
+    answer = await deps.clients.call(deps.clients.collection.ListPriceInventory, request, caller)
+    return page([collection_item(c) for c in answer.collections], limit, offset)

@@ -1,0 +1,27 @@
+"""Request bodies of the collection routes. Money is integer fen: a float (even 45.0) is refused."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from gateway.schemas.common import ApiModel, ClientTs, WriteModel
+
+# Strict: no floats, no numeric strings. Sign and band are the collection service's rules (422 per line).
+Fen = Annotated[int, Field(strict=True, ge=-(10**12), le=10**12)]
+Quantity = Annotated[int, Field(strict=True, ge=-(10**9), le=10**9)]
+
+
+class PriceInventoryLine(ApiModel):
+    sku: str = Field(min_length=1, max_length=64)
+    pack_price: Fen
+    carton_price: Fen
+    # Absent: the purchases known from imported orders since the last collection.
+    purchased: Quantity | None = None
+    stock: Quantity
+
+
+class PriceInventoryRequest(WriteModel):
+    lines: list[PriceInventoryLine] = Field(min_length=1, max_length=500)
+    client_ts: ClientTs | None = None

@@ -1,0 +1,140 @@
+"""Collection routes through the gateway to the real collection servicer, itself asking the real
+planning servicer about the visit (both in-process, demo data); the ownership cache is fed through
+collection's own use case, as planning's `customer.assigned` would feed it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from baifang_common.demo import demo_org
+from baifang_common.events import CustomerAssigned
+from baifang_common.timeutil import today
+from collection import bootstrap as collection_bootstrap
+from collection import demo as collection_demo
+from collection.grpc_api import servicer as collection_servicer
+from collection.settings import CollectionSettings
+from collection.usecases.ownership import record_customer_assignment
+from gateway.settings import GatewaySettings
+from planning import bootstrap as planning_bootstrap
+from planning import demo as planning_demo
+from planning.grpc_api import servicer as planning_servicer
+from planning.settings import PlanningSettings
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Stack:
+    client: TestClient
+    planning: planning_bootstrap.GrpcDeps
+    collection: collection_bootstrap.GrpcDeps
+
+
+@pytest.fixture
+def stack(
+    settings_for: Callable[..., Any],
+    grpc_server: Callable[..., Any],
+    make_client: Callable[..., TestClient],
+    gateway_settings: GatewaySettings,
+) -> Iterator[Stack]:
+    planning_settings: PlanningSettings = settings_for(PlanningSettings)
+    day = today(gateway_settings.timezone)
+    org = demo_org(managers=12)
+    planning_demo.load_demo(planning_settings, org, today=day, reset=True, customers=40, publish=False)
+    planning_deps = planning_bootstrap.build_grpc(planning_settings)
+    planning_server, _ = grpc_server([planning_servicer(planning_deps)])
+    settings = settings_for(CollectionSettings, planning_addr=f"127.0.0.1:{planning_server.port}")
+    collection_demo.load_demo(settings, org, today=day, reset=True)
+    collection_deps = collection_bootstrap.build_grpc(settings)
+    collection_server, _ = grpc_server([collection_servicer(collection_deps)])
+    client = make_client(
+        planning_addr=f"127.0.0.1:{planning_server.port}", collection_addr=f"127.0.0.1:{collection_server.port}"
+    )
+    yield Stack(client, planning_deps, collection_deps)
+    collection_deps.close()
+    planning_deps.close()
+
+
+def _headers(stack: Stack, login: Callable[..., Any], user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {login(stack.client, user)['access_token']}"}
+
+
+def _checked_in_visit(stack: Stack, headers: dict[str, str]) -> dict[str, Any]:
+    """One of m001's visits today, checked in, with its customer known to collection's ownership cache."""
+    visits = stack.client.get("/api/v1/visits", headers=headers).json()["items"]
+    visit = next(v for v in visits if v["status"] == "planned" and v["method"] == "on_site")
+    detail = stack.client.get(f"/api/v1/visits/{visit['visit_id']}", headers=headers).json()
+    assigned = CustomerAssigned(customer_id=detail["customer"]["id"], manager_id="m001", team_id=detail["team_id"])
+    record_customer_assignment(assigned, owners=stack.collection.owners, timezone="Asia/Shanghai")
+    assert stack.planning.visits.mark_checked_in(visit["visit_id"], "ck-" + visit["visit_id"], datetime.now(UTC))
+    return detail
+
+
+def _line(sku: str = "SKU001", pack: Any = 4500, carton: Any = 45000, stock: int = 5, **kw: Any) -> dict[str, Any]:
+    return {"sku": sku, "pack_price": pack, "carton_price": carton, "stock": stock, **kw}
+
+
+def test_price_inventory_form_submit_and_history(stack: Stack, login: Callable[..., Any]) -> None:
+    headers = _headers(stack, login, "m001")
+    visit = _checked_in_visit(stack, headers)
+    customer_id = visit["customer"]["id"]
+    form = stack.client.get(f"/api/v1/customers/{customer_id}/price-inventory/form", headers=headers)
+    assert form.status_code == 200, form.text
+    line = next(x for x in form.json()["lines"] if x["sku"] == "SKU001")
+    assert (line["ref_pack_price"], line["ref_carton_price"], line["prev_stock"], line["first"]) == (
+        4500,
+        45000,
+        0,
+        True,
+    )
+
+    body = {"op_id": str(uuid.uuid4()), "lines": [_line(stock=8, purchased=3)]}
+    url = f"/api/v1/visits/{visit['visit_id']}/price-inventory"
+    created = stack.client.post(url, json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["lines"][0]["sales"] == 0 + 3 - 8
+    again = stack.client.post(url, json=body, headers=headers)
+    assert (again.status_code, again.json()) == (201, created.json())
+
+    history = stack.client.get(f"/api/v1/customers/{customer_id}/price-inventory", headers=headers)
+    assert [c["collection_id"] for c in history.json()["items"]] == [created.json()["collection_id"]]
+    supervisor = _headers(stack, login, "s01")
+    assert stack.client.get(f"/api/v1/customers/{customer_id}/price-inventory", headers=supervisor).status_code == 200
+    other = _headers(stack, login, "m011")
+    assert stack.client.get(f"/api/v1/customers/{customer_id}/price-inventory", headers=other).status_code == 403
+
+
+def test_price_inventory_refusals(stack: Stack, login: Callable[..., Any]) -> None:
+    headers = _headers(stack, login, "m001")
+    visit = _checked_in_visit(stack, headers)
+    url = f"/api/v1/visits/{visit['visit_id']}/price-inventory"
+    bad = [_line(pack=5401), _line("SKU002", pack=6500, carton=65000, stock=-1)]
+    refused = stack.client.post(url, json={"op_id": str(uuid.uuid4()), "lines": bad}, headers=headers)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "invalid_price_inventory"
+    assert [(f["index"], f["field"]) for f in error["details"]["lines"]] == [(0, "pack_price"), (1, "stock")]
+
+    as_float = stack.client.post(url, json={"op_id": str(uuid.uuid4()), "lines": [_line(pack=45.0)]}, headers=headers)
+    assert (as_float.status_code, as_float.json()["error"]["code"]) == (400, "invalid_request")
+
+    planned = next(
+        v for v in stack.client.get("/api/v1/visits", headers=headers).json()["items"] if v["status"] == "planned"
+    )
+    early = stack.client.post(
+        f"/api/v1/visits/{planned['visit_id']}/price-inventory",
+        json={"op_id": str(uuid.uuid4()), "lines": [_line()]},
+        headers=headers,
+    )
+    assert (early.status_code, early.json()["error"]["code"]) == (409, "not_checked_in")
+    stranger = stack.client.post(
+        url, json={"op_id": str(uuid.uuid4()), "lines": [_line()]}, headers=_headers(stack, login, "m002")
+    )
+    assert stranger.status_code == 403
