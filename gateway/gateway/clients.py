@@ -37,7 +37,7 @@ IDEMPOTENT = {
     "checkin": ("baifang.checkin.v1.CheckinService", []),
     "collection": (
         "baifang.collection.v1.CollectionService",
-        ["ListSkus", "GetPriceInventoryForm", "ListPriceInventory"],
+        ["ListSkus", "SearchSkus", "GetPriceInventoryForm", "ListPriceInventory"],
     ),
     "analytics": ("baifang.analytics.v1.AnalyticsService", ["GetTeamProgress"]),
 }

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from baifang.collection.v1 import collection_pb2
 from baifang.common.v1 import common_pb2
 from baifang_common.context import Caller
 from baifang_common.timeutil import iso, now_utc
-from gateway.auth import current_caller
+from gateway.auth import current_caller, require_roles
 from gateway.deps import Deps, get_deps
+from gateway.errors import ApiError
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.routes import API_PREFIX
-from gateway.schemas.collection import PriceInventoryRequest
+from gateway.schemas.collection import PriceInventoryRequest, SkuEntry
+from gateway.sku_import import parse as parse_sku_file
 
 router = APIRouter(prefix=API_PREFIX, tags=["collection"])
 
@@ -25,6 +27,7 @@ Id = Annotated[str, Path(min_length=1, max_length=128)]
 Day = Annotated[str | None, Query(max_length=10)]
 CallerDep = Annotated[Caller, Depends(current_caller)]
 DepsDep = Annotated[Deps, Depends(get_deps)]
+AdminDep = Annotated[Caller, Depends(require_roles("admin"))]
 
 
 def sku_item(s: collection_pb2.Sku) -> dict[str, Any]:
@@ -128,3 +131,62 @@ async def price_inventory_history(
     setattr(request, "from", start or "")
     answer = await deps.clients.call(deps.clients.collection.ListPriceInventory, request, caller)
     return page([collection_item(c) for c in answer.collections], limit, offset)
+
+
+@router.get("/skus")
+async def search_skus(
+    caller: CallerDep,
+    deps: DepsDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    include_inactive: bool = False,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The catalogue, or the entries whose name, brand, short code or code hold every word of `q`."""
+    offset = decode_cursor(cursor)
+    request = collection_pb2.SearchSkusRequest(q=q, include_inactive=include_inactive)
+    answer = await deps.clients.call(deps.clients.collection.SearchSkus, request, caller)
+    return page([sku_item(s) for s in answer.skus], limit, offset)
+
+
+@router.put("/admin/skus/{sku}")
+async def upsert_sku(sku: Id, body: SkuEntry, caller: AdminDep, deps: DepsDep) -> dict[str, Any]:
+    """Create or replace one catalogue entry; 422 invalid_sku names each offending field."""
+    entry = collection_pb2.Sku(
+        sku=sku,
+        name=body.name,
+        brand=body.brand,
+        short_code=body.short_code,
+        price_class=body.price_class,
+        ref_pack_price_fen=body.ref_pack_price,
+        ref_carton_price_fen=body.ref_carton_price,
+        packs_per_carton=body.packs_per_carton,
+        active=body.active,
+    )
+    request = collection_pb2.UpsertSkusRequest(skus=[entry])
+    await deps.clients.call(deps.clients.collection.UpsertSkus, request, caller, write=True)
+    return sku_item(entry)
+
+
+@router.post("/admin/import/skus")
+async def import_skus(request: Request, caller: AdminDep, deps: DepsDep) -> dict[str, Any]:
+    """JSON lines (default) or CSV (`Content-Type: text/csv`): sound rows stored, the rest reported by line."""
+    try:
+        parsed = parse_sku_file(await request.body(), request.headers.get("content-type", ""))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_request", "the file is not UTF-8 text", {"body": "not UTF-8"}) from exc
+    answer = await deps.clients.call(
+        deps.clients.collection.ImportSkus,
+        collection_pb2.UpsertSkusRequest(skus=parsed.entries),
+        caller,
+        write=True,
+    )
+    refused = [
+        {"row": parsed.lines[p.index], "sku": p.sku, "field": p.field, "reason": p.reason} for p in answer.rejected
+    ]
+    rejected = sorted(parsed.rejected + refused, key=lambda r: r["row"])
+    return {
+        "received": len(parsed.entries) + len({r["row"] for r in parsed.rejected}),
+        "upserted": answer.upserted,
+        "rejected": rejected,
+    }

@@ -25,3 +25,16 @@ class PriceInventoryLine(ApiModel):
 class PriceInventoryRequest(WriteModel):
     lines: list[PriceInventoryLine] = Field(min_length=1, max_length=500)
     client_ts: ClientTs | None = None
+
+
+class SkuEntry(ApiModel):
+    """A catalogue entry as an admin writes it (the code is in the path); prices in integer fen."""
+
+    name: str = Field(min_length=1, max_length=200)
+    brand: str = Field(min_length=1, max_length=100)
+    short_code: str = Field(default="", max_length=32)
+    price_class: Annotated[int, Field(strict=True, ge=0, le=100)]
+    ref_pack_price: Fen
+    ref_carton_price: Fen
+    packs_per_carton: Annotated[int, Field(strict=True, ge=0, le=1000)] = 10
+    active: bool = True

@@ -4,6 +4,7 @@ collection's own use case, as planning's `customer.assigned` would feed it."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -138,3 +139,53 @@ def test_price_inventory_refusals(stack: Stack, login: Callable[..., Any]) -> No
         url, json={"op_id": str(uuid.uuid4()), "lines": [_line()]}, headers=_headers(stack, login, "m002")
     )
     assert stranger.status_code == 403
+
+
+def test_catalogue_search_admin_upsert_and_import(stack: Stack, login: Callable[..., Any]) -> None:
+    manager = _headers(stack, login, "m001")
+    found = stack.client.get("/api/v1/skus", params={"q": "中华", "limit": 2}, headers=manager)
+    assert found.status_code == 200, found.text
+    assert [s["sku"] for s in found.json()["items"]] == ["SKU001", "SKU002"]
+    rest = stack.client.get(
+        "/api/v1/skus", params={"q": "中华", "cursor": found.json()["next_cursor"]}, headers=manager
+    )
+    assert [s["sku"] for s in rest.json()["items"]] == ["SKU003"] and rest.json()["next_cursor"] is None
+    assert (
+        stack.client.get("/api/v1/skus", params={"q": "ZHY"}, headers=manager).json()["items"][0]["ref_pack_price"]
+        == 4500
+    )
+
+    admin = _headers(stack, login, "admin")
+    entry = {
+        "name": "测试烟",
+        "brand": "测试",
+        "short_code": "CSY",
+        "price_class": 3,
+        "ref_pack_price": 1000,
+        "ref_carton_price": 10000,
+    }
+    assert stack.client.put("/api/v1/admin/skus/SKU500", json=entry, headers=admin).status_code == 200
+    assert stack.client.put("/api/v1/admin/skus/SKU500", json=entry, headers=manager).status_code == 403
+    bad = stack.client.put("/api/v1/admin/skus/SKU501", json={**entry, "price_class": 9}, headers=admin)
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_sku")
+
+    csv_file = (
+        "sku,name,brand,short_code,price_class,ref_pack_price,ref_carton_price\n"
+        "SKU600,导入烟,导入,DRY,2,1500,15000\n"
+        "SKU601,坏烟,坏,HY,2,15.5,15000\n"
+        "SKU602,,坏,HY,2,1500,15000\n"
+    )
+    url = "/api/v1/admin/import/skus"
+    report = stack.client.post(url, content=csv_file.encode(), headers={**admin, "Content-Type": "text/csv"})
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert (body["received"], body["upserted"]) == (3, 1)
+    assert [(r["row"], r["field"]) for r in body["rejected"]] == [(3, "ref_pack_price"), (4, "name")]
+    again = stack.client.post(url, content=csv_file.encode(), headers={**admin, "Content-Type": "text/csv"})
+    assert again.json() == body
+    row = {"sku": "SKU700", "name": "行烟", "brand": "行", "price_class": 1, "ref_pack_price": 2000}
+    jsonl = json.dumps({**row, "ref_carton_price": 20000}) + "\nnot json\n"
+    lines = stack.client.post(url, content=jsonl.encode(), headers={**admin, "Content-Type": "application/x-ndjson"})
+    assert (lines.json()["upserted"], [(r["row"], r["field"]) for r in lines.json()["rejected"]]) == (1, [(2, "row")])
+    assert stack.client.get("/api/v1/skus", params={"q": "导入"}, headers=manager).json()["items"][0]["sku"] == "SKU600"
+    assert stack.client.post(url, content=jsonl.encode(), headers=manager).status_code == 403

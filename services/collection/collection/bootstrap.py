@@ -23,7 +23,8 @@ from collection.adapters.price_inventory_store import PriceInventoryStore
 from collection.adapters.sku_store import SkuStore
 from collection.domain.model import Sku
 from collection.settings import CollectionSettings
-from collection.usecases.catalogue import ListSkus, list_skus
+from collection.usecases import catalogue
+from collection.usecases.catalogue import ImportReport, ListSkus, SearchSkus, WriteSkus
 
 if TYPE_CHECKING:
     import grpc
@@ -57,6 +58,9 @@ class UseCases:
     """The gRPC process's use cases with their dependencies bound: what the servicer calls."""
 
     list_skus: Callable[[ListSkus], list[Sku]]
+    search_skus: Callable[[SearchSkus], list[Sku]]
+    admin_upsert_skus: Callable[[WriteSkus], int]
+    import_skus: Callable[[WriteSkus], ImportReport]
     price_inventory_form: Callable[[CustomerQuery], list[FormLine]]
     submit_price_inventory: Callable[[SubmitPriceInventory], Submitted]
     price_inventory_history: Callable[[CustomerQuery], list[PriceInventory]]
@@ -124,7 +128,10 @@ def use_cases(deps: GrpcDeps) -> UseCases:
     from collection.usecases import price_inventory
 
     return UseCases(
-        list_skus=functools.partial(list_skus, skus=deps.skus),
+        list_skus=functools.partial(catalogue.list_skus, skus=deps.skus),
+        search_skus=functools.partial(catalogue.search_skus, skus=deps.skus),
+        admin_upsert_skus=functools.partial(catalogue.admin_upsert_skus, skus=deps.skus, publisher=deps.publisher),
+        import_skus=functools.partial(catalogue.import_skus, skus=deps.skus, publisher=deps.publisher),
         price_inventory_form=functools.partial(
             price_inventory.price_inventory_form, owners=deps.owners, skus=deps.skus, collections=deps.collections
         ),

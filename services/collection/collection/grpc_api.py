@@ -13,7 +13,7 @@ from collection import bootstrap
 from collection.bootstrap import GrpcDeps
 from collection.domain.model import CollectedLine, FormLine, PriceInventory, PriceLineInput, Sku
 from collection.settings import CollectionSettings
-from collection.usecases.catalogue import ListSkus
+from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
 from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
 
 SERVICE_NAME = "baifang.collection.v1.CollectionService"
@@ -25,6 +25,20 @@ def _sku(s: Sku) -> collection_pb2.Sku:
         name=s.name,
         brand=s.brand,
         short_code=s.short_code,
+        price_class=s.price_class,
+        ref_pack_price_fen=s.ref_pack_price_fen,
+        ref_carton_price_fen=s.ref_carton_price_fen,
+        packs_per_carton=s.packs_per_carton,
+        active=s.active,
+    )
+
+
+def _entry(s: collection_pb2.Sku) -> Sku:
+    return Sku(
+        sku=s.sku.strip(),
+        name=s.name.strip(),
+        brand=s.brand.strip(),
+        short_code=s.short_code.strip(),
         price_class=s.price_class,
         ref_pack_price_fen=s.ref_pack_price_fen,
         ref_carton_price_fen=s.ref_carton_price_fen,
@@ -77,6 +91,30 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
     ) -> collection_pb2.ListSkusResponse:
         query = ListSkus(caller=require_caller(), include_inactive=request.include_inactive)
         return collection_pb2.ListSkusResponse(skus=[_sku(s) for s in self.use.list_skus(query)])
+
+    def SearchSkus(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.SearchSkusRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.ListSkusResponse:
+        query = SearchSkus(caller=require_caller(), q=request.q, include_inactive=request.include_inactive)
+        return collection_pb2.ListSkusResponse(skus=[_sku(s) for s in self.use.search_skus(query)])
+
+    def UpsertSkus(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.UpsertSkusRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.UpsertSkusResponse:
+        cmd = WriteSkus(caller=require_caller(), entries=[_entry(s) for s in request.skus])
+        return collection_pb2.UpsertSkusResponse(upserted=self.use.admin_upsert_skus(cmd))
+
+    def ImportSkus(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.UpsertSkusRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.ImportSkusResponse:
+        cmd = WriteSkus(caller=require_caller(), entries=[_entry(s) for s in request.skus])
+        report = self.use.import_skus(cmd)
+        rejected = [
+            collection_pb2.RowProblem(index=index, sku=cmd.entries[index].sku, field=name, reason=reason)
+            for index, problems in sorted(report.rejected.items())
+            for name, reason in problems.items()
+        ]
+        return collection_pb2.ImportSkusResponse(upserted=report.upserted, rejected=rejected)
 
     def GetPriceInventoryForm(  # noqa: N802 (generated gRPC name)
         self, request: collection_pb2.GetPriceInventoryFormRequest, context: grpc.ServicerContext

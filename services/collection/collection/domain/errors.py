@@ -41,3 +41,8 @@ class Forbidden(PermissionDenied):
 class CustomerNotFound(NotFound):
     code = "customer_not_found"
     default_message = "no such customer"
+
+
+class AdminOnly(PermissionDenied):
+    code = "forbidden"
+    default_message = "only an admin maintains the catalogue"
