@@ -263,6 +263,22 @@ class PriceInventorySubmitted(Event):
     op_id: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class AgreedQuantitySubmitted(Event):
+    """A customer's agreed quantity for a month (DOMAIN §1.5.8.2); submitted once, never changed."""
+
+    event_type: ClassVar[str] = "agreed_quantity.submitted"
+    producer: ClassVar[str] = "collection"
+    customer_id: str
+    month: str
+    manager_id: str
+    team_id: str
+    lines: list[dict[str, Any]]
+    total: int
+    submitted_at: str
+    op_id: str = ""
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -279,5 +295,6 @@ CATALOGUE: dict[str, type[Event]] = {
         ScanBatchAccepted,
         SkuUpserted,
         PriceInventorySubmitted,
+        AgreedQuantitySubmitted,
     )
 }

@@ -37,7 +37,7 @@ IDEMPOTENT = {
     "checkin": ("baifang.checkin.v1.CheckinService", []),
     "collection": (
         "baifang.collection.v1.CollectionService",
-        ["ListSkus", "SearchSkus", "GetPriceInventoryForm", "ListPriceInventory"],
+        ["ListSkus", "SearchSkus", "GetPriceInventoryForm", "ListPriceInventory", "GetAgreedQuantity"],
     ),
     "analytics": ("baifang.analytics.v1.AnalyticsService", ["GetTeamProgress"]),
 }

@@ -18,7 +18,7 @@ from gateway.deps import Deps, get_deps
 from gateway.errors import ApiError
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.routes import API_PREFIX
-from gateway.schemas.collection import PriceInventoryRequest, SkuEntry
+from gateway.schemas.collection import AgreedQuantityRequest, PriceInventoryRequest, SkuEntry
 from gateway.sku_import import parse as parse_sku_file
 
 router = APIRouter(prefix=API_PREFIX, tags=["collection"])
@@ -190,3 +190,39 @@ async def import_skus(request: Request, caller: AdminDep, deps: DepsDep) -> dict
         "upserted": answer.upserted,
         "rejected": rejected,
     }
+
+
+def agreed_item(a: collection_pb2.AgreedQuantityResponse) -> dict[str, Any]:
+    return {
+        "customer_id": a.customer_id,
+        "month": a.month,
+        "status": a.status,
+        "lines": [{"sku": line.sku, "qty": line.qty} for line in a.lines],
+        "total": a.total,
+        "submitted_at": a.submitted_at or None,
+        "submitted_by": a.submitted_by or None,
+    }
+
+
+@router.get("/customers/{customer_id}/agreed-quantities")
+async def agreed_quantity(
+    customer_id: Id, caller: CallerDep, deps: DepsDep, month: Annotated[str, Query(max_length=7)] = ""
+) -> dict[str, Any]:
+    """The month's agreed quantity (the current month by default); status `none` until submitted."""
+    request = collection_pb2.GetAgreedQuantityRequest(customer_id=customer_id, month=month)
+    return agreed_item(await deps.clients.call(deps.clients.collection.GetAgreedQuantity, request, caller))
+
+
+@router.post("/customers/{customer_id}/agreed-quantities", status_code=201)
+async def submit_agreed_quantity(
+    customer_id: Id, body: AgreedQuantityRequest, caller: CallerDep, deps: DepsDep
+) -> dict[str, Any]:
+    """Current month only (422 otherwise); once submitted, 409 immutable; a replayed op_id answers the first."""
+    request = collection_pb2.SubmitAgreedQuantityRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        customer_id=customer_id,
+        month=body.month,
+        lines=[collection_pb2.AgreedLine(sku=line.sku, qty=line.qty) for line in body.lines],
+    )
+    answer = await deps.clients.call(deps.clients.collection.SubmitAgreedQuantity, request, caller, write=True)
+    return agreed_item(answer)

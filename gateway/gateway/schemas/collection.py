@@ -38,3 +38,13 @@ class SkuEntry(ApiModel):
     ref_carton_price: Fen
     packs_per_carton: Annotated[int, Field(strict=True, ge=0, le=1000)] = 10
     active: bool = True
+
+
+class AgreedLine(ApiModel):
+    sku: str = Field(min_length=1, max_length=64)
+    qty: Quantity
+
+
+class AgreedQuantityRequest(WriteModel):
+    month: str = Field(min_length=7, max_length=7)
+    lines: list[AgreedLine] = Field(min_length=1, max_length=500)

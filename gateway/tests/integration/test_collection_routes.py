@@ -189,3 +189,25 @@ def test_catalogue_search_admin_upsert_and_import(stack: Stack, login: Callable[
     assert (lines.json()["upserted"], [(r["row"], r["field"]) for r in lines.json()["rejected"]]) == (1, [(2, "row")])
     assert stack.client.get("/api/v1/skus", params={"q": "导入"}, headers=manager).json()["items"][0]["sku"] == "SKU600"
     assert stack.client.post(url, content=jsonl.encode(), headers=manager).status_code == 403
+
+
+def test_agreed_quantity_once_per_current_month(stack: Stack, login: Callable[..., Any]) -> None:
+    headers = _headers(stack, login, "m001")
+    customer_id = _checked_in_visit(stack, headers)["customer"]["id"]
+    url = f"/api/v1/customers/{customer_id}/agreed-quantities"
+    month = today("Asia/Shanghai").isoformat()[:7]
+    assert stack.client.get(url, headers=headers).json()["status"] == "none"
+    body = {
+        "op_id": str(uuid.uuid4()),
+        "month": month,
+        "lines": [{"sku": "SKU001", "qty": 20}, {"sku": "SKU002", "qty": 5}],
+    }
+    created = stack.client.post(url, json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert (created.json()["status"], created.json()["total"]) == ("submitted", 25)
+    assert stack.client.post(url, json=body, headers=headers).json() == created.json()
+    changed = stack.client.post(url, json={**body, "op_id": str(uuid.uuid4())}, headers=headers)
+    assert (changed.status_code, changed.json()["error"]["code"]) == (409, "immutable")
+    past = stack.client.post(url, json={**body, "op_id": str(uuid.uuid4()), "month": "2020-01"}, headers=headers)
+    assert (past.status_code, past.json()["error"]["code"]) == (422, "month_not_current")
+    assert stack.client.get(url, params={"month": month}, headers=_headers(stack, login, "s01")).json()["total"] == 25

@@ -18,6 +18,7 @@ from pymongo import MongoClient
 from baifang_common import health, mongo
 from baifang_common.context import Caller
 from baifang_common.mongo import Document
+from collection.adapters.agreed_quantity_store import AgreedQuantityStore
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.adapters.price_inventory_store import PriceInventoryStore
 from collection.adapters.sku_store import SkuStore
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from baifang_common.publisher import EventPublisher
     from baifang_common.worker import ProcessedEvents
     from collection.adapters.planning_client import PlanningClient
-    from collection.domain.model import FormLine, PriceInventory
+    from collection.domain.model import AgreedQuantity, FormLine, PriceInventory
+    from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
     from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
 
 
@@ -41,11 +43,13 @@ class GrpcDeps:
     skus: SkuStore
     owners: CustomerOwnerStore
     collections: PriceInventoryStore
+    agreed: AgreedQuantityStore
     planning: PlanningClient
     publisher: EventPublisher
     readiness: health.Readiness
     mongo: MongoClient[Document]
     planning_channel: grpc.Channel
+    timezone: str
 
     def close(self) -> None:
         self.publisher.close()
@@ -64,6 +68,8 @@ class UseCases:
     price_inventory_form: Callable[[CustomerQuery], list[FormLine]]
     submit_price_inventory: Callable[[SubmitPriceInventory], Submitted]
     price_inventory_history: Callable[[CustomerQuery], list[PriceInventory]]
+    agreed_quantity: Callable[[MonthQuery], tuple[str, AgreedQuantity | None]]
+    submit_agreed_quantity: Callable[[SubmitAgreedQuantity], AgreedAnswer]
 
 
 @dataclass(frozen=True)
@@ -115,8 +121,10 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
         skus=sku_store(settings, client),
         owners=owner_store(settings, client),
         collections=price_inventory_store(settings, client),
+        agreed=AgreedQuantityStore(mongo.database(settings, client)["agreed_quantities"]),
         planning=planning,
         planning_channel=planning_channel,
+        timezone=settings.timezone,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=health.Readiness({"mongo": health.mongo_check(client), "amqp": health.amqp_check(settings.amqp_uri)}),
         mongo=client,
@@ -125,7 +133,7 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
 
 def use_cases(deps: GrpcDeps) -> UseCases:
     """Bind each use case to its adapters once."""
-    from collection.usecases import price_inventory
+    from collection.usecases import agreed_quantity, price_inventory
 
     return UseCases(
         list_skus=functools.partial(catalogue.list_skus, skus=deps.skus),
@@ -144,6 +152,17 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         ),
         price_inventory_history=functools.partial(
             price_inventory.price_inventory_history, owners=deps.owners, collections=deps.collections
+        ),
+        agreed_quantity=functools.partial(
+            agreed_quantity.agreed_quantity, owners=deps.owners, agreed=deps.agreed, timezone=deps.timezone
+        ),
+        submit_agreed_quantity=functools.partial(
+            agreed_quantity.submit_agreed_quantity,
+            owners=deps.owners,
+            skus=deps.skus,
+            agreed=deps.agreed,
+            publisher=deps.publisher,
+            timezone=deps.timezone,
         ),
     )
 

@@ -11,8 +11,17 @@ from baifang_common.logging import configure_logging
 from baifang_common.timeutil import iso
 from collection import bootstrap
 from collection.bootstrap import GrpcDeps
-from collection.domain.model import CollectedLine, FormLine, PriceInventory, PriceLineInput, Sku
+from collection.domain.model import (
+    AgreedLine,
+    AgreedQuantity,
+    CollectedLine,
+    FormLine,
+    PriceInventory,
+    PriceLineInput,
+    Sku,
+)
 from collection.settings import CollectionSettings
+from collection.usecases.agreed_quantity import MonthQuery, SubmitAgreedQuantity
 from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
 from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
 
@@ -82,6 +91,20 @@ def _collection(c: PriceInventory) -> collection_pb2.PriceInventory:
     )
 
 
+def _agreed(customer_id: str, month: str, record: AgreedQuantity | None) -> collection_pb2.AgreedQuantityResponse:
+    if record is None:
+        return collection_pb2.AgreedQuantityResponse(customer_id=customer_id, month=month, status="none")
+    return collection_pb2.AgreedQuantityResponse(
+        customer_id=record.customer_id,
+        month=record.month,
+        status="submitted",
+        lines=[collection_pb2.AgreedLine(sku=line.sku, qty=line.qty) for line in record.lines],
+        total=record.total,
+        submitted_at=iso(record.submitted_at),
+        submitted_by=record.submitted_by,
+    )
+
+
 class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
     def __init__(self, deps: GrpcDeps) -> None:
         self.use = bootstrap.use_cases(deps)
@@ -145,6 +168,28 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
         query = CustomerQuery(require_caller(), request.customer_id, getattr(request, "from"), request.to)
         history = self.use.price_inventory_history(query)
         return collection_pb2.ListPriceInventoryResponse(collections=[_collection(c) for c in history])
+
+    def GetAgreedQuantity(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.GetAgreedQuantityRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.AgreedQuantityResponse:
+        query = MonthQuery(require_caller(), request.customer_id, request.month)
+        month, record = self.use.agreed_quantity(query)
+        return _agreed(request.customer_id, month, record)
+
+    def SubmitAgreedQuantity(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.SubmitAgreedQuantityRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.AgreedQuantityResponse:
+        cmd = SubmitAgreedQuantity(
+            caller=require_caller(),
+            customer_id=request.customer_id,
+            month=request.month,
+            op_id=request.op.op_id,
+            lines=[AgreedLine(sku=line.sku, qty=line.qty) for line in request.lines],
+        )
+        answer = self.use.submit_agreed_quantity(cmd)
+        response = _agreed(answer.record.customer_id, answer.record.month, answer.record)
+        response.replayed = answer.replayed
+        return response
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

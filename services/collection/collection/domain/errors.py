@@ -46,3 +46,24 @@ class CustomerNotFound(NotFound):
 class AdminOnly(PermissionDenied):
     code = "forbidden"
     default_message = "only an admin maintains the catalogue"
+
+
+class InvalidAgreedQuantity(RuleViolation):
+    """R-1.5.8.2-b: details {lines: [{index, sku, field, reason}]}."""
+
+    code = "invalid_agreed_quantity"
+    default_message = "some lines of the agreed quantity are not valid"
+
+
+class MonthNotCurrent(RuleViolation):
+    """R-1.5.8.2-c, §3.5 item 8: only the current month; past and future months are refused."""
+
+    code = "month_not_current"
+    default_message = "agreed quantities are entered for the current month only"
+
+
+class Immutable(Conflict):
+    """R-1.5.8.2-a: once submitted, the month's agreed quantity cannot be changed."""
+
+    code = "immutable"
+    default_message = "the agreed quantity of this month is already submitted and cannot be changed"

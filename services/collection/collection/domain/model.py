@@ -105,3 +105,27 @@ class FormLine:
 
     sku: Sku
     base: StockBase
+
+
+@dataclass(frozen=True)
+class AgreedLine:
+    sku: str
+    qty: int
+
+
+@dataclass(frozen=True)
+class AgreedQuantity:
+    """The customer's agreed quantity for one month (DOMAIN §1.5.8.2): submitted once, never changed."""
+
+    customer_id: str
+    month: str
+    manager_id: str
+    team_id: str
+    lines: tuple[AgreedLine, ...]
+    submitted_at: datetime
+    submitted_by: str
+    op_id: str
+
+    @property
+    def total(self) -> int:
+        return sum(line.qty for line in self.lines)
