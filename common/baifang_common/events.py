@@ -279,6 +279,40 @@ class AgreedQuantitySubmitted(Event):
     op_id: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class TerminalResourcesCollected(Event):
+    """A new version of a customer's terminal resources (DOMAIN §1.5.8.3); values by item code."""
+
+    event_type: ClassVar[str] = "terminal_resources.collected"
+    producer: ClassVar[str] = "collection"
+    customer_id: str
+    version: int
+    values: dict[str, Any]
+    saved_by: str
+    saved_at: str
+    visit_id: str = ""
+    op_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TerminalInfoUpdated(Event):
+    """A new version of a customer's terminal information (§1.5.8.4 = §1.6.2).
+
+    `card_fields` holds the values that belong on the customer card (e.g. terminal_type), for planning.
+    """
+
+    event_type: ClassVar[str] = "terminal_info.updated"
+    producer: ClassVar[str] = "collection"
+    customer_id: str
+    version: int
+    values: dict[str, Any]
+    card_fields: dict[str, Any]
+    saved_by: str
+    saved_at: str
+    visit_id: str = ""
+    op_id: str = ""
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -296,5 +330,7 @@ CATALOGUE: dict[str, type[Event]] = {
         SkuUpserted,
         PriceInventorySubmitted,
         AgreedQuantitySubmitted,
+        TerminalResourcesCollected,
+        TerminalInfoUpdated,
     )
 }

@@ -37,7 +37,14 @@ IDEMPOTENT = {
     "checkin": ("baifang.checkin.v1.CheckinService", []),
     "collection": (
         "baifang.collection.v1.CollectionService",
-        ["ListSkus", "SearchSkus", "GetPriceInventoryForm", "ListPriceInventory", "GetAgreedQuantity"],
+        [
+            "ListSkus",
+            "SearchSkus",
+            "GetPriceInventoryForm",
+            "ListPriceInventory",
+            "GetAgreedQuantity",
+            "GetTerminalProfile",
+        ],
     ),
     "analytics": ("baifang.analytics.v1.AnalyticsService", ["GetTeamProgress"]),
 }

@@ -5,6 +5,8 @@ Money is integer fen in and out (`pack_price`, `carton_price`, `ref_pack_price`,
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -18,7 +20,13 @@ from gateway.deps import Deps, get_deps
 from gateway.errors import ApiError
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.routes import API_PREFIX
-from gateway.schemas.collection import AgreedQuantityRequest, PriceInventoryRequest, SkuEntry
+from gateway.schemas.collection import (
+    AgreedQuantityRequest,
+    PriceInventoryRequest,
+    SkuEntry,
+    TerminalItemsRequest,
+    TerminalSaveRequest,
+)
 from gateway.sku_import import parse as parse_sku_file
 
 router = APIRouter(prefix=API_PREFIX, tags=["collection"])
@@ -226,3 +234,102 @@ async def submit_agreed_quantity(
     )
     answer = await deps.clients.call(deps.clients.collection.SubmitAgreedQuantity, request, caller, write=True)
     return agreed_item(answer)
+
+
+class TerminalPath(StrEnum):
+    """The two re-collectable terminal records, by their API path."""
+
+    resources = "terminal-resources"
+    info = "terminal-info"
+
+    @property
+    def kind(self) -> str:
+        return "terminal_resources" if self is TerminalPath.resources else "terminal_info"
+
+
+def _terminal_version(v: collection_pb2.TerminalVersion) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "values": json.loads(v.values_json or "{}"),
+        "saved_by": v.saved_by,
+        "saved_at": v.saved_at,
+        "visit_id": v.visit_id or None,
+    }
+
+
+def _terminal_item(i: collection_pb2.TerminalItem) -> dict[str, Any]:
+    return {
+        "code": i.code,
+        "label": i.label,
+        "type": i.type,
+        "unit": i.unit,
+        "choices": list(i.choices),
+        "card_field": i.card_field or None,
+    }
+
+
+def terminal_profile(p: collection_pb2.TerminalProfile) -> dict[str, Any]:
+    return {
+        "customer_id": p.customer_id,
+        "items": [_terminal_item(i) for i in p.items],
+        "latest": _terminal_version(p.latest) if p.HasField("latest") else None,
+        "history": [_terminal_version(v) for v in p.history],
+    }
+
+
+async def _get_profile(customer_id: str, kind: str, caller: Caller, deps: Deps) -> dict[str, Any]:
+    request = collection_pb2.GetTerminalProfileRequest(customer_id=customer_id, kind=kind)
+    return terminal_profile(await deps.clients.call(deps.clients.collection.GetTerminalProfile, request, caller))
+
+
+async def _save_profile(
+    customer_id: str, kind: str, body: TerminalSaveRequest, caller: Caller, deps: Deps
+) -> dict[str, Any]:
+    request = collection_pb2.SaveTerminalProfileRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        customer_id=customer_id,
+        kind=kind,
+        values_json=json.dumps(body.values, ensure_ascii=False),
+        visit_id=body.visit_id,
+    )
+    answer = await deps.clients.call(deps.clients.collection.SaveTerminalProfile, request, caller, write=True)
+    return terminal_profile(answer)
+
+
+@router.get("/customers/{customer_id}/terminal-resources")
+async def get_terminal_resources(customer_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """The item list, the last collected values (for prefill) and every version, newest first."""
+    return await _get_profile(customer_id, "terminal_resources", caller, deps)
+
+
+@router.post("/customers/{customer_id}/terminal-resources", status_code=201)
+async def save_terminal_resources(
+    customer_id: Id, body: TerminalSaveRequest, caller: CallerDep, deps: DepsDep
+) -> dict[str, Any]:
+    """A new version by the customer's manager; 422 invalid_terminal_values names each field."""
+    return await _save_profile(customer_id, "terminal_resources", body, caller, deps)
+
+
+@router.get("/customers/{customer_id}/terminal-info")
+async def get_terminal_info(customer_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """The item list, the last maintained values (for prefill) and every version, newest first."""
+    return await _get_profile(customer_id, "terminal_info", caller, deps)
+
+
+@router.post("/customers/{customer_id}/terminal-info", status_code=201)
+async def save_terminal_info(
+    customer_id: Id, body: TerminalSaveRequest, caller: CallerDep, deps: DepsDep
+) -> dict[str, Any]:
+    """A new version; customer-card fields (e.g. terminal_type) reach planning by `terminal_info.updated`."""
+    return await _save_profile(customer_id, "terminal_info", body, caller, deps)
+
+
+@router.put("/admin/terminal-items/{record}")
+async def set_terminal_items(
+    record: TerminalPath, body: TerminalItemsRequest, caller: AdminDep, deps: DepsDep
+) -> dict[str, Any]:
+    """Replace the configurable item list of terminal resources or terminal information."""
+    items = [collection_pb2.TerminalItem(**item.model_dump()) for item in body.items]
+    request = collection_pb2.SetTerminalItemsRequest(kind=record.kind, items=items)
+    answer = await deps.clients.call(deps.clients.collection.SetTerminalItems, request, caller, write=True)
+    return {"items": [_terminal_item(i) for i in answer.items]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -48,3 +48,21 @@ class AgreedLine(ApiModel):
 class AgreedQuantityRequest(WriteModel):
     month: str = Field(min_length=7, max_length=7)
     lines: list[AgreedLine] = Field(min_length=1, max_length=500)
+
+
+class TerminalSaveRequest(WriteModel):
+    values: dict[str, Any] = Field(max_length=200)
+    visit_id: str = Field(default="", max_length=128)
+
+
+class TerminalItemEntry(ApiModel):
+    code: str = Field(min_length=1, max_length=40)
+    label: str = Field(min_length=1, max_length=100)
+    type: str = Field(default="text", max_length=16)
+    unit: str = Field(default="", max_length=16)
+    choices: list[str] = Field(default_factory=list, max_length=100)
+    card_field: str = Field(default="", max_length=40)
+
+
+class TerminalItemsRequest(ApiModel):
+    items: list[TerminalItemEntry] = Field(min_length=1, max_length=200)

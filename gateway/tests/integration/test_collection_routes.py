@@ -211,3 +211,37 @@ def test_agreed_quantity_once_per_current_month(stack: Stack, login: Callable[..
     past = stack.client.post(url, json={**body, "op_id": str(uuid.uuid4()), "month": "2020-01"}, headers=headers)
     assert (past.status_code, past.json()["error"]["code"]) == (422, "month_not_current")
     assert stack.client.get(url, params={"month": month}, headers=_headers(stack, login, "s01")).json()["total"] == 25
+
+
+def test_terminal_info_versions_and_admin_items(stack: Stack, login: Callable[..., Any]) -> None:
+    headers = _headers(stack, login, "m001")
+    customer_id = _checked_in_visit(stack, headers)["customer"]["id"]
+    url = f"/api/v1/customers/{customer_id}/terminal-info"
+    assert stack.client.get(url, headers=headers).json()["latest"] is None
+    body = {"op_id": str(uuid.uuid4()), "values": {"terminal_type": "超市", "functional_terminal": True}}
+    saved = stack.client.post(url, json=body, headers=headers)
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["latest"]["values"] == body["values"]
+    second = stack.client.post(
+        url, json={**body, "op_id": str(uuid.uuid4()), "values": {"terminal_type": "烟酒店"}}, headers=headers
+    )
+    assert second.json()["latest"]["version"] == 2
+    read = stack.client.get(url, headers=_headers(stack, login, "s01")).json()
+    assert read["latest"]["values"] == {"terminal_type": "烟酒店"} and [v["version"] for v in read["history"]] == [2, 1]
+    bad = stack.client.post(
+        url, json={**body, "op_id": str(uuid.uuid4()), "values": {"terminal_type": "火星"}}, headers=headers
+    )
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_terminal_values")
+
+    admin = _headers(stack, login, "admin")
+    items = {"items": [{"code": "shelf_count", "label": "货架数", "type": "number", "unit": "个"}]}
+    assert (
+        stack.client.put("/api/v1/admin/terminal-items/terminal-resources", json=items, headers=headers).status_code
+        == 403
+    )
+    assert (
+        stack.client.put("/api/v1/admin/terminal-items/terminal-resources", json=items, headers=admin).status_code
+        == 200
+    )
+    resources = stack.client.get(f"/api/v1/customers/{customer_id}/terminal-resources", headers=headers).json()
+    assert [i["code"] for i in resources["items"]] == ["shelf_count"]

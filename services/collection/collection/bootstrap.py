@@ -22,6 +22,7 @@ from collection.adapters.agreed_quantity_store import AgreedQuantityStore
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.adapters.price_inventory_store import PriceInventoryStore
 from collection.adapters.sku_store import SkuStore
+from collection.adapters.terminal_store import TerminalStore
 from collection.domain.model import Sku
 from collection.settings import CollectionSettings
 from collection.usecases import catalogue
@@ -33,9 +34,10 @@ if TYPE_CHECKING:
     from baifang_common.publisher import EventPublisher
     from baifang_common.worker import ProcessedEvents
     from collection.adapters.planning_client import PlanningClient
-    from collection.domain.model import AgreedQuantity, FormLine, PriceInventory
+    from collection.domain.model import AgreedQuantity, FormLine, PriceInventory, TerminalItem
     from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
     from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
+    from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class GrpcDeps:
     owners: CustomerOwnerStore
     collections: PriceInventoryStore
     agreed: AgreedQuantityStore
+    terminals: TerminalStore
     planning: PlanningClient
     publisher: EventPublisher
     readiness: health.Readiness
@@ -70,6 +73,9 @@ class UseCases:
     price_inventory_history: Callable[[CustomerQuery], list[PriceInventory]]
     agreed_quantity: Callable[[MonthQuery], tuple[str, AgreedQuantity | None]]
     submit_agreed_quantity: Callable[[SubmitAgreedQuantity], AgreedAnswer]
+    terminal_profile: Callable[[TerminalQuery], TerminalProfile]
+    save_terminal: Callable[[SaveTerminal], TerminalProfile]
+    set_terminal_items: Callable[[SetTerminalItems], tuple[TerminalItem, ...]]
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,13 @@ def owner_store(settings: CollectionSettings, client: MongoClient[Document]) -> 
 
 def price_inventory_store(settings: CollectionSettings, client: MongoClient[Document]) -> PriceInventoryStore:
     store = PriceInventoryStore(mongo.database(settings, client)["price_inventory"])
+    store.ensure_indexes()
+    return store
+
+
+def terminal_store(settings: CollectionSettings, client: MongoClient[Document]) -> TerminalStore:
+    db = mongo.database(settings, client)
+    store = TerminalStore(db["terminal_versions"], db["terminal_items"])
     store.ensure_indexes()
     return store
 
@@ -122,6 +135,7 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
         owners=owner_store(settings, client),
         collections=price_inventory_store(settings, client),
         agreed=AgreedQuantityStore(mongo.database(settings, client)["agreed_quantities"]),
+        terminals=terminal_store(settings, client),
         planning=planning,
         planning_channel=planning_channel,
         timezone=settings.timezone,
@@ -133,7 +147,7 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
 
 def use_cases(deps: GrpcDeps) -> UseCases:
     """Bind each use case to its adapters once."""
-    from collection.usecases import agreed_quantity, price_inventory
+    from collection.usecases import agreed_quantity, price_inventory, terminal
 
     return UseCases(
         list_skus=functools.partial(catalogue.list_skus, skus=deps.skus),
@@ -164,6 +178,11 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             publisher=deps.publisher,
             timezone=deps.timezone,
         ),
+        terminal_profile=functools.partial(terminal.terminal_profile, owners=deps.owners, terminals=deps.terminals),
+        save_terminal=functools.partial(
+            terminal.save_terminal, owners=deps.owners, terminals=deps.terminals, publisher=deps.publisher
+        ),
+        set_terminal_items=functools.partial(terminal.set_terminal_items, terminals=deps.terminals),
     )
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import grpc
 
 from baifang.collection.v1 import collection_pb2, collection_pb2_grpc
 from baifang_common.context import require_caller
+from baifang_common.errors import InvalidArgument
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.logging import configure_logging
 from baifang_common.timeutil import iso
@@ -19,11 +23,14 @@ from collection.domain.model import (
     PriceInventory,
     PriceLineInput,
     Sku,
+    TerminalItem,
+    TerminalVersion,
 )
 from collection.settings import CollectionSettings
 from collection.usecases.agreed_quantity import MonthQuery, SubmitAgreedQuantity
 from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
 from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
+from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
 
 SERVICE_NAME = "baifang.collection.v1.CollectionService"
 
@@ -103,6 +110,45 @@ def _agreed(customer_id: str, month: str, record: AgreedQuantity | None) -> coll
         submitted_at=iso(record.submitted_at),
         submitted_by=record.submitted_by,
     )
+
+
+def _item(i: TerminalItem) -> collection_pb2.TerminalItem:
+    return collection_pb2.TerminalItem(
+        code=i.code, label=i.label, type=i.type, unit=i.unit, choices=list(i.choices), card_field=i.card_field
+    )
+
+
+def _version(v: TerminalVersion) -> collection_pb2.TerminalVersion:
+    return collection_pb2.TerminalVersion(
+        version=v.version,
+        values_json=json.dumps(v.values, ensure_ascii=False, sort_keys=True),
+        saved_by=v.saved_by,
+        saved_at=iso(v.saved_at),
+        visit_id=v.visit_id,
+        op_id=v.op_id,
+    )
+
+
+def _profile(customer_id: str, kind: str, p: TerminalProfile) -> collection_pb2.TerminalProfile:
+    return collection_pb2.TerminalProfile(
+        customer_id=customer_id,
+        kind=kind,
+        items=[_item(i) for i in p.items],
+        latest=_version(p.latest) if p.latest else None,
+        history=[_version(v) for v in p.history],
+        replayed=p.replayed,
+    )
+
+
+def _values(text: str) -> dict[str, Any]:
+    """The client's JSON object of values; anything else is malformed (400)."""
+    try:
+        values = json.loads(text or "{}")
+    except ValueError as exc:
+        raise InvalidArgument("values is not JSON", field="values") from exc
+    if not isinstance(values, dict):
+        raise InvalidArgument("values must be an object", field="values")
+    return values
 
 
 class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
@@ -190,6 +236,32 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
         response = _agreed(answer.record.customer_id, answer.record.month, answer.record)
         response.replayed = answer.replayed
         return response
+
+    def GetTerminalProfile(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.GetTerminalProfileRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.TerminalProfile:
+        profile = self.use.terminal_profile(TerminalQuery(require_caller(), request.customer_id, request.kind))
+        return _profile(request.customer_id, request.kind, profile)
+
+    def SaveTerminalProfile(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.SaveTerminalProfileRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.TerminalProfile:
+        cmd = SaveTerminal(
+            caller=require_caller(),
+            customer_id=request.customer_id,
+            kind=request.kind,
+            op_id=request.op.op_id,
+            values=_values(request.values_json),
+            visit_id=request.visit_id,
+        )
+        return _profile(request.customer_id, request.kind, self.use.save_terminal(cmd))
+
+    def SetTerminalItems(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.SetTerminalItemsRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.TerminalProfile:
+        items = [TerminalItem(i.code, i.label, i.type, i.unit, tuple(i.choices), i.card_field) for i in request.items]
+        stored = self.use.set_terminal_items(SetTerminalItems(require_caller(), request.kind, items))
+        return collection_pb2.TerminalProfile(kind=request.kind, items=[_item(i) for i in stored])
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

@@ -67,3 +67,22 @@ class Immutable(Conflict):
 
     code = "immutable"
     default_message = "the agreed quantity of this month is already submitted and cannot be changed"
+
+
+class InvalidTerminalValues(RuleViolation):
+    """details: {fields: {item_code: reason}}."""
+
+    code = "invalid_terminal_values"
+    default_message = "some values do not fit the configured terminal items"
+
+
+class InvalidTerminalItems(RuleViolation):
+    """details: {items: {index: reason}}."""
+
+    code = "invalid_terminal_items"
+    default_message = "the terminal item list is not valid"
+
+
+class ConcurrentSave(Conflict):
+    code = "conflict"
+    default_message = "another save of the same record happened at the same time; retry"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -129,3 +130,33 @@ class AgreedQuantity:
     @property
     def total(self) -> int:
         return sum(line.qty for line in self.lines)
+
+
+@dataclass(frozen=True)
+class TerminalItem:
+    """One configurable item of terminal resources or terminal information (DOMAIN §1.5.8.3–4).
+
+    type: text | number | bool | choice; `card_field` names the customer-card field it updates.
+    """
+
+    code: str
+    label: str
+    type: str = "text"
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    card_field: str = ""
+
+
+@dataclass(frozen=True)
+class TerminalVersion:
+    """One save of a customer's terminal resources or information: every save is a new version."""
+
+    version_id: str
+    customer_id: str
+    kind: str
+    version: int
+    values: dict[str, Any]
+    saved_by: str
+    saved_at: datetime
+    op_id: str
+    visit_id: str = ""
