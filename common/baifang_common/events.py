@@ -313,6 +313,46 @@ class TerminalInfoUpdated(Event):
     op_id: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class SupplyAdjustmentEvent(Event):
+    """A transition of a supply adjustment (DOMAIN §1.5.9.1); `lines` are increases [{sku, qty}].
+
+    Only `supply_adjustment.approved` changes the customer's effective quantity for the month.
+    """
+
+    producer: ClassVar[str] = "collection"
+    adjustment_id: str
+    customer_id: str
+    month: str
+    manager_id: str
+    team_id: str
+    lines: list[dict[str, Any]]
+    reason: str
+    status: str
+    decided_by: str = ""
+    at: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplyAdjustmentRequested(SupplyAdjustmentEvent):
+    event_type: ClassVar[str] = "supply_adjustment.requested"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplyAdjustmentApproved(SupplyAdjustmentEvent):
+    event_type: ClassVar[str] = "supply_adjustment.approved"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplyAdjustmentRejected(SupplyAdjustmentEvent):
+    event_type: ClassVar[str] = "supply_adjustment.rejected"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplyAdjustmentWithdrawn(SupplyAdjustmentEvent):
+    event_type: ClassVar[str] = "supply_adjustment.withdrawn"
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -332,5 +372,9 @@ CATALOGUE: dict[str, type[Event]] = {
         AgreedQuantitySubmitted,
         TerminalResourcesCollected,
         TerminalInfoUpdated,
+        SupplyAdjustmentRequested,
+        SupplyAdjustmentApproved,
+        SupplyAdjustmentRejected,
+        SupplyAdjustmentWithdrawn,
     )
 }

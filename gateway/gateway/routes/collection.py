@@ -22,8 +22,10 @@ from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.routes import API_PREFIX
 from gateway.schemas.collection import (
     AgreedQuantityRequest,
+    DecisionRequest,
     PriceInventoryRequest,
     SkuEntry,
+    SupplyAdjustmentRequest,
     TerminalItemsRequest,
     TerminalSaveRequest,
 )
@@ -333,3 +335,93 @@ async def set_terminal_items(
     request = collection_pb2.SetTerminalItemsRequest(kind=record.kind, items=items)
     answer = await deps.clients.call(deps.clients.collection.SetTerminalItems, request, caller, write=True)
     return {"items": [_terminal_item(i) for i in answer.items]}
+
+
+def adjustment_item(a: collection_pb2.SupplyAdjustment) -> dict[str, Any]:
+    return {
+        "adjustment_id": a.adjustment_id,
+        "customer_id": a.customer_id,
+        "month": a.month,
+        "manager_id": a.manager_id,
+        "lines": [{"sku": line.sku, "extra_qty": line.qty} for line in a.lines],
+        "reason": a.reason,
+        "status": a.status,
+        "requested_at": a.requested_at,
+        "decided_by": a.decided_by or None,
+        "decided_at": a.decided_at or None,
+        "note": a.note or None,
+    }
+
+
+@router.post("/supply-adjustments", status_code=201)
+async def request_supply_adjustment(body: SupplyAdjustmentRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """The customer's manager asks for increases on a month with an agreed quantity → `pending`."""
+    request = collection_pb2.RequestSupplyAdjustmentRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        customer_id=body.customer_id,
+        month=body.month,
+        lines=[collection_pb2.AgreedLine(sku=line.sku, qty=line.extra_qty) for line in body.lines],
+        reason=body.reason,
+    )
+    answer = await deps.clients.call(deps.clients.collection.RequestSupplyAdjustment, request, caller, write=True)
+    return adjustment_item(answer)
+
+
+@router.get("/supply-adjustments")
+async def list_supply_adjustments(
+    caller: CallerDep,
+    deps: DepsDep,
+    status: Annotated[str, Query(max_length=16)] = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """A supervisor's team requests (`status=pending`: the inbox, oldest first); a manager's own."""
+    offset = decode_cursor(cursor)
+    request = collection_pb2.ListSupplyAdjustmentsRequest(status=status)
+    answer = await deps.clients.call(deps.clients.collection.ListSupplyAdjustments, request, caller)
+    return page([adjustment_item(a) for a in answer.adjustments], limit, offset)
+
+
+async def _act(adjustment_id: str, action: str, note: str, caller: Caller, deps: Deps) -> dict[str, Any]:
+    request = collection_pb2.ActOnSupplyAdjustmentRequest(adjustment_id=adjustment_id, action=action, note=note)
+    answer = await deps.clients.call(deps.clients.collection.ActOnSupplyAdjustment, request, caller, write=True)
+    return adjustment_item(answer)
+
+
+@router.post("/supply-adjustments/{adjustment_id}/approve")
+async def approve_supply_adjustment(
+    adjustment_id: Id, caller: CallerDep, deps: DepsDep, body: DecisionRequest | None = None
+) -> dict[str, Any]:
+    """The requester's supervisor only; the increase counts from now on; 409 already_decided."""
+    return await _act(adjustment_id, "approve", body.note if body else "", caller, deps)
+
+
+@router.post("/supply-adjustments/{adjustment_id}/reject")
+async def reject_supply_adjustment(
+    adjustment_id: Id, caller: CallerDep, deps: DepsDep, body: DecisionRequest | None = None
+) -> dict[str, Any]:
+    """The requester's supervisor only; 409 already_decided."""
+    return await _act(adjustment_id, "reject", body.note if body else "", caller, deps)
+
+
+@router.post("/supply-adjustments/{adjustment_id}/withdraw")
+async def withdraw_supply_adjustment(
+    adjustment_id: Id, caller: CallerDep, deps: DepsDep, body: DecisionRequest | None = None
+) -> dict[str, Any]:
+    """The requester only, while pending."""
+    return await _act(adjustment_id, "withdraw", body.note if body else "", caller, deps)
+
+
+@router.get("/customers/{customer_id}/effective-quantities")
+async def effective_quantities(
+    customer_id: Id, caller: CallerDep, deps: DepsDep, month: Annotated[str, Query(min_length=7, max_length=7)]
+) -> dict[str, Any]:
+    """Agreed quantity plus approved increases, per SKU, for the month."""
+    request = collection_pb2.GetAgreedQuantityRequest(customer_id=customer_id, month=month)
+    answer = await deps.clients.call(deps.clients.collection.GetEffectiveQuantities, request, caller)
+    return {
+        "customer_id": customer_id,
+        "month": month,
+        "lines": [{"sku": line.sku, "qty": line.qty} for line in answer.lines],
+        "total": answer.total,
+    }

@@ -66,3 +66,19 @@ class TerminalItemEntry(ApiModel):
 
 class TerminalItemsRequest(ApiModel):
     items: list[TerminalItemEntry] = Field(min_length=1, max_length=200)
+
+
+class AdjustmentLine(ApiModel):
+    sku: str = Field(min_length=1, max_length=64)
+    extra_qty: Quantity
+
+
+class SupplyAdjustmentRequest(WriteModel):
+    customer_id: str = Field(min_length=1, max_length=128)
+    month: str = Field(min_length=7, max_length=7)
+    lines: list[AdjustmentLine] = Field(min_length=1, max_length=500)
+    reason: str = Field(default="", max_length=2000)
+
+
+class DecisionRequest(ApiModel):
+    note: str = Field(default="", max_length=2000)

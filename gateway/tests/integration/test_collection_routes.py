@@ -245,3 +245,40 @@ def test_terminal_info_versions_and_admin_items(stack: Stack, login: Callable[..
     )
     resources = stack.client.get(f"/api/v1/customers/{customer_id}/terminal-resources", headers=headers).json()
     assert [i["code"] for i in resources["items"]] == ["shelf_count"]
+
+
+def test_supply_adjustment_request_approval_and_effective_quantity(stack: Stack, login: Callable[..., Any]) -> None:
+    headers = _headers(stack, login, "m001")
+    customer_id = _checked_in_visit(stack, headers)["customer"]["id"]
+    month = today("Asia/Shanghai").isoformat()[:7]
+    agreed = {"op_id": str(uuid.uuid4()), "month": month, "lines": [{"sku": "SKU001", "qty": 20}]}
+    assert (
+        stack.client.post(
+            f"/api/v1/customers/{customer_id}/agreed-quantities", json=agreed, headers=headers
+        ).status_code
+        == 201
+    )
+    body = {
+        "op_id": str(uuid.uuid4()),
+        "customer_id": customer_id,
+        "month": month,
+        "lines": [{"sku": "SKU001", "extra_qty": 6}],
+        "reason": "婚宴",
+    }
+    created = stack.client.post("/api/v1/supply-adjustments", json=body, headers=headers)
+    assert (created.status_code, created.json()["status"]) == (201, "pending"), created.text
+    adjustment_id = created.json()["adjustment_id"]
+    supervisor = _headers(stack, login, "s01")
+    inbox = stack.client.get("/api/v1/supply-adjustments", params={"status": "pending"}, headers=supervisor).json()
+    assert [a["adjustment_id"] for a in inbox["items"]] == [adjustment_id]
+    assert stack.client.post(f"/api/v1/supply-adjustments/{adjustment_id}/approve", headers=headers).status_code == 403
+    approved = stack.client.post(
+        f"/api/v1/supply-adjustments/{adjustment_id}/approve", json={"note": "同意"}, headers=supervisor
+    )
+    assert approved.json()["status"] == "approved", approved.text
+    again = stack.client.post(f"/api/v1/supply-adjustments/{adjustment_id}/reject", headers=supervisor)
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "already_decided")
+    effective = stack.client.get(
+        f"/api/v1/customers/{customer_id}/effective-quantities", params={"month": month}, headers=headers
+    )
+    assert (effective.json()["lines"], effective.json()["total"]) == ([{"sku": "SKU001", "qty": 26}], 26)

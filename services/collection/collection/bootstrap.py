@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pymongo import MongoClient
 
@@ -22,6 +22,7 @@ from collection.adapters.agreed_quantity_store import AgreedQuantityStore
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.adapters.price_inventory_store import PriceInventoryStore
 from collection.adapters.sku_store import SkuStore
+from collection.adapters.supply_adjustment_store import SupplyAdjustmentStore
 from collection.adapters.terminal_store import TerminalStore
 from collection.domain.model import Sku
 from collection.settings import CollectionSettings
@@ -34,9 +35,10 @@ if TYPE_CHECKING:
     from baifang_common.publisher import EventPublisher
     from baifang_common.worker import ProcessedEvents
     from collection.adapters.planning_client import PlanningClient
-    from collection.domain.model import AgreedQuantity, FormLine, PriceInventory, TerminalItem
+    from collection.domain.model import AgreedQuantity, FormLine, PriceInventory, SupplyAdjustment, TerminalItem
     from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
     from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
+    from collection.usecases.supply_adjustment import ActOnAdjustment, ListAdjustments, RequestAdjustment
     from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
 
 
@@ -47,6 +49,7 @@ class GrpcDeps:
     collections: PriceInventoryStore
     agreed: AgreedQuantityStore
     terminals: TerminalStore
+    adjustments: SupplyAdjustmentStore
     planning: PlanningClient
     publisher: EventPublisher
     readiness: health.Readiness
@@ -76,6 +79,10 @@ class UseCases:
     terminal_profile: Callable[[TerminalQuery], TerminalProfile]
     save_terminal: Callable[[SaveTerminal], TerminalProfile]
     set_terminal_items: Callable[[SetTerminalItems], tuple[TerminalItem, ...]]
+    request_adjustment: Callable[[RequestAdjustment], SupplyAdjustment]
+    act_on_adjustment: Callable[[ActOnAdjustment], SupplyAdjustment]
+    list_adjustments: Callable[[ListAdjustments], list[SupplyAdjustment]]
+    effective_quantities: Callable[[MonthQuery], dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,12 @@ def terminal_store(settings: CollectionSettings, client: MongoClient[Document]) 
     return store
 
 
+def adjustment_store(settings: CollectionSettings, client: MongoClient[Document]) -> SupplyAdjustmentStore:
+    store = SupplyAdjustmentStore(mongo.database(settings, client)["supply_adjustments"])
+    store.ensure_indexes()
+    return store
+
+
 def planning_client_for(settings: CollectionSettings) -> tuple[PlanningClient, grpc.Channel]:
     """The client of planning; the channel speaks as collection when no user's call is served."""
     from baifang.planning.v1 import planning_pb2_grpc
@@ -136,6 +149,7 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
         collections=price_inventory_store(settings, client),
         agreed=AgreedQuantityStore(mongo.database(settings, client)["agreed_quantities"]),
         terminals=terminal_store(settings, client),
+        adjustments=adjustment_store(settings, client),
         planning=planning,
         planning_channel=planning_channel,
         timezone=settings.timezone,
@@ -183,7 +197,30 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             terminal.save_terminal, owners=deps.owners, terminals=deps.terminals, publisher=deps.publisher
         ),
         set_terminal_items=functools.partial(terminal.set_terminal_items, terminals=deps.terminals),
+        **supply_adjustment_use_cases(deps),
     )
+
+
+def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
+    from collection.usecases import supply_adjustment as sa
+
+    return {
+        "request_adjustment": functools.partial(
+            sa.request_adjustment,
+            owners=deps.owners,
+            skus=deps.skus,
+            agreed=deps.agreed,
+            adjustments=deps.adjustments,
+            publisher=deps.publisher,
+        ),
+        "act_on_adjustment": functools.partial(
+            sa.act_on_adjustment, adjustments=deps.adjustments, publisher=deps.publisher
+        ),
+        "list_adjustments": functools.partial(sa.list_adjustments, adjustments=deps.adjustments),
+        "effective_quantities": functools.partial(
+            sa.effective_quantities, owners=deps.owners, agreed=deps.agreed, adjustments=deps.adjustments
+        ),
+    }
 
 
 def build_worker(settings: CollectionSettings) -> WorkerDeps:

@@ -23,6 +23,7 @@ from collection.domain.model import (
     PriceInventory,
     PriceLineInput,
     Sku,
+    SupplyAdjustment,
     TerminalItem,
     TerminalVersion,
 )
@@ -30,6 +31,7 @@ from collection.settings import CollectionSettings
 from collection.usecases.agreed_quantity import MonthQuery, SubmitAgreedQuantity
 from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
 from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
+from collection.usecases.supply_adjustment import ActOnAdjustment, ListAdjustments, RequestAdjustment
 from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
 
 SERVICE_NAME = "baifang.collection.v1.CollectionService"
@@ -151,6 +153,22 @@ def _values(text: str) -> dict[str, Any]:
     return values
 
 
+def _adjustment(a: SupplyAdjustment) -> collection_pb2.SupplyAdjustment:
+    return collection_pb2.SupplyAdjustment(
+        adjustment_id=a.adjustment_id,
+        customer_id=a.customer_id,
+        month=a.month,
+        manager_id=a.manager_id,
+        lines=[collection_pb2.AgreedLine(sku=line.sku, qty=line.qty) for line in a.lines],
+        reason=a.reason,
+        status=a.status,
+        requested_at=iso(a.requested_at),
+        decided_by=a.decided_by,
+        decided_at=iso(a.decided_at) if a.decided_at else "",
+        note=a.note,
+    )
+
+
 class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
     def __init__(self, deps: GrpcDeps) -> None:
         self.use = bootstrap.use_cases(deps)
@@ -262,6 +280,42 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
         items = [TerminalItem(i.code, i.label, i.type, i.unit, tuple(i.choices), i.card_field) for i in request.items]
         stored = self.use.set_terminal_items(SetTerminalItems(require_caller(), request.kind, items))
         return collection_pb2.TerminalProfile(kind=request.kind, items=[_item(i) for i in stored])
+
+    def RequestSupplyAdjustment(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.RequestSupplyAdjustmentRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.SupplyAdjustment:
+        cmd = RequestAdjustment(
+            caller=require_caller(),
+            customer_id=request.customer_id,
+            month=request.month,
+            op_id=request.op.op_id,
+            lines=[AgreedLine(sku=line.sku, qty=line.qty) for line in request.lines],
+            reason=request.reason,
+        )
+        return _adjustment(self.use.request_adjustment(cmd))
+
+    def ActOnSupplyAdjustment(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.ActOnSupplyAdjustmentRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.SupplyAdjustment:
+        cmd = ActOnAdjustment(require_caller(), request.adjustment_id, request.action, request.note)
+        return _adjustment(self.use.act_on_adjustment(cmd))
+
+    def ListSupplyAdjustments(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.ListSupplyAdjustmentsRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.ListSupplyAdjustmentsResponse:
+        found = self.use.list_adjustments(ListAdjustments(require_caller(), request.status))
+        return collection_pb2.ListSupplyAdjustmentsResponse(adjustments=[_adjustment(a) for a in found])
+
+    def GetEffectiveQuantities(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.GetAgreedQuantityRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.EffectiveQuantities:
+        quantities = self.use.effective_quantities(MonthQuery(require_caller(), request.customer_id, request.month))
+        return collection_pb2.EffectiveQuantities(
+            customer_id=request.customer_id,
+            month=request.month,
+            lines=[collection_pb2.AgreedLine(sku=sku, qty=qty) for sku, qty in sorted(quantities.items())],
+            total=sum(quantities.values()),
+        )
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

@@ -86,3 +86,29 @@ class InvalidTerminalItems(RuleViolation):
 class ConcurrentSave(Conflict):
     code = "conflict"
     default_message = "another save of the same record happened at the same time; retry"
+
+
+class InvalidSupplyAdjustment(RuleViolation):
+    """R-1.5.9.1-a/e: details {lines: [{index, sku, field, reason}]} or {reason: ...}."""
+
+    code = "invalid_supply_adjustment"
+    default_message = "the supply adjustment is not valid"
+
+
+class AgreedQuantityMissing(RuleViolation):
+    """R-1.5.9.1-e: an increase needs the month's agreed quantity first."""
+
+    code = "agreed_quantity_missing"
+    default_message = "submit the month's agreed quantity before asking for an increase"
+
+
+class AlreadyDecided(Conflict):
+    """R-1.5.9.1-b: approved, rejected and withdrawn requests are final."""
+
+    code = "already_decided"
+    default_message = "the supply adjustment is already decided"
+
+
+class AdjustmentNotFound(NotFound):
+    code = "supply_adjustment_not_found"
+    default_message = "no such supply adjustment"

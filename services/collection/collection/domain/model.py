@@ -160,3 +160,25 @@ class TerminalVersion:
     saved_at: datetime
     op_id: str
     visit_id: str = ""
+
+
+@dataclass(frozen=True)
+class SupplyAdjustment:
+    """A request to raise a customer's supply for a month (DOMAIN §1.5.9.1); effective once approved.
+
+    status: pending → approved | rejected (by the requester's supervisor) | withdrawn (by the requester).
+    """
+
+    adjustment_id: str
+    customer_id: str
+    month: str
+    manager_id: str
+    team_id: str
+    lines: tuple[AgreedLine, ...]
+    reason: str
+    requested_at: datetime
+    op_id: str
+    status: str = "pending"
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    note: str = ""
