@@ -353,6 +353,24 @@ class SupplyAdjustmentWithdrawn(SupplyAdjustmentEvent):
     event_type: ClassVar[str] = "supply_adjustment.withdrawn"
 
 
+@dataclass(frozen=True, kw_only=True)
+class SpecialUseReported(Event):
+    """A special-use report (DOMAIN §1.5.9.2); the consumer's name and phone are not carried."""
+
+    event_type: ClassVar[str] = "special_use.reported"
+    producer: ClassVar[str] = "collection"
+    report_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    occasion: str
+    area: str
+    event_date: str
+    lines: list[dict[str, Any]]
+    warnings: int
+    filed_at: str
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -376,5 +394,6 @@ CATALOGUE: dict[str, type[Event]] = {
         SupplyAdjustmentApproved,
         SupplyAdjustmentRejected,
         SupplyAdjustmentWithdrawn,
+        SpecialUseReported,
     )
 }

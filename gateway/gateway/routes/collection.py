@@ -25,6 +25,7 @@ from gateway.schemas.collection import (
     DecisionRequest,
     PriceInventoryRequest,
     SkuEntry,
+    SpecialUseRequest,
     SupplyAdjustmentRequest,
     TerminalItemsRequest,
     TerminalSaveRequest,
@@ -425,3 +426,57 @@ async def effective_quantities(
         "lines": [{"sku": line.sku, "qty": line.qty} for line in answer.lines],
         "total": answer.total,
     }
+
+
+def report_item(r: collection_pb2.SpecialUseReport) -> dict[str, Any]:
+    warnings = [
+        {"index": w.index, "sku": w.sku, "ref_carton_price": w.ref_carton_price_fen, "reason": w.reason}
+        for w in r.warnings
+    ]
+    return {
+        "report_id": r.report_id,
+        "customer_id": r.customer_id,
+        "consumer_name": r.consumer_name,
+        "phone": r.phone,
+        "occasion": r.occasion,
+        "area": r.area or None,
+        "event_date": r.event_date,
+        "lines": [{"sku": line.sku, "qty": line.qty} for line in r.lines],
+        "note": r.note or None,
+        "status": r.status,
+        "filed_at": r.filed_at,
+        "warnings": warnings,
+    }
+
+
+@router.post("/special-use-reports", status_code=201)
+async def file_special_use_report(body: SpecialUseRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Filed by the customer's manager; lines outside the P-002-T9 price band come back as `warnings`."""
+    request = collection_pb2.FileSpecialUseReportRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        customer_id=body.customer_id,
+        consumer_name=body.consumer_name,
+        phone=body.phone,
+        occasion=body.occasion,
+        area=body.area,
+        event_date=body.event_date,
+        lines=[collection_pb2.AgreedLine(sku=line.sku, qty=line.qty) for line in body.lines],
+        note=body.note,
+    )
+    answer = await deps.clients.call(deps.clients.collection.FileSpecialUseReport, request, caller, write=True)
+    return report_item(answer)
+
+
+@router.get("/special-use-reports")
+async def list_special_use_reports(
+    caller: CallerDep,
+    deps: DepsDep,
+    customer_id: Annotated[str, Query(min_length=1, max_length=128)],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """A customer's reports, newest first."""
+    offset = decode_cursor(cursor)
+    request = collection_pb2.ListSpecialUseReportsRequest(customer_id=customer_id)
+    answer = await deps.clients.call(deps.clients.collection.ListSpecialUseReports, request, caller)
+    return page([report_item(r) for r in answer.reports], limit, offset)

@@ -82,3 +82,14 @@ class SupplyAdjustmentRequest(WriteModel):
 
 class DecisionRequest(ApiModel):
     note: str = Field(default="", max_length=2000)
+
+
+class SpecialUseRequest(WriteModel):
+    customer_id: str = Field(min_length=1, max_length=128)
+    consumer_name: str = Field(max_length=100)
+    phone: str = Field(max_length=32)
+    occasion: str = Field(max_length=16)
+    area: str = Field(default="", max_length=16)
+    event_date: str = Field(max_length=10)
+    lines: list[AgreedLine] = Field(min_length=1, max_length=200)
+    note: str = Field(default="", max_length=2000)

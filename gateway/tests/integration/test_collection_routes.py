@@ -282,3 +282,27 @@ def test_supply_adjustment_request_approval_and_effective_quantity(stack: Stack,
         f"/api/v1/customers/{customer_id}/effective-quantities", params={"month": month}, headers=headers
     )
     assert (effective.json()["lines"], effective.json()["total"]) == ([{"sku": "SKU001", "qty": 26}], 26)
+
+
+def test_special_use_report_is_filed_with_warnings(stack: Stack, login: Callable[..., Any]) -> None:
+    headers = _headers(stack, login, "m001")
+    customer_id = _checked_in_visit(stack, headers)["customer"]["id"]
+    body = {
+        "op_id": str(uuid.uuid4()),
+        "customer_id": customer_id,
+        "consumer_name": "李女士",
+        "phone": "13900000000",
+        "occasion": "funeral",
+        "area": "countryside",
+        "event_date": "2026-12-01",
+        "lines": [{"sku": "SKU001", "qty": 5}],
+    }
+    filed = stack.client.post("/api/v1/special-use-reports", json=body, headers=headers)
+    assert (filed.status_code, filed.json()["status"]) == (201, "filed"), filed.text
+    assert [w["sku"] for w in filed.json()["warnings"]] == ["SKU001"]
+    listed = stack.client.get("/api/v1/special-use-reports", params={"customer_id": customer_id}, headers=headers)
+    assert [r["report_id"] for r in listed.json()["items"]] == [filed.json()["report_id"]]
+    bad = stack.client.post(
+        "/api/v1/special-use-reports", json={**body, "op_id": str(uuid.uuid4()), "occasion": "x"}, headers=headers
+    )
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_special_use_report")

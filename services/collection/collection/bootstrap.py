@@ -22,6 +22,7 @@ from collection.adapters.agreed_quantity_store import AgreedQuantityStore
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.adapters.price_inventory_store import PriceInventoryStore
 from collection.adapters.sku_store import SkuStore
+from collection.adapters.special_use_store import SpecialUseStore
 from collection.adapters.supply_adjustment_store import SupplyAdjustmentStore
 from collection.adapters.terminal_store import TerminalStore
 from collection.domain.model import Sku
@@ -35,9 +36,17 @@ if TYPE_CHECKING:
     from baifang_common.publisher import EventPublisher
     from baifang_common.worker import ProcessedEvents
     from collection.adapters.planning_client import PlanningClient
-    from collection.domain.model import AgreedQuantity, FormLine, PriceInventory, SupplyAdjustment, TerminalItem
+    from collection.domain.model import (
+        AgreedQuantity,
+        FormLine,
+        PriceInventory,
+        SpecialUseReport,
+        SupplyAdjustment,
+        TerminalItem,
+    )
     from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
     from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
+    from collection.usecases.special_use import FileReport
     from collection.usecases.supply_adjustment import ActOnAdjustment, ListAdjustments, RequestAdjustment
     from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
 
@@ -50,6 +59,7 @@ class GrpcDeps:
     agreed: AgreedQuantityStore
     terminals: TerminalStore
     adjustments: SupplyAdjustmentStore
+    reports: SpecialUseStore
     planning: PlanningClient
     publisher: EventPublisher
     readiness: health.Readiness
@@ -83,6 +93,8 @@ class UseCases:
     act_on_adjustment: Callable[[ActOnAdjustment], SupplyAdjustment]
     list_adjustments: Callable[[ListAdjustments], list[SupplyAdjustment]]
     effective_quantities: Callable[[MonthQuery], dict[str, int]]
+    file_report: Callable[[FileReport], tuple[SpecialUseReport, bool]]
+    list_reports: Callable[[CustomerQuery], list[SpecialUseReport]]
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,12 @@ def adjustment_store(settings: CollectionSettings, client: MongoClient[Document]
     return store
 
 
+def special_use_store(settings: CollectionSettings, client: MongoClient[Document]) -> SpecialUseStore:
+    store = SpecialUseStore(mongo.database(settings, client)["special_use_reports"])
+    store.ensure_indexes()
+    return store
+
+
 def planning_client_for(settings: CollectionSettings) -> tuple[PlanningClient, grpc.Channel]:
     """The client of planning; the channel speaks as collection when no user's call is served."""
     from baifang.planning.v1 import planning_pb2_grpc
@@ -150,6 +168,7 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
         agreed=AgreedQuantityStore(mongo.database(settings, client)["agreed_quantities"]),
         terminals=terminal_store(settings, client),
         adjustments=adjustment_store(settings, client),
+        reports=special_use_store(settings, client),
         planning=planning,
         planning_channel=planning_channel,
         timezone=settings.timezone,
@@ -202,6 +221,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
 
 
 def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
+    from collection.usecases import special_use
     from collection.usecases import supply_adjustment as sa
 
     return {
@@ -220,6 +240,10 @@ def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]
         "effective_quantities": functools.partial(
             sa.effective_quantities, owners=deps.owners, agreed=deps.agreed, adjustments=deps.adjustments
         ),
+        "file_report": functools.partial(
+            special_use.file_report, owners=deps.owners, skus=deps.skus, reports=deps.reports, publisher=deps.publisher
+        ),
+        "list_reports": functools.partial(special_use.list_reports, owners=deps.owners, reports=deps.reports),
     }
 
 

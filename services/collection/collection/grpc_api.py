@@ -23,6 +23,7 @@ from collection.domain.model import (
     PriceInventory,
     PriceLineInput,
     Sku,
+    SpecialUseReport,
     SupplyAdjustment,
     TerminalItem,
     TerminalVersion,
@@ -31,6 +32,7 @@ from collection.settings import CollectionSettings
 from collection.usecases.agreed_quantity import MonthQuery, SubmitAgreedQuantity
 from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
 from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
+from collection.usecases.special_use import FileReport
 from collection.usecases.supply_adjustment import ActOnAdjustment, ListAdjustments, RequestAdjustment
 from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
 
@@ -166,6 +168,30 @@ def _adjustment(a: SupplyAdjustment) -> collection_pb2.SupplyAdjustment:
         decided_by=a.decided_by,
         decided_at=iso(a.decided_at) if a.decided_at else "",
         note=a.note,
+    )
+
+
+def _report(r: SpecialUseReport, replayed: bool = False) -> collection_pb2.SpecialUseReport:
+    return collection_pb2.SpecialUseReport(
+        report_id=r.report_id,
+        customer_id=r.customer_id,
+        consumer_name=r.consumer_name,
+        phone=r.phone,
+        occasion=r.occasion,
+        area=r.area,
+        event_date=r.event_date,
+        lines=[collection_pb2.AgreedLine(sku=line.sku, qty=line.qty) for line in r.lines],
+        note=r.note,
+        warnings=[
+            collection_pb2.PriceWarning(
+                index=w["index"], sku=w["sku"], ref_carton_price_fen=w["ref_carton_price"], reason=w["reason"]
+            )
+            for w in r.warnings
+        ],
+        status=r.status,
+        filed_at=iso(r.filed_at),
+        manager_id=r.manager_id,
+        replayed=replayed,
     )
 
 
@@ -316,6 +342,29 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             lines=[collection_pb2.AgreedLine(sku=sku, qty=qty) for sku, qty in sorted(quantities.items())],
             total=sum(quantities.values()),
         )
+
+    def FileSpecialUseReport(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.FileSpecialUseReportRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.SpecialUseReport:
+        cmd = FileReport(
+            caller=require_caller(),
+            customer_id=request.customer_id,
+            op_id=request.op.op_id,
+            consumer_name=request.consumer_name,
+            phone=request.phone,
+            occasion=request.occasion,
+            area=request.area,
+            event_date=request.event_date,
+            lines=[AgreedLine(sku=line.sku, qty=line.qty) for line in request.lines],
+            note=request.note,
+        )
+        return _report(*self.use.file_report(cmd))
+
+    def ListSpecialUseReports(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.ListSpecialUseReportsRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.ListSpecialUseReportsResponse:
+        found = self.use.list_reports(CustomerQuery(require_caller(), request.customer_id))
+        return collection_pb2.ListSpecialUseReportsResponse(reports=[_report(r) for r in found])
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

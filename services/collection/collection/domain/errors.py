@@ -112,3 +112,10 @@ class AlreadyDecided(Conflict):
 class AdjustmentNotFound(NotFound):
     code = "supply_adjustment_not_found"
     default_message = "no such supply adjustment"
+
+
+class InvalidSpecialUseReport(RuleViolation):
+    """details: {field: reason} and/or {lines: [{index, sku, field, reason}]}."""
+
+    code = "invalid_special_use_report"
+    default_message = "the special-use report is not valid"

@@ -182,3 +182,24 @@ class SupplyAdjustment:
     decided_by: str = ""
     decided_at: datetime | None = None
     note: str = ""
+
+
+@dataclass(frozen=True)
+class SpecialUseReport:
+    """A consumer's large one-off need filed through a retailer (DOMAIN §1.5.9.2); status `filed`."""
+
+    report_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    consumer_name: str
+    phone: str
+    occasion: str
+    area: str
+    event_date: str
+    lines: tuple[AgreedLine, ...]
+    note: str
+    warnings: tuple[dict[str, Any], ...]
+    filed_at: datetime
+    op_id: str
+    status: str = "filed"
