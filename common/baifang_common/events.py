@@ -371,6 +371,24 @@ class SpecialUseReported(Event):
     filed_at: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class PromotionFeedbackRecorded(Event):
+    """A customer's feedback and sales intention on a brand promotion (DOMAIN §1.5.10, P-002-T4)."""
+
+    event_type: ClassVar[str] = "promotion.feedback_recorded"
+    producer: ClassVar[str] = "collection"
+    feedback_id: str
+    promotion_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    visit_id: str
+    intent: str
+    intended_qty: int
+    feedback: str
+    recorded_at: str
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -395,5 +413,6 @@ CATALOGUE: dict[str, type[Event]] = {
         SupplyAdjustmentRejected,
         SupplyAdjustmentWithdrawn,
         SpecialUseReported,
+        PromotionFeedbackRecorded,
     )
 }

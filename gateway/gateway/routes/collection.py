@@ -23,7 +23,9 @@ from gateway.routes import API_PREFIX
 from gateway.schemas.collection import (
     AgreedQuantityRequest,
     DecisionRequest,
+    FeedbackRequest,
     PriceInventoryRequest,
+    PromotionEntry,
     SkuEntry,
     SpecialUseRequest,
     SupplyAdjustmentRequest,
@@ -480,3 +482,61 @@ async def list_special_use_reports(
     request = collection_pb2.ListSpecialUseReportsRequest(customer_id=customer_id)
     answer = await deps.clients.call(deps.clients.collection.ListSpecialUseReports, request, caller)
     return page([report_item(r) for r in answer.reports], limit, offset)
+
+
+def promotion_item(p: collection_pb2.Promotion) -> dict[str, Any]:
+    return {
+        "promotion_id": p.promotion_id,
+        "title": p.title,
+        "skus": list(p.skus),
+        "content": p.content,
+        "valid_from": p.valid_from,
+        "valid_to": p.valid_to,
+        "active": p.active,
+    }
+
+
+@router.get("/promotions")
+async def list_promotions(
+    caller: CallerDep, deps: DepsDep, include_all: bool = False, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> dict[str, Any]:
+    """Brand promotion material current today (admins may ask for all)."""
+    offset = decode_cursor(cursor)
+    request = collection_pb2.ListPromotionsRequest(include_all=include_all)
+    answer = await deps.clients.call(deps.clients.collection.ListPromotions, request, caller)
+    return page([promotion_item(p) for p in answer.promotions], limit, offset)
+
+
+@router.put("/admin/promotions/{promotion_id}")
+async def save_promotion(promotion_id: Id, body: PromotionEntry, caller: AdminDep, deps: DepsDep) -> dict[str, Any]:
+    """Create or replace a promotion; 422 invalid_promotion names each field."""
+    request = collection_pb2.Promotion(promotion_id=promotion_id, **body.model_dump())
+    answer = await deps.clients.call(deps.clients.collection.SavePromotion, request, caller, write=True)
+    return promotion_item(answer)
+
+
+@router.post("/promotions/{promotion_id}/feedback", status_code=201)
+async def promotion_feedback(
+    promotion_id: Id, body: FeedbackRequest, caller: CallerDep, deps: DepsDep
+) -> dict[str, Any]:
+    """The customer's feedback and sales intention (none, low, medium, high; optional quantity)."""
+    request = collection_pb2.RecordPromotionFeedbackRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        promotion_id=promotion_id,
+        customer_id=body.customer_id,
+        visit_id=body.visit_id,
+        feedback=body.feedback,
+        intent=body.intent,
+        intended_qty=body.intended_qty,
+    )
+    answer = await deps.clients.call(deps.clients.collection.RecordPromotionFeedback, request, caller, write=True)
+    return {
+        "feedback_id": answer.feedback_id,
+        "promotion_id": answer.promotion_id,
+        "customer_id": answer.customer_id,
+        "visit_id": answer.visit_id or None,
+        "feedback": answer.feedback,
+        "intent": answer.intent,
+        "intended_qty": answer.intended_qty,
+        "recorded_at": answer.recorded_at,
+    }

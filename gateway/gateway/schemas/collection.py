@@ -93,3 +93,20 @@ class SpecialUseRequest(WriteModel):
     event_date: str = Field(max_length=10)
     lines: list[AgreedLine] = Field(min_length=1, max_length=200)
     note: str = Field(default="", max_length=2000)
+
+
+class PromotionEntry(ApiModel):
+    title: str = Field(max_length=200)
+    skus: list[str] = Field(min_length=1, max_length=50)
+    content: str = Field(default="", max_length=20_000)
+    valid_from: str = Field(max_length=10)
+    valid_to: str = Field(max_length=10)
+    active: bool = True
+
+
+class FeedbackRequest(WriteModel):
+    customer_id: str = Field(min_length=1, max_length=128)
+    visit_id: str = Field(default="", max_length=128)
+    feedback: str = Field(default="", max_length=2000)
+    intent: str = Field(default="none", max_length=16)
+    intended_qty: Quantity = 0

@@ -306,3 +306,26 @@ def test_special_use_report_is_filed_with_warnings(stack: Stack, login: Callable
         "/api/v1/special-use-reports", json={**body, "op_id": str(uuid.uuid4()), "occasion": "x"}, headers=headers
     )
     assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_special_use_report")
+
+
+def test_promotions_and_feedback(stack: Stack, login: Callable[..., Any]) -> None:
+    headers, admin = _headers(stack, login, "m001"), _headers(stack, login, "admin")
+    customer_id = _checked_in_visit(stack, headers)["customer"]["id"]
+    day = today("Asia/Shanghai").isoformat()
+    entry = {"title": "新品推介", "skus": ["SKU008"], "content": "卖点", "valid_from": day, "valid_to": day}
+    assert stack.client.put("/api/v1/admin/promotions/p1", json=entry, headers=admin).status_code == 200
+    assert stack.client.put("/api/v1/admin/promotions/p1", json=entry, headers=headers).status_code == 403
+    bad = stack.client.put("/api/v1/admin/promotions/p2", json={**entry, "skus": ["NOPE"]}, headers=admin)
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_promotion")
+    assert [p["promotion_id"] for p in stack.client.get("/api/v1/promotions", headers=headers).json()["items"]] == [
+        "p1"
+    ]
+    body = {"op_id": str(uuid.uuid4()), "customer_id": customer_id, "feedback": "愿意试销", "intent": "medium"}
+    recorded = stack.client.post("/api/v1/promotions/p1/feedback", json=body, headers=headers)
+    assert (recorded.status_code, recorded.json()["intent"]) == (201, "medium"), recorded.text
+    assert (
+        stack.client.post(
+            "/api/v1/promotions/p9/feedback", json={**body, "op_id": str(uuid.uuid4())}, headers=headers
+        ).status_code
+        == 404
+    )

@@ -21,6 +21,7 @@ from baifang_common.mongo import Document
 from collection.adapters.agreed_quantity_store import AgreedQuantityStore
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.adapters.price_inventory_store import PriceInventoryStore
+from collection.adapters.promotion_store import PromotionStore
 from collection.adapters.sku_store import SkuStore
 from collection.adapters.special_use_store import SpecialUseStore
 from collection.adapters.supply_adjustment_store import SupplyAdjustmentStore
@@ -40,12 +41,15 @@ if TYPE_CHECKING:
         AgreedQuantity,
         FormLine,
         PriceInventory,
+        Promotion,
+        PromotionFeedback,
         SpecialUseReport,
         SupplyAdjustment,
         TerminalItem,
     )
     from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
     from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
+    from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
     from collection.usecases.special_use import FileReport
     from collection.usecases.supply_adjustment import ActOnAdjustment, ListAdjustments, RequestAdjustment
     from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
@@ -60,6 +64,7 @@ class GrpcDeps:
     terminals: TerminalStore
     adjustments: SupplyAdjustmentStore
     reports: SpecialUseStore
+    promotions: PromotionStore
     planning: PlanningClient
     publisher: EventPublisher
     readiness: health.Readiness
@@ -95,6 +100,9 @@ class UseCases:
     effective_quantities: Callable[[MonthQuery], dict[str, int]]
     file_report: Callable[[FileReport], tuple[SpecialUseReport, bool]]
     list_reports: Callable[[CustomerQuery], list[SpecialUseReport]]
+    list_promotions: Callable[[ListPromotions], list[Promotion]]
+    save_promotion: Callable[[SavePromotion], Promotion]
+    record_feedback: Callable[[RecordFeedback], tuple[PromotionFeedback, bool]]
 
 
 @dataclass(frozen=True)
@@ -141,6 +149,13 @@ def special_use_store(settings: CollectionSettings, client: MongoClient[Document
     return store
 
 
+def promotion_store(settings: CollectionSettings, client: MongoClient[Document]) -> PromotionStore:
+    db = mongo.database(settings, client)
+    store = PromotionStore(db["promotions"], db["promotion_feedback"])
+    store.ensure_indexes()
+    return store
+
+
 def planning_client_for(settings: CollectionSettings) -> tuple[PlanningClient, grpc.Channel]:
     """The client of planning; the channel speaks as collection when no user's call is served."""
     from baifang.planning.v1 import planning_pb2_grpc
@@ -169,6 +184,7 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
         terminals=terminal_store(settings, client),
         adjustments=adjustment_store(settings, client),
         reports=special_use_store(settings, client),
+        promotions=promotion_store(settings, client),
         planning=planning,
         planning_channel=planning_channel,
         timezone=settings.timezone,
@@ -221,7 +237,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
 
 
 def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
-    from collection.usecases import special_use
+    from collection.usecases import promotion, special_use
     from collection.usecases import supply_adjustment as sa
 
     return {
@@ -244,6 +260,13 @@ def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]
             special_use.file_report, owners=deps.owners, skus=deps.skus, reports=deps.reports, publisher=deps.publisher
         ),
         "list_reports": functools.partial(special_use.list_reports, owners=deps.owners, reports=deps.reports),
+        "list_promotions": functools.partial(
+            promotion.list_promotions, promotions=deps.promotions, timezone=deps.timezone
+        ),
+        "save_promotion": functools.partial(promotion.save_promotion, promotions=deps.promotions, skus=deps.skus),
+        "record_feedback": functools.partial(
+            promotion.record_feedback, owners=deps.owners, promotions=deps.promotions, publisher=deps.publisher
+        ),
     }
 
 

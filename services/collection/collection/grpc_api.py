@@ -22,6 +22,8 @@ from collection.domain.model import (
     FormLine,
     PriceInventory,
     PriceLineInput,
+    Promotion,
+    PromotionFeedback,
     Sku,
     SpecialUseReport,
     SupplyAdjustment,
@@ -32,6 +34,7 @@ from collection.settings import CollectionSettings
 from collection.usecases.agreed_quantity import MonthQuery, SubmitAgreedQuantity
 from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
 from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
+from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
 from collection.usecases.special_use import FileReport
 from collection.usecases.supply_adjustment import ActOnAdjustment, ListAdjustments, RequestAdjustment
 from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
@@ -191,6 +194,32 @@ def _report(r: SpecialUseReport, replayed: bool = False) -> collection_pb2.Speci
         status=r.status,
         filed_at=iso(r.filed_at),
         manager_id=r.manager_id,
+        replayed=replayed,
+    )
+
+
+def _promotion(p: Promotion) -> collection_pb2.Promotion:
+    return collection_pb2.Promotion(
+        promotion_id=p.promotion_id,
+        title=p.title,
+        skus=list(p.skus),
+        content=p.content,
+        valid_from=p.valid_from,
+        valid_to=p.valid_to,
+        active=p.active,
+    )
+
+
+def _feedback(f: PromotionFeedback, replayed: bool) -> collection_pb2.PromotionFeedback:
+    return collection_pb2.PromotionFeedback(
+        feedback_id=f.feedback_id,
+        promotion_id=f.promotion_id,
+        customer_id=f.customer_id,
+        visit_id=f.visit_id,
+        feedback=f.feedback,
+        intent=f.intent,
+        intended_qty=f.intended_qty,
+        recorded_at=iso(f.recorded_at),
         replayed=replayed,
     )
 
@@ -365,6 +394,41 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
     ) -> collection_pb2.ListSpecialUseReportsResponse:
         found = self.use.list_reports(CustomerQuery(require_caller(), request.customer_id))
         return collection_pb2.ListSpecialUseReportsResponse(reports=[_report(r) for r in found])
+
+    def ListPromotions(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.ListPromotionsRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.ListPromotionsResponse:
+        found = self.use.list_promotions(ListPromotions(require_caller(), request.include_all))
+        return collection_pb2.ListPromotionsResponse(promotions=[_promotion(p) for p in found])
+
+    def SavePromotion(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.Promotion, context: grpc.ServicerContext
+    ) -> collection_pb2.Promotion:
+        promotion = Promotion(
+            promotion_id=request.promotion_id,
+            title=request.title,
+            skus=tuple(request.skus),
+            content=request.content,
+            valid_from=request.valid_from,
+            valid_to=request.valid_to,
+            active=request.active,
+        )
+        return _promotion(self.use.save_promotion(SavePromotion(require_caller(), promotion)))
+
+    def RecordPromotionFeedback(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.RecordPromotionFeedbackRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.PromotionFeedback:
+        cmd = RecordFeedback(
+            caller=require_caller(),
+            promotion_id=request.promotion_id,
+            customer_id=request.customer_id,
+            op_id=request.op.op_id,
+            feedback=request.feedback,
+            intent=request.intent,
+            intended_qty=request.intended_qty,
+            visit_id=request.visit_id,
+        )
+        return _feedback(*self.use.record_feedback(cmd))
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

@@ -119,3 +119,15 @@ class InvalidSpecialUseReport(RuleViolation):
 
     code = "invalid_special_use_report"
     default_message = "the special-use report is not valid"
+
+
+class InvalidPromotion(RuleViolation):
+    """details: {field: reason}."""
+
+    code = "invalid_promotion"
+    default_message = "the promotion or its feedback is not valid"
+
+
+class PromotionNotFound(NotFound):
+    code = "promotion_not_found"
+    default_message = "no such promotion"

@@ -203,3 +203,33 @@ class SpecialUseReport:
     filed_at: datetime
     op_id: str
     status: str = "filed"
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Brand promotion material (DOMAIN §1.5.10, P-002-T4): what the manager shows at the outlet."""
+
+    promotion_id: str
+    title: str
+    skus: tuple[str, ...]
+    content: str
+    valid_from: str
+    valid_to: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class PromotionFeedback:
+    """The customer's feedback and sales intention on a promotion, per customer (and visit when given)."""
+
+    feedback_id: str
+    promotion_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    visit_id: str
+    feedback: str
+    intent: str
+    intended_qty: int
+    recorded_at: datetime
+    op_id: str
