@@ -58,9 +58,7 @@ def test_a_manager_collects_at_a_checked_in_visit(login):
     agreed_url = f"/customers/{customer['id']}/agreed-quantities"
     agreed = manager.post(agreed_url, json={"op_id": _op(), "month": month, "lines": [{"sku": "SKU001", "qty": 30}]})
     assert agreed.status_code == 201, agreed.text
-    again = manager.post(
-        agreed_url, json={"op_id": _op(), "month": month, "lines": [{"sku": "SKU001", "qty": 1}]}
-    )
+    again = manager.post(agreed_url, json={"op_id": _op(), "month": month, "lines": [{"sku": "SKU001", "qty": 1}]})
     assert (again.status_code, again.json()["error"]["code"]) == (409, "immutable")
 
     adjustment = manager.post(
