@@ -20,7 +20,8 @@ def _op() -> str:
 
 
 def test_a_manager_collects_at_a_checked_in_visit(login):
-    manager, admin, supervisor = login("m001"), login("admin"), login("s01")
+    # m007: no other module checks m007 in, so no check-in here makes another module's verdict suspect.
+    manager, admin, supervisor = login("m007"), login("admin"), login("s01")
     visits = manager.get("/visits").json()["items"]
     visit = next(v for v in visits if v["status"] == "planned" and v["method"] == "on_site")
     customer = visit["customer"]
