@@ -389,6 +389,22 @@ class PromotionFeedbackRecorded(Event):
     recorded_at: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class ShelvingRecorded(Event):
+    """Key brands seen shelved or not at a visit (P-002-T3); facts [{brand, shelved}]."""
+
+    event_type: ClassVar[str] = "shelving.recorded"
+    producer: ClassVar[str] = "collection"
+    record_id: str
+    visit_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    date: str
+    facts: list[dict[str, Any]]
+    recorded_at: str
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -414,5 +430,6 @@ CATALOGUE: dict[str, type[Event]] = {
         SupplyAdjustmentWithdrawn,
         SpecialUseReported,
         PromotionFeedbackRecorded,
+        ShelvingRecorded,
     )
 }

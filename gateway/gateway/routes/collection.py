@@ -26,6 +26,7 @@ from gateway.schemas.collection import (
     FeedbackRequest,
     PriceInventoryRequest,
     PromotionEntry,
+    ShelvingRequest,
     SkuEntry,
     SpecialUseRequest,
     SupplyAdjustmentRequest,
@@ -540,3 +541,30 @@ async def promotion_feedback(
         "intended_qty": answer.intended_qty,
         "recorded_at": answer.recorded_at,
     }
+
+
+def shelving_item(state: collection_pb2.ShelvingState) -> dict[str, Any]:
+    return {
+        "customer_id": state.customer_id,
+        "visit_id": state.visit_id or None,
+        "brands": [{"brand": f.brand, "shelved": f.shelved, "date": f.date} for f in state.facts],
+    }
+
+
+@router.post("/visits/{visit_id}/shelving", status_code=201)
+async def record_shelving(visit_id: Id, body: ShelvingRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Key brands shelved yes/no at a checked-in visit (P-002-T3); 409 not_checked_in; 422 invalid_shelving."""
+    request = collection_pb2.RecordShelvingRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        visit_id=visit_id,
+        facts=[collection_pb2.ShelvingFact(brand=f.brand, shelved=f.shelved) for f in body.brands],
+    )
+    answer = await deps.clients.call(deps.clients.collection.RecordShelving, request, caller, write=True)
+    return shelving_item(answer)
+
+
+@router.get("/customers/{customer_id}/shelving")
+async def shelving_state(customer_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Per key brand, whether it was last seen shelved, and on which visit date."""
+    request = collection_pb2.GetShelvingRequest(customer_id=customer_id)
+    return shelving_item(await deps.clients.call(deps.clients.collection.GetShelving, request, caller))

@@ -110,3 +110,12 @@ class FeedbackRequest(WriteModel):
     feedback: str = Field(default="", max_length=2000)
     intent: str = Field(default="none", max_length=16)
     intended_qty: Quantity = 0
+
+
+class ShelvingFactEntry(ApiModel):
+    brand: str = Field(min_length=1, max_length=64)
+    shelved: bool
+
+
+class ShelvingRequest(WriteModel):
+    brands: list[ShelvingFactEntry] = Field(min_length=1, max_length=200)

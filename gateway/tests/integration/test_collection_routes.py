@@ -329,3 +329,22 @@ def test_promotions_and_feedback(stack: Stack, login: Callable[..., Any]) -> Non
         ).status_code
         == 404
     )
+
+
+def test_shelving_facts_at_a_checked_in_visit(stack: Stack, login: Callable[..., Any]) -> None:
+    headers = _headers(stack, login, "m001")
+    visit = _checked_in_visit(stack, headers)
+    body = {
+        "op_id": str(uuid.uuid4()),
+        "brands": [{"brand": "黄山", "shelved": True}, {"brand": "中华", "shelved": False}],
+    }
+    recorded = stack.client.post(f"/api/v1/visits/{visit['visit_id']}/shelving", json=body, headers=headers)
+    assert recorded.status_code == 201, recorded.text
+    state = stack.client.get(f"/api/v1/customers/{visit['customer']['id']}/shelving", headers=headers).json()
+    assert {(b["brand"], b["shelved"]) for b in state["brands"]} == {("黄山", True), ("中华", False)}
+    bad = stack.client.post(
+        f"/api/v1/visits/{visit['visit_id']}/shelving",
+        json={"op_id": str(uuid.uuid4()), "brands": [{"brand": "无名", "shelved": True}]},
+        headers=headers,
+    )
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_shelving")

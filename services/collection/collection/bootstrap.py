@@ -22,6 +22,7 @@ from collection.adapters.agreed_quantity_store import AgreedQuantityStore
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.adapters.price_inventory_store import PriceInventoryStore
 from collection.adapters.promotion_store import PromotionStore
+from collection.adapters.shelving_store import ShelvingStore
 from collection.adapters.sku_store import SkuStore
 from collection.adapters.special_use_store import SpecialUseStore
 from collection.adapters.supply_adjustment_store import SupplyAdjustmentStore
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         PriceInventory,
         Promotion,
         PromotionFeedback,
+        ShelvingRecord,
         SpecialUseReport,
         SupplyAdjustment,
         TerminalItem,
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
     from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
     from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
+    from collection.usecases.shelving import RecordShelving
     from collection.usecases.special_use import FileReport
     from collection.usecases.supply_adjustment import ActOnAdjustment, ListAdjustments, RequestAdjustment
     from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
@@ -65,6 +68,7 @@ class GrpcDeps:
     adjustments: SupplyAdjustmentStore
     reports: SpecialUseStore
     promotions: PromotionStore
+    shelving: ShelvingStore
     planning: PlanningClient
     publisher: EventPublisher
     readiness: health.Readiness
@@ -103,6 +107,8 @@ class UseCases:
     list_promotions: Callable[[ListPromotions], list[Promotion]]
     save_promotion: Callable[[SavePromotion], Promotion]
     record_feedback: Callable[[RecordFeedback], tuple[PromotionFeedback, bool]]
+    record_shelving: Callable[[RecordShelving], tuple[ShelvingRecord, bool]]
+    shelving_state: Callable[[CustomerQuery], dict[str, tuple[bool, str]]]
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,12 @@ def promotion_store(settings: CollectionSettings, client: MongoClient[Document])
     return store
 
 
+def shelving_store(settings: CollectionSettings, client: MongoClient[Document]) -> ShelvingStore:
+    store = ShelvingStore(mongo.database(settings, client)["shelving"])
+    store.ensure_indexes()
+    return store
+
+
 def planning_client_for(settings: CollectionSettings) -> tuple[PlanningClient, grpc.Channel]:
     """The client of planning; the channel speaks as collection when no user's call is served."""
     from baifang.planning.v1 import planning_pb2_grpc
@@ -185,6 +197,7 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
         adjustments=adjustment_store(settings, client),
         reports=special_use_store(settings, client),
         promotions=promotion_store(settings, client),
+        shelving=shelving_store(settings, client),
         planning=planning,
         planning_channel=planning_channel,
         timezone=settings.timezone,
@@ -237,7 +250,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
 
 
 def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
-    from collection.usecases import promotion, special_use
+    from collection.usecases import promotion, shelving, special_use
     from collection.usecases import supply_adjustment as sa
 
     return {
@@ -264,6 +277,14 @@ def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]
             promotion.list_promotions, promotions=deps.promotions, timezone=deps.timezone
         ),
         "save_promotion": functools.partial(promotion.save_promotion, promotions=deps.promotions, skus=deps.skus),
+        "record_shelving": functools.partial(
+            shelving.record_shelving,
+            planning=deps.planning,
+            skus=deps.skus,
+            shelving=deps.shelving,
+            publisher=deps.publisher,
+        ),
+        "shelving_state": functools.partial(shelving.shelving_state, owners=deps.owners, shelving=deps.shelving),
         "record_feedback": functools.partial(
             promotion.record_feedback, owners=deps.owners, promotions=deps.promotions, publisher=deps.publisher
         ),

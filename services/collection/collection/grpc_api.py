@@ -24,6 +24,7 @@ from collection.domain.model import (
     PriceLineInput,
     Promotion,
     PromotionFeedback,
+    ShelvingFact,
     Sku,
     SpecialUseReport,
     SupplyAdjustment,
@@ -35,6 +36,7 @@ from collection.usecases.agreed_quantity import MonthQuery, SubmitAgreedQuantity
 from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
 from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
 from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
+from collection.usecases.shelving import RecordShelving
 from collection.usecases.special_use import FileReport
 from collection.usecases.supply_adjustment import ActOnAdjustment, ListAdjustments, RequestAdjustment
 from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
@@ -429,6 +431,32 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             visit_id=request.visit_id,
         )
         return _feedback(*self.use.record_feedback(cmd))
+
+    def RecordShelving(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.RecordShelvingRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.ShelvingState:
+        facts = [ShelvingFact(f.brand, f.shelved) for f in request.facts]
+        record, replayed = self.use.record_shelving(
+            RecordShelving(require_caller(), request.visit_id, request.op.op_id, facts)
+        )
+        return collection_pb2.ShelvingState(
+            customer_id=record.customer_id,
+            visit_id=record.visit_id,
+            facts=[
+                collection_pb2.ShelvingFact(brand=f.brand, shelved=f.shelved, date=record.date) for f in record.facts
+            ],
+            replayed=replayed,
+        )
+
+    def GetShelving(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.GetShelvingRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.ShelvingState:
+        state = self.use.shelving_state(CustomerQuery(require_caller(), request.customer_id))
+        facts = [
+            collection_pb2.ShelvingFact(brand=brand, shelved=shelved, date=day)
+            for brand, (shelved, day) in sorted(state.items())
+        ]
+        return collection_pb2.ShelvingState(customer_id=request.customer_id, facts=facts)
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

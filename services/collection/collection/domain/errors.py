@@ -131,3 +131,10 @@ class InvalidPromotion(RuleViolation):
 class PromotionNotFound(NotFound):
     code = "promotion_not_found"
     default_message = "no such promotion"
+
+
+class InvalidShelving(RuleViolation):
+    """details: {brands: [{index, brand, reason}]}."""
+
+    code = "invalid_shelving"
+    default_message = "some shelving facts are not valid"

@@ -233,3 +233,26 @@ class PromotionFeedback:
     intended_qty: int
     recorded_at: datetime
     op_id: str
+
+
+@dataclass(frozen=True)
+class ShelvingFact:
+    """Whether a key brand is on the outlet's shelf (P-002-T3)."""
+
+    brand: str
+    shelved: bool
+
+
+@dataclass(frozen=True)
+class ShelvingRecord:
+    """The shelving facts seen at one visit; a later record for the same visit supersedes it."""
+
+    record_id: str
+    visit_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    date: str
+    facts: tuple[ShelvingFact, ...]
+    recorded_at: datetime
+    op_id: str
