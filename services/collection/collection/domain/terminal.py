@@ -30,6 +30,11 @@ DEFAULT_ITEMS: dict[str, tuple[TerminalItem, ...]] = {
         TerminalItem("non_tobacco_goods", "非烟商品", "text"),
         TerminalItem("pos_device", "POS 或扫码设备", "bool"),
         TerminalItem("online_ordering", "可网上订货", "bool"),
+        # P-002-T5 terminal network building items
+        TerminalItem("smart_terminal", "智能终端", "bool"),
+        TerminalItem("e_settlement", "电子结算", "bool"),
+        TerminalItem("ledger", "台账", "bool"),
+        TerminalItem("stock_classification", "库存分类管理", "bool"),
     ),
     "terminal_info": (
         TerminalItem(
@@ -45,6 +50,9 @@ DEFAULT_ITEMS: dict[str, tuple[TerminalItem, ...]] = {
         TerminalItem("contact_phone", "联系电话", "text", card_field="phone"),
         TerminalItem("functional_terminal", "功能终端", "bool"),
         TerminalItem("quality_terminal", "优质终端", "bool"),
+        # P-002-T8: retailer association membership and the "三店" tier, changeable over time
+        TerminalItem("association_member", "零售商协会会员", "bool"),
+        TerminalItem("store_tier", "三店类别", "choice", choices=("旗舰店", "加盟店", "形象店", "无")),
     ),
 }
 

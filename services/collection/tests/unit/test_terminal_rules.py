@@ -40,3 +40,9 @@ def test_an_admin_item_list_needs_unique_codes_labels_and_choices() -> None:
     assert set(raised.value.details["items"]) == {"0", "1", "2", "3"}
     with pytest.raises(InvalidTerminalItems):
         terminal.check_items([])
+
+
+def test_P_002_T5_T8_network_items_and_store_tier_are_default_items() -> None:
+    assert {"smart_terminal", "e_settlement", "ledger", "stock_classification"} <= {i.code for i in RESOURCES}
+    values = terminal.check_values({"association_member": True, "store_tier": "旗舰店"}, INFO)
+    assert values == {"association_member": True, "store_tier": "旗舰店"}
