@@ -242,6 +242,169 @@ class SkuUpserted(Event):
     active: bool = True
 
 
+@dataclass(frozen=True, kw_only=True)
+class PriceInventorySubmitted(Event):
+    """A price & stock collection (DOMAIN §1.5.8.1); money in fen, sales = prev_stock + purchased − stock.
+
+    A later submission for the same visit supersedes an earlier one: consumers keep the latest per visit_id.
+    """
+
+    event_type: ClassVar[str] = "price_inventory.submitted"
+    producer: ClassVar[str] = "collection"
+    collection_id: str
+    visit_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    date: str
+    submitted_at: str
+    client_ts: str
+    lines: list[dict[str, Any]]
+    op_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreedQuantitySubmitted(Event):
+    """A customer's agreed quantity for a month (DOMAIN §1.5.8.2); submitted once, never changed."""
+
+    event_type: ClassVar[str] = "agreed_quantity.submitted"
+    producer: ClassVar[str] = "collection"
+    customer_id: str
+    month: str
+    manager_id: str
+    team_id: str
+    lines: list[dict[str, Any]]
+    total: int
+    submitted_at: str
+    op_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TerminalResourcesCollected(Event):
+    """A new version of a customer's terminal resources (DOMAIN §1.5.8.3); values by item code."""
+
+    event_type: ClassVar[str] = "terminal_resources.collected"
+    producer: ClassVar[str] = "collection"
+    customer_id: str
+    version: int
+    values: dict[str, Any]
+    saved_by: str
+    saved_at: str
+    visit_id: str = ""
+    op_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TerminalInfoUpdated(Event):
+    """A new version of a customer's terminal information (§1.5.8.4 = §1.6.2).
+
+    `card_fields` holds the values that belong on the customer card (e.g. terminal_type), for planning.
+    """
+
+    event_type: ClassVar[str] = "terminal_info.updated"
+    producer: ClassVar[str] = "collection"
+    customer_id: str
+    version: int
+    values: dict[str, Any]
+    card_fields: dict[str, Any]
+    saved_by: str
+    saved_at: str
+    visit_id: str = ""
+    op_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplyAdjustmentEvent(Event):
+    """A transition of a supply adjustment (DOMAIN §1.5.9.1); `lines` are increases [{sku, qty}].
+
+    Only `supply_adjustment.approved` changes the customer's effective quantity for the month.
+    """
+
+    producer: ClassVar[str] = "collection"
+    adjustment_id: str
+    customer_id: str
+    month: str
+    manager_id: str
+    team_id: str
+    lines: list[dict[str, Any]]
+    reason: str
+    status: str
+    decided_by: str = ""
+    at: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplyAdjustmentRequested(SupplyAdjustmentEvent):
+    event_type: ClassVar[str] = "supply_adjustment.requested"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplyAdjustmentApproved(SupplyAdjustmentEvent):
+    event_type: ClassVar[str] = "supply_adjustment.approved"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplyAdjustmentRejected(SupplyAdjustmentEvent):
+    event_type: ClassVar[str] = "supply_adjustment.rejected"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplyAdjustmentWithdrawn(SupplyAdjustmentEvent):
+    event_type: ClassVar[str] = "supply_adjustment.withdrawn"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpecialUseReported(Event):
+    """A special-use report (DOMAIN §1.5.9.2); the consumer's name and phone are not carried."""
+
+    event_type: ClassVar[str] = "special_use.reported"
+    producer: ClassVar[str] = "collection"
+    report_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    occasion: str
+    area: str
+    event_date: str
+    lines: list[dict[str, Any]]
+    warnings: int
+    filed_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromotionFeedbackRecorded(Event):
+    """A customer's feedback and sales intention on a brand promotion (DOMAIN §1.5.10, P-002-T4)."""
+
+    event_type: ClassVar[str] = "promotion.feedback_recorded"
+    producer: ClassVar[str] = "collection"
+    feedback_id: str
+    promotion_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    visit_id: str
+    intent: str
+    intended_qty: int
+    feedback: str
+    recorded_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShelvingRecorded(Event):
+    """Key brands seen shelved or not at a visit (P-002-T3); facts [{brand, shelved}]."""
+
+    event_type: ClassVar[str] = "shelving.recorded"
+    producer: ClassVar[str] = "collection"
+    record_id: str
+    visit_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    date: str
+    facts: list[dict[str, Any]]
+    recorded_at: str
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -257,5 +420,16 @@ CATALOGUE: dict[str, type[Event]] = {
         TrackBatchAccepted,
         ScanBatchAccepted,
         SkuUpserted,
+        PriceInventorySubmitted,
+        AgreedQuantitySubmitted,
+        TerminalResourcesCollected,
+        TerminalInfoUpdated,
+        SupplyAdjustmentRequested,
+        SupplyAdjustmentApproved,
+        SupplyAdjustmentRejected,
+        SupplyAdjustmentWithdrawn,
+        SpecialUseReported,
+        PromotionFeedbackRecorded,
+        ShelvingRecorded,
     )
 }

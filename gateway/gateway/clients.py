@@ -37,7 +37,17 @@ IDEMPOTENT = {
         ["ListVisits", "GetVisit", "GetPlanSummary", "ListTaskLibrary", "GetCustomerQr"],
     ),
     "checkin": ("baifang.checkin.v1.CheckinService", []),
-    "collection": ("baifang.collection.v1.CollectionService", ["ListSkus"]),
+    "collection": (
+        "baifang.collection.v1.CollectionService",
+        [
+            "ListSkus",
+            "SearchSkus",
+            "GetPriceInventoryForm",
+            "ListPriceInventory",
+            "GetAgreedQuantity",
+            "GetTerminalProfile",
+        ],
+    ),
     "analytics": ("baifang.analytics.v1.AnalyticsService", ["GetTeamProgress"]),
 }
 

@@ -88,6 +88,7 @@ class UseCases:
 class WorkerDeps:
     settings: PlanningSettings
     visits: VisitStore
+    customers: CustomerStore
     publisher: EventPublisher
     inbox: ProcessedEvents
 
@@ -138,6 +139,7 @@ def build_worker(settings: PlanningSettings) -> WorkerDeps:
     return WorkerDeps(
         settings=settings,
         visits=stores.visits,
+        customers=stores.customers,
         publisher=EventPublisher(settings.amqp_uri),
         inbox=ProcessedEvents(inbox_collection),
     )

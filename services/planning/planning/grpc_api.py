@@ -24,11 +24,12 @@ from planning.usecases.visits import VisitView
 SERVICE_NAME = "baifang.planning.v1.PlanningService"
 # Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor):
 # the public API through the gateway; the check-in path from checkin only; the visit work from the
-# gateway and from checkin's offline batches.
+# gateway and from checkin's offline batches; collection reads a visit's state before it records
+# collected data against it.
 FROM_CHECKIN = frozenset({"checkin"})
 CALLERS = {
     "ListVisits": FROM_GATEWAY,
-    "GetVisit": FROM_GATEWAY,
+    "GetVisit": FROM_GATEWAY | {"collection"},
     "GetPlanSummary": FROM_GATEWAY,
     "ListTaskLibrary": FROM_GATEWAY,
     "GetCustomerQr": FROM_GATEWAY,

@@ -1,4 +1,4 @@
-"""PlanningWorker (nameko): the check-in safety net and the end-of-day missed sweep."""
+"""PlanningWorker (nameko): the check-in safety net, customer-card fields from collection, the missed sweep."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from typing import Any
 
 from nameko.timer import Timer
 
-from baifang_common.events import CheckinRecorded
+from baifang_common.events import CheckinRecorded, TerminalInfoUpdated
 from baifang_common.logging import configure_logging
 from baifang_common.timeutil import today
 from baifang_common.worker import SETTINGS_KEY, Deps, RequestId, reliable_event_handler, run_worker
 from planning import bootstrap
 from planning.settings import PlanningSettings
 from planning.usecases.checkins import apply_checkin_recorded
+from planning.usecases.customers import apply_terminal_info
 from planning.usecases.missed import mark_missed_visits
 
 
@@ -31,6 +32,10 @@ class PlanningWorker:
     @reliable_event_handler("checkin", "checkin.recorded")
     def on_checkin_recorded(self, body: dict[str, Any]) -> None:
         apply_checkin_recorded(CheckinRecorded.from_body(body), visits=self.deps.visits)
+
+    @reliable_event_handler("collection", "terminal_info.updated")
+    def on_terminal_info_updated(self, body: dict[str, Any]) -> None:
+        apply_terminal_info(TerminalInfoUpdated.from_body(body), customers=self.deps.customers)
 
     @SweepTimer.decorator(interval=60.0, eager=True)
     def sweep_missed_visits(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from collection.domain.model import CustomerOwner, Sku
 
@@ -45,9 +45,9 @@ def sku_problems(sku: Sku) -> dict[str, str]:
     return problems
 
 
-def catalogue_problems(skus: Iterable[Sku]) -> dict[str, dict[str, str]]:
-    """Problems per SKU code, including a code listed twice."""
-    found: dict[str, dict[str, str]] = {}
+def entry_problems(skus: Iterable[Sku]) -> dict[int, dict[str, str]]:
+    """Problems per entry index, including a code listed twice (the later entry)."""
+    found: dict[int, dict[str, str]] = {}
     seen: set[str] = set()
     for index, sku in enumerate(skus):
         problems = sku_problems(sku)
@@ -55,8 +55,19 @@ def catalogue_problems(skus: Iterable[Sku]) -> dict[str, dict[str, str]]:
             problems["sku"] = "listed twice"
         seen.add(sku.sku)
         if problems:
-            found[sku.sku or f"#{index}"] = problems
+            found[index] = problems
     return found
+
+
+def catalogue_problems(skus: Sequence[Sku]) -> dict[str, dict[str, str]]:
+    """Problems per SKU code (the entry's index when it has no code)."""
+    return {skus[i].sku or f"#{i}": problems for i, problems in entry_problems(skus).items()}
+
+
+def matches(sku: Sku, q: str) -> bool:
+    """Catalogue search: the words of `q` each found, case-insensitively, in name, brand, short code or code."""
+    haystack = f"{sku.name} {sku.brand} {sku.short_code} {sku.sku}".casefold()
+    return all(word in haystack for word in q.casefold().split())
 
 
 def replaces(current: CustomerOwner | None, incoming: CustomerOwner) -> bool:

@@ -67,3 +67,71 @@ def test_list_skus_needs_a_caller(stub: Any) -> None:
         lambda: stub.ListSkus(collection_pb2.ListSkusRequest(), metadata=[("x-request-id", unique("r"))])
     )
     assert (status, code) == (grpc.StatusCode.UNAUTHENTICATED, "unauthenticated")
+
+
+def test_search_matches_name_brand_short_code_or_code(stub: Any, grpc_deps: GrpcDeps) -> None:
+    upsert_skus(demo_catalogue(), skus=grpc_deps.skus, publisher=grpc_deps.publisher)
+
+    def found(q: str, include_inactive: bool = False) -> list[str]:
+        request = collection_pb2.SearchSkusRequest(q=q, include_inactive=include_inactive)
+        return [s.sku for s in stub.SearchSkus(request, metadata=caller_md()).skus]
+
+    assert found("中华") == ["SKU001", "SKU002", "SKU003"]
+    assert found("zhsz") == ["SKU003"]
+    assert found("黄山 天都") == ["SKU008"]
+    assert found("sku041") == ["SKU041"]
+    assert found("红塔山") == ["SKU019"] and found("红塔山", include_inactive=True) == ["SKU019", "SKU020"]
+    assert len(found("")) == len(demo_catalogue()) - 1
+    assert found("没有这种烟") == []
+
+
+def _pb(s: Sku) -> collection_pb2.Sku:
+    return collection_pb2.Sku(
+        sku=s.sku,
+        name=s.name,
+        brand=s.brand,
+        short_code=s.short_code,
+        price_class=s.price_class,
+        ref_pack_price_fen=s.ref_pack_price_fen,
+        ref_carton_price_fen=s.ref_carton_price_fen,
+        packs_per_carton=s.packs_per_carton,
+        active=s.active,
+    )
+
+
+ADMIN = ("admin", "admin", "")
+
+
+def test_import_stores_sound_rows_reports_the_rest_and_repeats_safely(
+    stub: Any, grpc_deps: GrpcDeps, event_probe: Callable[..., Any]
+) -> None:
+    probe = event_probe("collection", "sku.upserted")
+    good = demo_catalogue(2)
+    bad = Sku("SKU900", "", "坏", "H", 9, 100, 1000)
+    request = collection_pb2.UpsertSkusRequest(skus=[_pb(good[0]), _pb(bad), _pb(good[1]), _pb(good[0])])
+    report = stub.ImportSkus(request, metadata=caller_md(*ADMIN))
+    assert report.upserted == 2
+    assert [(p.index, p.sku, p.field) for p in report.rejected] == [
+        (1, "SKU900", "name"),
+        (1, "SKU900", "price_class"),
+        (3, "SKU001", "sku"),
+    ]
+    again = stub.ImportSkus(request, metadata=caller_md(*ADMIN))
+    assert again == report
+    assert [s.sku for s in grpc_deps.skus.list(include_inactive=True)] == ["SKU001", "SKU002"]
+    bodies = probe.wait(4)
+    assert len({b["event_id"] for b in bodies}) == 2  # the repeat announces under the same ids
+
+
+def test_admin_upsert_is_all_or_nothing_and_admin_only(stub: Any, grpc_deps: GrpcDeps) -> None:
+    changed = Sku("SKU001", "中华(硬)", "中华", "ZHY", 1, 4600, 46000)
+    answer = stub.UpsertSkus(collection_pb2.UpsertSkusRequest(skus=[_pb(changed)]), metadata=caller_md(*ADMIN))
+    assert answer.upserted == 1 and grpc_deps.skus.list() == [changed]
+    bad = collection_pb2.UpsertSkusRequest(skus=[_pb(changed), _pb(Sku("SKU002", "x", "x", "", 1, 100, 5000))])
+    status, code, details = rpc_error(lambda: stub.UpsertSkus(bad, metadata=caller_md(*ADMIN)))
+    assert (status, code) == (grpc.StatusCode.OUT_OF_RANGE, "invalid_sku")
+    assert details == {"skus": {"SKU002": {"ref_carton_price_fen": "more than 20% away from 10 packs (10.00)"}}}
+    for who in (("m001", "manager", "t01"), ("s01", "supervisor", "t01")):
+        request = collection_pb2.UpsertSkusRequest(skus=[_pb(changed)])
+        status, _, _ = rpc_error(lambda who=who, request=request: stub.ImportSkus(request, metadata=caller_md(*who)))
+        assert status == grpc.StatusCode.PERMISSION_DENIED

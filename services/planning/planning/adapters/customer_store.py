@@ -75,3 +75,17 @@ class CustomerStore:
         """Bulk load into an empty collection (demo); much faster than upserts on the store."""
         for i in range(0, len(customers), chunk):
             self.collection.insert_many([to_doc(c) for c in customers[i : i + chunk]], ordered=False)
+
+    def update_card(self, customer_id: str, fields: dict[str, str], version: int) -> bool:
+        """Set card fields from terminal information version `version`, unless a newer one was applied.
+
+        `_id` inside `$and`: NX-27017 ignores an `_id` beside a top-level `$or`.
+        """
+        newer = {
+            "$and": [
+                {"_id": customer_id},
+                {"$or": [{"card_version": {"$exists": False}}, {"card_version": {"$lt": version}}]},
+            ]
+        }
+        result = self.collection.update_one(newer, {"$set": {**fields, "card_version": version}})
+        return result.modified_count == 1

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from baifang_common.context import Caller
 from planning.domain.errors import (
@@ -242,3 +243,12 @@ def plan_summary(period: Period, anchor: date, visits: Iterable[Visit]) -> PlanS
             per_day[when] = per_day[when] + visit_counts(visit)
     total = sum(per_day.values(), PlanCounts())
     return PlanSummary(period, start, end, total, tuple(per_day.items()))
+
+
+# Customer-card fields that collection's terminal information maintenance (§1.5.8.4, §1.6.2) may update.
+CARD_FIELDS = ("terminal_type", "phone")
+
+
+def card_update(fields: dict[str, Any]) -> dict[str, str]:
+    """The announced card fields planning takes: known names with text values, nothing else."""
+    return {name: value.strip() for name, value in fields.items() if name in CARD_FIELDS and isinstance(value, str)}
