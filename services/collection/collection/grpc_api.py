@@ -45,9 +45,7 @@ from collection.usecases.terminal import SaveTerminal, SetTerminalItems, Termina
 SERVICE_NAME = "baifang.collection.v1.CollectionService"
 # Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor):
 # every collection RPC is public API, reached through the gateway only.
-CALLERS = {
-    name: FROM_GATEWAY for name in collection_pb2.DESCRIPTOR.services_by_name["CollectionService"].methods_by_name
-}
+CALLERS = dict.fromkeys(collection_pb2.DESCRIPTOR.services_by_name["CollectionService"].methods_by_name, FROM_GATEWAY)
 
 
 def _sku(s: Sku) -> collection_pb2.Sku:
