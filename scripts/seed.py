@@ -7,10 +7,12 @@ publishes the events the others build their views from, so the workers must be c
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from analytics.demo import load_demo as load_analytics
 from analytics.settings import AnalyticsSettings
+from baifang_common import stores
 from baifang_common.demo import demo_org
 from baifang_common.timeutil import today
 from checkin.demo import load_demo as load_checkin
@@ -29,6 +31,7 @@ def main() -> int:
     parser.add_argument("--managers", type=int, default=50, help="account managers (teams of ten)")
     parser.add_argument("--customers", type=int, default=3000, help="outlets around the demo city")
     args = parser.parse_args()
+    os.environ.update(stores.service_urls())  # each service's data into its own local store
 
     org = demo_org(managers=args.managers)
     planning = PlanningSettings()

@@ -12,10 +12,11 @@ from google.protobuf import struct_pb2
 from google.protobuf.json_format import MessageToDict
 from google.rpc import status_pb2
 from grpc_status import rpc_status
+from pymongo.errors import ConnectionFailure
 
 from baifang.common.v1 import common_pb2
 from baifang_common import context
-from baifang_common.errors import DomainError, code_of, status_of
+from baifang_common.errors import DomainError, Unavailable, code_of, status_of
 from baifang_common.metrics import GRPC_HANDLED, GRPC_SECONDS
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,11 @@ class ServerInterceptor(grpc.ServerInterceptor):
                     except DomainError as exc:
                         code = status_of(exc)
                         ctx.abort_with_status(rpc_status.to_status(error_status(exc)))
+                    except ConnectionFailure as exc:  # the service's own store is down: retry later, not a bug
+                        code = grpc.StatusCode.UNAVAILABLE
+                        logger.warning("store unavailable in %s: %s", details.method, exc)
+                        unavailable = Unavailable("the service's store is unavailable, retry later", reason="store")
+                        ctx.abort_with_status(rpc_status.to_status(error_status(unavailable)))
                     except Exception:
                         if ctx.code() is not None and ctx.code() != grpc.StatusCode.OK:
                             code = ctx.code()

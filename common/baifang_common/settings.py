@@ -1,7 +1,9 @@
 """Typed settings read once from the environment in each process's main().
 
 The names ARCHITECTURE.md fixes (AMQP_URI, REDIS_URL, MONGO_URL, ...) are shared by every
-service; service-specific knobs live in subclasses with a `<SVC>_` prefix.
+service; service-specific knobs live in subclasses with a `<SVC>_` prefix. The store is the
+exception that is both: a service reads `<SVC>_MONGO_URL` first and falls back to `MONGO_URL`,
+so each service can have its own store while one MongoDB server still serves them all.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from pydantic import AliasChoices, Field
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from baifang_common import stores
 
 
 def _shared(name: str, default: Any) -> Any:
@@ -43,6 +48,21 @@ class ServiceSettings(BaseSettings):
     grpc_workers: int = _shared("GRPC_WORKERS", 64)
     worker_concurrency: int = _shared("WORKER_CONCURRENCY", 10)
     drain_seconds: float = _shared("DRAIN_SECONDS", 2.0)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each service its own store variable, `<SVC>_MONGO_URL`, before `MONGO_URL`.
+
+        Without either, a service talks to its own local store process (baifang_common.stores).
+        """
+        super().__pydantic_init_subclass__(**kwargs)
+        fields = cls.__pydantic_fields__
+        fields["mongo_url"] = FieldInfo.merge_field_infos(
+            fields["mongo_url"],
+            default=stores.default_url(cls.service),
+            validation_alias=AliasChoices(stores.url_var(cls.service), "MONGO_URL", "mongo_url"),
+        )
+        cls.model_rebuild(force=True)
 
     @property
     def mongo_db(self) -> str:

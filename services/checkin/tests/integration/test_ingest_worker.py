@@ -14,6 +14,7 @@ import pytest
 from pymongo import MongoClient
 
 from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
+from baifang_common.testing.plugin import store_url_for
 from baifang_common.testing.wait import wait_until
 from checkin import bootstrap
 from checkin.bootstrap import GrpcDeps
@@ -42,7 +43,7 @@ def grpc_deps(settings: CheckinSettings) -> Iterator[GrpcDeps]:
 
 @pytest.fixture
 def buckets(isolation: dict[str, str]) -> Iterator[Any]:
-    mongo: MongoClient[dict[str, Any]] = MongoClient(isolation["MONGO_URL"], tz_aware=True)
+    mongo: MongoClient[dict[str, Any]] = MongoClient(store_url_for(CheckinSettings, isolation), tz_aware=True)
     yield mongo[f"baifang_checkin{isolation['BAIFANG_DB_SUFFIX']}"]["track_buckets"]
     mongo.close()
 
