@@ -7,7 +7,6 @@ first failing check names the reason, accepted items are built once in their eve
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -296,22 +295,18 @@ def local_date_of_hour(hour: int, timezone: str) -> str:
     return hour_start(hour).astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
-def scan_key(code: str, ms: int) -> str:
-    """A scan's identity inside its bucket; the code is hashed (it may hold '.', '$', a URL)."""
-    return f"{ms}:{hashlib.sha1(code.encode(), usedforsecurity=False).hexdigest()[:16]}"
-
-
-def newest_usable(points: Sequence[tuple[int, list[Any]]], max_accuracy_m: float) -> LatestFix | None:
+def newest_usable(rows: Sequence[Sequence[Any]], max_accuracy_m: float) -> LatestFix | None:
     """The newest point good enough to be the manager's last fix (the check-in's rule: a real
-    fix no vaguer than the check-in accuracy limit) and to be placed on the live map."""
-    best: tuple[int, list[Any]] | None = None
-    for ms, values in points:
-        lat, accuracy = values[0], values[2]
+    fix no vaguer than the check-in accuracy limit) and to be placed on the live map.
+    Rows are (t, lat, lon, accuracy, ...), as the track chunks store them."""
+    best: Sequence[Any] | None = None
+    for row in rows:
+        ms, lat, accuracy = row[0], row[1], row[3]
         if 0.0 < accuracy <= max_accuracy_m and -GEO_MAX_LAT <= lat <= GEO_MAX_LAT and (best is None or ms > best[0]):
-            best = (ms, values)
+            best = row
     if best is None:
         return None
-    return LatestFix(lat=float(best[1][0]), lon=float(best[1][1]), ms=best[0])
+    return LatestFix(lat=float(best[1]), lon=float(best[2]), ms=best[0])
 
 
 def tracking_gaps(times_ms: Sequence[int], *, previous_ms: int | None, rule: GapRule) -> list[tuple[int, int]]:

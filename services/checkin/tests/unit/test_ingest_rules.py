@@ -17,7 +17,6 @@ from checkin.domain.ingest import (
     local_date_of_hour,
     ms_of_iso,
     newest_usable,
-    scan_key,
     tracking_gaps,
     validate_json_points,
     validate_json_scans,
@@ -248,21 +247,15 @@ def test_iso_of_ms_round_trips_through_ms_of_iso() -> None:
     assert ms_of_iso(iso_of_ms(ms)) == ms
 
 
-def test_scan_key_is_stable_and_has_no_dots() -> None:
-    key = scan_key("https://e.example/q?c=1.2", 1_740_967_200_000)
-    assert key == scan_key("https://e.example/q?c=1.2", 1_740_967_200_000)
-    assert key.startswith("1740967200000:") and "." not in key and "$" not in key
-
-
 def test_newest_usable_point_skips_vague_and_unfixed_points() -> None:
     rows = [
-        (1, [31.0, 121.0, 10.0, None, None]),
-        (3, [31.2, 121.2, 150.0, None, None]),
-        (2, [31.1, 121.1, 0.0, None, None]),
+        (1, 31.0, 121.0, 10.0, None, None),
+        (3, 31.2, 121.2, 150.0, None, None),
+        (2, 31.1, 121.1, 0.0, None, None),
     ]
     latest = newest_usable(rows, max_accuracy_m=100.0)
-    assert latest is not None and (latest.lat, latest.ms) == (31.0, 1)
-    assert newest_usable([(5, [31.0, 121.0, 0.0, None, None])], max_accuracy_m=100.0) is None
+    assert latest is not None and (latest.lat, latest.lon, latest.ms) == (31.0, 121.0, 1)
+    assert newest_usable([(5, 31.0, 121.0, 0.0, None, None)], max_accuracy_m=100.0) is None
 
 
 def local_ms(text: str) -> int:
