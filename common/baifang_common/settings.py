@@ -48,6 +48,13 @@ class ServiceSettings(BaseSettings):
     grpc_workers: int = _shared("GRPC_WORKERS", 64)
     worker_concurrency: int = _shared("WORKER_CONCURRENCY", 10)
     drain_seconds: float = _shared("DRAIN_SECONDS", 2.0)
+    # Batched consumers (baifang_common.batching), env <SVC>_CONSUMER_*: up to this many messages,
+    # or what arrived within this many ms of the first, per store write; a failing message is
+    # tried `max_attempts` times, waiting `backoff_s` (per attempt, the last one repeated).
+    consumer_batch_max: int = 200
+    consumer_batch_wait_ms: float = 50.0
+    consumer_max_attempts: int = 5
+    consumer_backoff_s: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

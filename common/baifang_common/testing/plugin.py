@@ -15,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -295,6 +296,31 @@ def grpc_server() -> Iterator[Callable[[Sequence[Servicer]], tuple[RunningServer
     for server, chan in started:
         chan.close()
         server.stop(grace=1.0)
+
+
+def consume_until(consumer: Any, done: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Run a baifang_common.batching.BatchConsumer in a thread until `done()`, then stop it.
+
+    Whatever the consumer raised (a test's simulated crash included) is raised here.
+    """
+    stop = threading.Event()
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            consumer.run(stop.is_set)
+        except BaseException as exc:  # handed to the test thread
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, name="batch-consumer", daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: bool(raised) or done(), timeout=timeout, interval=0.05, what="the consumer's work")
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+    if raised:
+        raise raised[0]
 
 
 class StoreProcess:

@@ -1,7 +1,9 @@
 """CheckinWorker (nameko): consumed events, each handler one line into a use case.
 
-The handler method names fix nameko's queue names, which the gRPC process declares ahead of
-the worker (adapters/ingest_queues.py: TRACK_HANDLER, SCAN_HANDLER) — rename both together.
+The track and scan sinks are batched consumers: many accepted batches per call, one chunk
+insert for all of them. The handler method names fix the queue names, which the gRPC process
+declares ahead of the worker (adapters/ingest_queues.py: TRACK_HANDLER, SCAN_HANDLER) — rename
+both together.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from nameko.timer import Timer
 
 from baifang_common.events import CheckinRecorded, ScanBatchAccepted, TrackBatchAccepted
 from baifang_common.logging import configure_logging
-from baifang_common.worker import SETTINGS_KEY, Deps, RequestId, reliable_event_handler, run_worker
+from baifang_common.worker import (
+    SETTINGS_KEY,
+    Deps,
+    RequestId,
+    batch_event_handler,
+    reliable_event_handler,
+    run_worker,
+)
 from checkin import bootstrap
 from checkin.settings import CheckinSettings
 from checkin.usecases.attendance import record_attendance_fact
@@ -38,11 +47,11 @@ class CheckinWorker:
 
     # Tracks and scans skip the inbox: their chunks' ids derive from the batch id (a redelivery is a
     # duplicate key) and the last fix is compare-and-set, so a redelivered batch changes nothing anyway.
-    @reliable_event_handler("checkin", "track.batch_accepted", dedupe=False)
-    def on_track_batch_accepted(self, body: dict[str, Any]) -> None:
+    @batch_event_handler("checkin", "track.batch_accepted", dedupe=False)
+    def on_track_batch_accepted(self, bodies: list[dict[str, Any]]) -> None:
         d = self.deps
         store_track_batches(
-            [TrackBatchAccepted.from_body(body)],
+            [TrackBatchAccepted.from_body(body) for body in bodies],
             buckets=d.track_buckets,
             gaps=d.gaps,
             last_fixes=d.last_fixes,
@@ -50,10 +59,12 @@ class CheckinWorker:
             max_fix_accuracy_m=d.thresholds.max_accuracy_m,
         )
 
-    @reliable_event_handler("checkin", "scan.batch_accepted", dedupe=False)
-    def on_scan_batch_accepted(self, body: dict[str, Any]) -> None:
+    @batch_event_handler("checkin", "scan.batch_accepted", dedupe=False)
+    def on_scan_batch_accepted(self, bodies: list[dict[str, Any]]) -> None:
         store_scan_batches(
-            [ScanBatchAccepted.from_body(body)], buckets=self.deps.scan_buckets, timezone=self.deps.settings.timezone
+            [ScanBatchAccepted.from_body(body) for body in bodies],
+            buckets=self.deps.scan_buckets,
+            timezone=self.deps.settings.timezone,
         )
 
     @CompactionTimer.decorator(interval=600.0)

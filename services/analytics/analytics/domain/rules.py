@@ -63,19 +63,36 @@ def plan_counts(visits: Iterable[VisitProgress]) -> PlanCounts:
     )
 
 
+# The flag each status-bearing event sets; the visit's status is the highest it reached.
+STATUS_FLAGS: tuple[tuple[str, VisitStatus], ...] = (
+    ("checked_in", VisitStatus.CHECKED_IN),
+    ("missed", VisitStatus.MISSED),
+    ("completed", VisitStatus.COMPLETED),
+)
+# A visit's task count as the plan, the temporary visit's creation and its completion know it.
+TASK_COUNT_FIELDS = ("task_count", "task_count_added", "task_count_total")
+
+
 def visit_from_document(visit_id: str, fields: Mapping[str, Any]) -> VisitProgress:
-    """Tolerant reader of one `visits.<visit_id>` sub-document (any field may be missing)."""
+    """Tolerant reader of one `visits.<visit_id>` sub-document (any field may be missing).
+
+    Status: the highest of the flags the events set (and of a stored `status`, as documents
+    written before the flags have it).
+    """
     try:
         status = VisitStatus(fields.get("status") or VisitStatus.PLANNED)
     except ValueError:
         status = VisitStatus.PLANNED
+    for flag, reached in STATUS_FLAGS:
+        if fields.get(flag):
+            status = later_status(status, reached)
     done = fields.get("tasks_done") or {}
     return VisitProgress(
         visit_id=visit_id,
         customer_id=str(fields.get("customer_id") or ""),
         planned=bool(fields.get("planned")),
         temporary=bool(fields.get("temporary")),
-        task_count=int(fields.get("task_count") or 0),
+        task_count=max(int(fields.get(name) or 0) for name in TASK_COUNT_FIELDS),
         status=status,
         checked_in=bool(fields.get("checked_in")),
         tasks_done=frozenset(task_id for task_id, flag in done.items() if flag),

@@ -2,22 +2,18 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from analytics.adapters.day_progress_store import DayProgressStore
 from analytics.domain.model import DayKey
+from analytics.domain.rules import visit_from_document
 from analytics.usecases import progress
 from baifang_common.events import (
-    CheckinRecorded,
     Event,
     TaskCompleted,
-    VisitCompleted,
-    VisitMissed,
     VisitPlanPublished,
-    VisitTemporaryAdded,
 )
 from baifang_common.testing.plugin import unique
 
@@ -25,19 +21,11 @@ pytestmark = pytest.mark.integration
 
 DATE = "2025-06-02"  # the date of the `day` fixture's events
 
-HANDLERS: dict[type[Event], Callable[..., None]] = {
-    VisitPlanPublished: progress.apply_visit_plan_published,
-    VisitTemporaryAdded: progress.apply_visit_temporary_added,
-    CheckinRecorded: progress.apply_checkin_recorded,
-    TaskCompleted: progress.apply_task_completed,
-    VisitCompleted: progress.apply_visit_completed,
-    VisitMissed: progress.apply_visit_missed,
-}
-
 
 def apply(events: list[Event], days: DayProgressStore) -> None:
+    """One event per write, as a consumer that takes batches of one."""
     for event in events:
-        HANDLERS[type(event)](event, days=days)
+        progress.apply_events([event], days=days)
 
 
 def counts(days: DayProgressStore, manager_id: str, team_id: str = "t01") -> tuple[int, ...]:
@@ -64,12 +52,26 @@ def test_events_out_of_order_and_twice_give_the_same_counts(day: Any, days: DayP
     assert counts(days, manager) == day.EXPECTED
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_events_in_batches_of_any_grouping_give_the_same_counts(day: Any, days: DayProgressStore, seed: int) -> None:
+    manager, other = unique("m"), unique("m")
+    events = day.day_of(manager) + day.day_of(other)
+    shuffled = events + events[: len(events) // 2]
+    rng = random.Random(seed)
+    rng.shuffle(shuffled)
+    while shuffled:
+        size = rng.randint(1, 9)
+        progress.apply_events(shuffled[:size], days=days)
+        del shuffled[:size]
+    assert counts(days, manager) == counts(days, other) == day.EXPECTED
+
+
 def test_late_checkin_does_not_reopen_a_completed_visit(day: Any, days: DayProgressStore) -> None:
     manager = unique("m")
     apply(day.day_of(manager), days)
     apply([day.checkin(manager, "t01", f"{manager}-v1", "c1")], days)
     doc: Any = days.collection.find_one({"_id": f"{manager}:{DATE}"})
-    statuses = {vid: v.get("status", "planned") for vid, v in doc["visits"].items()}
+    statuses = {vid: visit_from_document(vid, v).status.value for vid, v in doc["visits"].items()}
     assert statuses == {
         f"{manager}-v1": "completed",
         f"{manager}-v2": "checked_in",

@@ -36,11 +36,10 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
-from baifang_common.mongo import Document, ensure_indexes
+from baifang_common.mongo import Document, ensure_indexes, insert_new
 
-DUPLICATE_KEY = 11000
 TRACK_COLUMNS = ("t", "lat", "lon", "accuracy", "speed", "heading")
 SCAN_COLUMNS = ("t", "code", "sku", "qty", "unit_price", "kind", "device")
 
@@ -193,17 +192,3 @@ class BucketStore:
             self.collection.insert_one(merged)
         self.collection.delete_many({"_id": {"$in": ids}})
         return len(ids)
-
-
-def insert_new(collection: Collection[Document], docs: list[Document]) -> int:
-    """insert_many(ordered=False) where a duplicate _id means "already stored"; returns the new ones."""
-    if not docs:
-        return 0
-    try:
-        return len(collection.insert_many(docs, ordered=False).inserted_ids)
-    except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        others = [e for e in errors if e.get("code") != DUPLICATE_KEY]
-        if others or exc.details.get("writeConcernErrors"):
-            raise
-        return int(exc.details.get("nInserted", len(docs) - len(errors)))

@@ -9,15 +9,18 @@ from typing import Any
 
 import pytest
 
+from baifang_common.batching import BatchConsumer
 from baifang_common.events import TrackBatchAccepted
+from baifang_common.testing.plugin import consume_until
 from checkin import bootstrap
 from checkin.adapters.bucket_store import BucketStore
+from checkin.adapters.ingest_queues import TRACK_EVENT, ingest_queues
 from checkin.bootstrap import WorkerDeps
-from checkin.domain.ingest import bucket_id, hour_of
+from checkin.domain.ingest import bucket_id, hour_of, ms_of_iso
 from checkin.settings import CheckinSettings
 from checkin.usecases.bucketing import store_track_batches
 
-from .ingest_support import track
+from .ingest_support import accept, recent, track
 
 pytestmark = pytest.mark.integration
 
@@ -25,8 +28,18 @@ HOUR_START = (datetime.now(UTC) - timedelta(days=1)).replace(hour=3, minute=0, s
 
 
 @pytest.fixture
-def worker_deps(settings_for: Callable[..., Any]) -> WorkerDeps:
-    return bootstrap.build_worker(settings_for(CheckinSettings))
+def settings(settings_for: Callable[..., Any]) -> CheckinSettings:
+    made: CheckinSettings = settings_for(CheckinSettings)
+    return made
+
+
+@pytest.fixture
+def worker_deps(settings: CheckinSettings) -> WorkerDeps:
+    return bootstrap.build_worker(settings)
+
+
+class Killed(BaseException):
+    """The worker process dies: nothing after this point runs (not even the ack)."""
 
 
 def batch(batch_id: str, points: list[dict[str, Any]], event_id: str | None = None) -> TrackBatchAccepted:
@@ -129,3 +142,41 @@ def test_compaction_stopped_between_its_insert_and_its_delete_converges(worker_d
     store(worker_deps, batch("d-late", track(HOUR_START + timedelta(minutes=50), 3, step_s=60)))  # a late upload
     assert buckets.compact(the_bucket()) == 2
     assert len(buckets.hour(the_bucket())) == len(before) + 3
+
+
+def test_the_track_sink_killed_between_its_write_and_its_ack_stores_every_point_once(
+    settings: CheckinSettings, worker_deps: WorkerDeps
+) -> None:
+    grpc_deps = bootstrap.build_grpc(settings)  # declares the sink's queue, publishes accepted batches
+    expected: dict[str, set[str]] = {}
+    chunks: set[tuple[str, int]] = set()  # (batch, hour): one chunk each
+    try:
+        for n in range(12):
+            manager = f"m00{n % 3 + 1}"
+            points = track(recent(90 - n * 5), 30, step_s=20)  # a manager's batches overlap in time
+            accept(grpc_deps, points, manager=manager, batch_id=f"k-{n}")
+            expected.setdefault(manager, set()).update(p["ts"] for p in points)
+            chunks.update((f"k-{n}", hour_of(ms_of_iso(p["ts"]) or 0)) for p in points)
+    finally:
+        grpc_deps.close()
+    crashes = [True]
+
+    def sink(bodies: list[dict[str, Any]]) -> None:
+        store(worker_deps, *(TrackBatchAccepted.from_body(body) for body in bodies))
+        if crashes:
+            crashes.pop()
+            raise Killed
+
+    def sink_consumer() -> BatchConsumer:
+        return BatchConsumer(settings.amqp_uri, ingest_queues()["track"], sink, event_types=[TRACK_EVENT], max_batch=5)
+
+    with pytest.raises(Killed):
+        consume_until(sink_consumer(), lambda: False)
+    written = {d["_id"] for d in worker_deps.track_buckets.collection.find({}, {"_id": 1})}
+    assert written  # the first batch was written, and not acknowledged
+
+    def stored() -> dict[str, int]:
+        return {m: len(worker_deps.track_buckets.of_owner(m)) for m in expected}
+
+    consume_until(sink_consumer(), lambda: stored() == {m: len(times) for m, times in expected.items()})
+    assert worker_deps.track_buckets.collection.count_documents({}) == len(chunks)  # none twice
