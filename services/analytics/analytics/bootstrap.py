@@ -7,7 +7,6 @@ eventlet or nameko — hence ProcessedEvents is imported inside build_worker.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pymongo import MongoClient
 
@@ -15,9 +14,6 @@ from analytics.adapters.day_progress_store import DayProgressStore
 from analytics.settings import AnalyticsSettings
 from baifang_common import health, mongo
 from baifang_common.mongo import Document
-
-if TYPE_CHECKING:
-    from baifang_common.inbox import ProcessedEvents
 
 
 @dataclass(frozen=True)
@@ -33,7 +29,8 @@ class GrpcDeps:
 
 @dataclass(frozen=True)
 class WorkerDeps:
-    inbox: ProcessedEvents
+    """No inbox: the read model's writes are idempotent facts (worker.py)."""
+
     days: DayProgressStore
 
 
@@ -55,8 +52,4 @@ def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
 
 
 def build_worker(settings: AnalyticsSettings) -> WorkerDeps:
-    from baifang_common.inbox import ProcessedEvents
-
-    client = mongo.client(settings)
-    db = mongo.database(settings, client)
-    return WorkerDeps(inbox=ProcessedEvents(db["processed_events"]), days=day_progress_store(settings, client))
+    return WorkerDeps(days=day_progress_store(settings, mongo.client(settings)))

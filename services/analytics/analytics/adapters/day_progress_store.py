@@ -1,19 +1,23 @@
 """DayProgressStore: collection `day_progress`, one document per manager per date.
 
     _id "<manager_id>:<date>", manager_id, team_id, date (YYYY-MM-DD), last_event_at (fixed-width
-    UTC ISO string), visits: {visit_id: {customer_id, planned, temporary, task_count,
-    task_count_added, task_count_total, checked_in, completed, missed, tasks_done: {task_id: true},
-    tasks_done_count}}
+    UTC ISO string), plans: {plan event id: [[visit_id, customer_id, task_count], ...]} (ids
+    escaped as the `visits` keys are), visits: {visit_id: {checkin: {customer_id}, temporary:
+    {customer_id, task_count}, completion: {customer_id, tasks_done, checked_in, temporary,
+    tasks_total}, missed: {customer_id}, tasks_done: {task_id: customer_id}}}
     index: (team_id, date)
 
-Every field has one kind of event that writes it, and writes it with a plain `$set` of a fact
-that never changes (a flag that only becomes true, a count one event carries): any order,
-any repetition and any grouping of the events end in the same document. Where two events know
-a value (a temporary visit's task count) each has its own field and the reader takes the
-highest; the visit's status is read from its flags (rules.visit_from_document). So a batch of
-events becomes one `UpdateOne` per document (`$set` of all their paths, `$max` of the top-level
-string `last_event_at`), all in one `bulk_write`: no conditional "only upwards" updates, which
-NX-27017 cannot express in one operation ($max on nested paths misbehaves, checked on 0.8.1).
+Each kind of event writes its facts about a visit as one object under its own key, with a plain
+`$set`: the facts never change (a visit is completed once, with one done count), so any order,
+any repetition and any grouping of the events end in the same document, and the reader
+(rules.visit_from_document) derives the status (completion > missed > checkin) and takes the
+higher of two counts two events know. A batch of events is one `UpdateOne` per document (`$set`
+of the paths, `$max` of the top-level string `last_event_at`), all in one `bulk_write`.
+
+Why this shape on NX-27017: an update costs ~0.5 ms plus ~0.02 ms per path it sets (measured),
+so a visit fact is one path, not one per field, and a published plan is one path for all its
+visits; and `$max` on nested paths misbehaves there (0.8.1), which rules out "only upwards"
+updates in one operation.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class DayChange:
     key: DayKey
     at: str  # utc_key of the latest event
     visits: dict[str, dict[str, Any]] = field(default_factory=dict)  # visit_id -> field -> value
+    plans: dict[str, list[list[Any]]] = field(default_factory=dict)  # plan event id -> its visits
 
     def merge(self, other: DayChange) -> None:
         """Fold a later change of the same document into this one (delivery order wins a tie)."""
@@ -61,6 +66,7 @@ class DayChange:
         self.at = max(self.at, other.at)
         for visit_id, fields in other.visits.items():
             self.visits.setdefault(visit_id, {}).update(fields)
+        self.plans.update(other.plans)
 
 
 class DayProgressStore:
@@ -105,4 +111,8 @@ def _update(change: DayChange) -> UpdateOne:
         base = f"visits.{_segment(visit_id, 'visit_id')}"
         for name, value in fields.items():
             sets[f"{base}.{name}"] = value
+    for event_id, rows in change.plans.items():
+        # Visit ids escaped as in the `visits` keys, so the reader matches a plan's visit to its facts.
+        escaped = [[_segment(row[0], "visit_id"), *row[1:]] for row in rows]
+        sets[f"plans.{_segment(event_id, 'event_id')}"] = escaped
     return UpdateOne({"_id": key.doc_id}, {"$set": sets, "$max": {"last_event_at": change.at}}, upsert=True)

@@ -33,62 +33,54 @@ def _key(manager_id: str, team_id: str, date: str) -> DayKey:
     return DayKey(manager_id, team_id, date_type.fromisoformat(date).isoformat())
 
 
-def _visit(event: Any, **fields: Any) -> DayChange:
-    """Facts about one visit of the event's day."""
+def _visit(event: Any, key: str, fact: Any) -> DayChange:
+    """One fact about one visit of the event's day, under the key of the event's kind."""
     if not event.visit_id:
         raise ValueError("event without visit_id")
-    key = _key(event.manager_id, event.team_id, event.date)
-    return DayChange(key, utc_key(event.occurred_at), {event.visit_id: fields})
+    day = _key(event.manager_id, event.team_id, event.date)
+    return DayChange(day, utc_key(event.occurred_at), {event.visit_id: {key: fact}})
 
 
 def plan_published(event: VisitPlanPublished) -> DayChange:
-    """The published plan: every listed visit is planned with its task count."""
-    visits = {
-        str(v["visit_id"]): {
-            "customer_id": str(v.get("customer_id", "")),
-            "planned": True,
-            "task_count": int(v.get("task_count", 0)),
-        }
-        for v in event.visits
-    }
-    return DayChange(_key(event.manager_id, event.team_id, event.date), utc_key(event.occurred_at), visits)
+    """The published plan: every listed visit is planned with its task count (one field per plan)."""
+    rows = [[str(v["visit_id"]), str(v.get("customer_id", "")), int(v.get("task_count", 0))] for v in event.visits]
+    if not event.event_id or any(not row[0] for row in rows):
+        raise ValueError("plan event without event_id or with a visit without visit_id")
+    key = _key(event.manager_id, event.team_id, event.date)
+    return DayChange(key, utc_key(event.occurred_at), plans={event.event_id: rows})
 
 
 def temporary_added(event: VisitTemporaryAdded) -> DayChange:
     """A temporary visit joins the day's plan with its tasks (DOMAIN.md §3.5.4)."""
-    return _visit(
-        event,
-        customer_id=event.customer_id,
-        planned=True,
-        temporary=True,
-        task_count_added=len(event.task_codes),
-    )
+    return _visit(event, "temporary", {"customer_id": event.customer_id, "task_count": len(event.task_codes)})
 
 
 def checkin_recorded(event: CheckinRecorded) -> DayChange:
-    return _visit(event, customer_id=event.customer_id, checked_in=True)
+    return _visit(event, "checkin", {"customer_id": event.customer_id})
 
 
 def task_completed(event: TaskCompleted) -> DayChange:
-    return _visit(event, **{"customer_id": event.customer_id, task_key(event.task_id): True})
+    """The task is done; its value names the outlet, for a visit no plan event told about yet."""
+    return _visit(event, task_key(event.task_id), event.customer_id or True)
 
 
 def visit_completed(event: VisitCompleted) -> DayChange:
     """Completion is final; it also carries the done count and, for temporary visits, the task total."""
-    fields: dict[str, Any] = {
-        "customer_id": event.customer_id,
-        "completed": True,
-        "tasks_done_count": int(event.tasks_done),
-    }
-    if event.checked_in_at:
-        fields["checked_in"] = True
-    if event.temporary:
-        fields.update(planned=True, temporary=True, task_count_total=int(event.tasks_total))
-    return _visit(event, **fields)
+    return _visit(
+        event,
+        "completion",
+        {
+            "customer_id": event.customer_id,
+            "tasks_done": int(event.tasks_done),
+            "checked_in": bool(event.checked_in_at),
+            "temporary": bool(event.temporary),
+            "tasks_total": int(event.tasks_total),
+        },
+    )
 
 
 def visit_missed(event: VisitMissed) -> DayChange:
-    return _visit(event, customer_id=event.customer_id, missed=True)
+    return _visit(event, "missed", {"customer_id": event.customer_id})
 
 
 CHANGES: dict[type[Event], Callable[[Any], DayChange]] = {

@@ -58,8 +58,6 @@ def test_worker_builds_progress_from_published_events(
     publisher.close()
     # 3 planned customers and 6 planned tasks; v1 completed with 1 task, checked in.
     wait_until(lambda: counts(days, m) == (3, 1, 6, 1, 1), timeout=10, what="progress from events")
-    processed = days.collection.database["processed_events"]
-    assert processed.count_documents({"_id": done.event_id}) == 1
 
 
 def test_a_malformed_event_is_dead_lettered_and_its_batch_applied(
@@ -119,15 +117,12 @@ def test_a_batched_consumer_killed_between_its_write_and_its_ack_applies_nothing
             raise Killed
 
     def consumer() -> BatchConsumer:
-        inbox = deps.inbox
-        return BatchConsumer(
-            isolation["AMQP_URI"], queue, handle, event_types=["task.completed"], max_batch=5, inbox=lambda: inbox
-        )
+        return BatchConsumer(isolation["AMQP_URI"], queue, handle, event_types=["task.completed"], max_batch=5)
 
     with pytest.raises(Killed):
         consume_until(consumer(), lambda: False)
-    consume_until(consumer(), lambda: all(counts(days, m) == (3, 0, 6, 4, 0) for m in managers))
+    assert sum(counts(days, m)[3] for m in managers) > 0  # the first batch was written
 
-    processed = deps.inbox.collection
-    assert processed.count_documents({}) == len(tasks)
-    assert deps.inbox.seen_many([t.event_id for t in tasks]) == {t.event_id for t in tasks}
+    consume_until(consumer(), lambda: all(counts(days, m) == (3, 0, 6, 4, 0) for m in managers))
+    doc = days.collection.find_one({"_id": f"{managers[0]}:{DATE}"})
+    assert doc is not None and len(doc["visits"][f"{managers[0]}-v1"]["tasks_done"]) == 2  # each task once

@@ -112,3 +112,21 @@ def test_status_never_goes_back_down_the_rank(
 def test_event_times_normalise_to_sortable_utc() -> None:
     assert utc_key("2025-06-02T09:00:00+08:00") == "2025-06-02T01:00:00.000000+00:00"
     assert utc_key("2025-06-02T01:00:00.5Z") < utc_key("2025-06-02T09:00:01+08:00")
+
+
+def test_each_kind_of_event_is_read_from_its_own_fact() -> None:
+    progress = progress_of_document(
+        {
+            "manager_id": "m001",
+            "plans": {"e1": [["v1", "c1", 3], ["v2", "c2", 2]], "e2": [["v2", "c2", 4]]},
+            "visits": {
+                "v1": {"checkin": {"customer_id": "c1"}, "completion": {"tasks_done": 2, "checked_in": True}},
+                "v2": {"missed": {"customer_id": "c2"}, "checkin": {"customer_id": "c2"}},
+                "v3": {"temporary": {"customer_id": "c3", "task_count": 1}, "tasks_done": {"t1": "c3", "t2": "c3"}},
+                "v4": {"checkin": {"customer_id": "c4"}},  # no plan event yet: not counted
+            },
+        }
+    )
+    c = progress.counts
+    assert (c.planned_customers, c.completed_customers, c.planned_tasks, c.executed_tasks) == (3, 1, 8, 4)
+    assert c.checked_in_customers == 2
