@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 DEMO_PASSWORD := $(or $(BAIFANG_DEMO_PASSWORD),baifang-demo)
 GATEWAY := http://127.0.0.1:$(or $(GATEWAY_PORT),8080)
 
-.PHONY: setup protos infra up down seed test lint bench peak clean
+.PHONY: setup protos infra up down seed seed-peak test lint bench bench-sink bench-analytics peak clean
 
 setup:
 	scripts/bootstrap.sh
@@ -42,6 +42,11 @@ seed: setup infra
 	$(PY) scripts/seed.py --reset
 	touch var/.seeded
 
+# The morning-peak data set: one manager per tablet (2,000 in 200 teams), 30,000 outlets, today's plans.
+seed-peak: setup infra
+	$(PY) scripts/seed.py --reset --peak
+	touch var/.seeded
+
 test: setup infra
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -53,8 +58,16 @@ lint:
 bench:
 	$(PY) loadtests/bench_ingest.py
 
+bench-sink:
+	$(PY) loadtests/bench_sink.py
+
+bench-analytics:
+	$(PY) loadtests/bench_analytics.py
+
+# Reseeds the peak data set first (fresh plans); PEAK_SEED=0 keeps the current data.
 peak:
-	bash loadtests/run_peak.sh
+	@if [[ "$${PEAK_SEED:-1}" != 0 ]]; then $(MAKE) --no-print-directory seed-peak; fi
+	BAIFANG_DEMO_MANAGERS=$${BAIFANG_DEMO_MANAGERS:-2000} bash loadtests/run_peak.sh
 
 clean: down
 	rm -rf var .venv
