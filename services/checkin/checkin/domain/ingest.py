@@ -41,9 +41,18 @@ _KIND = RejectReason.INVALID_KIND.value
 
 
 def ms_of_iso(value: Any) -> int | None:
-    """Epoch milliseconds of an ISO 8601 time with offset; None when unparseable or naive."""
+    """Epoch milliseconds of an ISO 8601 time with offset; None when unparseable or naive.
+
+    The form iso_of_ms writes (`YYYY-MM-DDTHH:MM:SS.mmmZ`, every protobuf point in an event) takes
+    a shortcut through a cache of minutes: the sink parses ~50k of these a second.
+    """
     if type(value) is not str:
         return None
+    if len(value) == 24 and value[23] == "Z" and value[19] == "." and value[16] == ":":
+        seconds, millis = value[17:19], value[20:23]
+        minute = _minute_ms(value[:17]) if seconds.isdigit() and millis.isdigit() and seconds < "60" else None
+        if minute is not None:
+            return minute + int(seconds) * 1000 + int(millis)
     try:
         moment = _fromisoformat(value)
         if moment.tzinfo is None:
@@ -54,6 +63,21 @@ def ms_of_iso(value: Any) -> int | None:
 
 
 _MINUTE_PREFIXES: dict[int, str] = {}
+_MINUTE_MS: dict[str, int | None] = {}  # the same minutes the other way round, for ms_of_iso
+
+
+def _minute_ms(prefix: str) -> int | None:
+    """Epoch ms of a UTC minute written `YYYY-MM-DDTHH:MM:` (None when it is not a time), memoised."""
+    if prefix in _MINUTE_MS:
+        return _MINUTE_MS[prefix]
+    if len(_MINUTE_MS) > 10_000:
+        _MINUTE_MS.clear()
+    try:
+        minute: int | None = round(_fromisoformat(prefix + "00+00:00").timestamp() * 1000)
+    except (ValueError, OverflowError):
+        minute = None
+    _MINUTE_MS[prefix] = minute
+    return minute
 
 
 def iso_of_ms(ms: int) -> str:

@@ -288,3 +288,18 @@ def test_gap_is_measured_from_the_previous_fix_when_it_is_older() -> None:
     assert tracking_gaps(times, previous_ms=previous, rule=RULE) == [(previous, times[0])]
     newer = local_ms("2025-03-03T11:00:00")
     assert tracking_gaps(times, previous_ms=newer, rule=RULE) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2025-03-03T01:02:03.456Z", "2025-03-03T23:59:59.999Z", "2024-02-29T00:00:00.000Z", "1970-01-01T00:00:00.001Z"],
+)
+def test_the_shortcut_for_iso_of_ms_text_gives_what_the_parser_gives(text: str) -> None:
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    assert ms_of_iso(text) == round(parsed.timestamp() * 1000)
+    assert ms_of_iso(iso_of_ms(ms_of_iso(text) or 0)) == ms_of_iso(text)
+
+
+@pytest.mark.parametrize("text", ["2025-03-03T01:02:61.456Z", "2025-13-03T01:02:03.456Z", "2025-03-03T01:02:0x.456Z"])
+def test_malformed_text_of_that_shape_is_refused(text: str) -> None:
+    assert ms_of_iso(text) is None
