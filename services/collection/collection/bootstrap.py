@@ -20,7 +20,6 @@ from collection.settings import CollectionSettings
 
 if TYPE_CHECKING:
     from baifang_common.publisher import EventPublisher
-    from baifang_common.worker import ProcessedEvents
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,8 @@ class GrpcDeps:
 
 @dataclass(frozen=True)
 class WorkerDeps:
-    inbox: ProcessedEvents
+    """No inbox: the ownership cache takes only newer assignments, so a redelivery changes nothing."""
+
     owners: CustomerOwnerStore
     timezone: str
 
@@ -69,12 +69,4 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
 
 
 def build_worker(settings: CollectionSettings) -> WorkerDeps:
-    from baifang_common.worker import ProcessedEvents
-
-    client = mongo.client(settings)
-    db = mongo.database(settings, client)
-    return WorkerDeps(
-        inbox=ProcessedEvents(db["processed_events"]),
-        owners=owner_store(settings, client),
-        timezone=settings.timezone,
-    )
+    return WorkerDeps(owners=owner_store(settings, mongo.client(settings)), timezone=settings.timezone)
