@@ -25,7 +25,6 @@ from collection.usecases.catalogue import ListSkus, list_skus
 
 if TYPE_CHECKING:
     from baifang_common.publisher import EventPublisher
-    from baifang_common.worker import ProcessedEvents
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,8 @@ class UseCases:
 
 @dataclass(frozen=True)
 class WorkerDeps:
-    inbox: ProcessedEvents
+    """No inbox: the ownership cache takes only newer assignments, so a redelivery changes nothing."""
+
     owners: CustomerOwnerStore
     timezone: str
 
@@ -86,12 +86,4 @@ def use_cases(deps: GrpcDeps) -> UseCases:
 
 
 def build_worker(settings: CollectionSettings) -> WorkerDeps:
-    from baifang_common.worker import ProcessedEvents
-
-    client = mongo.client(settings)
-    db = mongo.database(settings, client)
-    return WorkerDeps(
-        inbox=ProcessedEvents(db["processed_events"]),
-        owners=owner_store(settings, client),
-        timezone=settings.timezone,
-    )
+    return WorkerDeps(owners=owner_store(settings, mongo.client(settings)), timezone=settings.timezone)
