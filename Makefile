@@ -13,7 +13,7 @@ export STACK_PORT_OFFSET
 GATEWAY := http://127.0.0.1:$(shell echo $$(( $(or $(GATEWAY_PORT),8080) + $(STACK_PORT_OFFSET) )))
 PROMETHEUS := http://127.0.0.1:$(or $(PROMETHEUS_PORT),9090)
 
-.PHONY: setup protos infra up down seed test lint bench peak clean
+.PHONY: setup protos infra up down seed seed-peak test lint bench bench-sink bench-analytics peak clean
 
 setup:
 	scripts/bootstrap.sh
@@ -49,6 +49,11 @@ seed: setup infra
 	$(PY) scripts/seed.py --reset
 	touch var/.seeded
 
+# The morning-peak data set: one manager per tablet (2,000 in 200 teams), 30,000 outlets, today's plans.
+seed-peak: setup infra
+	$(PY) scripts/seed.py --reset --peak
+	touch var/.seeded
+
 test: setup infra
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -60,8 +65,16 @@ lint:
 bench:
 	$(PY) loadtests/bench_ingest.py
 
+bench-sink:
+	$(PY) loadtests/bench_sink.py
+
+bench-analytics:
+	$(PY) loadtests/bench_analytics.py
+
+# Reseeds the peak data set first (fresh plans); PEAK_SEED=0 keeps the current data.
 peak:
-	BAIFANG_URL=$${BAIFANG_URL:-$(GATEWAY)} PROMETHEUS_URL=$${PROMETHEUS_URL:-$(PROMETHEUS)} bash loadtests/run_peak.sh
+	@if [[ "$${PEAK_SEED:-1}" != 0 ]]; then $(MAKE) --no-print-directory seed-peak; fi
+	BAIFANG_DEMO_MANAGERS=$${BAIFANG_DEMO_MANAGERS:-2000} BAIFANG_URL=$${BAIFANG_URL:-$(GATEWAY)} PROMETHEUS_URL=$${PROMETHEUS_URL:-$(PROMETHEUS)} bash loadtests/run_peak.sh
 
 clean: down
 	rm -rf var .venv

@@ -64,7 +64,8 @@ def login_body(username: str, *, remember: bool = False) -> bytes:
 
 
 def manager_for(n: int) -> str:
-    """The demo manager of the n-th simulated tablet: spread evenly over m001..m050."""
+    """The demo manager of the n-th simulated tablet: its own with the peak seed (BAIFANG_DEMO_MANAGERS
+    2000), else spread evenly over the managers there are (m001..m050 of the default seed)."""
     return MANAGERS[n % len(MANAGERS)]
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local infrastructure for Baifang: RabbitMQ, Redis and the MongoDB-compatible store
-# NX-27017 as plain processes on 127.0.0.1 (no Docker, no systemd on our machines).
+# NX-27017 (one process per service) as plain processes on 127.0.0.1 (no Docker, no systemd on our machines).
 # Data and logs live under var/ so a checkout is self-contained.
 #
 #   scripts/infra.sh ensure        start whatever is not answering, wait until all answer
@@ -9,7 +9,8 @@
 #   scripts/infra.sh rabbitmqctl … run rabbitmqctl against our node (same cookie, node name)
 #
 # Ports: RABBITMQ_PORT (5672), RABBITMQ_MGMT_PORT (15672), REDIS_PORT (6379),
-# MONGO_PORT (27017); RABBITMQ_NODENAME (baifang@localhost) for a second copy beside this one.
+# MONGO_PORT (27017: the base store; the per-service stores take MONGO_PORT+1..4, see below,
+# or <SERVICE>_MONGO_PORT); RABBITMQ_NODENAME (baifang@localhost) for a second copy beside this one.
 # INFRA_TIMEOUT (90) bounds the wait of `ensure`, in seconds.
 set -euo pipefail
 
@@ -273,9 +274,32 @@ redis_status() {
 }
 
 # ---------------------------------------------------------------- NX-27017 (Mongo wire protocol)
+# One store process per service, so one service's load never stalls another's (NX-27017 is a
+# single Python process): "base" (the gateway, and whatever falls back to MONGO_URL) on
+# MONGO_PORT, then planning, checkin, collection and analytics on MONGO_PORT+1..4 unless
+# <SERVICE>_MONGO_PORT moves one. Data in var/mongo and var/mongo-<service>.
+
+STORES=(base planning checkin collection analytics)
+
+store_port() {
+  local name="$1" var offset
+  case "$name" in
+    base) echo "$MONGO_PORT"; return ;;
+    planning) offset=1 ;;
+    checkin) offset=2 ;;
+    collection) offset=3 ;;
+    analytics) offset=4 ;;
+    *) die "unknown store $name" ;;
+  esac
+  var="${name^^}_MONGO_PORT"
+  echo "${!var:-$((MONGO_PORT + offset))}"
+}
+
+# Files of one store: data dir, pid file, log (the base store keeps the historical names).
+store_suffix() { [[ $1 == base ]] && echo "" || echo "-$1"; }
 
 mongo_answers() {
-  "$PY" - "$MONGO_PORT" <<'PY' >/dev/null 2>&1
+  "$PY" - "$1" <<'PY' >/dev/null 2>&1
 import sys
 from pymongo import MongoClient
 c = MongoClient("127.0.0.1", int(sys.argv[1]), serverSelectionTimeoutMS=1000, connectTimeoutMS=1000)
@@ -283,43 +307,69 @@ c.admin.command("ping")
 PY
 }
 
-mongo_ensure() {
-  if mongo_answers; then
-    log "mongo store answers on 127.0.0.1:$MONGO_PORT"
+mongo_start() {
+  local name="$1" port suffix bin="$ROOT/.venv/bin/nx-27017"
+  port="$(store_port "$name")"
+  suffix="$(store_suffix "$name")"
+  if mongo_answers "$port"; then
+    log "mongo store $name answers on 127.0.0.1:$port"
     return
   fi
-  local bin="$ROOT/.venv/bin/nx-27017"
   [[ -x $bin ]] || die "$bin missing: run scripts/bootstrap.sh"
-  if ! live_pid "$RUN/mongo.pid" nx-27017 >/dev/null; then
-    check_port_free "the mongo store" "$MONGO_PORT" MONGO
-    mkdir -p "$VAR/mongo" "$LOG" "$RUN"
-    rm -f "$RUN/mongo.pid"
-    log "starting nx-27017 on 127.0.0.1:$MONGO_PORT"
-    "$bin" --host 127.0.0.1 -p "$MONGO_PORT" --data-dir "$VAR/mongo" -d \
-      --pid-file "$RUN/mongo.pid" --log-file "$LOG/mongo.log" >>"$LOG/mongo-startup.log" 2>&1 9>&- ||
-      { log_tail "$LOG/mongo-startup.log"; log_tail "$LOG/mongo.log"; die "nx-27017 failed to start"; }
+  if ! live_pid "$RUN/mongo$suffix.pid" nx-27017 >/dev/null; then
+    check_port_free "the mongo store ($name)" "$port" "$([[ $name == base ]] && echo MONGO || echo "${name^^}_MONGO")"
+    mkdir -p "$VAR/mongo$suffix" "$LOG" "$RUN"
+    rm -f "$RUN/mongo$suffix.pid"
+    log "starting nx-27017 ($name) on 127.0.0.1:$port"
+    "$bin" --host 127.0.0.1 -p "$port" --data-dir "$VAR/mongo$suffix" -d \
+      --pid-file "$RUN/mongo$suffix.pid" --log-file "$LOG/mongo$suffix.log" >>"$LOG/mongo$suffix-startup.log" 2>&1 9>&- ||
+      { log_tail "$LOG/mongo$suffix-startup.log"; log_tail "$LOG/mongo$suffix.log"; die "nx-27017 ($name) failed to start"; }
   fi
-  wait_for mongo "$LOG/mongo.log" "$RUN/mongo.pid" mongo_answers
-  log "mongo store up ($((SECONDS - T0))s)"
+}
+
+mongo_wait() {
+  local name="$1" port suffix
+  port="$(store_port "$name")"
+  suffix="$(store_suffix "$name")"
+  wait_for "mongo store $name" "$LOG/mongo$suffix.log" "$RUN/mongo$suffix.pid" mongo_answers "$port"
+}
+
+mongo_ensure() {
+  local name
+  for name in "${STORES[@]}"; do mongo_start "$name"; done # the daemons boot in parallel
+  for name in "${STORES[@]}"; do mongo_wait "$name"; done
+  log "mongo stores up ($((SECONDS - T0))s)"
+}
+
+mongo_stop_one() {
+  local name="$1" pid suffix
+  suffix="$(store_suffix "$name")"
+  if pid="$(live_pid "$RUN/mongo$suffix.pid" nx-27017)"; then
+    log "stopping nx-27017 $name (pid $pid)"
+    terminate "$pid" 20
+  fi
+  rm -f "$RUN/mongo$suffix.pid"
 }
 
 mongo_stop() {
-  local pid
-  if pid="$(live_pid "$RUN/mongo.pid" nx-27017)"; then
-    log "stopping nx-27017 (pid $pid)"
-    terminate "$pid" 20
-  fi
-  rm -f "$RUN/mongo.pid"
+  local name
+  for name in "${STORES[@]}"; do mongo_stop_one "$name" & done
+  wait
 }
 
 mongo_status() {
-  local pid owner="not ours"
-  if pid="$(live_pid "$RUN/mongo.pid" nx-27017)"; then owner="pid $pid"; fi
-  if mongo_answers; then
-    printf '%-9s up    mongodb://127.0.0.1:%s/  (%s)\n' mongo "$MONGO_PORT" "$owner"
-  else
-    printf '%-9s down\n' mongo
-  fi
+  local name pid port suffix owner
+  for name in "${STORES[@]}"; do
+    port="$(store_port "$name")"
+    suffix="$(store_suffix "$name")"
+    owner="not ours"
+    if pid="$(live_pid "$RUN/mongo$suffix.pid" nx-27017)"; then owner="pid $pid"; fi
+    if mongo_answers "$port"; then
+      printf '%-9s up    mongodb://127.0.0.1:%s/  %s (%s)\n' mongo "$port" "$name" "$owner"
+    else
+      printf '%-9s down  127.0.0.1:%s %s\n' mongo "$port" "$name"
+    fi
+  done
 }
 
 # ---------------------------------------------------------------- main

@@ -2,15 +2,20 @@
 
 Run with the stack up: each service loads its own records through its own adapters and
 publishes the events the others build their views from, so the workers must be consuming.
+
+`--peak` (`make seed-peak`) loads the morning-peak data set instead: one manager per tablet of
+the load test, 2,000 managers in 200 teams of ten, 30,000 outlets, today's plans only.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from analytics.demo import load_demo as load_analytics
 from analytics.settings import AnalyticsSettings
+from baifang_common import stores
 from baifang_common.demo import demo_org
 from baifang_common.timeutil import today
 from checkin.demo import load_demo as load_checkin
@@ -22,15 +27,22 @@ from gateway.settings import GatewaySettings
 from planning.demo import load_demo as load_planning
 from planning.settings import PlanningSettings
 
+PEAK_MANAGERS = 2000
+PEAK_CUSTOMERS = 30_000
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reset", action="store_true", help="drop each service's demo data first")
-    parser.add_argument("--managers", type=int, default=50, help="account managers (teams of ten)")
-    parser.add_argument("--customers", type=int, default=3000, help="outlets around the demo city")
+    parser.add_argument("--managers", type=int, help="account managers, teams of ten (50; --peak 2000)")
+    parser.add_argument("--customers", type=int, help="outlets around the demo city (3000; --peak 30000)")
+    parser.add_argument("--peak", action="store_true", help="the morning-peak data set: today's plans only")
     args = parser.parse_args()
+    managers = args.managers or (PEAK_MANAGERS if args.peak else 50)
+    customers = args.customers or (PEAK_CUSTOMERS if args.peak else 3000)
+    os.environ.update(stores.service_urls())  # each service's data into its own local store
 
-    org = demo_org(managers=args.managers)
+    org = demo_org(managers=managers)
     planning = PlanningSettings()
     day = today(planning.timezone)
     steps = [
@@ -40,7 +52,7 @@ def main() -> int:
         ("checkin", lambda: load_checkin(CheckinSettings(), org, today=day, reset=args.reset)),
         (
             "planning",
-            lambda: load_planning(planning, org, today=day, reset=args.reset, customers=args.customers),
+            lambda: load_planning(planning, org, today=day, reset=args.reset, customers=customers, month=not args.peak),
         ),
     ]
     for name, step in steps:

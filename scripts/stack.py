@@ -16,6 +16,8 @@ tests): a list of `{"name", "args", "ports": {ENV: base_port}, "ready": ENV}`.
 
 import argparse
 import contextlib
+import functools
+import importlib.util
 import io
 import json
 import os
@@ -27,7 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -102,9 +104,25 @@ def peer_env(offset: int) -> dict[str, str]:
     return {f"{svc.upper()}_ADDR": f"127.0.0.1:{port + offset}" for svc, port in GRPC_PORTS.items()}
 
 
+@functools.cache
+def _stores() -> Any:
+    """baifang_common/stores.py, loaded by path: it is stdlib only, like this script."""
+    spec = importlib.util.spec_from_file_location("_baifang_stores", ROOT / "common" / "baifang_common" / "stores.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def store_env() -> dict[str, str]:
+    """`<SERVICE>_MONGO_URL` of each service: its own local store unless the caller placed it."""
+    return dict(_stores().service_urls(os.environ))
+
+
 def child_env(spec: Spec, offset: int, run_dir: Path) -> dict[str, str]:
-    """The caller's environment (AMQP_URI, MONGO_URL, ... pass through) plus ports and peers."""
+    """The caller's environment (AMQP_URI, MONGO_URL, ... pass through) plus ports, peers and stores."""
     env = {k: v for k, v in os.environ.items() if k not in PORT_VARS}
+    env.update(store_env())
     env.update(peer_env(offset))
     env.update({var: str(port + offset) for var, port in spec.ports.items()})
     env["PYTHONUNBUFFERED"] = "1"
@@ -431,6 +449,10 @@ def print_summary(pids: dict[str, int], port_offset: int) -> None:
     metrics = [s for s in table if "METRICS_PORT" in s.ports]
     if metrics:
         print("  metrics        http://127.0.0.1:<metrics port>/metrics")
+    placed = {**store_env(), **{k: v for k, v in os.environ.items() if k.endswith("_MONGO_URL")}}
+    shared = os.environ.get("MONGO_URL", "(default)")
+    for service in _stores().SERVICES:
+        print(f"  store {service:<12} {placed.get(_stores().url_var(service), shared)}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,6 +51,15 @@ EVENT_DEAD_LETTERED = counter(
     "baifang_event_dead_lettered_total", "Events sent to a dead-letter queue", ("event_type",)
 )
 EVENT_RETRIED = counter("baifang_event_retried_total", "Events scheduled for another attempt", ("event_type",))
+CONSUMER_BATCH_SIZE = histogram(
+    "baifang_consumer_batch_size",
+    "Messages a batched consumer applied with one store write",
+    ("queue",),
+    buckets=(1, 2, 5, 10, 25, 50, 100, 200, 500, 1000),
+)
+CONSUMER_BATCH_SECONDS = histogram(
+    "baifang_consumer_batch_seconds", "Time a batched consumer took to apply and acknowledge one batch", ("queue",)
+)
 
 ReadinessCheck = Callable[[], list[str]]
 

@@ -8,16 +8,18 @@ from typing import Any
 from pymongo import IndexModel, MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from baifang_common.errors import raises_unavailable
 from baifang_common.settings import ServiceSettings
 
 Document = dict[str, Any]
 
-# On every store adapter: the store's failures reach use cases as Unavailable (a duplicate key
-# is an answer about the data, not about the store, and passes unchanged).
-store_adapter = raises_unavailable("the store", (PyMongoError,), passing=(DuplicateKeyError,))
+# On every store adapter: the store's failures reach use cases as Unavailable (a duplicate key,
+# or a bulk write's per-document errors, are answers about the data, not about the store, and
+# pass unchanged: a batched consumer finds the culprit by splitting, not by waiting).
+store_adapter = raises_unavailable("the store", (PyMongoError,), passing=(DuplicateKeyError, BulkWriteError))
+DUPLICATE_KEY = 11000
 
 
 def client(settings: ServiceSettings) -> MongoClient[Document]:
@@ -32,3 +34,18 @@ def database(settings: ServiceSettings, mongo: MongoClient[Document]) -> Databas
 def ensure_indexes(collection: Collection[Document], indexes: Sequence[IndexModel]) -> None:
     if indexes:
         collection.create_indexes(list(indexes))
+
+
+def insert_new(collection: Collection[Document], docs: Sequence[Document]) -> int:
+    """Insert-only writes with ids derived from their content: one `insert_many(ordered=False)`
+    where a duplicate _id means "stored before" (a redelivery) and any other error is raised.
+    Returns how many documents were new."""
+    if not docs:
+        return 0
+    try:
+        return len(collection.insert_many(list(docs), ordered=False).inserted_ids)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors) or exc.details.get("writeConcernErrors"):
+            raise
+        return int(exc.details.get("nInserted", len(docs) - len(errors)))

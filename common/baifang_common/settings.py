@@ -1,7 +1,9 @@
 """Typed settings read once from the environment in each process's main().
 
-The names ARCHITECTURE.md fixes (AMQP_URI, REDIS_URL, MONGO_URL, ...) are shared by every
-service; service-specific knobs live in subclasses with a `<SVC>_` prefix.
+The names docs/architecture.md fixes (AMQP_URI, REDIS_URL, MONGO_URL, ...) are shared by every
+service; service-specific knobs live in subclasses with a `<SVC>_` prefix. The store is the
+exception that is both: a service reads `<SVC>_MONGO_URL` first and falls back to `MONGO_URL`,
+so each service can have its own store while one MongoDB server still serves them all.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import AliasChoices, Field, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from baifang_common import stores
 
 PRODUCTION = "production"
 
@@ -54,6 +59,28 @@ class ServiceSettings(BaseSettings):
     bind_host: str = _shared("BIND_HOST", "127.0.0.1")
     # gRPC server reflection lists every service and method: development only.
     grpc_reflection: bool = _shared("GRPC_REFLECTION", False)
+    # Batched consumers (baifang_common.batching), env <SVC>_CONSUMER_*: up to this many messages,
+    # or what arrived within this many ms of the first, per store write; a failing message is
+    # tried `max_attempts` times, waiting `backoff_s` (per attempt, the last one repeated).
+    consumer_batch_max: int = 200
+    consumer_batch_wait_ms: float = 50.0
+    consumer_max_attempts: int = 5
+    consumer_backoff_s: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each service its own store variable, `<SVC>_MONGO_URL`, before `MONGO_URL`.
+
+        Without either, a service talks to its own local store process (baifang_common.stores).
+        """
+        super().__pydantic_init_subclass__(**kwargs)
+        fields = cls.__pydantic_fields__
+        fields["mongo_url"] = FieldInfo.merge_field_infos(
+            fields["mongo_url"],
+            default=stores.default_url(cls.service),
+            validation_alias=AliasChoices(stores.url_var(cls.service), "MONGO_URL", "mongo_url"),
+        )
+        cls.model_rebuild(force=True)
 
     @property
     def mongo_db(self) -> str:

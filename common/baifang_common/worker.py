@@ -1,9 +1,16 @@
-"""The nameko side: dependency provider, reliable event handlers and the worker runner.
+"""The nameko side: dependency provider, reliable and batched event handlers, the worker runner.
 
 Import only from a process that monkey-patched eventlet first (`python -m <svc> worker`).
 A handler is deduplicated on event_id (collection `processed_events` in the consumer's db),
 acknowledged after its write, retried with back-off through a delay queue and finally
 dead-lettered to `<queue>.dlq` instead of being acknowledged and forgotten.
+
+`@reliable_event_handler` takes one message per call (nameko's own consumer). Where one message
+would mean one store write, `@batch_event_handler` takes a list of bodies instead: a
+baifang_common.batching.BatchConsumer in a green thread of the same process collects up to
+`<SVC>_CONSUMER_BATCH_MAX` messages or `<SVC>_CONSUMER_BATCH_WAIT_MS`, runs the method once in a
+nameko worker (dependencies injected as usual) and acknowledges them all after it returned.
+Both consume the queue nameko names after the handler, so one can replace the other.
 """
 
 from __future__ import annotations
@@ -13,37 +20,33 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import eventlet
-import kombu
+import eventlet.event
 from nameko.containers import WorkerContext
 from nameko.events import EventHandler
-from nameko.extensions import DependencyProvider
+from nameko.exceptions import ContainerBeingKilled
+from nameko.extensions import DependencyProvider, Entrypoint
 from nameko.runners import ServiceRunner
 
 from baifang_common import health
 from baifang_common import mongo as mongo_factory
+from baifang_common.batching import BatchConsumer, RetryPolicy, Stopped, event_queue, observe_age, park
 from baifang_common.context import AMQP_REQUEST_ID_HEADER, bound
 from baifang_common.inbox import ProcessedEvents
-from baifang_common.metrics import (
-    EVENT_AGE_SECONDS,
-    EVENT_CONSUME_SECONDS,
-    EVENT_DEAD_LETTERED,
-    EVENT_RETRIED,
-    start_ops_server,
-)
+from baifang_common.metrics import EVENT_CONSUME_SECONDS, start_ops_server
 from baifang_common.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Deps", "ProcessedEvents", "reliable_event_handler", "run_worker"]
+__all__ = ["Deps", "ProcessedEvents", "batch_event_handler", "reliable_event_handler", "run_worker"]
 
 SETTINGS_KEY = "BAIFANG_SETTINGS"
-ATTEMPTS_HEADER = "x-baifang-attempts"
-MAX_ATTEMPTS = 5
-BACKOFF_SECONDS = (0.5, 2.0, 5.0, 15.0)
+
+
+def retry_policy(settings: ServiceSettings) -> RetryPolicy:
+    return RetryPolicy(max_attempts=settings.consumer_max_attempts, backoff_s=tuple(settings.consumer_backoff_s))
 
 
 class Deps(DependencyProvider):  # type: ignore[misc]
@@ -63,55 +66,99 @@ class Deps(DependencyProvider):  # type: ignore[misc]
 class ReliableEventHandler(EventHandler):  # type: ignore[misc]
     """nameko's EventHandler, but a failure is retried with back-off and then dead-lettered."""
 
-    def _publish(
-        self, message: Any, routing_key: str, headers: dict[str, Any], declare: kombu.Queue, **kw: Any
-    ) -> None:
-        with kombu.Connection(self.container.config["AMQP_URI"], transport_options={"confirm_publish": True}) as conn:
-            producer = kombu.Producer(conn.channel())
-            producer.publish(
-                message.body,
-                exchange="",
-                routing_key=routing_key,
-                headers=headers,
-                content_type=message.content_type,
-                content_encoding=message.content_encoding,
-                delivery_mode=2,
-                declare=[declare],
-                retry=True,
-                retry_policy={"max_retries": 3},
-                **kw,
-            )
-
     def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
-        queue = self.queue.name
-        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 1))
-        headers = {**(message.headers or {}), ATTEMPTS_HEADER: attempts + 1}
+        settings = self.container.config[SETTINGS_KEY]
         try:
-            if attempts < MAX_ATTEMPTS:
-                delay = BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]
-                retry_queue = kombu.Queue(
-                    f"{queue}.retry",
-                    durable=True,
-                    queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue},
-                )
-                self._publish(message, retry_queue.name, headers, retry_queue, expiration=delay)
-                EVENT_RETRIED.labels(self.event_type).inc()
-                logger.warning("event handling failed, attempt %d, retry in %.1fs: %s", attempts, delay, queue)
-            else:
-                dlq = kombu.Queue(f"{queue}.dlq", durable=True)
-                headers["x-baifang-error"] = repr(exc_info[1])[:500]
-                self._publish(message, dlq.name, headers, dlq)
-                EVENT_DEAD_LETTERED.labels(self.event_type).inc()
-                logger.error("event dead-lettered after %d attempts: %s", attempts, queue)
+            park(settings.amqp_uri, self.queue.name, message, exc_info[1], retry_policy(settings), self.event_type)
         except Exception:
             # Could not park it: give it back to the broker rather than lose it.
-            logger.exception("could not schedule a retry, requeueing: %s", queue)
+            logger.exception("could not schedule a retry, requeueing: %s", self.queue.name)
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+
+
+class BatchEventHandler(Entrypoint):  # type: ignore[misc]
+    """Runs the decorated method with a list of event bodies (baifang_common.batching)."""
+
+    def __init__(self, source: str, event_type: str, *, dedupe: bool = True, **kwargs: Any) -> None:
+        self.source = source
+        self.event_type = event_type
+        self.dedupe = dedupe
+        self.consumer: BatchConsumer | None = None
+        self._stopping = False
+        self._thread: Any = None
+        super().__init__(**kwargs)
+
+    def setup(self) -> None:
+        settings: ServiceSettings = self.container.config[SETTINGS_KEY]
+        queue = event_queue(self.source, self.event_type, self.container.service_name, self.method_name)
+        self.consumer = BatchConsumer(
+            settings.amqp_uri,
+            queue,
+            self._run_method,
+            event_types=[self.event_type],
+            max_batch=settings.consumer_batch_max,
+            max_wait_s=settings.consumer_batch_wait_ms / 1000.0,
+            inbox=self._inbox,
+            policy=retry_policy(settings),
+        )
+
+    def start(self) -> None:
+        assert self.consumer is not None
+        self._thread = self.container.spawn_managed_thread(
+            lambda: self.consumer.run(lambda: self._stopping), identifier=f"batch consumer {self.method_name}"
+        )
+
+    def stop(self) -> None:
+        """Finish (and acknowledge) the batch in hand; what was prefetched goes back to the queue."""
+        self._stopping = True
+        if self._thread is not None:
+            self._thread.wait()
+
+    def kill(self) -> None:
+        self._stopping = True
+        if self._thread is not None:
+            self._thread.kill()
+
+    def _inbox(self) -> ProcessedEvents | None:
+        """The service's `deps.inbox` (the handler's own database), when this handler deduplicates."""
+        if not self.dedupe:
+            return None
+        provider = next(d for d in self.container.dependencies if getattr(d, "attr_name", None) == "deps")
+        inbox: ProcessedEvents = provider.deps.inbox
+        return inbox
+
+    def _run_method(self, bodies: list[dict[str, Any]]) -> None:
+        """One nameko worker for the batch; its exception, if any, is raised here."""
+        done: eventlet.event.Event = eventlet.event.Event()
+
+        def handle_result(worker_ctx: WorkerContext, result: Any, exc_info: Any) -> tuple[Any, Any]:
+            done.send(exc_info)
+            return result, exc_info
+
+        try:
+            self.container.spawn_worker(self, (bodies,), {}, context_data={}, handle_result=handle_result)
+        except ContainerBeingKilled as exc:
+            raise Stopped from exc
+        exc_info = done.wait()
+        if exc_info is not None:
+            raise exc_info[1]
+
+
+def batch_event_handler(
+    source: str, event_type: str, *, dedupe: bool = True
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`@batch_event_handler("checkin", "track.batch_accepted")` on a method taking a list of JSON bodies.
+
+    The method applies them all with one store write, idempotently (a batch may be redelivered).
+    `dedupe=True` skips event ids its service's `deps.inbox` has seen (one query and one insert
+    per batch); handlers idempotent by construction pass False.
+    """
+    return BatchEventHandler.decorator(source, event_type, dedupe=dedupe)  # type: ignore[no-any-return]
 
 
 def reliable_event_handler(
@@ -139,7 +186,7 @@ def reliable_event_handler(
                     fn(self, body)
                     if dedupe and event_id:
                         self.deps.inbox.record(event_id, event_type)
-                    _observe_age(event_type, body.get("occurred_at"))
+                    observe_age(event_type, body.get("occurred_at"))
                 except Exception:
                     outcome = "failed"
                     logger.exception("event handler failed: %s %s", event_type, event_id)
@@ -150,16 +197,6 @@ def reliable_event_handler(
         return ReliableEventHandler.decorator(source, event_type)(handle)  # type: ignore[no-any-return]
 
     return decorate
-
-
-def _observe_age(event_type: str, occurred_at: Any) -> None:
-    if not isinstance(occurred_at, str):
-        return
-    try:
-        age = (datetime.now(UTC) - datetime.fromisoformat(occurred_at)).total_seconds()
-    except ValueError:
-        return
-    EVENT_AGE_SECONDS.labels(event_type).observe(max(age, 0.0))
 
 
 class RequestId(DependencyProvider):  # type: ignore[misc]

@@ -69,12 +69,18 @@ async def close(deps: Deps) -> None:
 
 
 class Readiness:
-    """Redis, the store and each service's gRPC health; cached briefly so probes stay cheap."""
+    """The gateway's own dependencies (Redis, its store) and each service's gRPC health.
+
+    Only its own dependencies make the gateway unready: a service that is down (its store is
+    down, say) is reported as degraded while the routes of the other services keep working; a
+    call to the degraded one answers 503 by itself. Cached briefly so probes stay cheap.
+    """
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self._at = 0.0
         self._failing: list[str] = []
+        self._degraded: list[str] = []
         self._lock = asyncio.Lock()
 
     async def _check(self, name: str, probe: Callable[[], Awaitable[Any]]) -> str | None:
@@ -85,18 +91,19 @@ class Readiness:
             return name
         return None
 
-    async def __call__(self) -> list[str]:
+    async def __call__(self) -> tuple[list[str], list[str]]:
+        """(failing own dependencies, services not serving)."""
         async with self._lock:
-            if time.monotonic() - self._at < READINESS_CACHE_SECONDS:
-                return list(self._failing)
-            redis_failed, mongo_failed, services = await asyncio.gather(
-                self._check("redis", self.deps.redis.ping),
-                self._check("mongo", lambda: self.deps.mongo.admin.command("ping")),
-                self.deps.clients.health(),
-            )
-            self._failing = [n for n in (redis_failed, mongo_failed) if n] + services
-            self._at = time.monotonic()
-            return list(self._failing)
+            if time.monotonic() - self._at >= READINESS_CACHE_SECONDS:
+                redis_failed, mongo_failed, services = await asyncio.gather(
+                    self._check("redis", self.deps.redis.ping),
+                    self._check("mongo", lambda: self.deps.mongo.admin.command("ping")),
+                    self.deps.clients.health(),
+                )
+                self._failing = [n for n in (redis_failed, mongo_failed) if n]
+                self._degraded = services
+                self._at = time.monotonic()
+            return list(self._failing), list(self._degraded)
 
 
 def ops_router() -> APIRouter:
@@ -108,9 +115,11 @@ def ops_router() -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request) -> Response:
-        failing = await request.app.state.readiness()
+        failing, degraded = await request.app.state.readiness()
         if failing:
-            return JsonResponse({"status": "unavailable", "failing": failing}, status_code=503)
+            return JsonResponse({"status": "unavailable", "failing": failing, "degraded": degraded}, status_code=503)
+        if degraded:
+            return JsonResponse({"status": "degraded", "degraded": degraded})
         return JsonResponse({"status": "ready"})
 
     @router.get("/metrics")

@@ -1,8 +1,8 @@
 """The morning peak: thousands of account managers' tablets start their day at once.
 
-A `Tablet` logs in as one of the demo managers (m001..m050; many tablets share an account,
-each demo manager standing for a population of tablets), fetches today's visit list, and
-then ticks every 10 s. Every tick sends the GPS fixes buffered since the previous one;
+A `Tablet` logs in as its own manager (`make seed-peak` creates one per tablet: m001..m2000,
+BAIFANG_DEMO_MANAGERS; with fewer accounts than tablets, tablets share them), fetches today's
+visit list, and then ticks every 10 s. Every tick sends the GPS fixes buffered since the previous one;
 the task picked for the tick adds at most one piece of visit work: check in at the next
 outlet of the plan, tick a basic task, complete the visit, or now and then upload an
 offline batch that also replays an operation already sent.
@@ -182,13 +182,13 @@ class Tablet(FastHttpUser):
         self.plan_loaded = True
         if not self.plan:
             return
-        # Tablets of one account start at different outlets so that they spread over its plan.
+        # Tablets sharing an account start at different outlets so that they spread over its plan.
         self.cursor = (self.number // len(MANAGERS)) % len(self.plan)
         lat, lon = location_of(self.plan[self.cursor]["customer"])
         self.walk.jump_to(*jitter(lat, lon, 800.0, self.rng))
         self.walk.head_to(lat, lon)
-        for visit in self.plan:  # in real life the tablet scans the printed code at the outlet
-            self._qr(visit["customer"]["id"])
+        # The QR payload of an outlet is fetched at its check-in (in real life the tablet scans
+        # the printed code there), not all at start: 2,000 tablets would send 30,000 at once.
 
     # --- the answers ------------------------------------------------------------------------
 

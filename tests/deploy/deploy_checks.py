@@ -365,7 +365,8 @@ def ingress_problems(objects: list[Manifest]) -> list[str]:
 # ------------------------------------------------------------------ KEDA
 
 
-HANDLER = re.compile(r'@reliable_event_handler\(\s*"([^"]+)",\s*"([^"]+)"[^)]*\)\s*\n\s*def (\w+)')
+# Reliable and batched handlers consume the same nameko-named queue (baifang_common.batching.event_queue).
+HANDLER = re.compile(r'@(?:reliable|batch)_event_handler\(\s*"([^"]+)",\s*"([^"]+)"[^)]*\)\s*\n\s*def (\w+)')
 
 
 def consumed_queues(service: str, services: Path = ROOT / "services") -> set[str]:

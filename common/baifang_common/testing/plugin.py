@@ -1,4 +1,7 @@
-"""pytest plugin: real RabbitMQ, Redis and Mongo-compatible store, isolated by unique names.
+"""pytest plugin: real RabbitMQ, Redis and Mongo-compatible stores, isolated by unique names.
+
+Each service's settings and processes get that service's own store (baifang_common.stores:
+one NX-27017 process per service locally, or whatever `<SERVICE>_MONGO_URL` / `MONGO_URL` say).
 
 Missing infrastructure fails the session with a message naming `make test` /
 `scripts/infra.sh ensure`; nothing is skipped and nothing is faked.
@@ -12,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -30,12 +34,15 @@ import redis as redis_lib
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from baifang_common import stores
 from baifang_common.grpc_server import RunningServer, Servicer, start
 from baifang_common.settings import ServiceSettings
 from baifang_common.testing.wait import wait_until
 
 DEFAULTS = ServiceSettings()
-MANAGEMENT_URL = os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672")
+MANAGEMENT_URL = os.environ.get(
+    "RABBITMQ_MANAGEMENT_URL", f"http://guest:guest@127.0.0.1:{os.environ.get('RABBITMQ_MGMT_PORT', '15672')}"
+)
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -98,13 +105,23 @@ def delete_vhost(vhost: str) -> None:
         _management("DELETE", f"vhosts/{urllib.parse.quote(vhost, safe='')}")
 
 
+def store_urls(env: dict[str, str]) -> list[str]:
+    """Every store an isolated run may have written to (the shared one and each service's)."""
+    return list(dict.fromkeys(v for k, v in env.items() if k == "MONGO_URL" or k.endswith("_MONGO_URL")))
+
+
 def drop_isolated(env: dict[str, str]) -> None:
     """Remove the databases and Redis keys of an isolated run."""
-    mongo: MongoClient[dict[str, Any]] = MongoClient(env["MONGO_URL"], serverSelectionTimeoutMS=3000)
-    for name in mongo.list_database_names():
-        if name.endswith(env["BAIFANG_DB_SUFFIX"]):
-            _drop_database(mongo, name)
-    mongo.close()
+    for url in store_urls(env):
+        mongo: MongoClient[dict[str, Any]] = MongoClient(url, serverSelectionTimeoutMS=3000)
+        try:
+            for name in mongo.list_database_names():
+                if name.endswith(env["BAIFANG_DB_SUFFIX"]):
+                    _drop_database(mongo, name)
+        except PyMongoError as exc:  # a store a test stopped on purpose, or one already gone
+            warnings.warn(f"could not clean up the store at {url}: {exc}", stacklevel=2)
+        finally:
+            mongo.close()
     r = redis_lib.Redis.from_url(env["REDIS_URL"])
     keys = list(r.scan_iter(match=env["BAIFANG_KEY_PREFIX"] + "*", count=1000))
     if keys:
@@ -126,15 +143,28 @@ def _drop_database(mongo: MongoClient[dict[str, Any]], name: str) -> None:
     warnings.warn(f"could not drop test database {name}: {last}", stacklevel=2)
 
 
+def service_store_env() -> dict[str, str]:
+    """`<SERVICE>_MONGO_URL` of every service placed on its own store (explicitly or locally)."""
+    names = [stores.url_var(s) for s in stores.SERVICES]
+    explicit = {name: os.environ[name] for name in names if os.environ.get(name)}
+    return {**stores.service_urls(os.environ), **explicit}
+
+
 def isolated_env(infra: ServiceSettings, amqp_uri: str) -> dict[str, str]:
     token = unique("")
     return {
         "AMQP_URI": amqp_uri,
         "REDIS_URL": infra.redis_url,
         "MONGO_URL": infra.mongo_url,
+        **service_store_env(),
         "BAIFANG_DB_SUFFIX": f"_test_{token}",
         "BAIFANG_KEY_PREFIX": f"test{token}:",
     }
+
+
+def store_url_for(cls: type[ServiceSettings], env: dict[str, str]) -> str:
+    """The store a service of class `cls` uses in an isolated run (its own, else the shared one)."""
+    return env.get(stores.url_var(cls.service)) or env["MONGO_URL"]
 
 
 def _amqp_uri_with_vhost(vhost: str) -> str:
@@ -161,10 +191,11 @@ def infra() -> ServiceSettings:
         redis_lib.Redis.from_url(DEFAULTS.redis_url, socket_connect_timeout=3).ping()
     except Exception as exc:
         problems.append(f"Redis at {DEFAULTS.redis_url}: {exc}")
-    try:
-        MongoClient(DEFAULTS.mongo_url, serverSelectionTimeoutMS=3000).admin.command("ping")
-    except Exception as exc:
-        problems.append(f"MongoDB-compatible store at {DEFAULTS.mongo_url}: {exc}")
+    for url in store_urls({"MONGO_URL": DEFAULTS.mongo_url, **service_store_env()}):
+        try:
+            MongoClient(url, serverSelectionTimeoutMS=3000).admin.command("ping")
+        except Exception as exc:
+            problems.append(f"MongoDB-compatible store at {url}: {exc}")
     if problems:
         pytest.fail(
             "test infrastructure is not running; run the tests with `make test` "
@@ -195,14 +226,14 @@ def settings_for(isolation: dict[str, str]) -> Callable[..., Any]:
     """Build a service's settings bound to this test's isolated names."""
 
     def make(cls: type[ServiceSettings], **overrides: Any) -> Any:
-        return cls(
-            amqp_uri=isolation["AMQP_URI"],
-            redis_url=isolation["REDIS_URL"],
-            mongo_url=isolation["MONGO_URL"],
-            db_suffix=isolation["BAIFANG_DB_SUFFIX"],
-            key_prefix=isolation["BAIFANG_KEY_PREFIX"],
-            **overrides,
-        )
+        values: dict[str, Any] = {
+            "amqp_uri": isolation["AMQP_URI"],
+            "redis_url": isolation["REDIS_URL"],
+            "mongo_url": store_url_for(cls, isolation),
+            "db_suffix": isolation["BAIFANG_DB_SUFFIX"],
+            "key_prefix": isolation["BAIFANG_KEY_PREFIX"],
+        }
+        return cls(**{**values, **overrides})
 
     return make
 
@@ -265,6 +296,80 @@ def grpc_server() -> Iterator[Callable[[Sequence[Servicer]], tuple[RunningServer
     for server, chan in started:
         chan.close()
         server.stop(grace=1.0)
+
+
+def consume_until(consumer: Any, done: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Run a baifang_common.batching.BatchConsumer in a thread until `done()`, then stop it.
+
+    Whatever the consumer raised (a test's simulated crash included) is raised here.
+    """
+    stop = threading.Event()
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            consumer.run(stop.is_set)
+        except BaseException as exc:  # handed to the test thread
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, name="batch-consumer", daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: bool(raised) or done(), timeout=timeout, interval=0.05, what="the consumer's work")
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+    if raised:
+        raise raised[0]
+
+
+class StoreProcess:
+    """An NX-27017 store of a test's own, on a free port, that the test may stop and start again."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = stores.local_url(self.port)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def answers(self) -> bool:
+        client: MongoClient[dict[str, Any]] = MongoClient(self.url, serverSelectionTimeoutMS=300)
+        try:
+            client.admin.command("ping")
+            return True
+        except PyMongoError:
+            return False
+        finally:
+            client.close()
+
+    def start(self) -> StoreProcess:
+        binary = Path(sys.executable).with_name("nx-27017")
+        log = open(self.data_dir / "store.log", "ab")  # noqa: SIM115 - the child keeps it open
+        self.proc = subprocess.Popen(
+            [str(binary), "--host", "127.0.0.1", "-p", str(self.port), "--data-dir", str(self.data_dir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self.answers, timeout=30, interval=0.1, what=f"the test store on port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.proc = None
+
+
+@pytest.fixture
+def store_process(tmp_path: Path) -> Iterator[StoreProcess]:
+    """A running store process of the test's own (`.stop()` / `.start()` to cut and restore it)."""
+    store = StoreProcess(tmp_path).start()
+    yield store
+    store.stop()
 
 
 @pytest.fixture

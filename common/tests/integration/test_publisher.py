@@ -40,3 +40,18 @@ def test_unreachable_broker_is_reported_as_unavailable():
     publisher = EventPublisher("amqp://guest:guest@127.0.0.1:1//", connect_timeout=0.5)
     with pytest.raises(Unavailable):
         publisher.publish(_missed("v1"))
+
+
+def test_a_bulk_publish_is_all_confirmed_in_order(amqp_uri, event_probe):
+    probe = event_probe("planning", "visit.missed")
+    publisher = EventPublisher(amqp_uri)
+    events = [_missed(f"v{i}") for i in range(300)]
+    publisher.publish_bulk(events, window=50)
+    bodies = probe.wait(300)
+    assert [b["visit_id"] for b in bodies] == [e.visit_id for e in events]
+
+
+def test_a_bulk_publish_to_an_unreachable_broker_is_unavailable():
+    publisher = EventPublisher("amqp://guest:guest@127.0.0.1:1//", connect_timeout=0.5)
+    with pytest.raises(Unavailable):
+        publisher.publish_bulk([_missed("v1")])

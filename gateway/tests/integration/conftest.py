@@ -75,14 +75,22 @@ def planning_addr(
 
 
 @pytest.fixture
+def checkin_store_url() -> str | None:
+    """Where the checkin servicer of `stack_client` keeps its data; None: the test's usual store."""
+    return None
+
+
+@pytest.fixture
 def stack_client(
+    checkin_store_url: str | None,
     settings_for: Callable[..., Any],
     grpc_server: Callable[..., Any],
     make_client: Callable[..., TestClient],
     planning_addr: str,
 ) -> Iterator[TestClient]:
     """The gateway in front of the real planning (small demo plan) and checkin servicers."""
-    checkin_deps = checkin_bootstrap.build_grpc(settings_for(CheckinSettings, planning_addr=planning_addr))
+    store = {"mongo_url": checkin_store_url} if checkin_store_url else {}
+    checkin_deps = checkin_bootstrap.build_grpc(settings_for(CheckinSettings, planning_addr=planning_addr, **store))
     checkin_server, _ = grpc_server([checkin_servicer(checkin_deps)])
     yield make_client(planning_addr=planning_addr, checkin_addr=f"127.0.0.1:{checkin_server.port}")
     checkin_deps.close()

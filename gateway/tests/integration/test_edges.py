@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from baifang_common.testing.plugin import free_port
+
 pytestmark = pytest.mark.integration
 
 Headers = Callable[[str], dict[str, str]]
@@ -130,11 +132,19 @@ def test_metrics_have_the_route_template_histogram(client: TestClient) -> None:
     assert "baifang_http_requests_total" in text
 
 
-def test_readyz_names_the_services_that_are_down(client: TestClient) -> None:
+def test_readyz_names_the_services_that_are_down_and_stays_ready_for_the_others(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded"
+    assert set(ready.json()["degraded"]) == {"planning", "checkin", "collection", "analytics"}
+
+
+def test_readyz_is_unavailable_when_the_gateways_own_store_is_down(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(mongo_url=f"mongodb://127.0.0.1:{free_port()}/")
+    ready = client.get("/readyz")
     assert ready.status_code == 503
-    assert set(ready.json()["failing"]) == {"planning", "checkin", "collection", "analytics"}
+    assert ready.json()["failing"] == ["mongo"]
 
 
 def test_a_service_down_is_503_with_retry_after(client: TestClient, auth_headers: Headers) -> None:

@@ -41,9 +41,7 @@ def analytics_client(
     settings_for: Callable[..., Any], grpc_server: Callable[..., Any], make_client: Callable[..., TestClient]
 ) -> Iterator[TestClient]:
     deps = build_grpc(settings_for(AnalyticsSettings))
-    for manager_id in ("m002", "m001"):
-        progress.apply_visit_plan_published(_plan(manager_id), days=deps.days)
-    progress.apply_checkin_recorded(_checkin("m001"), days=deps.days)
+    progress.apply_events([_plan("m002"), _plan("m001"), _checkin("m001")], days=deps.days)
     server, _ = grpc_server([servicer(deps)])
     yield make_client(analytics_addr=f"127.0.0.1:{server.port}")
     deps.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pymongo import MongoClient
 
@@ -19,9 +18,6 @@ from analytics.settings import AnalyticsSettings
 from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
 from baifang_common import health, mongo
 from baifang_common.mongo import Document
-
-if TYPE_CHECKING:
-    from baifang_common.inbox import ProcessedEvents
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,8 @@ class UseCases:
 
 @dataclass(frozen=True)
 class WorkerDeps:
-    inbox: ProcessedEvents
+    """No inbox: the read model's writes are idempotent facts (worker.py)."""
+
     days: DayProgressStore
 
 
@@ -71,8 +68,4 @@ def use_cases(deps: GrpcDeps) -> UseCases:
 
 
 def build_worker(settings: AnalyticsSettings) -> WorkerDeps:
-    from baifang_common.inbox import ProcessedEvents
-
-    client = mongo.client(settings)
-    db = mongo.database(settings, client)
-    return WorkerDeps(inbox=ProcessedEvents(db["processed_events"]), days=day_progress_store(settings, client))
+    return WorkerDeps(days=day_progress_store(settings, mongo.client(settings)))

@@ -1,4 +1,10 @@
-"""AnalyticsWorker (nameko): one reliable handler per consumed event, each one line into a use case."""
+"""AnalyticsWorker (nameko): one batched handler per consumed event, each one line into a use case.
+
+Each handler takes up to ANALYTICS_CONSUMER_BATCH_MAX events of its type and writes them with
+one bulk write (one update per manager-day). No inbox: every write is a `$set` of a fact that
+never changes (adapters/day_progress_store.py), so a redelivered event rewrites what is there;
+on NX-27017 the inbox's query and insert cost about as much as the read model's own write.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from analytics.settings import AnalyticsSettings
 from analytics.usecases import progress
 from baifang_common.events import (
     CheckinRecorded,
+    Event,
     TaskCompleted,
     VisitCompleted,
     VisitMissed,
@@ -16,7 +23,7 @@ from baifang_common.events import (
     VisitTemporaryAdded,
 )
 from baifang_common.logging import configure_logging
-from baifang_common.worker import Deps, RequestId, reliable_event_handler, run_worker
+from baifang_common.worker import Deps, RequestId, batch_event_handler, run_worker
 
 
 class AnalyticsWorker:
@@ -24,29 +31,32 @@ class AnalyticsWorker:
     deps = Deps(bootstrap.build_worker)
     request_id = RequestId()
 
-    @reliable_event_handler("planning", "visit_plan.published")
-    def on_visit_plan_published(self, body: dict[str, Any]) -> None:
-        progress.apply_visit_plan_published(VisitPlanPublished.from_body(body), days=self.deps.days)
+    def _apply(self, event_type: type[Event], bodies: list[dict[str, Any]]) -> None:
+        progress.apply_events([event_type.from_body(body) for body in bodies], days=self.deps.days)
 
-    @reliable_event_handler("planning", "visit.temporary_added")
-    def on_visit_temporary_added(self, body: dict[str, Any]) -> None:
-        progress.apply_visit_temporary_added(VisitTemporaryAdded.from_body(body), days=self.deps.days)
+    @batch_event_handler("planning", "visit_plan.published", dedupe=False)
+    def on_visit_plan_published(self, bodies: list[dict[str, Any]]) -> None:
+        self._apply(VisitPlanPublished, bodies)
 
-    @reliable_event_handler("checkin", "checkin.recorded")
-    def on_checkin_recorded(self, body: dict[str, Any]) -> None:
-        progress.apply_checkin_recorded(CheckinRecorded.from_body(body), days=self.deps.days)
+    @batch_event_handler("planning", "visit.temporary_added", dedupe=False)
+    def on_visit_temporary_added(self, bodies: list[dict[str, Any]]) -> None:
+        self._apply(VisitTemporaryAdded, bodies)
 
-    @reliable_event_handler("planning", "task.completed")
-    def on_task_completed(self, body: dict[str, Any]) -> None:
-        progress.apply_task_completed(TaskCompleted.from_body(body), days=self.deps.days)
+    @batch_event_handler("checkin", "checkin.recorded", dedupe=False)
+    def on_checkin_recorded(self, bodies: list[dict[str, Any]]) -> None:
+        self._apply(CheckinRecorded, bodies)
 
-    @reliable_event_handler("planning", "visit.completed")
-    def on_visit_completed(self, body: dict[str, Any]) -> None:
-        progress.apply_visit_completed(VisitCompleted.from_body(body), days=self.deps.days)
+    @batch_event_handler("planning", "task.completed", dedupe=False)
+    def on_task_completed(self, bodies: list[dict[str, Any]]) -> None:
+        self._apply(TaskCompleted, bodies)
 
-    @reliable_event_handler("planning", "visit.missed")
-    def on_visit_missed(self, body: dict[str, Any]) -> None:
-        progress.apply_visit_missed(VisitMissed.from_body(body), days=self.deps.days)
+    @batch_event_handler("planning", "visit.completed", dedupe=False)
+    def on_visit_completed(self, bodies: list[dict[str, Any]]) -> None:
+        self._apply(VisitCompleted, bodies)
+
+    @batch_event_handler("planning", "visit.missed", dedupe=False)
+    def on_visit_missed(self, bodies: list[dict[str, Any]]) -> None:
+        self._apply(VisitMissed, bodies)
 
 
 def run() -> None:

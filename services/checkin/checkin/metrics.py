@@ -32,7 +32,9 @@ INGEST_CONFIRM_SECONDS = histogram(
 )
 INGEST_QUEUE_DEPTH = gauge("baifang_ingest_queue_depth", "Messages waiting in a worker queue", ("queue",))
 INGEST_BUCKET_WRITE_SECONDS = histogram(
-    "baifang_ingest_bucket_write_seconds", "Worker: one batch's bucket bulk write (and count refresh)", ("kind",)
+    "baifang_ingest_bucket_write_seconds",
+    "Worker: parsing a consumed batch of accepted batches and inserting their chunk documents",
+    ("kind",),
 )
 
 TRACK, SCAN = "track", "scan"

@@ -40,6 +40,12 @@ class CheckinSettings(ServiceSettings):
     queue_depth_cache_s: float = 1.0
     retry_after_s: int = 2
 
+    # Compaction of track and scan chunks: every interval, merge the chunks of hours that ended
+    # more than `compact_after_s` ago, at most `compact_buckets` hour buckets per collection.
+    compact_interval_s: float = 600.0
+    compact_after_s: float = 2 * 3600.0
+    compact_buckets: int = 500
+
     # Offline batches (POST /sync): most operations per batch, deadline of each planning call.
     max_sync_ops: int = 200
     planning_work_timeout_s: float = 5.0

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     import grpc
 
     from baifang_common.publisher import EventPublisher
-    from baifang_common.worker import ProcessedEvents
     from collection.adapters.planning_client import PlanningClient
     from collection.domain.model import (
         AgreedQuantity,
@@ -113,7 +112,8 @@ class UseCases:
 
 @dataclass(frozen=True)
 class WorkerDeps:
-    inbox: ProcessedEvents
+    """No inbox: the ownership cache takes only newer assignments, so a redelivery changes nothing."""
+
     owners: CustomerOwnerStore
     timezone: str
 
@@ -292,12 +292,4 @@ def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]
 
 
 def build_worker(settings: CollectionSettings) -> WorkerDeps:
-    from baifang_common.worker import ProcessedEvents
-
-    client = mongo.client(settings)
-    db = mongo.database(settings, client)
-    return WorkerDeps(
-        inbox=ProcessedEvents(db["processed_events"]),
-        owners=owner_store(settings, client),
-        timezone=settings.timezone,
-    )
+    return WorkerDeps(owners=owner_store(settings, mongo.client(settings)), timezone=settings.timezone)

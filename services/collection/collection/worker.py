@@ -1,4 +1,4 @@
-"""CollectionWorker (nameko): one reliable handler per consumed event, each one line into a use case."""
+"""CollectionWorker (nameko): one batched handler per consumed event, each one line into a use case."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from baifang_common.events import CustomerAssigned
 from baifang_common.logging import configure_logging
-from baifang_common.worker import Deps, RequestId, reliable_event_handler, run_worker
+from baifang_common.worker import Deps, RequestId, batch_event_handler, run_worker
 from collection import bootstrap
 from collection.settings import CollectionSettings
 from collection.usecases import ownership
@@ -17,10 +17,12 @@ class CollectionWorker:
     deps = Deps(bootstrap.build_worker)
     request_id = RequestId()
 
-    @reliable_event_handler("planning", "customer.assigned")
-    def on_customer_assigned(self, body: dict[str, Any]) -> None:
-        ownership.record_customer_assignment(
-            CustomerAssigned.from_body(body), owners=self.deps.owners, timezone=self.deps.timezone
+    # A batched consumer without the inbox: only a newer assignment replaces the cached owner, so a
+    # redelivered one changes nothing (the seed alone publishes one per outlet: 30,000 at the peak).
+    @batch_event_handler("planning", "customer.assigned", dedupe=False)
+    def on_customer_assigned(self, bodies: list[dict[str, Any]]) -> None:
+        ownership.record_customer_assignments(
+            [CustomerAssigned.from_body(body) for body in bodies], owners=self.deps.owners, timezone=self.deps.timezone
         )
 
 

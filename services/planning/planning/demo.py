@@ -245,8 +245,12 @@ def load_demo(
     customers: int = 3000,
     seed: int = 20141,
     publish: bool = True,
+    month: bool = True,
 ) -> dict[str, int]:
-    """Write the demo records and publish customer, plan and history events; returns counts."""
+    """Write the demo records and publish customer, plan and history events; returns counts.
+
+    `month=False` plans today only (the morning-peak data set: thousands of managers, no history).
+    """
     started = time.perf_counter()
     rng = random.Random(seed)
     tz = ZoneInfo(settings.timezone)
@@ -264,7 +268,7 @@ def load_demo(
         by_manager: dict[str, list[Customer]] = {}
         for c in outlets:
             by_manager.setdefault(c.manager_id, []).append(c)
-        days = plan_days(today)
+        days = plan_days(today) if month else [today]
         visits = [
             v
             for m in org.managers
@@ -355,14 +359,12 @@ def _events(outlets: Sequence[Customer], visits: Sequence[Visit]) -> list[Event]
     return out
 
 
-def _publish(amqp_uri: str, out: Sequence[Event], threads: int = 6) -> None:
-    """Confirmed publishes are latency-bound: several connections in parallel (order across types is not needed)."""
+def _publish(amqp_uri: str, out: Sequence[Event], threads: int = 2) -> None:
+    """Confirmed in bulk (pipelined confirms), over a couple of connections in parallel (order across
+    types is not needed): tens of thousands of events in seconds."""
     publisher = EventPublisher(amqp_uri)
     size = max(1, math.ceil(len(out) / threads))
     chunks = [out[i : i + size] for i in range(0, len(out), size)]
-    try:
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="demo-publish") as pool:
-            for future in [pool.submit(publisher.publish_many, chunk) for chunk in chunks]:
-                future.result()
-    finally:
-        publisher.close()
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="demo-publish") as pool:
+        for future in [pool.submit(publisher.publish_bulk, chunk) for chunk in chunks]:
+            future.result()

@@ -1,27 +1,36 @@
 """DayProgressStore: collection `day_progress`, one document per manager per date.
 
     _id "<manager_id>:<date>", manager_id, team_id, date (YYYY-MM-DD), last_event_at (fixed-width
-    UTC ISO string), visits: {visit_id: {customer_id, planned, temporary, task_count, status,
-    status_rank, checked_in, tasks_done: {task_id: true}, tasks_done_count}}
+    UTC ISO string), plans: {plan event id: [[visit_id, customer_id, task_count], ...]} (ids
+    escaped as the `visits` keys are), visits: {visit_id: {checkin: {customer_id}, temporary:
+    {customer_id, task_count}, completion: {customer_id, tasks_done, checked_in, temporary,
+    tasks_total}, missed: {customer_id}, tasks_done: {task_id: customer_id}}}
     index: (team_id, date)
 
-Every write is order-independent and idempotent: plain `$set` on nested paths, and "only
-upwards" fields (status_rank, tasks_done_count, task_count of temporary visits) written by a
-conditional update that matches only when the stored value is lower or missing. NX-27017 does
-not apply `$max` to nested paths or to dates (checked on 0.8.1), hence the conditional form and
-the string `last_event_at` (top-level `$max` on strings works everywhere).
+Each kind of event writes its facts about a visit as one object under its own key, with a plain
+`$set`: the facts never change (a visit is completed once, with one done count), so any order,
+any repetition and any grouping of the events end in the same document, and the reader
+(rules.visit_from_document) derives the status (completion > missed > checkin) and takes the
+higher of two counts two events know. A batch of events is one `UpdateOne` per document (`$set`
+of the paths, `$max` of the top-level string `last_event_at`), all in one `bulk_write`.
+
+Why this shape on NX-27017: an update costs ~0.5 ms plus ~0.02 ms per path it sets (measured),
+so a visit fact is one path, not one per field, and a published plan is one path for all its
+visits; and `$max` on nested paths misbehaves there (0.8.1), which rules out "only upwards"
+updates in one operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 
-from analytics.domain.model import DayKey, ManagerProgress, PlannedVisit, VisitStatus
-from analytics.domain.rules import progress_of_document, status_rank
+from analytics.domain.model import DayKey, ManagerProgress
+from analytics.domain.rules import progress_of_document
 from baifang_common.mongo import Document, ensure_indexes, store_adapter
 
 
@@ -37,6 +46,29 @@ def _segment(value: str, what: str) -> str:
     return value
 
 
+def task_key(task_id: str) -> str:
+    """The field name under a visit that marks one task done."""
+    return f"tasks_done.{_segment(task_id, 'task_id')}"
+
+
+@dataclass
+class DayChange:
+    """What one or more events say about one manager's day: visit fields to set, and when."""
+
+    key: DayKey
+    at: str  # utc_key of the latest event
+    visits: dict[str, dict[str, Any]] = field(default_factory=dict)  # visit_id -> field -> value
+    plans: dict[str, list[list[Any]]] = field(default_factory=dict)  # plan event id -> its visits
+
+    def merge(self, other: DayChange) -> None:
+        """Fold a later change of the same document into this one (delivery order wins a tie)."""
+        self.key = other.key
+        self.at = max(self.at, other.at)
+        for visit_id, fields in other.visits.items():
+            self.visits.setdefault(visit_id, {}).update(fields)
+        self.plans.update(other.plans)
+
+
 @store_adapter
 class DayProgressStore:
     def __init__(self, collection: Collection[Document]) -> None:
@@ -45,55 +77,20 @@ class DayProgressStore:
     def ensure_indexes(self) -> None:
         ensure_indexes(self.collection, [IndexModel([("team_id", ASCENDING), ("date", ASCENDING)])])
 
-    def _touch(self, key: DayKey, sets: Mapping[str, Any], at: str) -> None:
-        self.collection.update_one(
-            {"_id": key.doc_id},
-            {
-                "$set": {"manager_id": key.manager_id, "team_id": key.team_id, "date": key.date, **sets},
-                "$max": {"last_event_at": at},
-            },
-            upsert=True,
-        )
-
-    def _raise_to(self, key: DayKey, path: str, value: int, extra: Mapping[str, Any] | None = None) -> None:
-        """`$max` by hand: set `path` (and `extra`) only when the stored value is absent or lower.
-
-        Two single-condition updates rather than one `$or` filter: NX-27017 0.8.1 reports an `$or`
-        update on a nested path as modified without writing it. Each update is atomic, so
-        concurrent raises still end at the highest value.
-        """
-        update = {"$set": {path: value, **(extra or {})}}
-        if self.collection.update_one({"_id": key.doc_id, path: {"$exists": False}}, update).modified_count:
-            return
-        self.collection.update_one({"_id": key.doc_id, path: {"$lt": value}}, update)
-
-    def record_plan(self, key: DayKey, visits: Sequence[PlannedVisit], at: str) -> None:
-        """The published plan: every listed visit is planned with its task count."""
-        sets: dict[str, Any] = {}
-        for visit in visits:
-            base = f"visits.{_segment(visit.visit_id, 'visit_id')}"
-            sets[f"{base}.customer_id"] = visit.customer_id
-            sets[f"{base}.planned"] = True
-            sets[f"{base}.task_count"] = visit.task_count
-        self._touch(key, sets, at)
-
-    def record_visit(
-        self,
-        key: DayKey,
-        visit_id: str,
-        at: str,
-        *,
-        fields: Mapping[str, Any] | None = None,
-        at_least: Mapping[str, int] | None = None,
-        status: VisitStatus | None = None,
-    ) -> None:
-        """Facts about one visit: `fields` are $set, `at_least` only raise, `status` only moves up."""
-        base = f"visits.{_segment(visit_id, 'visit_id')}"
-        self._touch(key, {f"{base}.{name}": value for name, value in (fields or {}).items()}, at)
-        for name, value in (at_least or {}).items():
-            self._raise_to(key, f"{base}.{name}", value)
-        if status is not None:
-            self._raise_to(key, f"{base}.status_rank", status_rank(status), {f"{base}.status": status.value})
+    def apply(self, changes: Iterable[DayChange]) -> int:
+        """Every change in one bulk write, one update per document; returns the documents touched."""
+        folded: dict[str, DayChange] = {}
+        for change in changes:
+            current = folded.get(change.key.doc_id)
+            if current is None:
+                folded[change.key.doc_id] = DayChange(change.key, change.at, {})
+                current = folded[change.key.doc_id]
+            current.merge(change)
+        if not folded:
+            return 0
+        ops = [_update(change) for change in folded.values()]
+        self.collection.bulk_write(ops, ordered=False)
+        return len(ops)
 
     def team_day(self, team_id: str, date: str) -> list[ManagerProgress]:
         """Managers of the team with any event that day, by manager_id."""
@@ -101,6 +98,15 @@ class DayProgressStore:
         return [progress_of_document(doc) for doc in docs]
 
 
-def task_key(task_id: str) -> str:
-    """The field name under a visit that marks one task done."""
-    return f"tasks_done.{_segment(task_id, 'task_id')}"
+def _update(change: DayChange) -> UpdateOne:
+    key = change.key
+    sets: dict[str, Any] = {"manager_id": key.manager_id, "team_id": key.team_id, "date": key.date}
+    for visit_id, fields in change.visits.items():
+        base = f"visits.{_segment(visit_id, 'visit_id')}"
+        for name, value in fields.items():
+            sets[f"{base}.{name}"] = value
+    for event_id, rows in change.plans.items():
+        # Visit ids escaped as in the `visits` keys, so the reader matches a plan's visit to its facts.
+        escaped = [[_segment(row[0], "visit_id"), *row[1:]] for row in rows]
+        sets[f"plans.{_segment(event_id, 'event_id')}"] = escaped
+    return UpdateOne({"_id": key.doc_id}, {"$set": sets, "$max": {"last_event_at": change.at}}, upsert=True)

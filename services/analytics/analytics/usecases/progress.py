@@ -1,15 +1,19 @@
 """Applying planning and checkin events to the live plan progress (worker side, no gRPC imports).
 
-Each function is order-independent and idempotent, so redelivery, retries and the different
-queues racing each other all converge on the same document.
+Each event becomes the facts it states about one manager's day (a DayChange); a batch of events
+is written at once, one update per document (adapters/day_progress_store.py). The facts are
+order-independent and idempotent, so redelivery, retries, any grouping into batches and the
+different queues racing each other all converge on the same document.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC
+from typing import Any
 
-from analytics.adapters.day_progress_store import DayProgressStore, task_key
-from analytics.domain.model import DayKey, PlannedVisit, VisitStatus
+from analytics.adapters.day_progress_store import DayChange, DayProgressStore, task_key
+from analytics.domain.model import DayKey
 from baifang_common.events import (
     CheckinRecorded,
     Event,
@@ -34,68 +38,66 @@ def _at(event: Event) -> str:
     return utc_key(parse_ts(event.occurred_at, "occurred_at", naive_zone=UTC))
 
 
-def apply_visit_plan_published(event: VisitPlanPublished, *, days: DayProgressStore) -> None:
-    visits = [
-        PlannedVisit(str(v["visit_id"]), str(v.get("customer_id", "")), int(v.get("task_count", 0)))
-        for v in event.visits
-    ]
-    days.record_plan(_key(event.manager_id, event.team_id, event.date), visits, _at(event))
+def _visit(event: Any, key: str, fact: Any) -> DayChange:
+    """One fact about one visit of the event's day, under the key of the event's kind."""
+    if not event.visit_id:
+        raise ValueError("event without visit_id")
+    day = _key(event.manager_id, event.team_id, event.date)
+    return DayChange(day, _at(event), {event.visit_id: {key: fact}})
 
 
-def apply_visit_temporary_added(event: VisitTemporaryAdded, *, days: DayProgressStore) -> None:
+def plan_published(event: VisitPlanPublished) -> DayChange:
+    """The published plan: every listed visit is planned with its task count (one field per plan)."""
+    rows = [[str(v["visit_id"]), str(v.get("customer_id", "")), int(v.get("task_count", 0))] for v in event.visits]
+    if not event.event_id or any(not row[0] for row in rows):
+        raise ValueError("plan event without event_id or with a visit without visit_id")
+    key = _key(event.manager_id, event.team_id, event.date)
+    return DayChange(key, _at(event), plans={event.event_id: rows})
+
+
+def temporary_added(event: VisitTemporaryAdded) -> DayChange:
     """A temporary visit joins the day's plan with its tasks (DOMAIN.md §3.5.4)."""
-    days.record_visit(
-        _key(event.manager_id, event.team_id, event.date),
-        event.visit_id,
-        _at(event),
-        fields={"customer_id": event.customer_id, "planned": True, "temporary": True},
-        at_least={"task_count": len(event.task_codes)},
-    )
+    return _visit(event, "temporary", {"customer_id": event.customer_id, "task_count": len(event.task_codes)})
 
 
-def apply_checkin_recorded(event: CheckinRecorded, *, days: DayProgressStore) -> None:
-    days.record_visit(
-        _key(event.manager_id, event.team_id, event.date),
-        event.visit_id,
-        _at(event),
-        fields={"customer_id": event.customer_id, "checked_in": True},
-        status=VisitStatus.CHECKED_IN,
-    )
+def checkin_recorded(event: CheckinRecorded) -> DayChange:
+    return _visit(event, "checkin", {"customer_id": event.customer_id})
 
 
-def apply_task_completed(event: TaskCompleted, *, days: DayProgressStore) -> None:
-    days.record_visit(
-        _key(event.manager_id, event.team_id, event.date),
-        event.visit_id,
-        _at(event),
-        fields={"customer_id": event.customer_id, task_key(event.task_id): True},
-    )
+def task_completed(event: TaskCompleted) -> DayChange:
+    """The task is done; its value names the outlet, for a visit no plan event told about yet."""
+    return _visit(event, task_key(event.task_id), event.customer_id or True)
 
 
-def apply_visit_completed(event: VisitCompleted, *, days: DayProgressStore) -> None:
+def visit_completed(event: VisitCompleted) -> DayChange:
     """Completion is final; it also carries the done count and, for temporary visits, the task total."""
-    fields: dict[str, object] = {"customer_id": event.customer_id}
-    at_least = {"tasks_done_count": int(event.tasks_done)}
-    if event.checked_in_at:
-        fields["checked_in"] = True
-    if event.temporary:
-        fields.update(planned=True, temporary=True)
-        at_least["task_count"] = int(event.tasks_total)
-    days.record_visit(
-        _key(event.manager_id, event.team_id, event.date),
-        event.visit_id,
-        _at(event),
-        fields=fields,
-        at_least=at_least,
-        status=VisitStatus.COMPLETED,
+    return _visit(
+        event,
+        "completion",
+        {
+            "customer_id": event.customer_id,
+            "tasks_done": int(event.tasks_done),
+            "checked_in": bool(event.checked_in_at),
+            "temporary": bool(event.temporary),
+            "tasks_total": int(event.tasks_total),
+        },
     )
 
 
-def apply_visit_missed(event: VisitMissed, *, days: DayProgressStore) -> None:
-    days.record_visit(
-        _key(event.manager_id, event.team_id, event.date),
-        event.visit_id,
-        _at(event),
-        fields={"customer_id": event.customer_id},
-        status=VisitStatus.MISSED,
-    )
+def visit_missed(event: VisitMissed) -> DayChange:
+    return _visit(event, "missed", {"customer_id": event.customer_id})
+
+
+CHANGES: dict[type[Event], Callable[[Any], DayChange]] = {
+    VisitPlanPublished: plan_published,
+    VisitTemporaryAdded: temporary_added,
+    CheckinRecorded: checkin_recorded,
+    TaskCompleted: task_completed,
+    VisitCompleted: visit_completed,
+    VisitMissed: visit_missed,
+}
+
+
+def apply_events(events: Sequence[Event], *, days: DayProgressStore) -> None:
+    """Every event's facts, written in one bulk write (one update per manager-day)."""
+    days.apply([CHANGES[type(event)](event) for event in events])

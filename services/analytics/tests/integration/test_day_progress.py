@@ -2,23 +2,18 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from analytics.adapters.day_progress_store import DayProgressStore
-from analytics.domain.model import DayKey, ManagerProgress, VisitStatus
+from analytics.domain.model import ManagerProgress
 from analytics.domain.rules import visit_from_document
 from analytics.usecases import progress
 from baifang_common.events import (
-    CheckinRecorded,
     Event,
     TaskCompleted,
-    VisitCompleted,
-    VisitMissed,
     VisitPlanPublished,
-    VisitTemporaryAdded,
 )
 from baifang_common.testing.plugin import unique
 
@@ -26,28 +21,20 @@ pytestmark = pytest.mark.integration
 
 DATE = "2025-06-02"  # the date of the `day` fixture's events
 
-HANDLERS: dict[type[Event], Callable[..., None]] = {
-    VisitPlanPublished: progress.apply_visit_plan_published,
-    VisitTemporaryAdded: progress.apply_visit_temporary_added,
-    CheckinRecorded: progress.apply_checkin_recorded,
-    TaskCompleted: progress.apply_task_completed,
-    VisitCompleted: progress.apply_visit_completed,
-    VisitMissed: progress.apply_visit_missed,
-}
-
 
 def apply(events: list[Event], days: DayProgressStore) -> None:
+    """One event per write, as a consumer that takes batches of one."""
     for event in events:
-        HANDLERS[type(event)](event, days=days)
+        progress.apply_events([event], days=days)
 
 
-def progress(days: DayProgressStore, manager_id: str, team_id: str = "t01") -> ManagerProgress | None:
+def manager_day(days: DayProgressStore, manager_id: str, team_id: str = "t01") -> ManagerProgress | None:
     """The manager's day as the team view reads it."""
     return next((m for m in days.team_day(team_id, DATE) if m.manager_id == manager_id), None)
 
 
 def counts(days: DayProgressStore, manager_id: str, team_id: str = "t01") -> tuple[int, ...]:
-    found = progress(days, manager_id, team_id)
+    found = manager_day(days, manager_id, team_id)
     assert found is not None
     c = found.counts
     return (c.planned_customers, c.completed_customers, c.planned_tasks, c.executed_tasks, c.checked_in_customers)
@@ -70,12 +57,26 @@ def test_events_out_of_order_and_twice_give_the_same_counts(day: Any, days: DayP
     assert counts(days, manager) == day.EXPECTED
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_events_in_batches_of_any_grouping_give_the_same_counts(day: Any, days: DayProgressStore, seed: int) -> None:
+    manager, other = unique("m"), unique("m")
+    events = day.day_of(manager) + day.day_of(other)
+    shuffled = events + events[: len(events) // 2]
+    rng = random.Random(seed)
+    rng.shuffle(shuffled)
+    while shuffled:
+        size = rng.randint(1, 9)
+        progress.apply_events(shuffled[:size], days=days)
+        del shuffled[:size]
+    assert counts(days, manager) == counts(days, other) == day.EXPECTED
+
+
 def test_late_checkin_does_not_reopen_a_completed_visit(day: Any, days: DayProgressStore) -> None:
     manager = unique("m")
     apply(day.day_of(manager), days)
     apply([day.checkin(manager, "t01", f"{manager}-v1", "c1")], days)
     doc: Any = days.collection.find_one({"_id": f"{manager}:{DATE}"})
-    statuses = {vid: v.get("status", "planned") for vid, v in doc["visits"].items()}
+    statuses = {vid: visit_from_document(vid, v).status.value for vid, v in doc["visits"].items()}
     assert statuses == {
         f"{manager}-v1": "completed",
         f"{manager}-v2": "checked_in",
@@ -91,7 +92,7 @@ def test_last_event_at_keeps_the_latest_event_time(day: Any, days: DayProgressSt
     late = dataclasses.replace(late, occurred_at="2025-06-02T02:00:00+00:00")
     early = dataclasses.replace(early, occurred_at="2025-06-02T09:30:00+08:00")
     apply([late, early], days)
-    found = progress(days, manager)
+    found = manager_day(days, manager)
     assert found is not None
     assert found.last_event_at == "2025-06-02T02:00:00.000000+00:00"
 
@@ -125,25 +126,3 @@ def test_ids_with_dots_and_dollars_are_counted_not_refused(days: DayProgressStor
     ]
     apply([plan, *tasks], days)
     assert counts(days, manager)[:4] == (1, 0, 2, 2)
-
-
-@pytest.mark.parametrize(
-    ("current", "incoming", "expected"),
-    [
-        (VisitStatus.PLANNED, VisitStatus.CHECKED_IN, VisitStatus.CHECKED_IN),
-        (VisitStatus.COMPLETED, VisitStatus.CHECKED_IN, VisitStatus.COMPLETED),
-        (VisitStatus.MISSED, VisitStatus.CHECKED_IN, VisitStatus.MISSED),
-        (VisitStatus.COMPLETED, VisitStatus.MISSED, VisitStatus.COMPLETED),
-        (VisitStatus.CHECKED_IN, VisitStatus.COMPLETED, VisitStatus.COMPLETED),
-    ],
-)
-def test_status_never_goes_back_down_the_rank(
-    days: DayProgressStore, current: VisitStatus, incoming: VisitStatus, expected: VisitStatus
-) -> None:
-    for first, second in ((current, incoming), (incoming, current)):
-        key = DayKey(unique("m"), "t01", DATE)
-        days.record_visit(key, "v1", "2025-06-02T01:00:00.000000+00:00", status=first)
-        days.record_visit(key, "v1", "2025-06-02T01:00:01.000000+00:00", status=second)
-        stored = days.collection.find_one({"_id": key.doc_id})
-        assert stored is not None
-        assert visit_from_document("v1", stored["visits"]["v1"]).status is expected

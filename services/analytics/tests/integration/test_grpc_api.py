@@ -30,8 +30,7 @@ def team(day: Any, grpc_deps: GrpcDeps) -> str:
     """A team whose managers m002 and m001 had a day of events, plus another team's m003."""
     team_id = unique("t")
     for manager_id, team in (("m002", team_id), ("m001", team_id), ("m003", unique("t"))):
-        for event in day.day_of(manager_id, team):
-            getattr(progress, f"apply_{event.event_type.replace('.', '_')}")(event, days=grpc_deps.days)
+        progress.apply_events(day.day_of(manager_id, team), days=grpc_deps.days)
     return team_id
 
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
 from analytics.domain.model import VisitProgress, VisitStatus
-from analytics.domain.rules import plan_counts, progress_of_document
+from analytics.domain.rules import later_status, plan_counts, progress_of_document
 
 
 def doc(**visits: dict[str, object]) -> dict[str, object]:
@@ -88,3 +90,38 @@ def test_empty_document_gives_zero_counts() -> None:
 def test_unknown_status_reads_as_planned() -> None:
     counts = progress_of_document(doc(v1={"customer_id": "c1", "planned": True, "status": "teleported"})).counts
     assert counts.completed_customers == 0 and counts.planned_customers == 1
+
+
+@pytest.mark.parametrize(
+    ("current", "incoming", "expected"),
+    [
+        (VisitStatus.PLANNED, VisitStatus.CHECKED_IN, VisitStatus.CHECKED_IN),
+        (VisitStatus.COMPLETED, VisitStatus.CHECKED_IN, VisitStatus.COMPLETED),
+        (VisitStatus.MISSED, VisitStatus.CHECKED_IN, VisitStatus.MISSED),
+        (VisitStatus.COMPLETED, VisitStatus.MISSED, VisitStatus.COMPLETED),
+        (VisitStatus.CHECKED_IN, VisitStatus.COMPLETED, VisitStatus.COMPLETED),
+    ],
+)
+def test_status_never_goes_back_down_the_rank(
+    current: VisitStatus, incoming: VisitStatus, expected: VisitStatus
+) -> None:
+    assert later_status(current, incoming) is expected
+    assert later_status(incoming, current) is expected
+
+
+def test_each_kind_of_event_is_read_from_its_own_fact() -> None:
+    progress = progress_of_document(
+        {
+            "manager_id": "m001",
+            "plans": {"e1": [["v1", "c1", 3], ["v2", "c2", 2]], "e2": [["v2", "c2", 4]]},
+            "visits": {
+                "v1": {"checkin": {"customer_id": "c1"}, "completion": {"tasks_done": 2, "checked_in": True}},
+                "v2": {"missed": {"customer_id": "c2"}, "checkin": {"customer_id": "c2"}},
+                "v3": {"temporary": {"customer_id": "c3", "task_count": 1}, "tasks_done": {"t1": "c3", "t2": "c3"}},
+                "v4": {"checkin": {"customer_id": "c4"}},  # no plan event yet: not counted
+            },
+        }
+    )
+    c = progress.counts
+    assert (c.planned_customers, c.completed_customers, c.planned_tasks, c.executed_tasks) == (3, 1, 8, 4)
+    assert c.checked_in_customers == 2

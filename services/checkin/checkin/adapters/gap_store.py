@@ -2,7 +2,7 @@
 
 _id "<manager_id>:<start_ms>:<end_ms>" (deterministic, so a replayed batch adds nothing);
 manager_id, team_id, date (company-local), start, end (aware UTC), start_ms, end_ms, minutes.
-Written with `$setOnInsert` upserts in one bulk write per batch.
+Insert-only: one `insert_many` per consumed batch, a duplicate id (a replay) is a no-op.
 Indexes: (team_id, date), (manager_id, start_ms).
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
 
-from baifang_common.mongo import Document, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, ensure_indexes, insert_new, store_adapter
 from checkin.domain.model import TrackingGap
 
 
@@ -33,25 +33,20 @@ class TrackingGapStore:
         )
 
     def record(self, gaps: Sequence[TrackingGap]) -> None:
-        if not gaps:
-            return
-        ops = [
-            UpdateOne(
-                {"_id": gap.gap_id},
+        insert_new(
+            self.collection,
+            [
                 {
-                    "$setOnInsert": {
-                        "manager_id": gap.manager_id,
-                        "team_id": gap.team_id,
-                        "date": gap.date,
-                        "start": datetime.fromtimestamp(gap.start_ms / 1000, UTC),
-                        "end": datetime.fromtimestamp(gap.end_ms / 1000, UTC),
-                        "start_ms": gap.start_ms,
-                        "end_ms": gap.end_ms,
-                        "minutes": gap.minutes,
-                    }
-                },
-                upsert=True,
-            )
-            for gap in gaps
-        ]
-        self.collection.bulk_write(ops, ordered=False)
+                    "_id": gap.gap_id,
+                    "manager_id": gap.manager_id,
+                    "team_id": gap.team_id,
+                    "date": gap.date,
+                    "start": datetime.fromtimestamp(gap.start_ms / 1000, UTC),
+                    "end": datetime.fromtimestamp(gap.end_ms / 1000, UTC),
+                    "start_ms": gap.start_ms,
+                    "end_ms": gap.end_ms,
+                    "minutes": gap.minutes,
+                }
+                for gap in {gap.gap_id: gap for gap in gaps}.values()
+            ],
+        )

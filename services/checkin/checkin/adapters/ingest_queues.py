@@ -19,7 +19,7 @@ import time
 
 import kombu
 
-from baifang_common.publisher import exchange_for
+from baifang_common.batching import event_queue
 from checkin.domain.errors import IngestBackpressure
 from checkin.metrics import INGEST_QUEUE_DEPTH
 
@@ -32,16 +32,9 @@ TRACK_EVENT = "track.batch_accepted"
 SCAN_EVENT = "scan.batch_accepted"
 
 
-def worker_queue(event_type: str, method: str, *, source: str = "checkin", service: str = "checkin") -> kombu.Queue:
-    """The queue nameko's `@event_handler(source, event_type)` on `service.method` consumes."""
-    return kombu.Queue(
-        f"evt-{source}-{event_type}--{service}.{method}",
-        exchange=exchange_for(source),
-        routing_key=event_type,
-        durable=True,
-        auto_delete=False,
-        exclusive=False,
-    )
+def worker_queue(event_type: str, method: str) -> kombu.Queue:
+    """The queue the checkin worker's handler `method` of `event_type` consumes."""
+    return event_queue("checkin", event_type, "checkin", method)
 
 
 def ingest_queues() -> dict[str, kombu.Queue]:

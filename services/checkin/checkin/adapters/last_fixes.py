@@ -12,6 +12,8 @@ writes are compare-and-set Lua scripts, one round trip each.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
@@ -45,6 +47,16 @@ redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[4])
 return {1, prev}
 """
+
+
+@dataclass(frozen=True)
+class TrackFix:
+    """One track batch's candidate for the last fix (None: no usable point in it)."""
+
+    manager_id: str
+    team_id: str
+    newest: LatestFix | None
+    batch_id: str
 
 
 @redis_adapter
@@ -88,19 +100,24 @@ class LastFixes:
         )
         return bool(stored)
 
-    def remember_track(
-        self, manager_id: str, team_id: str, newest: LatestFix | None, batch_id: str
-    ) -> tuple[bool, PreviousFix | None]:
-        """One round trip per batch: store the batch's newest usable point as last fix and live
-        position when it is newer than the stored fix; returns (stored, the fix before the batch)."""
-        args: list[str | int] = ["", "", "", self.ttl_seconds, manager_id, batch_id]
-        if newest is not None:
-            args[:3] = [repr(newest.lat), repr(newest.lon), repr(newest.ms / 1000)]
-        stored, previous = self._track_update(
-            keys=[self._key(manager_id), f"{self.positions_prefix}:{team_id}", f"{self.fix_time_prefix}:{team_id}"],
-            args=args,
-        )
-        return bool(stored), _previous(previous)
+    def remember_tracks(self, fixes: Sequence[TrackFix]) -> list[PreviousFix | None]:
+        """One round trip for many batches, applied in the given order: each batch's newest usable
+        point becomes last fix and live position when newer than the stored fix. Returns, per
+        batch, the fix before it (the same when the batch is replayed)."""
+        if not fixes:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for fix in fixes:
+            args: list[str | int] = ["", "", "", self.ttl_seconds, fix.manager_id, fix.batch_id]
+            if fix.newest is not None:
+                args[:3] = [repr(fix.newest.lat), repr(fix.newest.lon), repr(fix.newest.ms / 1000)]
+            keys = [
+                self._key(fix.manager_id),
+                f"{self.positions_prefix}:{fix.team_id}",
+                f"{self.fix_time_prefix}:{fix.team_id}",
+            ]
+            self._track_update(keys=keys, args=args, client=pipe)
+        return [_previous(previous) for _stored, previous in pipe.execute()]
 
 
 def _previous(raw: str) -> PreviousFix | None:

@@ -1,20 +1,25 @@
-"""Worker side of ingestion: accepted batches into hour buckets, live positions, tracking gaps.
+"""Worker side of ingestion: accepted batches into hour chunks, live positions, tracking gaps.
 
-Runs in the worker (eventlet): imports nothing that pulls in grpc. Every step is idempotent,
-so a redelivered batch (worker killed mid-batch) or a replayed event changes nothing:
-items are `$set` on their key, the last fix is compare-and-set, gap facts have derived ids.
+Runs in the worker (eventlet): imports nothing that pulls in grpc. The worker hands over many
+accepted batches at once (a batched consumer), and each step is one round trip for all of
+them: one insert of chunk documents, one Redis pipeline, one insert of gap facts. Every step
+is idempotent, so a redelivered batch (worker killed before its ack) or a replayed event
+changes nothing: chunk ids derive from the batch id (a duplicate key is a no-op), the last
+fix is compare-and-set, gap facts have derived ids.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from baifang_common.events import ScanBatchAccepted, TrackBatchAccepted
-from checkin.adapters.bucket_store import BucketStore, BucketWrite
+from checkin.adapters.bucket_store import BucketStore, Chunk, Row
 from checkin.adapters.gap_store import TrackingGapStore
-from checkin.adapters.last_fixes import LastFixes
+from checkin.adapters.last_fixes import LastFixes, TrackFix
 from checkin.domain.ingest import (
     bucket_id,
     hour_of,
@@ -23,7 +28,6 @@ from checkin.domain.ingest import (
     local_date_of_ms,
     ms_of_iso,
     newest_usable,
-    scan_key,
     tracking_gaps,
 )
 from checkin.domain.model import GapRule, TrackingGap
@@ -32,8 +36,54 @@ from checkin.metrics import SCAN_COUNTERS, TRACK_COUNTERS
 logger = logging.getLogger(__name__)
 
 
-def store_track_batch(
-    event: TrackBatchAccepted,
+def track_rows(event: TrackBatchAccepted) -> list[Row]:
+    """(t, lat, lon, accuracy, speed, heading) of the batch's points in device-time order."""
+    rows: list[Row] = []
+    for point in event.points:
+        ms = ms_of_iso(point.get("ts"))
+        if ms is None:
+            continue
+        rows.append((ms, point["lat"], point["lon"], point["accuracy_m"], point.get("speed_mps"), point.get("heading")))
+    if len(rows) != len(event.points):
+        logger.warning(
+            "points without a valid ts skipped: %d of batch %s", len(event.points) - len(rows), event.batch_id
+        )
+    rows.sort(key=lambda row: row[0])
+    return rows
+
+
+def scan_rows(event: ScanBatchAccepted) -> list[Row]:
+    """(t, code, sku, qty, unit_price, kind, device) of the batch's scans in device-time order."""
+    rows: list[Row] = []
+    for scan in event.scans:
+        ms = ms_of_iso(scan.get("ts"))
+        if ms is None:
+            continue
+        rows.append((ms, scan["code"], scan["sku"], scan["qty"], scan["unit_price"], scan["kind"], event.device_id))
+    if len(rows) != len(event.scans):
+        logger.warning("scans without a valid ts skipped: %d of batch %s", len(event.scans) - len(rows), event.batch_id)
+    rows.sort(key=lambda row: row[0])
+    return rows
+
+
+def chunks_of(owner_id: str, batch_id: str, rows: Sequence[Row], head: dict[str, Any], timezone: str) -> list[Chunk]:
+    """One chunk per hour (UTC, device time) the rows fall in; `head` adds the owner's fields."""
+    by_hour: dict[int, list[Row]] = {}
+    for row in rows:
+        by_hour.setdefault(hour_of(row[0]), []).append(row)
+    return [
+        Chunk(
+            bucket_id(owner_id, hour),
+            batch_id,
+            {**head, "hour": hour_start(hour), "date": local_date_of_hour(hour, timezone)},
+            hour_rows,
+        )
+        for hour, hour_rows in by_hour.items()
+    ]
+
+
+def store_track_batches(
+    events: Sequence[TrackBatchAccepted],
     *,
     buckets: BucketStore,
     gaps: TrackingGapStore,
@@ -41,97 +91,64 @@ def store_track_batch(
     gap_rule: GapRule,
     max_fix_accuracy_m: float,
 ) -> None:
-    """Points into the manager's hour buckets (device time), then last fix / live position in one
-    Redis round trip, then the tracking gaps against the previous fix and within the batch."""
+    """Points into their managers' hour chunks, then every batch's newest usable point as last fix
+    and live position (one Redis pipeline, in delivery order), then the tracking gaps against
+    the fix before each batch and within it."""
     start = time.perf_counter()
-    rows = _track_rows(event)
-    if not rows:
-        return
-    by_hour: dict[int, dict[str, list[Any]]] = {}
-    for ms, values in rows:
-        by_hour.setdefault(hour_of(ms), {})[str(ms)] = values
     timezone = gap_rule.timezone
-    buckets.write(
+    parsed: list[tuple[TrackBatchAccepted, list[Row]]] = []
+    chunks: list[Chunk] = []
+    for event in events:
+        rows = track_rows(event)
+        if not rows:
+            continue
+        parsed.append((event, rows))
+        head = {"manager_id": event.manager_id, "team_id": event.team_id}
+        chunks.extend(chunks_of(event.manager_id, event.batch_id, rows, head, timezone))
+    if not parsed:
+        return
+    buckets.insert(chunks)
+    TRACK_COUNTERS.bucket_write_seconds.observe(time.perf_counter() - start)
+    previous = last_fixes.remember_tracks(
         [
-            BucketWrite(
-                bucket_id(event.manager_id, hour),
-                {
-                    "manager_id": event.manager_id,
-                    "team_id": event.team_id,
-                    "hour": hour_start(hour),
-                    "date": local_date_of_hour(hour, timezone),
-                },
-                items,
-            )
-            for hour, items in by_hour.items()
+            TrackFix(event.manager_id, event.team_id, newest_usable(rows, max_fix_accuracy_m), event.batch_id)
+            for event, rows in parsed
         ]
     )
-    TRACK_COUNTERS.bucket_write_seconds.observe(time.perf_counter() - start)
-    _, previous = last_fixes.remember_track(
-        event.manager_id, event.team_id, newest_usable(rows, max_fix_accuracy_m), event.batch_id
-    )
-    previous_ms = round(previous.taken_at.timestamp() * 1000) if previous is not None else None
-    spans = tracking_gaps(sorted({ms for ms, _ in rows}), previous_ms=previous_ms, rule=gap_rule)
-    gaps.record(
-        [
+    found: list[TrackingGap] = []
+    for (event, rows), before in zip(parsed, previous, strict=True):
+        previous_ms = round(before.taken_at.timestamp() * 1000) if before is not None else None
+        spans = tracking_gaps(sorted({row[0] for row in rows}), previous_ms=previous_ms, rule=gap_rule)
+        found.extend(
             TrackingGap(event.manager_id, event.team_id, first, last, local_date_of_ms(first, timezone))
             for first, last in spans
-        ]
-    )
-    TRACK_COUNTERS.stored.inc(len(rows))
-
-
-def _track_rows(event: TrackBatchAccepted) -> list[tuple[int, list[Any]]]:
-    """(device ms, [lat, lon, accuracy_m, speed_mps, heading]) of the batch's points with a valid ts."""
-    rows: list[tuple[int, list[Any]]] = []
-    for point in event.points:
-        ms = ms_of_iso(point.get("ts"))
-        if ms is None:
-            continue
-        rows.append(
-            (ms, [point["lat"], point["lon"], point["accuracy_m"], point.get("speed_mps"), point.get("heading")])
         )
-    if len(rows) != len(event.points):
-        logger.warning(
-            "points without a valid ts skipped: %d of batch %s", len(event.points) - len(rows), event.batch_id
-        )
-    return rows
+    gaps.record(found)
+    TRACK_COUNTERS.stored.inc(sum(len(rows) for _, rows in parsed))
 
 
-def store_scan_batch(event: ScanBatchAccepted, *, buckets: BucketStore, timezone: str) -> None:
-    """Scans into the outlet's hour buckets, keyed by scan identity (code + device time)."""
+def store_scan_batches(events: Sequence[ScanBatchAccepted], *, buckets: BucketStore, timezone: str) -> None:
+    """Scans into their outlets' hour chunks, one insert for all the batches."""
     start = time.perf_counter()
-    by_hour: dict[int, dict[str, list[Any]]] = {}
+    chunks: list[Chunk] = []
     stored = 0
-    for scan in event.scans:
-        ms = ms_of_iso(scan.get("ts"))
-        if ms is None:
-            continue
-        code = scan["code"]
-        by_hour.setdefault(hour_of(ms), {})[scan_key(code, ms)] = [
-            code,
-            scan["sku"],
-            scan["qty"],
-            scan["unit_price"],
-            scan["kind"],
-            event.device_id,
-        ]
-        stored += 1
-    if stored != len(event.scans):
-        logger.warning("scans without a valid ts skipped: %d of batch %s", len(event.scans) - stored, event.batch_id)
-    buckets.write(
-        [
-            BucketWrite(
-                bucket_id(event.customer_id, hour),
-                {
-                    "customer_id": event.customer_id,
-                    "hour": hour_start(hour),
-                    "date": local_date_of_hour(hour, timezone),
-                },
-                items,
-            )
-            for hour, items in by_hour.items()
-        ]
-    )
+    for event in events:
+        rows = scan_rows(event)
+        stored += len(rows)
+        chunks.extend(chunks_of(event.customer_id, event.batch_id, rows, {"customer_id": event.customer_id}, timezone))
+    buckets.insert(chunks)
     SCAN_COUNTERS.bucket_write_seconds.observe(time.perf_counter() - start)
     SCAN_COUNTERS.stored.inc(stored)
+
+
+def compact_closed_hours(stores: Sequence[BucketStore], *, closed_before: datetime, limit: int) -> int:
+    """Merge the chunks of hours that ended before `closed_before` (at most `limit` buckets per
+    store per call); returns the chunk documents replaced. A late chunk of a merged hour is
+    merged again next time, with the merged document."""
+    replaced = 0
+    for store in stores:
+        for bucket in store.buckets_to_compact(closed_before, limit):
+            replaced += store.compact(bucket)
+    if replaced:
+        logger.info("compacted %d chunk documents", replaced)
+    return replaced

@@ -13,7 +13,7 @@ from baifang_common.context import Caller
 from baifang_common.events import TrackBatchAccepted
 from checkin.bootstrap import GrpcDeps, WorkerDeps
 from checkin.domain.model import BatchBody, BatchResult, BodyFormat, TrackBatchCommand
-from checkin.usecases.bucketing import store_track_batch
+from checkin.usecases.bucketing import store_track_batches
 from checkin.usecases.tracks import accept_track_batch
 
 
@@ -45,8 +45,8 @@ def accept(
 
 def store(deps: WorkerDeps, body: dict[str, Any]) -> None:
     """What the worker's handler does with one track.batch_accepted body."""
-    store_track_batch(
-        TrackBatchAccepted.from_body(body),
+    store_track_batches(
+        [TrackBatchAccepted.from_body(body)],
         buckets=deps.track_buckets,
         gaps=deps.gaps,
         last_fixes=deps.last_fixes,
@@ -56,10 +56,11 @@ def store(deps: WorkerDeps, body: dict[str, Any]) -> None:
 
 
 def snapshot(deps: WorkerDeps, manager: str = "m001", team: str = "t01") -> dict[str, Any]:
-    """Everything a track batch writes: buckets, gap facts, last fix, live position."""
+    """Everything a track batch writes: chunks, the points they read back as, gap facts, last fix, live position."""
     client: redis_lib.Redis = deps.last_fixes.client
     return {
-        "buckets": list(deps.track_buckets.collection.find({}).sort("_id", 1)),
+        "chunks": list(deps.track_buckets.collection.find({}).sort("_id", 1)),
+        "points": deps.track_buckets.of_owner(manager),
         "gaps": list(deps.gaps.collection.find({}).sort("_id", 1)),
         "last_fix": client.hgetall(deps.last_fixes._key(manager)),
         "position": live_position(deps, team, manager),

@@ -15,8 +15,10 @@ from pymongo import MongoClient
 
 from baifang.checkin.v1 import checkin_pb2, checkin_pb2_grpc
 from baifang_common.testing.calls import caller_md, rpc_error
+from baifang_common.testing.plugin import store_url_for
 from baifang_common.testing.wait import wait_until
 from checkin import bootstrap
+from checkin.adapters.bucket_store import BucketStore
 from checkin.bootstrap import GrpcDeps
 from checkin.grpc_api import servicer
 from checkin.settings import CheckinSettings
@@ -41,9 +43,9 @@ def grpc_deps(settings: CheckinSettings) -> Iterator[GrpcDeps]:
 
 
 @pytest.fixture
-def buckets(isolation: dict[str, str]) -> Iterator[Any]:
-    mongo: MongoClient[dict[str, Any]] = MongoClient(isolation["MONGO_URL"], tz_aware=True)
-    yield mongo[f"baifang_checkin{isolation['BAIFANG_DB_SUFFIX']}"]["track_buckets"]
+def buckets(isolation: dict[str, str]) -> Iterator[BucketStore]:
+    mongo: MongoClient[dict[str, Any]] = MongoClient(store_url_for(CheckinSettings, isolation), tz_aware=True)
+    yield BucketStore.tracks(mongo[f"baifang_checkin{isolation['BAIFANG_DB_SUFFIX']}"]["track_buckets"])
     mongo.close()
 
 
@@ -56,13 +58,14 @@ def handled(metrics_port: int) -> float:
     )
 
 
-def stored_by_bucket(buckets: Any) -> dict[str, int]:
-    """bucket id → number of point keys (one per distinct device timestamp)."""
-    return {doc["_id"]: len(doc.get("points", {})) for doc in buckets.find({})}
+def points_per_manager(buckets: BucketStore) -> dict[str, int]:
+    """manager id → points stored, as the reader merges them (one per distinct device timestamp)."""
+    managers = {doc["manager_id"] for doc in buckets.collection.find({}, {"manager_id": 1})}
+    return {manager: len(buckets.of_owner(manager)) for manager in managers}
 
 
 def test_batches_accepted_before_the_worker_ever_ran_are_stored_once_when_it_starts(
-    grpc_deps: GrpcDeps, isolation: dict[str, str], spawn_process: Callable[..., Any], buckets: Any
+    grpc_deps: GrpcDeps, isolation: dict[str, str], spawn_process: Callable[..., Any], buckets: BucketStore
 ) -> None:
     points = track(recent(), 50, step_s=5)
     accept(grpc_deps, points, batch_id="early")
@@ -73,8 +76,7 @@ def test_batches_accepted_before_the_worker_ever_ran_are_stored_once_when_it_sta
 
     # Concurrent deliveries of one event id may both pass the inbox: the writes themselves are idempotent.
     wait_until(lambda: handled(worker.metrics_port) >= 3, timeout=30, what="three deliveries handled")
-    stored = stored_by_bucket(buckets)
-    assert sum(stored.values()) == 50
+    assert points_per_manager(buckets) == {"m001": 50}
 
 
 def test_broker_cut_refuses_new_batches_and_loses_nothing_acknowledged(
@@ -82,7 +84,7 @@ def test_broker_cut_refuses_new_batches_and_loses_nothing_acknowledged(
     isolation: dict[str, str],
     grpc_server: Callable[..., Any],
     spawn_process: Callable[..., Any],
-    buckets: Any,
+    buckets: BucketStore,
 ) -> None:
     parsed = urllib.parse.urlsplit(isolation["AMQP_URI"])
     with TcpProxy(parsed.hostname or "127.0.0.1", parsed.port or 5672) as proxy:
@@ -122,15 +124,15 @@ def test_broker_cut_refuses_new_batches_and_loses_nothing_acknowledged(
 
     spawn_process("checkin", "worker", env=isolation)
     wait_until(
-        lambda: sum(stored_by_bucket(buckets).values()) >= acknowledged,
+        lambda: sum(points_per_manager(buckets).values()) >= acknowledged,
         timeout=30,
         what=f"{acknowledged} acknowledged points stored",
     )
-    assert sum(stored_by_bucket(buckets).values()) == acknowledged == 100
+    assert sum(points_per_manager(buckets).values()) == acknowledged == 100
 
 
 def test_worker_killed_mid_burst_stores_every_point_exactly_once(
-    grpc_deps: GrpcDeps, isolation: dict[str, str], spawn_process: Callable[..., Any], buckets: Any
+    grpc_deps: GrpcDeps, isolation: dict[str, str], spawn_process: Callable[..., Any], buckets: BucketStore
 ) -> None:
     expected: dict[str, set[str]] = {}
     start = recent(12 * 60)  # 300 batches span 250 minutes: all in the past, none too old
@@ -141,24 +143,22 @@ def test_worker_killed_mid_burst_stores_every_point_exactly_once(
         expected.setdefault(manager, set()).update(p["ts"] for p in points)
     total = sum(len(times) for times in expected.values())
 
-    # One batch at a time (prefetch 2) for the victim; its successor runs at full concurrency.
-    worker = spawn_process("checkin", "worker", env={**isolation, "WORKER_CONCURRENCY": "1"})
+    # Small batches, one at a time, for the victim (30 writes, so it dies mid-burst); its successor
+    # runs with the defaults.
+    victim_env = {**isolation, "WORKER_CONCURRENCY": "1", "CHECKIN_CONSUMER_BATCH_MAX": "10"}
+    worker = spawn_process("checkin", "worker", env=victim_env)
     wait_until(lambda: metric_stored(worker.metrics_port) > 0, timeout=30, interval=0.005, what="first batch stored")
     worker.kill()  # SIGKILL: the deliveries it had not acknowledged go back to the queue
     worker.wait(timeout=10)
-    assert sum(stored_by_bucket(buckets).values()) < total, "the burst ended before the kill"
+    assert sum(points_per_manager(buckets).values()) < total, "the burst ended before the kill"
     spawn_process("checkin", "worker", env=isolation)
 
     wait_until(
-        lambda: sum(stored_by_bucket(buckets).values()) == total,
+        lambda: sum(points_per_manager(buckets).values()) == total,
         timeout=60,
         what=f"{total} distinct points stored",
     )
-    per_manager: dict[str, int] = {}
-    for bucket, keys in stored_by_bucket(buckets).items():
-        manager = bucket.split(":", 1)[0]
-        per_manager[manager] = per_manager.get(manager, 0) + keys
-    assert per_manager == {manager: len(times) for manager, times in expected.items()}
+    assert points_per_manager(buckets) == {manager: len(times) for manager, times in expected.items()}
 
 
 def metric_stored(metrics_port: int) -> float:

@@ -21,7 +21,7 @@ from checkin.domain.ingest import bucket_id, hour_of, ms_of_iso
 from checkin.domain.model import BatchBody, BodyFormat, ScanBatchCommand
 from checkin.grpc_api import servicer
 from checkin.settings import CheckinSettings
-from checkin.usecases.bucketing import store_scan_batch
+from checkin.usecases.bucketing import store_scan_batches
 from checkin.usecases.scans import accept_scan_batch
 
 from .checkin_support import HERE, World, checkin_request, north
@@ -173,9 +173,8 @@ def test_replayed_batch_changes_nothing(
     store(worker_deps, {**body, "event_id": "another-delivery"})
 
     assert snapshot(worker_deps) == first
-    buckets = first["buckets"]
-    assert len(buckets) == 2
-    assert sum(len(b["points"]) for b in buckets) == 35
+    assert len(first["chunks"]) == 2  # one per hour the batch touches
+    assert [row[0] for row in first["points"]] == sorted(ms_of_iso(p["ts"]) for p in points)  # type: ignore[type-var]
     assert first["last_fix"]["ts"] == repr(ms_of_iso(points[-1]["ts"]) / 1000)  # type: ignore[operator]
     (gap,) = first["gaps"]
     assert (gap["manager_id"], gap["team_id"], gap["minutes"]) == ("m001", "t01", 21.0)
@@ -198,10 +197,10 @@ def test_out_of_order_batches_land_in_their_buckets_and_keep_the_newest_position
     for points in (today, yesterday):
         ms = ms_of_iso(points[0]["ts"])
         assert ms is not None
-        bucket = worker_deps.track_buckets.get(bucket_id("m001", hour_of(ms)))
-        assert bucket is not None
-        assert bucket["points"][str(ms)][:2] == [points[0]["lat"], points[0]["lon"]]
-        assert bucket["hour"].tzinfo is not None and bucket["manager_id"] == "m001"
+        rows = worker_deps.track_buckets.hour(bucket_id("m001", hour_of(ms)))
+        assert rows[0][:3] == (ms, points[0]["lat"], points[0]["lon"])
+        chunk = worker_deps.track_buckets.collection.find_one({"bucket": bucket_id("m001", hour_of(ms))})
+        assert chunk is not None and chunk["hour"].tzinfo is not None and chunk["manager_id"] == "m001"
     last = worker_deps.last_fixes.get("m001")
     newest_ms = ms_of_iso(today[-1]["ts"])
     assert last is not None and newest_ms is not None
@@ -210,8 +209,8 @@ def test_out_of_order_batches_land_in_their_buckets_and_keep_the_newest_position
     assert position is not None
     assert position[0] == pytest.approx(today[-1]["lat"], abs=1e-5)
     assert position[2] == newest_ms / 1000
-    items = worker_deps.track_buckets.items_of("manager_id", "m001")
-    assert [ms for ms, _ in items] == sorted(ms for ms, _ in items) and len(items) == 6
+    rows = worker_deps.track_buckets.of_owner("m001")
+    assert [row[0] for row in rows] == sorted(row[0] for row in rows) and len(rows) == 6
 
 
 def test_scan_batch_is_published_and_bucketed_per_outlet_idempotently(
@@ -233,13 +232,14 @@ def test_scan_batch_is_published_and_bucketed_per_outlet_idempotently(
     (body,) = probe.wait(1)
     assert (body["device_id"], body["customer_id"], len(body["scans"])) == ("dev-1", "c-1", 2)
     event = ScanBatchAccepted.from_body(body)
-    store_scan_batch(event, buckets=worker_deps.scan_buckets, timezone="Asia/Shanghai")
-    store_scan_batch(event, buckets=worker_deps.scan_buckets, timezone="Asia/Shanghai")
-    (bucket,) = worker_deps.scan_buckets.collection.find({})
-    assert bucket["customer_id"] == "c-1" and len(bucket["scans"]) == 2
-    assert sorted(v[:5] for v in bucket["scans"].values()) == [
-        ["QR.1", "6901028075831", 2, 22.5, "sale"],
-        ["QR.2", "6901028075831", 10, 20.0, "purchase"],
+    store_scan_batches([event], buckets=worker_deps.scan_buckets, timezone="Asia/Shanghai")
+    store_scan_batches([event, event], buckets=worker_deps.scan_buckets, timezone="Asia/Shanghai")
+    (chunk,) = worker_deps.scan_buckets.collection.find({})
+    assert chunk["customer_id"] == "c-1"
+    rows = worker_deps.scan_buckets.of_owner("c-1")
+    assert sorted(row[1:] for row in rows) == [
+        ("QR.1", "6901028075831", 2, 22.5, "sale", "dev-1"),
+        ("QR.2", "6901028075831", 10, 20.0, "purchase", "dev-1"),
     ]
 
 

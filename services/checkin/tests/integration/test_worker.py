@@ -12,8 +12,10 @@ from pymongo import MongoClient
 
 from baifang_common.events import CheckinRecorded
 from baifang_common.publisher import EventPublisher
+from baifang_common.testing.plugin import store_url_for
 from baifang_common.testing.wait import wait_until
 from checkin.domain.rules import event_id_for
+from checkin.settings import CheckinSettings
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +54,7 @@ def test_worker_applies_a_checkin_published_twice_exactly_once(
 ) -> None:
     worker = spawn_process("checkin", "worker", env=isolation)
     publisher = EventPublisher(isolation["AMQP_URI"])
-    mongo: MongoClient[dict[str, Any]] = MongoClient(isolation["MONGO_URL"], tz_aware=True)
+    mongo: MongoClient[dict[str, Any]] = MongoClient(store_url_for(CheckinSettings, isolation), tz_aware=True)
     days = mongo[f"baifang_checkin{isolation['BAIFANG_DB_SUFFIX']}"]["attendance_days"]
     try:
         first = event("ck1", "2025-03-03T09:00:00+08:00")

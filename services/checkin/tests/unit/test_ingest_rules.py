@@ -17,7 +17,6 @@ from checkin.domain.ingest import (
     local_date_of_hour,
     ms_of_iso,
     newest_usable,
-    scan_key,
     tracking_gaps,
     validate_json_points,
     validate_json_scans,
@@ -249,21 +248,15 @@ def test_iso_of_ms_round_trips_through_ms_of_iso() -> None:
     assert ms_of_iso(iso_of_ms(ms)) == ms
 
 
-def test_scan_key_is_stable_and_has_no_dots() -> None:
-    key = scan_key("https://e.example/q?c=1.2", 1_740_967_200_000)
-    assert key == scan_key("https://e.example/q?c=1.2", 1_740_967_200_000)
-    assert key.startswith("1740967200000:") and "." not in key and "$" not in key
-
-
 def test_newest_usable_point_skips_vague_and_unfixed_points() -> None:
     rows = [
-        (1, [31.0, 121.0, 10.0, None, None]),
-        (3, [31.2, 121.2, 150.0, None, None]),
-        (2, [31.1, 121.1, 0.0, None, None]),
+        (1, 31.0, 121.0, 10.0, None, None),
+        (3, 31.2, 121.2, 150.0, None, None),
+        (2, 31.1, 121.1, 0.0, None, None),
     ]
     latest = newest_usable(rows, max_accuracy_m=100.0)
-    assert latest is not None and (latest.lat, latest.ms) == (31.0, 1)
-    assert newest_usable([(5, [31.0, 121.0, 0.0, None, None])], max_accuracy_m=100.0) is None
+    assert latest is not None and (latest.lat, latest.lon, latest.ms) == (31.0, 121.0, 1)
+    assert newest_usable([(5, 31.0, 121.0, 0.0, None, None)], max_accuracy_m=100.0) is None
 
 
 def local_ms(text: str) -> int:
@@ -296,3 +289,18 @@ def test_gap_is_measured_from_the_previous_fix_when_it_is_older() -> None:
     assert tracking_gaps(times, previous_ms=previous, rule=RULE) == [(previous, times[0])]
     newer = local_ms("2025-03-03T11:00:00")
     assert tracking_gaps(times, previous_ms=newer, rule=RULE) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2025-03-03T01:02:03.456Z", "2025-03-03T23:59:59.999Z", "2024-02-29T00:00:00.000Z", "1970-01-01T00:00:00.001Z"],
+)
+def test_the_shortcut_for_iso_of_ms_text_gives_what_the_parser_gives(text: str) -> None:
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    assert ms_of_iso(text) == round(parsed.timestamp() * 1000)
+    assert ms_of_iso(iso_of_ms(ms_of_iso(text) or 0)) == ms_of_iso(text)
+
+
+@pytest.mark.parametrize("text", ["2025-03-03T01:02:61.456Z", "2025-13-03T01:02:03.456Z", "2025-03-03T01:02:0x.456Z"])
+def test_malformed_text_of_that_shape_is_refused(text: str) -> None:
+    assert ms_of_iso(text) is None

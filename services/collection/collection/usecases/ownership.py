@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,6 @@ from baifang_common.events import CustomerAssigned
 from baifang_common.timeutil import parse_date, parse_ts
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.domain.model import CustomerOwner
-from collection.domain.rules import replaces
 
 logger = logging.getLogger(__name__)
 
@@ -26,19 +26,30 @@ def _moment(value: str, timezone: str, field: str) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def record_customer_assignment(event: CustomerAssigned, *, owners: CustomerOwnerStore, timezone: str) -> bool:
-    """Effective from `effective_from`, else from when the event occurred; True when the cache changed."""
+def owner_of(event: CustomerAssigned, timezone: str) -> CustomerOwner:
+    """Effective from `effective_from`, else from when the event occurred."""
     if not event.customer_id or not event.manager_id:
         raise ValueError("customer.assigned without customer_id or manager_id")
     occurred = _moment(event.occurred_at, timezone, "occurred_at")
-    incoming = CustomerOwner(
+    return CustomerOwner(
         customer_id=event.customer_id,
         manager_id=event.manager_id,
         team_id=event.team_id,
         effective_at=_moment(event.effective_from, timezone, "effective_from") if event.effective_from else occurred,
         occurred_at=occurred,
     )
-    if not replaces(owners.get(event.customer_id), incoming):
-        logger.info("older or repeated assignment ignored: %s", event.event_id)
-        return False
-    return owners.record(incoming)
+
+
+def record_customer_assignment(event: CustomerAssigned, *, owners: CustomerOwnerStore, timezone: str) -> bool:
+    """True when the cache changed (an older or repeated assignment changes nothing)."""
+    return record_customer_assignments([event], owners=owners, timezone=timezone) == 1
+
+
+def record_customer_assignments(
+    events: Sequence[CustomerAssigned], *, owners: CustomerOwnerStore, timezone: str
+) -> int:
+    """A batch of assignments, each customer's newest kept where newer than the cache; how many changed."""
+    changed = owners.record_many([owner_of(event, timezone) for event in events])
+    if changed < len(events):
+        logger.info("older or repeated assignments ignored: %d of %d", len(events) - changed, len(events))
+    return changed

@@ -13,7 +13,7 @@ from baifang_common.testing.plugin import unique
 from baifang_common.testing.wait import wait_until
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.bootstrap import GrpcDeps
-from collection.usecases.ownership import record_customer_assignment
+from collection.usecases.ownership import record_customer_assignment, record_customer_assignments
 
 pytestmark = pytest.mark.integration
 
@@ -65,8 +65,27 @@ def test_worker_keeps_the_newest_owner_from_published_assignments(
     publisher.publish(marker)  # same queue, published last: once applied, the others were handled
     publisher.close()
     wait_until(lambda: owners.get(marker.customer_id), timeout=10, what="the marker assignment")
-    processed = owners.collection.database["processed_events"]
-    wait_until(lambda: processed.count_documents({"_id": {"$in": [newer.event_id, older.event_id]}}) == 2, timeout=10)
     stored = owners.get(customer)
     assert stored is not None
     assert (stored.manager_id, stored.team_id) == ("m002", "t01")
+
+
+def test_a_batch_of_assignments_keeps_each_customers_newest(grpc_deps: GrpcDeps) -> None:
+    owners = grpc_deps.owners
+    customers = [unique("c") for _ in range(4)]
+    record_customer_assignments(
+        [assigned(customers[0], "m001", "2025-06-01"), assigned(customers[1], "m001", "2025-06-01")],
+        owners=owners,
+        timezone="Asia/Shanghai",
+    )
+    batch = [
+        assigned(customers[0], "m002", "2025-06-10"),  # newer than the cache
+        assigned(customers[1], "m003", "2025-05-01"),  # older than the cache
+        assigned(customers[2], "m004", "2025-06-10"),
+        assigned(customers[2], "m005", "2025-06-01"),  # older than the one before it in the batch
+        assigned(customers[3], "m006", "2025-06-01"),
+    ]
+    changed = record_customer_assignments(batch + batch, owners=owners, timezone="Asia/Shanghai")
+    stored = [owners.get(c) for c in customers]
+    assert [o.manager_id if o else None for o in stored] == ["m002", "m001", "m004", "m006"]
+    assert changed == 3

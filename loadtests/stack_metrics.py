@@ -1,0 +1,171 @@
+"""Reading the local stack's Prometheus endpoints: snapshots, deltas, histogram quantiles.
+
+    .venv/bin/python loadtests/stack_metrics.py snapshot FILE   # before a run
+    .venv/bin/python loadtests/stack_metrics.py event-age FILE  # after it: p99 event age per consumer
+    .venv/bin/python loadtests/stack_metrics.py drain [SECONDS]  # wait until the event queues are empty
+
+`make up` serves each process's metrics on 9101-9108 (scripts/stack.py: the gRPC process and the
+worker of planning, checkin, collection, analytics); STACK_PORT_OFFSET shifts them like
+`stack.py --port-offset`. A process that does not answer is left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+SERVICES = ("planning", "checkin", "collection", "analytics")
+PROCESSES = {
+    f"{svc}-{kind}": 9101 + 2 * i + k for i, svc in enumerate(SERVICES) for k, kind in enumerate(("grpc", "worker"))
+}
+AGE = "baifang_event_age_seconds"
+
+Samples = dict[str, float]  # "name{label=value,...}" -> value
+
+
+def port_of(process: str) -> int:
+    return PROCESSES[process] + int(os.environ.get("STACK_PORT_OFFSET", "0"))
+
+
+def sample_key(name: str, labels: dict[str, str]) -> str:
+    return name + "{" + ",".join(f"{k}={labels[k]}" for k in sorted(labels)) + "}"
+
+
+def scrape(process: str, timeout: float = 3.0) -> Samples:
+    """Every sample of one process ({} when it does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port_of(process)}/metrics", timeout=timeout) as resp:
+            text = resp.read().decode()
+    except (urllib.error.URLError, OSError):
+        return {}
+    samples: Samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[sample_key(sample.name, sample.labels)] = float(sample.value)
+    return samples
+
+
+def snapshot(processes: Iterable[str] = PROCESSES) -> dict[str, Samples]:
+    return {process: scrape(process) for process in processes}
+
+
+def metric_sum(samples: Samples, name: str, **labels: str) -> float:
+    """The sum of a metric's samples whose labels include `labels`."""
+    total = 0.0
+    for key, value in samples.items():
+        base, _, rest = key.partition("{")
+        if base != name:
+            continue
+        have = dict(part.split("=", 1) for part in rest.rstrip("}").split(",") if part)
+        if all(have.get(k) == v for k, v in labels.items()):
+            total += value
+    return total
+
+
+def delta(before: Samples, after: Samples, name: str, **labels: str) -> float:
+    """How much a counter (or a histogram's _sum / _count) grew between two scrapes."""
+    return metric_sum(after, name, **labels) - metric_sum(before, name, **labels)
+
+
+def quantile(buckets: dict[float, float], q: float) -> float | None:
+    """histogram_quantile over cumulative bucket counts {le: count}; None without observations."""
+    bounds = sorted(buckets)
+    total = buckets.get(math.inf, 0.0)
+    if total <= 0:
+        return None
+    target = q * total
+    previous_bound, previous_count = 0.0, 0.0
+    for bound in bounds:
+        count = buckets[bound]
+        if count >= target:
+            if math.isinf(bound):
+                return previous_bound  # beyond the last finite bucket: its bound is the floor
+            if count == previous_count:
+                return bound
+            return previous_bound + (bound - previous_bound) * (target - previous_count) / (count - previous_count)
+        previous_bound, previous_count = bound, count
+    return None
+
+
+def age_histograms(before: Samples, after: Samples) -> dict[str, dict[float, float]]:
+    """event_type -> {le: observations during the window} of baifang_event_age_seconds."""
+    out: dict[str, dict[float, float]] = {}
+    for key, value in after.items():
+        if not key.startswith(AGE + "_bucket{"):
+            continue
+        labels = dict(part.split("=", 1) for part in key.split("{", 1)[1].rstrip("}").split(","))
+        le = math.inf if labels["le"] in ("+Inf", "inf") else float(labels["le"])
+        out.setdefault(labels["event_type"], {})[le] = value - before.get(key, 0.0)
+    return out
+
+
+def event_age_line(before: dict[str, Samples], after: dict[str, Samples]) -> str:
+    """One line: p99 event age per consumer (process, event type) over the window."""
+    parts = []
+    for process in PROCESSES:
+        for event_type, buckets in sorted(age_histograms(before.get(process, {}), after.get(process, {})).items()):
+            p99 = quantile(buckets, 0.99)
+            if p99 is None:
+                continue
+            parts.append(f"{process.removesuffix('-worker')} {event_type} {p99:.2f} s (n={int(buckets[math.inf])})")
+    return "event age p99 per consumer: " + ("; ".join(parts) if parts else "no events consumed")
+
+
+def queue_depths() -> dict[str, int]:
+    """Messages (ready + unacknowledged) per queue of AMQP_URI's vhost, from the management API
+    (RABBITMQ_MGMT_PORT); dead-letter queues left out. Its counts lag a few seconds."""
+    amqp = urllib.parse.urlsplit(os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//"))
+    vhost = urllib.parse.unquote(amqp.path[1:]) if len(amqp.path) > 1 else "/"
+    port = os.environ.get("RABBITMQ_MGMT_PORT", "15672")
+    url = f"http://127.0.0.1:{port}/api/queues/{urllib.parse.quote(vhost, safe='')}?columns=name,messages"
+    auth = base64.b64encode(f"{amqp.username or 'guest'}:{amqp.password or 'guest'}".encode()).decode()
+    request = urllib.request.Request(url, headers={"Authorization": f"Basic {auth}"})
+    with urllib.request.urlopen(request, timeout=5) as resp:
+        queues = json.loads(resp.read())
+    return {q["name"]: int(q.get("messages") or 0) for q in queues if not q["name"].endswith(".dlq")}
+
+
+def drain(timeout: float) -> bool:
+    """Wait until every event queue is empty (twice in a row, the API lags); False on timeout."""
+    deadline = time.monotonic() + timeout
+    empty_in_a_row = 0
+    while time.monotonic() < deadline:
+        depths = queue_depths()
+        waiting = sum(depths.values())
+        empty_in_a_row = empty_in_a_row + 1 if waiting == 0 else 0
+        if empty_in_a_row >= 2:
+            return True
+        busiest = ", ".join(f"{n} {d}" for n, d in sorted(depths.items(), key=lambda kv: -kv[1])[:3] if d)
+        print(f"  waiting for {waiting} queued events ({busiest})" if waiting else "  queues empty", flush=True)
+        time.sleep(5)
+    return False
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "drain" and len(argv) <= 2:
+        return 0 if drain(float(argv[1]) if len(argv) == 2 else 600.0) else 1
+    if len(argv) != 2 or argv[0] not in ("snapshot", "event-age"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    command, path = argv
+    if command == "snapshot":
+        Path(path).write_text(json.dumps(snapshot()))
+        return 0
+    before = json.loads(Path(path).read_text()) if Path(path).exists() else {}
+    print(event_age_line(before, snapshot()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
