@@ -209,7 +209,7 @@ class BucketStore:
         """Buckets of hours before `closed_before` that hold a chunk not yet merged."""
         found: dict[str, None] = {}
         cursor = self.collection.find(
-            {"hour": {"$lt": closed_before}, "merged": {"$exists": False}}, {"bucket": 1}
+            {"hour": {"$lt": closed_before}, "merged": {"$exists": False}, "bucket": {"$exists": True}}, {"bucket": 1}
         ).limit(limit * 20)
         for doc in cursor:
             found[doc["bucket"]] = None
