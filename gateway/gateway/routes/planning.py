@@ -14,10 +14,16 @@ from baifang.planning.v1 import planning_pb2
 from baifang_common.context import Caller
 from gateway.auth import current_caller, require_roles
 from gateway.deps import Deps, get_deps
+from gateway.errors import JsonResponse
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.params import resolve_date
 from gateway.routes import API_PREFIX
-from gateway.schemas.planning import CompleteTaskRequest, CompleteVisitRequest, UnplannedTaskRequest
+from gateway.schemas.planning import (
+    CompleteTaskRequest,
+    CompleteVisitRequest,
+    TemporaryVisitRequest,
+    UnplannedTaskRequest,
+)
 
 router = APIRouter(prefix=API_PREFIX, tags=["planning"])
 
@@ -38,11 +44,12 @@ def _or_none(value: str) -> str | None:
 
 
 def customer_card(c: planning_pb2.Customer) -> dict[str, Any]:
-    """The customer as the visit list shows it."""
+    """The customer as the visit list shows it (with the short code, 简码)."""
     return {
         "id": c.id,
         "name": c.name,
         "code": c.code,
+        "short_code": c.short_code,
         "star": c.star,
         "terminal_type": c.terminal_type,
         "address": c.address,
@@ -54,7 +61,6 @@ def customer_info(c: planning_pb2.Customer) -> dict[str, Any]:
     """Basic and business information of the visit page."""
     return {
         **customer_card(c),
-        "short_code": c.short_code,
         "licence_no": c.licence_no,
         "credit_grade": c.credit_grade,
         "value_class": c.value_class,
@@ -121,6 +127,7 @@ def _counts(c: planning_pb2.PlanCounts) -> dict[str, int]:
         "completed_customers": c.completed_customers,
         "planned_tasks": c.planned_tasks,
         "executed_tasks": c.executed_tasks,
+        "temporary_customers": c.temporary_customers,
     }
 
 
@@ -231,6 +238,47 @@ async def add_unplanned_task(
     )
     answer = await deps.clients.call(deps.clients.planning.AddUnplannedTask, request, caller, write=True)
     return visit_detail(answer.visit)
+
+
+@router.get("/customers/lookup")
+async def lookup_customer(
+    caller: CallerDep,
+    deps: DepsDep,
+    qr: Annotated[str, Query(min_length=1, max_length=512)],
+    date: Annotated[str | None, Query(max_length=10)] = None,
+) -> dict[str, Any]:
+    """Change customer: verify the scanned code; the outlet summary and whether it is on the day's list.
+
+    422 invalid_qr for a forged or unknown code; 403 for an outlet outside the caller's serving scope.
+    """
+    day = resolve_date(date, deps.settings.timezone)
+    answer = await deps.clients.call(
+        deps.clients.planning.LookupCustomer, planning_pb2.LookupCustomerRequest(qr=qr, date=day), caller
+    )
+    return {
+        "customer": customer_info(answer.customer),
+        "date": day,
+        "on_list": answer.on_list,
+        "visit": visit_item(answer.visit) if answer.on_list else None,
+        "may_add": answer.may_add,
+    }
+
+
+@router.post("/visits", status_code=201)
+async def add_temporary_visit(body: TemporaryVisitRequest, caller: CallerDep, deps: DepsDep) -> Response:
+    """Change customer: 201 a temporary visit on today's list; 200 the visit already there for that customer.
+
+    422 no_tasks_chosen / unknown_task_code / invalid_qr; 403 outside the serving scope. A replayed op_id
+    answers the first status and body.
+    """
+    request = planning_pb2.AddTemporaryVisitRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        qr=body.qr,
+        customer_id=body.customer_id,
+        task_codes=body.task_codes,
+    )
+    answer = await deps.clients.call(deps.clients.planning.AddTemporaryVisit, request, caller, write=True)
+    return JsonResponse({**visit_detail(answer.visit), "created": answer.created}, 201 if answer.created else 200)
 
 
 AdminDep = Annotated[Caller, Depends(require_roles("admin"))]

@@ -22,3 +22,11 @@ class UnplannedTaskRequest(WriteModel):
     text: str = Field(min_length=1, max_length=2000)
     # The client's time of the entry; the server's receive time when absent.
     client_ts: ClientTs | None = None
+
+
+class TemporaryVisitRequest(WriteModel):
+    """Change customer: the scanned code (or the chosen customer) and base-library task codes."""
+
+    qr: str = Field(default="", max_length=512)
+    customer_id: str = Field(default="", max_length=128)
+    task_codes: list[str] = Field(default_factory=list, max_length=100)

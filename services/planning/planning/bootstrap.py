@@ -18,13 +18,14 @@ from baifang_common import mongo as mongo_factory
 from baifang_common.idempotency import OpStore
 from baifang_common.mongo import Document
 from baifang_common.publisher import EventPublisher
+from baifang_common.timeutil import today
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain.model import LibraryTask
-from planning.domain.rules import PlanSummary
+from planning.domain.rules import PlanSummary, ServingScope
 from planning.settings import PlanningSettings
-from planning.usecases import checkins, customers, library, plans, visits
+from planning.usecases import checkins, customers, library, plans, temporary, visits
 
 if TYPE_CHECKING:
     from baifang_common.inbox import ProcessedEvents
@@ -82,6 +83,8 @@ class UseCases:
     complete_task: Callable[[visits.CompleteTask], visits.TaskResult]
     complete_visit: Callable[[visits.CompleteVisit], visits.VisitResult]
     add_unplanned_task: Callable[[visits.AddUnplannedTask], visits.VisitResult]
+    lookup_customer: Callable[[temporary.LookupCustomer], temporary.CustomerLookup]
+    add_temporary_visit: Callable[[temporary.AddTemporaryVisit], temporary.TemporaryVisitResult]
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class WorkerDeps:
     visits: VisitStore
     publisher: EventPublisher
     inbox: ProcessedEvents
+    late: visits.LateUploads
 
 
 def build_grpc(settings: PlanningSettings) -> GrpcDeps:
@@ -113,6 +117,8 @@ def use_cases(deps: GrpcDeps) -> UseCases:
     partial = functools.partial
     v, c = deps.visits, deps.customers
     write = {"visits": v, "customers": c, "ops": deps.ops, "publisher": deps.publisher}
+    late = late_uploads(deps.settings)
+    serving = {"scope": ServingScope(deps.settings.serving_scope), "today": partial(today, deps.settings.timezone)}
     return UseCases(
         list_visits=partial(visits.list_visits, visits=v, customers=c),
         get_visit=partial(visits.get_visit, visits=v, customers=c),
@@ -120,10 +126,12 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         list_task_library=partial(library.list_task_library, library=deps.library),
         get_customer_qr=partial(customers.get_customer_qr, customers=c),
         resolve_visit_for_checkin=partial(checkins.resolve_visit_for_checkin, visits=v, customers=c),
-        mark_checked_in=partial(checkins.mark_checked_in, visits=v),
-        complete_task=partial(visits.complete_task, **write),
-        complete_visit=partial(visits.complete_visit, **write),
+        mark_checked_in=partial(checkins.mark_checked_in, visits=v, late=late),
+        complete_task=partial(visits.complete_task, **write, late=late),
+        complete_visit=partial(visits.complete_visit, **write, late=late),
         add_unplanned_task=partial(visits.add_unplanned_task, **write),
+        lookup_customer=partial(temporary.lookup_customer, visits=v, customers=c, **serving),
+        add_temporary_visit=partial(temporary.add_temporary_visit, library=deps.library, **write, **serving),
     )
 
 
@@ -140,4 +148,9 @@ def build_worker(settings: PlanningSettings) -> WorkerDeps:
         visits=stores.visits,
         publisher=EventPublisher(settings.amqp_uri),
         inbox=ProcessedEvents(inbox_collection),
+        late=late_uploads(settings),
     )
+
+
+def late_uploads(settings: PlanningSettings) -> visits.LateUploads:
+    return visits.LateUploads(settings.timezone, settings.late_upload_days)

@@ -17,7 +17,7 @@ from planning.bootstrap import GrpcDeps
 from planning.domain.model import Customer, Task, Visit
 from planning.domain.rules import PlanCounts
 from planning.settings import PlanningSettings
-from planning.usecases import checkins, customers, plans, visits
+from planning.usecases import checkins, customers, plans, temporary, visits
 from planning.usecases.visits import VisitView
 
 SERVICE_NAME = "baifang.planning.v1.PlanningService"
@@ -115,6 +115,29 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         result = self.use.add_unplanned_task(cmd)
         return pb.AddUnplannedTaskResponse(visit=visit_pb(result.view), replayed=result.replayed)
 
+    def LookupCustomer(self, request: pb.LookupCustomerRequest, context: Any) -> pb.LookupCustomerResponse:
+        query = temporary.LookupCustomer(require_caller(), request.qr, request.date)
+        found = self.use.lookup_customer(query)
+        response = pb.LookupCustomerResponse(
+            customer=customer_pb(found.customer), on_list=found.visit is not None, may_add=found.may_add
+        )
+        if found.visit is not None:
+            response.visit.CopyFrom(visit_pb(VisitView(found.visit, found.customer), with_tasks=False))
+        return response
+
+    def AddTemporaryVisit(self, request: pb.AddTemporaryVisitRequest, context: Any) -> pb.AddTemporaryVisitResponse:
+        cmd = temporary.AddTemporaryVisit(
+            require_caller(),
+            request.op.op_id,
+            tuple(request.task_codes),
+            qr=request.qr,
+            customer_id=request.customer_id,
+        )
+        result = self.use.add_temporary_visit(cmd)
+        return pb.AddTemporaryVisitResponse(
+            visit=visit_pb(VisitView(result.visit, result.customer)), created=result.created, replayed=result.replayed
+        )
+
 
 def customer_pb(c: Customer) -> pb.Customer:
     return pb.Customer(
@@ -185,6 +208,7 @@ def counts_pb(c: PlanCounts) -> pb.PlanCounts:
         completed_customers=c.completed_customers,
         planned_tasks=c.planned_tasks,
         executed_tasks=c.executed_tasks,
+        temporary_customers=c.temporary_customers,
     )
 
 

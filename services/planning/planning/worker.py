@@ -30,7 +30,7 @@ class PlanningWorker:
 
     @reliable_event_handler("checkin", "checkin.recorded")
     def on_checkin_recorded(self, body: dict[str, Any]) -> None:
-        apply_checkin_recorded(CheckinRecorded.from_body(body), visits=self.deps.visits)
+        apply_checkin_recorded(CheckinRecorded.from_body(body), visits=self.deps.visits, late=self.deps.late)
 
     @SweepTimer.decorator(interval=60.0, eager=True)
     def sweep_missed_visits(self) -> None:

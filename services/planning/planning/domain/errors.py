@@ -50,3 +50,45 @@ class InvalidPeriod(InvalidArgument):
 class InvalidUnplannedText(InvalidArgument):
     code = "invalid_argument"
     default_message = "the unplanned task text is empty or too long"
+
+
+class NotYourCustomer(PermissionDenied):
+    """R-1.5.2-e / §3.5.9: the customer is outside the caller's serving scope (403)."""
+
+    code = "forbidden"
+    default_message = "not a customer you may serve"
+
+
+class InvalidQr(RuleViolation):
+    """A forged, copied, malformed or unknown outlet code (422)."""
+
+    code = "invalid_qr"
+    default_message = "the scanned code is not a valid outlet code"
+
+
+class NoTasksChosen(RuleViolation):
+    """R-1.5.2-a: a temporary visit needs at least one task from the base library (422)."""
+
+    code = "no_tasks_chosen"
+    default_message = "choose at least one task from the base task library"
+
+
+class UnknownTaskCode(RuleViolation):
+    """R-1.5.2-a: every chosen task must be a base-library task (422, details.task_codes)."""
+
+    code = "unknown_task_code"
+    default_message = "not a task of the base task library"
+
+
+class ManagersOnly(PermissionDenied):
+    """Only account managers add temporary visits to their own list (403)."""
+
+    code = "forbidden"
+    default_message = "only account managers add temporary visits"
+
+
+class LateUploadExpired(Conflict):
+    """R-1.3.3-c: an offline op for a missed day arrived after PLANNING_LATE_UPLOAD_DAYS (409)."""
+
+    code = "late_upload_expired"
+    default_message = "the offline work of that day arrived after the late-upload window"
