@@ -54,6 +54,7 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
             mock_location=request.mock_location,
             fix_ts=request.fix_ts,
             offline=request.op.offline,
+            visit_id=request.visit_id,
         )
         result = self.use.record_checkin(cmd).result
         return checkin_pb2.RecordCheckinResponse(
