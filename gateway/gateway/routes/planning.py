@@ -9,12 +9,13 @@ from typing import Annotated, Any
 import segno
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from baifang.checkin.v1 import checkin_pb2
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2
 from baifang_common.context import Caller
 from gateway.auth import current_caller, require_roles
 from gateway.deps import Deps, get_deps
-from gateway.errors import JsonResponse
+from gateway.errors import ApiError, JsonResponse
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.params import resolve_date
 from gateway.routes import API_PREFIX
@@ -279,6 +280,54 @@ async def add_temporary_visit(body: TemporaryVisitRequest, caller: CallerDep, de
     )
     answer = await deps.clients.call(deps.clients.planning.AddTemporaryVisit, request, caller, write=True)
     return JsonResponse({**visit_detail(answer.visit), "created": answer.created}, 201 if answer.created else 200)
+
+
+async def _live_fix(caller: Caller, deps: Deps) -> tuple[float, float] | None:
+    """The manager's newest known position (checkin's live fix); None when unknown or checkin is down."""
+    if caller.role != "manager":
+        return None
+    try:
+        fix = await deps.clients.call(deps.clients.checkin.GetLastFix, checkin_pb2.GetLastFixRequest(), caller)
+    except ApiError as exc:
+        if exc.status < 500:
+            raise
+        return None
+    return (fix.lat, fix.lon) if fix.found else None
+
+
+@router.get("/route")
+async def suggested_route(
+    caller: CallerDep,
+    deps: DepsDep,
+    date: Annotated[str | None, Query(max_length=10)] = None,
+    manager_id: ManagerId = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+) -> dict[str, Any]:
+    """The day's remaining on-site visits in a suggested order, with leg and total distances (metres).
+
+    Starts at `lat`/`lon` when given, else at the caller's live fix, else at the first remaining outlet.
+    """
+    day = resolve_date(date, deps.settings.timezone)
+    start = (lat, lon) if lat is not None and lon is not None else None
+    source = "client" if start else "live_fix"
+    if start is None and not manager_id:
+        start = await _live_fix(caller, deps)
+    request = planning_pb2.SuggestRouteRequest(date=day, manager_id=manager_id or "", has_start=start is not None)
+    if start is not None:
+        request.start.CopyFrom(common_pb2.GeoPoint(lat=start[0], lon=start[1]))
+    answer = await deps.clients.call(deps.clients.planning.SuggestRoute, request, caller)
+    cumulative, stops = 0.0, []
+    for stop in answer.stops:
+        cumulative += stop.leg_m
+        stops.append({**visit_item(stop.visit), "leg_m": round(stop.leg_m, 1), "cumulative_m": round(cumulative, 1)})
+    return {
+        "date": day,
+        "start": {"lat": answer.start.lat, "lon": answer.start.lon} if answer.HasField("start") else None,
+        "start_source": source if answer.start_source == "position" else answer.start_source,
+        "stops": stops,
+        "total_m": round(answer.total_m, 1),
+    }
 
 
 AdminDep = Annotated[Caller, Depends(require_roles("admin"))]

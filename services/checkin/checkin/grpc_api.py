@@ -67,6 +67,16 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
             checked_in_at=result.checked_in_at,
         )
 
+    def GetLastFix(  # noqa: N802 - generated method name
+        self, request: checkin_pb2.GetLastFixRequest, context: grpc.ServicerContext
+    ) -> checkin_pb2.GetLastFixResponse:
+        fix = self.use.get_last_fix(require_caller())
+        if fix is None:
+            return checkin_pb2.GetLastFixResponse(found=False)
+        return checkin_pb2.GetLastFixResponse(
+            found=True, lat=fix.point.lat, lon=fix.point.lon, taken_at=fix.taken_at.isoformat()
+        )
+
     def AcceptTrackBatch(  # noqa: N802 - generated method name
         self, request: checkin_pb2.AcceptTrackBatchRequest, context: grpc.ServicerContext
     ) -> checkin_pb2.AcceptTrackBatchResponse:

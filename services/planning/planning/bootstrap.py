@@ -25,7 +25,7 @@ from planning.adapters.visit_store import VisitStore
 from planning.domain.model import LibraryTask
 from planning.domain.rules import PlanSummary, ServingScope
 from planning.settings import PlanningSettings
-from planning.usecases import checkins, customers, library, plans, temporary, visits
+from planning.usecases import checkins, customers, library, plans, route, temporary, visits
 
 if TYPE_CHECKING:
     from baifang_common.inbox import ProcessedEvents
@@ -85,6 +85,7 @@ class UseCases:
     add_unplanned_task: Callable[[visits.AddUnplannedTask], visits.VisitResult]
     lookup_customer: Callable[[temporary.LookupCustomer], temporary.CustomerLookup]
     add_temporary_visit: Callable[[temporary.AddTemporaryVisit], temporary.TemporaryVisitResult]
+    suggest_route: Callable[[route.SuggestRoute], route.SuggestedRoute]
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         add_unplanned_task=partial(visits.add_unplanned_task, **write),
         lookup_customer=partial(temporary.lookup_customer, visits=v, customers=c, **serving),
         add_temporary_visit=partial(temporary.add_temporary_visit, library=deps.library, **write, **serving),
+        suggest_route=partial(route.suggest_route, visits=v, customers=c),
     )
 
 

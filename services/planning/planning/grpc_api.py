@@ -15,9 +15,10 @@ from baifang_common.timeutil import iso
 from planning import bootstrap
 from planning.bootstrap import GrpcDeps
 from planning.domain.model import Customer, Task, Visit
+from planning.domain.route import Point
 from planning.domain.rules import PlanCounts
 from planning.settings import PlanningSettings
-from planning.usecases import checkins, customers, plans, temporary, visits
+from planning.usecases import checkins, customers, plans, route, temporary, visits
 from planning.usecases.visits import VisitView
 
 SERVICE_NAME = "baifang.planning.v1.PlanningService"
@@ -137,6 +138,18 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         return pb.AddTemporaryVisitResponse(
             visit=visit_pb(VisitView(result.visit, result.customer)), created=result.created, replayed=result.replayed
         )
+
+    def SuggestRoute(self, request: pb.SuggestRouteRequest, context: Any) -> pb.SuggestRouteResponse:
+        start = Point(request.start.lat, request.start.lon) if request.has_start else None
+        found = self.use.suggest_route(route.SuggestRoute(require_caller(), request.date, request.manager_id, start))
+        response = pb.SuggestRouteResponse(
+            start_source=found.start_source,
+            stops=[pb.RouteStop(visit=visit_pb(s.view, with_tasks=False), leg_m=s.leg_m) for s in found.stops],
+            total_m=found.total_m,
+        )
+        if found.start is not None:
+            response.start.CopyFrom(common_pb2.GeoPoint(lat=found.start.lat, lon=found.start.lon))
+        return response
 
 
 def customer_pb(c: Customer) -> pb.Customer:
