@@ -22,7 +22,7 @@ from gateway.deps import Deps
 from gateway.devices import DeviceKeys, DeviceStore
 from gateway.errors import JsonResponse
 from gateway.middleware import GatewayMiddleware
-from gateway.routes import analytics, auth, checkin, devices, ingest, planning, sync
+from gateway.routes import analytics, assistant, auth, checkin, devices, ingest, planning, sync
 from gateway.routes import app as app_routes
 from gateway.settings import GatewaySettings
 from gateway.users import UserStore
@@ -145,7 +145,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(GatewayMiddleware, settings=settings)
-    for module in (auth, app_routes, planning, checkin, analytics, ingest, devices, sync):
+    for module in (auth, app_routes, planning, assistant, checkin, analytics, ingest, devices, sync):
         app.include_router(module.router)
     app.include_router(ops_router())
     return app

@@ -15,17 +15,20 @@ from pymongo.database import Database
 
 from baifang_common import health
 from baifang_common import mongo as mongo_factory
+from baifang_common.context import Caller
 from baifang_common.idempotency import OpStore
 from baifang_common.mongo import Document
 from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import today
+from planning.adapters.assistant_store import NoteStore, NoticeStore
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
+from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.model import LibraryTask
 from planning.domain.rules import PlanSummary, ServingScope
 from planning.settings import PlanningSettings
-from planning.usecases import checkins, customers, library, plans, route, temporary, visits
+from planning.usecases import assistant, checkins, customers, library, plans, route, temporary, visits
 
 if TYPE_CHECKING:
     from baifang_common.inbox import ProcessedEvents
@@ -37,6 +40,8 @@ class Stores:
     visits: VisitStore
     library: TaskLibraryStore
     ops: OpStore
+    notes: NoteStore
+    notices: NoticeStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -46,7 +51,11 @@ def build_stores(db: Database[Document]) -> Stores:
         visits=VisitStore(db["visits"]),
         library=TaskLibraryStore(db["task_library"]),
         ops=OpStore(db["ops"]),
+        notes=NoteStore(db["notes"]),
+        notices=NoticeStore(db["notices"], db["notice_reads"]),
     )
+    stores.notes.ensure_indexes()
+    stores.notices.ensure_indexes()
     stores.customers.ensure_indexes()
     stores.visits.ensure_indexes()
     stores.library.ensure_indexes()
@@ -61,6 +70,8 @@ class GrpcDeps:
     visits: VisitStore
     library: TaskLibraryStore
     ops: OpStore
+    notes: NoteStore
+    notices: NoticeStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -86,6 +97,14 @@ class UseCases:
     lookup_customer: Callable[[temporary.LookupCustomer], temporary.CustomerLookup]
     add_temporary_visit: Callable[[temporary.AddTemporaryVisit], temporary.TemporaryVisitResult]
     suggest_route: Callable[[route.SuggestRoute], route.SuggestedRoute]
+    create_note: Callable[[assistant.WriteNote], Note]
+    list_notes: Callable[[Caller], list[Note]]
+    update_note: Callable[[assistant.WriteNote], Note]
+    delete_note: Callable[[Caller, str], None]
+    post_notice: Callable[[assistant.PostNotice], Notice]
+    list_notices: Callable[[Caller], assistant.NoticeList]
+    read_notice: Callable[[Caller, str], NoticeRead]
+    notice_receipts: Callable[[Caller, str], list[NoticeRead]]
 
 
 @dataclass(frozen=True)
@@ -108,6 +127,8 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         visits=stores.visits,
         library=stores.library,
         ops=stores.ops,
+        notes=stores.notes,
+        notices=stores.notices,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -134,6 +155,14 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         lookup_customer=partial(temporary.lookup_customer, visits=v, customers=c, **serving),
         add_temporary_visit=partial(temporary.add_temporary_visit, library=deps.library, **write, **serving),
         suggest_route=partial(route.suggest_route, visits=v, customers=c),
+        create_note=partial(assistant.create_note, notes=deps.notes),
+        list_notes=partial(assistant.list_notes, notes=deps.notes),
+        update_note=partial(assistant.update_note, notes=deps.notes),
+        delete_note=partial(assistant.delete_note, notes=deps.notes),
+        post_notice=partial(assistant.post_notice, notices=deps.notices),
+        list_notices=partial(assistant.list_notices, notices=deps.notices),
+        read_notice=partial(assistant.read_notice, notices=deps.notices),
+        notice_receipts=partial(assistant.notice_receipts, notices=deps.notices),
     )
 
 

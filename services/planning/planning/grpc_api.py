@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from baifang.common.v1 import common_pb2
@@ -14,11 +15,12 @@ from baifang_common.logging import configure_logging
 from baifang_common.timeutil import iso
 from planning import bootstrap
 from planning.bootstrap import GrpcDeps
+from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.model import Customer, Task, Visit
 from planning.domain.route import Point
 from planning.domain.rules import PlanCounts
 from planning.settings import PlanningSettings
-from planning.usecases import checkins, customers, plans, route, temporary, visits
+from planning.usecases import assistant, checkins, customers, plans, route, temporary, visits
 from planning.usecases.visits import VisitView
 
 SERVICE_NAME = "baifang.planning.v1.PlanningService"
@@ -150,6 +152,58 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         if found.start is not None:
             response.start.CopyFrom(common_pb2.GeoPoint(lat=found.start.lat, lon=found.start.lon))
         return response
+
+    def CreateNote(self, request: pb.WriteNoteRequest, context: Any) -> pb.NoteResponse:
+        cmd = assistant.WriteNote(require_caller(), request.title, request.body, op_id=request.op.op_id)
+        return pb.NoteResponse(note=note_pb(self.use.create_note(cmd)))
+
+    def ListNotes(self, request: pb.ListNotesRequest, context: Any) -> pb.ListNotesResponse:
+        return pb.ListNotesResponse(notes=[note_pb(n) for n in self.use.list_notes(require_caller())])
+
+    def UpdateNote(self, request: pb.WriteNoteRequest, context: Any) -> pb.NoteResponse:
+        cmd = assistant.WriteNote(require_caller(), request.title, request.body, note_id=request.note_id)
+        return pb.NoteResponse(note=note_pb(self.use.update_note(cmd)))
+
+    def DeleteNote(self, request: pb.DeleteNoteRequest, context: Any) -> pb.DeleteNoteResponse:
+        self.use.delete_note(require_caller(), request.note_id)
+        return pb.DeleteNoteResponse()
+
+    def PostNotice(self, request: pb.PostNoticeRequest, context: Any) -> pb.NoticeResponse:
+        cmd = assistant.PostNotice(require_caller(), request.op.op_id, request.title, request.body, request.audience)
+        return pb.NoticeResponse(notice=notice_pb(self.use.post_notice(cmd), None))
+
+    def ListNotices(self, request: pb.ListNoticesRequest, context: Any) -> pb.ListNoticesResponse:
+        found = self.use.list_notices(require_caller())
+        return pb.ListNoticesResponse(
+            notices=[notice_pb(i.notice, i.read_at) for i in found.items], unread=found.unread
+        )
+
+    def ReadNotice(self, request: pb.NoticeIdRequest, context: Any) -> pb.NoticeReceipt:
+        return receipt_pb(self.use.read_notice(require_caller(), request.notice_id))
+
+    def ListNoticeReceipts(self, request: pb.NoticeIdRequest, context: Any) -> pb.ListNoticeReceiptsResponse:
+        receipts = self.use.notice_receipts(require_caller(), request.notice_id)
+        return pb.ListNoticeReceiptsResponse(receipts=[receipt_pb(r) for r in receipts])
+
+
+def note_pb(n: Note) -> pb.Note:
+    return pb.Note(note_id=n.id, title=n.title, body=n.body, created_at=iso(n.created_at), updated_at=iso(n.updated_at))
+
+
+def notice_pb(n: Notice, read_at: datetime | None) -> pb.Notice:
+    return pb.Notice(
+        notice_id=n.id,
+        author_id=n.author_id,
+        audience=n.audience,
+        title=n.title,
+        body=n.body,
+        sent_at=iso(n.sent_at),
+        read_at=iso(read_at) if read_at else "",
+    )
+
+
+def receipt_pb(r: NoticeRead) -> pb.NoticeReceipt:
+    return pb.NoticeReceipt(notice_id=r.notice_id, reader_id=r.reader_id, read_at=iso(r.read_at))
 
 
 def customer_pb(c: Customer) -> pb.Customer:

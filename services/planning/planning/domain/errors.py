@@ -92,3 +92,27 @@ class LateUploadExpired(Conflict):
 
     code = "late_upload_expired"
     default_message = "the offline work of that day arrived after the late-upload window"
+
+
+class NoteNotFound(NotFound):
+    """P-004-15: a note that is not the caller's answers as if it did not exist (404)."""
+
+    code = "note_not_found"
+    default_message = "no such note"
+
+
+class NoticeNotFound(NotFound):
+    code = "notice_not_found"
+    default_message = "no such notice"
+
+
+class NoticeNotAllowed(PermissionDenied):
+    """P-001-1: supervisors send notices to their own team, admins to a team or everyone (403)."""
+
+    code = "forbidden"
+    default_message = "you may not send a notice to this audience"
+
+
+class InvalidText(InvalidArgument):
+    code = "invalid_argument"
+    default_message = "a required text is empty or too long"

@@ -1,0 +1,112 @@
+"""Visit assistant (planning service): the private notebook and notices with read receipts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from baifang.common.v1 import common_pb2
+from baifang.planning.v1 import planning_pb2
+from baifang_common.context import Caller
+from gateway.auth import current_caller
+from gateway.deps import Deps, get_deps
+from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
+from gateway.routes import API_PREFIX
+from gateway.schemas.assistant import NoteRequest, NoticeRequest
+
+router = APIRouter(prefix=API_PREFIX, tags=["assistant"])
+
+Id = Annotated[str, Path(min_length=1, max_length=128)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
+DepsDep = Annotated[Deps, Depends(get_deps)]
+
+
+def note_item(n: planning_pb2.Note) -> dict[str, Any]:
+    return {
+        "note_id": n.note_id,
+        "title": n.title,
+        "body": n.body,
+        "created_at": n.created_at,
+        "updated_at": n.updated_at,
+    }
+
+
+def notice_item(n: planning_pb2.Notice) -> dict[str, Any]:
+    return {
+        "notice_id": n.notice_id,
+        "author_id": n.author_id,
+        "audience": n.audience,
+        "title": n.title,
+        "body": n.body,
+        "sent_at": n.sent_at,
+        "read": bool(n.read_at),
+        "read_at": n.read_at or None,
+    }
+
+
+@router.get("/notes")
+async def list_notes(caller: CallerDep, deps: DepsDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Any:
+    """The caller's own notes, newest change first (nobody else's, whatever the role)."""
+    offset = decode_cursor(cursor)
+    answer = await deps.clients.call(deps.clients.planning.ListNotes, planning_pb2.ListNotesRequest(), caller)
+    return page([note_item(n) for n in answer.notes], limit, offset)
+
+
+@router.post("/notes", status_code=201)
+async def create_note(body: NoteRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    op = common_pb2.OpMeta(op_id=body.op_id or "")
+    request = planning_pb2.WriteNoteRequest(op=op, title=body.title, body=body.body)
+    answer = await deps.clients.call(deps.clients.planning.CreateNote, request, caller, write=True)
+    return note_item(answer.note)
+
+
+@router.put("/notes/{note_id}")
+async def update_note(note_id: Id, body: NoteRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Replace title and body; 404 note_not_found for a note that is not the caller's."""
+    request = planning_pb2.WriteNoteRequest(note_id=note_id, title=body.title, body=body.body)
+    answer = await deps.clients.call(deps.clients.planning.UpdateNote, request, caller, write=True)
+    return note_item(answer.note)
+
+
+@router.delete("/notes/{note_id}", status_code=204)
+async def delete_note(note_id: Id, caller: CallerDep, deps: DepsDep) -> Response:
+    request = planning_pb2.DeleteNoteRequest(note_id=note_id)
+    await deps.clients.call(deps.clients.planning.DeleteNote, request, caller, write=True)
+    return Response(status_code=204)
+
+
+@router.get("/notices")
+async def list_notices(caller: CallerDep, deps: DepsDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Any:
+    """Notices that reach the caller (team and everyone), newest first, with `read` and the `unread` count."""
+    offset = decode_cursor(cursor)
+    answer = await deps.clients.call(deps.clients.planning.ListNotices, planning_pb2.ListNoticesRequest(), caller)
+    return {**page([notice_item(n) for n in answer.notices], limit, offset), "unread": answer.unread}
+
+
+@router.post("/notices", status_code=201)
+async def post_notice(body: NoticeRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Supervisor: to their own team; admin: `audience` = a team id or `all`. 403 otherwise."""
+    request = planning_pb2.PostNoticeRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id), audience=body.audience, title=body.title, body=body.body
+    )
+    answer = await deps.clients.call(deps.clients.planning.PostNotice, request, caller, write=True)
+    return notice_item(answer.notice)
+
+
+@router.post("/notices/{notice_id}/read")
+async def read_notice(notice_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """The caller's read receipt; the first read is kept."""
+    answer = await deps.clients.call(
+        deps.clients.planning.ReadNotice, planning_pb2.NoticeIdRequest(notice_id=notice_id), caller, write=True
+    )
+    return {"notice_id": answer.notice_id, "reader_id": answer.reader_id, "read_at": answer.read_at}
+
+
+@router.get("/notices/{notice_id}/receipts")
+async def notice_receipts(notice_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Who read the notice and when: its author and admins only."""
+    answer = await deps.clients.call(
+        deps.clients.planning.ListNoticeReceipts, planning_pb2.NoticeIdRequest(notice_id=notice_id), caller
+    )
+    return {"items": [{"reader_id": r.reader_id, "read_at": r.read_at} for r in answer.receipts], "next_cursor": None}

@@ -1,0 +1,22 @@
+"""Request bodies of the visit assistant routes."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from gateway.schemas.common import ApiModel, OpId
+
+
+class NoteRequest(ApiModel):
+    # Required to create a note (a replay answers the first note); ignored on edits.
+    op_id: OpId | None = None
+    title: str = Field(default="", max_length=200)
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class NoticeRequest(ApiModel):
+    op_id: OpId
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=10_000)
+    # A team id or "all" (admins); empty = the supervisor's own team.
+    audience: str = Field(default="", max_length=64)

@@ -1,0 +1,90 @@
+"""Visit assistant through the gateway (§1.5.11): private notebook, notices with read receipts (P-001-1)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.settings import GatewaySettings
+from planning.bootstrap import build_grpc
+from planning.grpc_api import servicer as planning_servicer
+from planning.settings import PlanningSettings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def client(
+    settings_for: Callable[..., Any],
+    grpc_server: Callable[..., Any],
+    make_client: Callable[..., TestClient],
+    gateway_settings: GatewaySettings,
+) -> Iterator[TestClient]:
+    deps = build_grpc(settings_for(PlanningSettings))
+    server, _ = grpc_server([planning_servicer(deps)])
+    yield make_client(planning_addr=f"127.0.0.1:{server.port}")
+    deps.close()
+
+
+@pytest.fixture
+def as_user(client: TestClient, login: Callable[..., Any]) -> Callable[[str], dict[str, str]]:
+    return lambda user: {"Authorization": f"Bearer {login(client, user)['access_token']}"}
+
+
+def test_the_notebook_is_private_to_its_author(client: TestClient, as_user: Callable[[str], dict[str, str]]) -> None:
+    m001, m002 = as_user("m001"), as_user("m002")
+    body = {"op_id": str(uuid.uuid4()), "title": "王记", "body": "老板周三下午在店"}
+    created = client.post("/api/v1/notes", json=body, headers=m001)
+    assert created.status_code == 201, created.text
+    note = created.json()
+    assert client.post("/api/v1/notes", json=body, headers=m001).json() == note
+    assert [n["note_id"] for n in client.get("/api/v1/notes", headers=m001).json()["items"]] == [note["note_id"]]
+
+    url = f"/api/v1/notes/{note['note_id']}"
+    assert client.get("/api/v1/notes", headers=m002).json()["items"] == []
+    for call in (client.put(url, json={"body": "x"}, headers=m002), client.delete(url, headers=as_user("s01"))):
+        assert (call.status_code, call.json()["error"]["code"]) == (404, "note_not_found")
+    edited = client.put(url, json={"title": "王记", "body": "改为周四"}, headers=m001)
+    assert (edited.status_code, edited.json()["body"]) == (200, "改为周四")
+    assert client.post("/api/v1/notes", json={"title": "x", "body": "y"}, headers=m001).status_code == 400
+    assert client.delete(url, headers=m001).status_code == 204
+    assert client.get("/api/v1/notes", headers=m001).json()["items"] == []
+
+
+def test_notices_reach_their_audience_with_read_receipts(
+    client: TestClient, as_user: Callable[[str], dict[str, str]]
+) -> None:
+    s01, admin, m001, m011 = as_user("s01"), as_user("admin"), as_user("m001"), as_user("m011")
+
+    def post(who: dict[str, str], **fields: str) -> Any:
+        body = {"op_id": str(uuid.uuid4()), "title": "通知", "body": "周五例会", **fields}
+        return client.post("/api/v1/notices", json=body, headers=who)
+
+    team = post(s01)
+    assert (team.status_code, team.json()["audience"]) == (201, "t01")
+    everyone = post(admin, audience="all").json()
+    refused = [post(s01, audience="t02"), post(s01, audience="all"), post(m001)]
+    assert [r.status_code for r in refused] == [403, 403, 403]
+
+    mine = client.get("/api/v1/notices", headers=m001).json()
+    assert ({n["notice_id"] for n in mine["items"]}, mine["unread"]) == (
+        {team.json()["notice_id"], everyone["notice_id"]},
+        2,
+    )
+    other = client.get("/api/v1/notices", headers=m011).json()
+    assert ([n["notice_id"] for n in other["items"]], other["unread"]) == ([everyone["notice_id"]], 1)
+    hidden = client.post(f"/api/v1/notices/{team.json()['notice_id']}/read", headers=m011)
+    assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "notice_not_found")
+
+    first = client.post(f"/api/v1/notices/{team.json()['notice_id']}/read", headers=m001).json()
+    again = client.post(f"/api/v1/notices/{team.json()['notice_id']}/read", headers=m001).json()
+    assert again["read_at"] == first["read_at"]
+    after = client.get("/api/v1/notices", headers=m001).json()
+    assert after["unread"] == 1
+    receipts = client.get(f"/api/v1/notices/{team.json()['notice_id']}/receipts", headers=s01).json()["items"]
+    assert receipts == [{"reader_id": "m001", "read_at": first["read_at"]}]
+    assert client.get(f"/api/v1/notices/{team.json()['notice_id']}/receipts", headers=m001).status_code == 403
