@@ -20,6 +20,7 @@ from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.params import resolve_date
 from gateway.routes import API_PREFIX
 from gateway.schemas.planning import (
+    AppointmentRequest,
     CompleteTaskRequest,
     CompleteVisitRequest,
     TemporaryVisitRequest,
@@ -328,6 +329,50 @@ async def suggested_route(
         "stops": stops,
         "total_m": round(answer.total_m, 1),
     }
+
+
+def appointment_item(a: planning_pb2.Appointment) -> dict[str, Any]:
+    return {
+        "appointment_id": a.appointment_id,
+        "manager_id": a.manager_id,
+        "customer_id": a.customer_id,
+        "booked_at": a.booked_at,
+        "scheduled_at": a.scheduled_at,
+        "duration_min": a.duration_min,
+        "purpose": a.purpose,
+        "date": a.date,
+    }
+
+
+@router.post("/appointments", status_code=201)
+async def book_appointment(body: AppointmentRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Book a visit time with a customer the caller serves; `warnings` has `short_notice` under a day ahead."""
+    request = planning_pb2.BookAppointmentRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        customer_id=body.customer_id,
+        scheduled_at=body.scheduled_at,
+        duration_min=body.duration_min,
+        purpose=body.purpose,
+    )
+    answer = await deps.clients.call(deps.clients.planning.BookAppointment, request, caller, write=True)
+    return {**appointment_item(answer.appointment), "warnings": list(answer.warnings)}
+
+
+@router.get("/appointments")
+async def list_appointments(
+    caller: CallerDep,
+    deps: DepsDep,
+    date: Annotated[str | None, Query(max_length=10)] = None,
+    manager_id: ManagerId = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """A day's appointments in time order (a supervisor may name a team member)."""
+    day = resolve_date(date, deps.settings.timezone)
+    offset = decode_cursor(cursor)
+    request = planning_pb2.ListAppointmentsRequest(date=day, manager_id=manager_id or "")
+    answer = await deps.clients.call(deps.clients.planning.ListAppointments, request, caller)
+    return page([appointment_item(a) for a in answer.appointments], limit, offset)
 
 
 AdminDep = Annotated[Caller, Depends(require_roles("admin"))]

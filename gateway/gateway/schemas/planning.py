@@ -30,3 +30,12 @@ class TemporaryVisitRequest(WriteModel):
     qr: str = Field(default="", max_length=512)
     customer_id: str = Field(default="", max_length=128)
     task_codes: list[str] = Field(default_factory=list, max_length=100)
+
+
+class AppointmentRequest(WriteModel):
+    """P-003-3: when, how long and why; booked less than a day ahead is warned, not refused."""
+
+    customer_id: str = Field(min_length=1, max_length=128)
+    scheduled_at: ClientTs
+    duration_min: int = Field(ge=1, le=1440)
+    purpose: str = Field(min_length=1, max_length=500)

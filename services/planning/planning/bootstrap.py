@@ -20,15 +20,17 @@ from baifang_common.idempotency import OpStore
 from baifang_common.mongo import Document
 from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import today
+from planning.adapters.appointment_store import AppointmentStore
 from planning.adapters.assistant_store import NoteStore, NoticeStore
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
+from planning.domain.appointments import Appointment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.model import LibraryTask
 from planning.domain.rules import PlanSummary, ServingScope
 from planning.settings import PlanningSettings
-from planning.usecases import assistant, checkins, customers, library, plans, route, temporary, visits
+from planning.usecases import appointments, assistant, checkins, customers, library, plans, route, temporary, visits
 
 if TYPE_CHECKING:
     from baifang_common.inbox import ProcessedEvents
@@ -42,6 +44,7 @@ class Stores:
     ops: OpStore
     notes: NoteStore
     notices: NoticeStore
+    appointments: AppointmentStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -53,7 +56,9 @@ def build_stores(db: Database[Document]) -> Stores:
         ops=OpStore(db["ops"]),
         notes=NoteStore(db["notes"]),
         notices=NoticeStore(db["notices"], db["notice_reads"]),
+        appointments=AppointmentStore(db["appointments"]),
     )
+    stores.appointments.ensure_indexes()
     stores.notes.ensure_indexes()
     stores.notices.ensure_indexes()
     stores.customers.ensure_indexes()
@@ -72,6 +77,7 @@ class GrpcDeps:
     ops: OpStore
     notes: NoteStore
     notices: NoticeStore
+    appointments: AppointmentStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -105,6 +111,8 @@ class UseCases:
     list_notices: Callable[[Caller], assistant.NoticeList]
     read_notice: Callable[[Caller, str], NoticeRead]
     notice_receipts: Callable[[Caller, str], list[NoticeRead]]
+    book_appointment: Callable[[appointments.BookAppointment], appointments.Booking]
+    list_appointments: Callable[[appointments.ListAppointments], list[Appointment]]
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,7 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         ops=stores.ops,
         notes=stores.notes,
         notices=stores.notices,
+        appointments=stores.appointments,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -163,6 +172,14 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         list_notices=partial(assistant.list_notices, notices=deps.notices),
         read_notice=partial(assistant.read_notice, notices=deps.notices),
         notice_receipts=partial(assistant.notice_receipts, notices=deps.notices),
+        book_appointment=partial(
+            appointments.book_appointment,
+            appointments=deps.appointments,
+            customers=c,
+            scope=ServingScope(deps.settings.serving_scope),
+            timezone=deps.settings.timezone,
+        ),
+        list_appointments=partial(appointments.list_appointments, appointments=deps.appointments, customers=c),
     )
 
 

@@ -15,12 +15,13 @@ from baifang_common.logging import configure_logging
 from baifang_common.timeutil import iso
 from planning import bootstrap
 from planning.bootstrap import GrpcDeps
+from planning.domain.appointments import Appointment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.model import Customer, Task, Visit
 from planning.domain.route import Point
 from planning.domain.rules import PlanCounts
 from planning.settings import PlanningSettings
-from planning.usecases import assistant, checkins, customers, plans, route, temporary, visits
+from planning.usecases import appointments, assistant, checkins, customers, plans, route, temporary, visits
 from planning.usecases.visits import VisitView
 
 SERVICE_NAME = "baifang.planning.v1.PlanningService"
@@ -184,6 +185,35 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def ListNoticeReceipts(self, request: pb.NoticeIdRequest, context: Any) -> pb.ListNoticeReceiptsResponse:
         receipts = self.use.notice_receipts(require_caller(), request.notice_id)
         return pb.ListNoticeReceiptsResponse(receipts=[receipt_pb(r) for r in receipts])
+
+    def BookAppointment(self, request: pb.BookAppointmentRequest, context: Any) -> pb.BookAppointmentResponse:
+        cmd = appointments.BookAppointment(
+            require_caller(),
+            request.op.op_id,
+            request.customer_id,
+            request.scheduled_at,
+            request.duration_min,
+            request.purpose,
+        )
+        booking = self.use.book_appointment(cmd)
+        return pb.BookAppointmentResponse(appointment=appointment_pb(booking.appointment), warnings=booking.warnings)
+
+    def ListAppointments(self, request: pb.ListAppointmentsRequest, context: Any) -> pb.ListAppointmentsResponse:
+        query = appointments.ListAppointments(require_caller(), request.date, request.manager_id)
+        return pb.ListAppointmentsResponse(appointments=[appointment_pb(a) for a in self.use.list_appointments(query)])
+
+
+def appointment_pb(a: Appointment) -> pb.Appointment:
+    return pb.Appointment(
+        appointment_id=a.id,
+        manager_id=a.manager_id,
+        customer_id=a.customer_id,
+        booked_at=iso(a.booked_at),
+        scheduled_at=iso(a.scheduled_at),
+        duration_min=a.duration_min,
+        purpose=a.purpose,
+        date=a.date,
+    )
 
 
 def note_pb(n: Note) -> pb.Note:

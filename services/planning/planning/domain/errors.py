@@ -116,3 +116,10 @@ class NoticeNotAllowed(PermissionDenied):
 class InvalidText(InvalidArgument):
     code = "invalid_argument"
     default_message = "a required text is empty or too long"
+
+
+class InvalidAppointment(RuleViolation):
+    """P-003-3: an appointment needs a future time, a purpose and a plausible duration (422)."""
+
+    code = "invalid_appointment"
+    default_message = "the appointment is not valid"

@@ -1,0 +1,67 @@
+"""Appointments through the gateway (P-003-3..5): booking, short-notice warning, ownership, the day's list."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.settings import GatewaySettings
+from planning.bootstrap import build_grpc
+from planning.domain.model import Customer
+from planning.grpc_api import servicer as planning_servicer
+from planning.settings import PlanningSettings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def client(
+    settings_for: Callable[..., Any],
+    grpc_server: Callable[..., Any],
+    make_client: Callable[..., TestClient],
+    gateway_settings: GatewaySettings,
+) -> Iterator[TestClient]:
+    deps = build_grpc(settings_for(PlanningSettings))
+    deps.customers.upsert_many(
+        [Customer("ap-c1", "AP1", "张记烟酒", "m001", "t01"), Customer("ap-c2", "AP2", "李记超市", "m011", "t02")]
+    )
+    server, _ = grpc_server([planning_servicer(deps)])
+    yield make_client(planning_addr=f"127.0.0.1:{server.port}")
+    deps.close()
+
+
+def test_booking_warns_on_short_notice_and_lists_the_day(client: TestClient, login: Callable[..., Any]) -> None:
+    m001 = {"Authorization": f"Bearer {login(client, 'm001')['access_token']}"}
+    tz = ZoneInfo("Asia/Shanghai")
+    soon = (datetime.now(tz) + timedelta(hours=3)).replace(microsecond=0)
+    later = (datetime.now(tz) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+
+    def book(at: datetime, customer: str = "ap-c1", **extra: Any) -> Any:
+        body = {"op_id": str(uuid.uuid4()), "customer_id": customer, "scheduled_at": at.isoformat()}
+        return client.post(
+            "/api/v1/appointments", json={"duration_min": 30, "purpose": "新品推介", **body, **extra}, headers=m001
+        )
+
+    short = book(soon)
+    assert short.status_code == 201, short.text
+    assert short.json()["warnings"] == ["short_notice"]
+    planned = book(later, op_id="5f0c6a52-8f8e-4c52-9d0e-1f5a7c1b2d3e")
+    assert (planned.status_code, planned.json()["warnings"]) == (201, [])
+    assert book(later, op_id="5f0c6a52-8f8e-4c52-9d0e-1f5a7c1b2d3e").json() == planned.json()
+    assert planned.json()["date"] == later.date().isoformat()
+
+    past = book(datetime.now(tz) - timedelta(hours=1))
+    assert (past.status_code, past.json()["error"]["code"]) == (422, "invalid_appointment")
+    assert book(later, customer="ap-c2").status_code == 403
+    assert book(later, customer="nope").status_code == 404
+
+    day = client.get("/api/v1/appointments", params={"date": later.date().isoformat()}, headers=m001).json()["items"]
+    assert [a["appointment_id"] for a in day] == [planned.json()["appointment_id"]]
+    s02 = {"Authorization": f"Bearer {login(client, 's02')['access_token']}"}
+    assert client.get("/api/v1/appointments", params={"manager_id": "m001"}, headers=s02).status_code == 403
