@@ -375,6 +375,44 @@ async def list_appointments(
     return page([appointment_item(a) for a in answer.appointments], limit, offset)
 
 
+def follow_up_item(f: planning_pb2.FollowUpMessage) -> dict[str, Any]:
+    return {
+        "follow_up_id": f.follow_up_id,
+        "kind": f.kind,
+        "manager_id": f.manager_id,
+        "customer_id": f.customer_id,
+        "visit_id": f.visit_id,
+        "text": f.text or None,
+        "due_at": f.due_at,
+        "done_at": f.done_at or None,
+        "overdue": f.overdue,
+    }
+
+
+@router.get("/follow-ups")
+async def list_follow_ups(
+    caller: CallerDep,
+    deps: DepsDep,
+    manager_id: ManagerId = None,
+    include_done: bool = False,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Follow-ups owed after completed visits, soonest due first, with `overdue` flagged."""
+    offset = decode_cursor(cursor)
+    request = planning_pb2.ListFollowUpsRequest(manager_id=manager_id or "", include_done=include_done)
+    answer = await deps.clients.call(deps.clients.planning.ListFollowUps, request, caller)
+    return page([follow_up_item(f) for f in answer.follow_ups], limit, offset)
+
+
+@router.post("/follow-ups/{follow_up_id}/done")
+async def close_follow_up(follow_up_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Mark a follow-up done (its manager only; 404 otherwise); done twice keeps the first time."""
+    request = planning_pb2.CloseFollowUpRequest(follow_up_id=follow_up_id)
+    answer = await deps.clients.call(deps.clients.planning.CloseFollowUp, request, caller, write=True)
+    return follow_up_item(answer)
+
+
 AdminDep = Annotated[Caller, Depends(require_roles("admin"))]
 
 

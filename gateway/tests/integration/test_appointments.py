@@ -65,3 +65,15 @@ def test_booking_warns_on_short_notice_and_lists_the_day(client: TestClient, log
     assert [a["appointment_id"] for a in day] == [planned.json()["appointment_id"]]
     s02 = {"Authorization": f"Bearer {login(client, 's02')['access_token']}"}
     assert client.get("/api/v1/appointments", params={"manager_id": "m001"}, headers=s02).status_code == 403
+
+
+def test_follow_up_routes_answer_the_callers_own_and_refuse_others(
+    client: TestClient, login: Callable[..., Any]
+) -> None:
+    m001 = {"Authorization": f"Bearer {login(client, 'm001')['access_token']}"}
+    listing = client.get("/api/v1/follow-ups", headers=m001)
+    assert (listing.status_code, listing.json()["items"]) == (200, [])
+    unknown = client.post("/api/v1/follow-ups/fu-nope/done", headers=m001)
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "follow_up_not_found")
+    s02 = {"Authorization": f"Bearer {login(client, 's02')['access_token']}"}
+    assert client.get("/api/v1/follow-ups", params={"manager_id": "m001"}, headers=s02).status_code == 403

@@ -23,14 +23,27 @@ from baifang_common.timeutil import today
 from planning.adapters.appointment_store import AppointmentStore
 from planning.adapters.assistant_store import NoteStore, NoticeStore
 from planning.adapters.customer_store import CustomerStore
+from planning.adapters.followup_store import FollowUpStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain.appointments import Appointment
 from planning.domain.assistant import Note, Notice, NoticeRead
+from planning.domain.followups import FollowUp
 from planning.domain.model import LibraryTask
 from planning.domain.rules import PlanSummary, ServingScope
 from planning.settings import PlanningSettings
-from planning.usecases import appointments, assistant, checkins, customers, library, plans, route, temporary, visits
+from planning.usecases import (
+    appointments,
+    assistant,
+    checkins,
+    customers,
+    followups,
+    library,
+    plans,
+    route,
+    temporary,
+    visits,
+)
 
 if TYPE_CHECKING:
     from baifang_common.inbox import ProcessedEvents
@@ -45,6 +58,7 @@ class Stores:
     notes: NoteStore
     notices: NoticeStore
     appointments: AppointmentStore
+    follow_ups: FollowUpStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -57,7 +71,9 @@ def build_stores(db: Database[Document]) -> Stores:
         notes=NoteStore(db["notes"]),
         notices=NoticeStore(db["notices"], db["notice_reads"]),
         appointments=AppointmentStore(db["appointments"]),
+        follow_ups=FollowUpStore(db["follow_ups"]),
     )
+    stores.follow_ups.ensure_indexes()
     stores.appointments.ensure_indexes()
     stores.notes.ensure_indexes()
     stores.notices.ensure_indexes()
@@ -78,6 +94,7 @@ class GrpcDeps:
     notes: NoteStore
     notices: NoticeStore
     appointments: AppointmentStore
+    follow_ups: FollowUpStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -113,6 +130,8 @@ class UseCases:
     notice_receipts: Callable[[Caller, str], list[NoticeRead]]
     book_appointment: Callable[[appointments.BookAppointment], appointments.Booking]
     list_appointments: Callable[[appointments.ListAppointments], list[Appointment]]
+    list_follow_ups: Callable[[followups.ListFollowUps], list[followups.FollowUpView]]
+    close_follow_up: Callable[[Caller, str], FollowUp]
 
 
 @dataclass(frozen=True)
@@ -138,6 +157,7 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         notes=stores.notes,
         notices=stores.notices,
         appointments=stores.appointments,
+        follow_ups=stores.follow_ups,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -159,7 +179,12 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         resolve_visit_for_checkin=partial(checkins.resolve_visit_for_checkin, visits=v, customers=c),
         mark_checked_in=partial(checkins.mark_checked_in, visits=v, late=late),
         complete_task=partial(visits.complete_task, **write, late=late),
-        complete_visit=partial(visits.complete_visit, **write, late=late),
+        complete_visit=partial(
+            visits.complete_visit,
+            **write,
+            late=late,
+            after=partial(followups.record_follow_ups, follow_ups=deps.follow_ups),
+        ),
         add_unplanned_task=partial(visits.add_unplanned_task, **write),
         lookup_customer=partial(temporary.lookup_customer, visits=v, customers=c, **serving),
         add_temporary_visit=partial(temporary.add_temporary_visit, library=deps.library, **write, **serving),
@@ -180,6 +205,8 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             timezone=deps.settings.timezone,
         ),
         list_appointments=partial(appointments.list_appointments, appointments=deps.appointments, customers=c),
+        list_follow_ups=partial(followups.list_follow_ups, follow_ups=deps.follow_ups, customers=c),
+        close_follow_up=partial(followups.close_follow_up, follow_ups=deps.follow_ups),
     )
 
 

@@ -17,11 +17,12 @@ from planning import bootstrap
 from planning.bootstrap import GrpcDeps
 from planning.domain.appointments import Appointment
 from planning.domain.assistant import Note, Notice, NoticeRead
+from planning.domain.followups import FollowUp
 from planning.domain.model import Customer, Task, Visit
 from planning.domain.route import Point
 from planning.domain.rules import PlanCounts
 from planning.settings import PlanningSettings
-from planning.usecases import appointments, assistant, checkins, customers, plans, route, temporary, visits
+from planning.usecases import appointments, assistant, checkins, customers, followups, plans, route, temporary, visits
 from planning.usecases.visits import VisitView
 
 SERVICE_NAME = "baifang.planning.v1.PlanningService"
@@ -201,6 +202,28 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def ListAppointments(self, request: pb.ListAppointmentsRequest, context: Any) -> pb.ListAppointmentsResponse:
         query = appointments.ListAppointments(require_caller(), request.date, request.manager_id)
         return pb.ListAppointmentsResponse(appointments=[appointment_pb(a) for a in self.use.list_appointments(query)])
+
+    def ListFollowUps(self, request: pb.ListFollowUpsRequest, context: Any) -> pb.ListFollowUpsResponse:
+        query = followups.ListFollowUps(require_caller(), request.manager_id, request.include_done)
+        views = self.use.list_follow_ups(query)
+        return pb.ListFollowUpsResponse(follow_ups=[follow_up_pb(v.item, v.overdue) for v in views])
+
+    def CloseFollowUp(self, request: pb.CloseFollowUpRequest, context: Any) -> pb.FollowUpMessage:
+        return follow_up_pb(self.use.close_follow_up(require_caller(), request.follow_up_id), False)
+
+
+def follow_up_pb(f: FollowUp, overdue: bool) -> pb.FollowUpMessage:
+    return pb.FollowUpMessage(
+        follow_up_id=f.id,
+        kind=f.kind.value,
+        manager_id=f.manager_id,
+        customer_id=f.customer_id,
+        visit_id=f.visit_id,
+        text=f.text,
+        due_at=iso(f.due_at),
+        done_at=iso(f.done_at) if f.done_at else "",
+        overdue=overdue,
+    )
 
 
 def appointment_pb(a: Appointment) -> pb.Appointment:

@@ -123,3 +123,10 @@ class InvalidAppointment(RuleViolation):
 
     code = "invalid_appointment"
     default_message = "the appointment is not valid"
+
+
+class FollowUpNotFound(NotFound):
+    """P-004-15: a follow-up that is not the caller's answers as if it did not exist (404)."""
+
+    code = "follow_up_not_found"
+    default_message = "no such follow-up"

@@ -174,9 +174,12 @@ def complete_visit(
     ops: OpStore,
     publisher: EventPublisher,
     late: LateUploads | None = None,
+    after: Callable[[Visit], None] | None = None,
     now: Callable[[], datetime] = now_utc,
 ) -> VisitResult:
     """checked_in → completed (open tasks stay open); a second completion returns the first.
+
+    `after` runs on the completed visit (the follow-ups it owes, P-003-7), again on a repeat: it is idempotent.
 
     Offline completion of a past missed day within the late window is applied (R-1.3.3-c).
     """
@@ -196,6 +199,8 @@ def complete_visit(
     write = _write_visit(
         cmd, "visit.complete", mutate, events.visit_completed, visits=visits, ops=ops, publisher=publisher, now=now
     )
+    if after is not None:
+        after(write.visit)
     return VisitResult(VisitView(write.visit, customers.get(write.visit.customer_id)), replayed=write.replayed)
 
 
