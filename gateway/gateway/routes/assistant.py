@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2
@@ -13,7 +13,7 @@ from gateway.auth import current_caller
 from gateway.deps import Deps, get_deps
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.routes import API_PREFIX
-from gateway.schemas.assistant import NoteRequest, NoticeRequest
+from gateway.schemas.assistant import ContactRequest, NoteRequest, NoticeRequest
 
 router = APIRouter(prefix=API_PREFIX, tags=["assistant"])
 
@@ -74,6 +74,45 @@ async def delete_note(note_id: Id, caller: CallerDep, deps: DepsDep) -> Response
     request = planning_pb2.DeleteNoteRequest(note_id=note_id)
     await deps.clients.call(deps.clients.planning.DeleteNote, request, caller, write=True)
     return Response(status_code=204)
+
+
+def contact_item(c: planning_pb2.ContactMessage) -> dict[str, Any]:
+    return {
+        "contact_id": c.contact_id,
+        "customer_id": c.customer_id,
+        "name": c.name,
+        "role": c.role,
+        "phone": c.phone,
+        "manager_id": c.manager_id,
+    }
+
+
+@router.get("/contacts")
+async def search_contacts(
+    caller: CallerDep,
+    deps: DepsDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    role: Annotated[str, Query(max_length=20)] = "",
+    customer_id: Annotated[str, Query(max_length=128)] = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Any:
+    """Contacts the caller may see (own customers; a supervisor the team's), by name, phone or customer name."""
+    offset = decode_cursor(cursor)
+    request = planning_pb2.SearchContactsRequest(q=q, role=role, customer_id=customer_id)
+    answer = await deps.clients.call(deps.clients.planning.SearchContacts, request, caller)
+    return page([contact_item(c) for c in answer.contacts], limit, offset)
+
+
+@router.post("/contacts", status_code=201)
+async def add_contact(body: ContactRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """A person at an outlet the caller serves (403 otherwise); a replayed op_id answers the first contact."""
+    op = common_pb2.OpMeta(op_id=body.op_id)
+    request = planning_pb2.AddContactRequest(
+        op=op, customer_id=body.customer_id, name=body.name, role=body.role, phone=body.phone
+    )
+    answer = await deps.clients.call(deps.clients.planning.AddContact, request, caller, write=True)
+    return contact_item(answer)
 
 
 @router.get("/notices")

@@ -20,3 +20,12 @@ class NoticeRequest(ApiModel):
     body: str = Field(min_length=1, max_length=10_000)
     # A team id or "all" (admins); empty = the supervisor's own team.
     audience: str = Field(default="", max_length=64)
+
+
+class ContactRequest(ApiModel):
+    op_id: OpId
+    customer_id: str = Field(min_length=1, max_length=128)
+    name: str = Field(min_length=1, max_length=100)
+    # owner | manager | clerk | payment | other
+    role: str = Field(default="other", max_length=20)
+    phone: str = Field(min_length=1, max_length=32)

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from gateway.settings import GatewaySettings
 from planning.bootstrap import build_grpc
+from planning.domain.model import Customer
 from planning.grpc_api import servicer as planning_servicer
 from planning.settings import PlanningSettings
 
@@ -88,3 +89,38 @@ def test_notices_reach_their_audience_with_read_receipts(
     receipts = client.get(f"/api/v1/notices/{team.json()['notice_id']}/receipts", headers=s01).json()["items"]
     assert receipts == [{"reader_id": "m001", "read_at": first["read_at"]}]
     assert client.get(f"/api/v1/notices/{team.json()['notice_id']}/receipts", headers=m001).status_code == 403
+
+
+def test_contacts_are_searchable_within_the_callers_customers(
+    client: TestClient, as_user: Callable[[str], dict[str, str]], settings_for: Callable[..., Any]
+) -> None:
+    deps = build_grpc(settings_for(PlanningSettings))
+    try:
+        deps.customers.upsert_many(
+            [Customer("ct-c1", "CT1", "张记烟酒", "m001", "t01"), Customer("ct-c2", "CT2", "李记超市", "m011", "t02")]
+        )
+    finally:
+        deps.close()
+    m001, m011, s01 = as_user("m001"), as_user("m011"), as_user("s01")
+
+    def add(who: dict[str, str], customer: str, name: str, role: str, phone: str) -> Any:
+        body = {"op_id": str(uuid.uuid4()), "customer_id": customer, "name": name, "role": role, "phone": phone}
+        return client.post("/api/v1/contacts", json=body, headers=who)
+
+    owner = add(m001, "ct-c1", "张伟", "owner", "13800000001")
+    assert owner.status_code == 201, owner.text
+    assert add(m001, "ct-c1", "王芳", "payment", "13800000002").status_code == 201
+    assert add(m011, "ct-c2", "李娜", "owner", "13900000003").status_code == 201
+    assert add(m001, "ct-c2", "外人", "owner", "1").status_code == 403
+    assert add(m001, "ct-c1", "某人", "boss", "1").status_code == 400
+
+    def names(who: dict[str, str], **params: str) -> list[str]:
+        return [c["name"] for c in client.get("/api/v1/contacts", params=params, headers=who).json()["items"]]
+
+    assert sorted(names(m001)) == ["张伟", "王芳"]
+    assert names(m001, role="payment") == ["王芳"]
+    assert names(m001, q="0001") == ["张伟"]
+    assert sorted(names(m001, q="张记")) == ["张伟", "王芳"]
+    assert names(m001, q="李") == []
+    assert names(m011) == ["李娜"]
+    assert sorted(names(s01)) == ["张伟", "王芳"]

@@ -22,12 +22,14 @@ from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import today
 from planning.adapters.appointment_store import AppointmentStore
 from planning.adapters.assistant_store import NoteStore, NoticeStore
+from planning.adapters.contact_store import ContactStore
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.followup_store import FollowUpStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain.appointments import Appointment
 from planning.domain.assistant import Note, Notice, NoticeRead
+from planning.domain.contacts import Contact
 from planning.domain.followups import FollowUp
 from planning.domain.model import LibraryTask
 from planning.domain.rules import PlanSummary, ServingScope
@@ -36,6 +38,7 @@ from planning.usecases import (
     appointments,
     assistant,
     checkins,
+    contacts,
     customers,
     followups,
     library,
@@ -59,6 +62,7 @@ class Stores:
     notices: NoticeStore
     appointments: AppointmentStore
     follow_ups: FollowUpStore
+    contacts: ContactStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -72,7 +76,9 @@ def build_stores(db: Database[Document]) -> Stores:
         notices=NoticeStore(db["notices"], db["notice_reads"]),
         appointments=AppointmentStore(db["appointments"]),
         follow_ups=FollowUpStore(db["follow_ups"]),
+        contacts=ContactStore(db["contacts"]),
     )
+    stores.contacts.ensure_indexes()
     stores.follow_ups.ensure_indexes()
     stores.appointments.ensure_indexes()
     stores.notes.ensure_indexes()
@@ -95,6 +101,7 @@ class GrpcDeps:
     notices: NoticeStore
     appointments: AppointmentStore
     follow_ups: FollowUpStore
+    contacts: ContactStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -132,6 +139,8 @@ class UseCases:
     list_appointments: Callable[[appointments.ListAppointments], list[Appointment]]
     list_follow_ups: Callable[[followups.ListFollowUps], list[followups.FollowUpView]]
     close_follow_up: Callable[[Caller, str], FollowUp]
+    add_contact: Callable[[contacts.AddContact], Contact]
+    search_contacts: Callable[[contacts.SearchContacts], list[Contact]]
 
 
 @dataclass(frozen=True)
@@ -158,6 +167,7 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         notices=stores.notices,
         appointments=stores.appointments,
         follow_ups=stores.follow_ups,
+        contacts=stores.contacts,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -207,6 +217,10 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         list_appointments=partial(appointments.list_appointments, appointments=deps.appointments, customers=c),
         list_follow_ups=partial(followups.list_follow_ups, follow_ups=deps.follow_ups, customers=c),
         close_follow_up=partial(followups.close_follow_up, follow_ups=deps.follow_ups),
+        add_contact=partial(
+            contacts.add_contact, contacts=deps.contacts, customers=c, scope=ServingScope(deps.settings.serving_scope)
+        ),
+        search_contacts=partial(contacts.search_contacts, contacts=deps.contacts, customers=c),
     )
 
 

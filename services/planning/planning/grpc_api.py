@@ -17,12 +17,24 @@ from planning import bootstrap
 from planning.bootstrap import GrpcDeps
 from planning.domain.appointments import Appointment
 from planning.domain.assistant import Note, Notice, NoticeRead
+from planning.domain.contacts import Contact
 from planning.domain.followups import FollowUp
 from planning.domain.model import Customer, Task, Visit
 from planning.domain.route import Point
 from planning.domain.rules import PlanCounts
 from planning.settings import PlanningSettings
-from planning.usecases import appointments, assistant, checkins, customers, followups, plans, route, temporary, visits
+from planning.usecases import (
+    appointments,
+    assistant,
+    checkins,
+    contacts,
+    customers,
+    followups,
+    plans,
+    route,
+    temporary,
+    visits,
+)
 from planning.usecases.visits import VisitView
 
 SERVICE_NAME = "baifang.planning.v1.PlanningService"
@@ -210,6 +222,27 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
 
     def CloseFollowUp(self, request: pb.CloseFollowUpRequest, context: Any) -> pb.FollowUpMessage:
         return follow_up_pb(self.use.close_follow_up(require_caller(), request.follow_up_id), False)
+
+    def AddContact(self, request: pb.AddContactRequest, context: Any) -> pb.ContactMessage:
+        cmd = contacts.AddContact(
+            require_caller(), request.op.op_id, request.customer_id, request.name, request.role, request.phone
+        )
+        return contact_pb(self.use.add_contact(cmd))
+
+    def SearchContacts(self, request: pb.SearchContactsRequest, context: Any) -> pb.SearchContactsResponse:
+        query = contacts.SearchContacts(require_caller(), request.q, request.role, request.customer_id)
+        return pb.SearchContactsResponse(contacts=[contact_pb(c) for c in self.use.search_contacts(query)])
+
+
+def contact_pb(c: Contact) -> pb.ContactMessage:
+    return pb.ContactMessage(
+        contact_id=c.id,
+        customer_id=c.customer_id,
+        name=c.name,
+        role=c.role.value,
+        phone=c.phone,
+        manager_id=c.manager_id,
+    )
 
 
 def follow_up_pb(f: FollowUp, overdue: bool) -> pb.FollowUpMessage:
