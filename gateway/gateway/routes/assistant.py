@@ -13,7 +13,13 @@ from gateway.auth import current_caller
 from gateway.deps import Deps, get_deps
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.routes import API_PREFIX
-from gateway.schemas.assistant import ContactRequest, NoteRequest, NoticeRequest
+from gateway.schemas.assistant import (
+    ContactRequest,
+    IssueRequest,
+    IssueStatusRequest,
+    NoteRequest,
+    NoticeRequest,
+)
 
 router = APIRouter(prefix=API_PREFIX, tags=["assistant"])
 
@@ -113,6 +119,54 @@ async def add_contact(body: ContactRequest, caller: CallerDep, deps: DepsDep) ->
     )
     answer = await deps.clients.call(deps.clients.planning.AddContact, request, caller, write=True)
     return contact_item(answer)
+
+
+def issue_item(i: planning_pb2.IssueMessage) -> dict[str, Any]:
+    return {
+        "issue_id": i.issue_id,
+        "kind": i.kind,
+        "customer_id": i.customer_id,
+        "manager_id": i.manager_id,
+        "text": i.text,
+        "status": i.status,
+        "opened_at": i.opened_at,
+        "reply_due_at": i.reply_due_at,
+        "overdue": i.overdue,
+        "history": [{"status": c.status, "at": c.at, "by": c.by, "note": c.note or None} for c in i.history],
+    }
+
+
+@router.post("/customer-issues", status_code=201)
+async def open_issue(body: IssueRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """A customer request or complaint; the written reply is due in 2 working days."""
+    op = common_pb2.OpMeta(op_id=body.op_id)
+    request = planning_pb2.OpenIssueRequest(op=op, customer_id=body.customer_id, kind=body.kind, text=body.text)
+    answer = await deps.clients.call(deps.clients.planning.OpenIssue, request, caller, write=True)
+    return issue_item(answer)
+
+
+@router.get("/customer-issues")
+async def list_issues(
+    caller: CallerDep,
+    deps: DepsDep,
+    status: Annotated[str, Query(max_length=20)] = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Any:
+    """Requests and complaints of the caller's customers (a supervisor: the team's), reply due first."""
+    offset = decode_cursor(cursor)
+    answer = await deps.clients.call(
+        deps.clients.planning.ListIssues, planning_pb2.ListIssuesRequest(status=status), caller
+    )
+    return page([issue_item(i) for i in answer.issues], limit, offset)
+
+
+@router.post("/customer-issues/{issue_id}/status")
+async def move_issue(issue_id: Id, body: IssueStatusRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """open → in_progress → resolved, with a note kept in the history; 409 invalid_transition otherwise."""
+    request = planning_pb2.MoveIssueRequest(issue_id=issue_id, status=body.status, note=body.note)
+    answer = await deps.clients.call(deps.clients.planning.MoveIssue, request, caller, write=True)
+    return issue_item(answer)
 
 
 @router.get("/notices")

@@ -29,3 +29,17 @@ class ContactRequest(ApiModel):
     # owner | manager | clerk | payment | other
     role: str = Field(default="other", max_length=20)
     phone: str = Field(min_length=1, max_length=32)
+
+
+class IssueRequest(ApiModel):
+    op_id: OpId
+    customer_id: str = Field(min_length=1, max_length=128)
+    # request | complaint
+    kind: str = Field(min_length=1, max_length=20)
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class IssueStatusRequest(ApiModel):
+    # in_progress | resolved
+    status: str = Field(min_length=1, max_length=20)
+    note: str = Field(default="", max_length=2000)

@@ -124,3 +124,40 @@ def test_contacts_are_searchable_within_the_callers_customers(
     assert names(m001, q="李") == []
     assert names(m011) == ["李娜"]
     assert sorted(names(s01)) == ["张伟", "王芳"]
+
+
+def test_customer_requests_and_complaints_are_tracked_to_resolution(
+    client: TestClient, as_user: Callable[[str], dict[str, str]], settings_for: Callable[..., Any]
+) -> None:
+    deps = build_grpc(settings_for(PlanningSettings))
+    try:
+        deps.customers.upsert_many([Customer("is-c1", "IS1", "赵记便利", "m001", "t01")])
+    finally:
+        deps.close()
+    m001, m011, s01 = as_user("m001"), as_user("m011"), as_user("s01")
+    body = {"op_id": str(uuid.uuid4()), "customer_id": "is-c1", "kind": "complaint", "text": "上周断货"}
+    opened = client.post("/api/v1/customer-issues", json=body, headers=m001)
+    assert opened.status_code == 201, opened.text
+    issue = opened.json()
+    assert (issue["status"], issue["overdue"], len(issue["history"])) == ("open", False, 1)
+    assert issue["reply_due_at"] > issue["opened_at"]
+    assert client.post("/api/v1/customer-issues", json=body, headers=m001).json()["issue_id"] == issue["issue_id"]
+    assert (
+        client.post("/api/v1/customer-issues", json={**body, "op_id": str(uuid.uuid4())}, headers=m011).status_code
+        == 403
+    )
+
+    url = f"/api/v1/customer-issues/{issue['issue_id']}/status"
+    hidden = client.post(url, json={"status": "in_progress"}, headers=m011)
+    assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "issue_not_found")
+    working = client.post(url, json={"status": "in_progress", "note": "已联系物流"}, headers=m001).json()
+    assert [h["status"] for h in working["history"]] == ["open", "in_progress"]
+    done = client.post(url, json={"status": "resolved", "note": "已补货"}, headers=s01).json()
+    assert (done["status"], done["history"][-1]["by"]) == ("resolved", "s01")
+    back = client.post(url, json={"status": "open"}, headers=m001)
+    assert (back.status_code, back.json()["error"]["code"]) == (409, "invalid_transition")
+    assert [i["issue_id"] for i in client.get("/api/v1/customer-issues", headers=s01).json()["items"]] == [
+        issue["issue_id"]
+    ]
+    assert client.get("/api/v1/customer-issues", params={"status": "open"}, headers=m001).json()["items"] == []
+    assert client.get("/api/v1/customer-issues", headers=m011).json()["items"] == []

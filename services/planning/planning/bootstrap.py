@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -25,12 +25,14 @@ from planning.adapters.assistant_store import NoteStore, NoticeStore
 from planning.adapters.contact_store import ContactStore
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.followup_store import FollowUpStore
+from planning.adapters.issue_store import IssueStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain.appointments import Appointment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
 from planning.domain.followups import FollowUp
+from planning.domain.issues import Issue
 from planning.domain.model import LibraryTask
 from planning.domain.rules import PlanSummary, ServingScope
 from planning.settings import PlanningSettings
@@ -41,6 +43,7 @@ from planning.usecases import (
     contacts,
     customers,
     followups,
+    issues,
     library,
     plans,
     route,
@@ -63,6 +66,7 @@ class Stores:
     appointments: AppointmentStore
     follow_ups: FollowUpStore
     contacts: ContactStore
+    issues: IssueStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -77,7 +81,9 @@ def build_stores(db: Database[Document]) -> Stores:
         appointments=AppointmentStore(db["appointments"]),
         follow_ups=FollowUpStore(db["follow_ups"]),
         contacts=ContactStore(db["contacts"]),
+        issues=IssueStore(db["issues"]),
     )
+    stores.issues.ensure_indexes()
     stores.contacts.ensure_indexes()
     stores.follow_ups.ensure_indexes()
     stores.appointments.ensure_indexes()
@@ -102,6 +108,7 @@ class GrpcDeps:
     appointments: AppointmentStore
     follow_ups: FollowUpStore
     contacts: ContactStore
+    issues: IssueStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -141,6 +148,9 @@ class UseCases:
     close_follow_up: Callable[[Caller, str], FollowUp]
     add_contact: Callable[[contacts.AddContact], Contact]
     search_contacts: Callable[[contacts.SearchContacts], list[Contact]]
+    open_issue: Callable[[issues.OpenIssue], Issue]
+    list_issues: Callable[[Caller, str], list[issues.IssueView]]
+    move_issue: Callable[[issues.MoveIssue], issues.IssueView]
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,7 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         appointments=stores.appointments,
         follow_ups=stores.follow_ups,
         contacts=stores.contacts,
+        issues=stores.issues,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -199,29 +210,46 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         lookup_customer=partial(temporary.lookup_customer, visits=v, customers=c, **serving),
         add_temporary_visit=partial(temporary.add_temporary_visit, library=deps.library, **write, **serving),
         suggest_route=partial(route.suggest_route, visits=v, customers=c),
-        create_note=partial(assistant.create_note, notes=deps.notes),
-        list_notes=partial(assistant.list_notes, notes=deps.notes),
-        update_note=partial(assistant.update_note, notes=deps.notes),
-        delete_note=partial(assistant.delete_note, notes=deps.notes),
-        post_notice=partial(assistant.post_notice, notices=deps.notices),
-        list_notices=partial(assistant.list_notices, notices=deps.notices),
-        read_notice=partial(assistant.read_notice, notices=deps.notices),
-        notice_receipts=partial(assistant.notice_receipts, notices=deps.notices),
-        book_appointment=partial(
+        **_assistant_use_cases(deps),
+    )
+
+
+def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
+    """The visit assistant, appointments, follow-ups, contacts and customer issues, bound once."""
+    partial = functools.partial
+    c = deps.customers
+    scope = ServingScope(deps.settings.serving_scope)
+    return {
+        "create_note": partial(assistant.create_note, notes=deps.notes),
+        "list_notes": partial(assistant.list_notes, notes=deps.notes),
+        "update_note": partial(assistant.update_note, notes=deps.notes),
+        "delete_note": partial(assistant.delete_note, notes=deps.notes),
+        "post_notice": partial(assistant.post_notice, notices=deps.notices),
+        "list_notices": partial(assistant.list_notices, notices=deps.notices),
+        "read_notice": partial(assistant.read_notice, notices=deps.notices),
+        "notice_receipts": partial(assistant.notice_receipts, notices=deps.notices),
+        "book_appointment": partial(
             appointments.book_appointment,
             appointments=deps.appointments,
             customers=c,
-            scope=ServingScope(deps.settings.serving_scope),
+            scope=scope,
             timezone=deps.settings.timezone,
         ),
-        list_appointments=partial(appointments.list_appointments, appointments=deps.appointments, customers=c),
-        list_follow_ups=partial(followups.list_follow_ups, follow_ups=deps.follow_ups, customers=c),
-        close_follow_up=partial(followups.close_follow_up, follow_ups=deps.follow_ups),
-        add_contact=partial(
-            contacts.add_contact, contacts=deps.contacts, customers=c, scope=ServingScope(deps.settings.serving_scope)
+        "list_appointments": partial(appointments.list_appointments, appointments=deps.appointments, customers=c),
+        "list_follow_ups": partial(followups.list_follow_ups, follow_ups=deps.follow_ups, customers=c),
+        "close_follow_up": partial(followups.close_follow_up, follow_ups=deps.follow_ups),
+        "add_contact": partial(contacts.add_contact, contacts=deps.contacts, customers=c, scope=scope),
+        "search_contacts": partial(contacts.search_contacts, contacts=deps.contacts, customers=c),
+        "open_issue": partial(
+            issues.open_issue,
+            issues_store=deps.issues,
+            customers=c,
+            scope=scope,
+            timezone=deps.settings.timezone,
         ),
-        search_contacts=partial(contacts.search_contacts, contacts=deps.contacts, customers=c),
-    )
+        "list_issues": partial(issues.list_issues, issues_store=deps.issues),
+        "move_issue": partial(issues.move_issue, issues_store=deps.issues),
+    }
 
 
 def build_worker(settings: PlanningSettings) -> WorkerDeps:

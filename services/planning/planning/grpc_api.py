@@ -19,6 +19,7 @@ from planning.domain.appointments import Appointment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
 from planning.domain.followups import FollowUp
+from planning.domain.issues import Issue
 from planning.domain.model import Customer, Task, Visit
 from planning.domain.route import Point
 from planning.domain.rules import PlanCounts
@@ -30,6 +31,7 @@ from planning.usecases import (
     contacts,
     customers,
     followups,
+    issues,
     plans,
     route,
     temporary,
@@ -232,6 +234,33 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def SearchContacts(self, request: pb.SearchContactsRequest, context: Any) -> pb.SearchContactsResponse:
         query = contacts.SearchContacts(require_caller(), request.q, request.role, request.customer_id)
         return pb.SearchContactsResponse(contacts=[contact_pb(c) for c in self.use.search_contacts(query)])
+
+    def OpenIssue(self, request: pb.OpenIssueRequest, context: Any) -> pb.IssueMessage:
+        cmd = issues.OpenIssue(require_caller(), request.op.op_id, request.customer_id, request.kind, request.text)
+        return issue_pb(self.use.open_issue(cmd), False)
+
+    def ListIssues(self, request: pb.ListIssuesRequest, context: Any) -> pb.ListIssuesResponse:
+        views = self.use.list_issues(require_caller(), request.status)
+        return pb.ListIssuesResponse(issues=[issue_pb(v.issue, v.overdue) for v in views])
+
+    def MoveIssue(self, request: pb.MoveIssueRequest, context: Any) -> pb.IssueMessage:
+        view = self.use.move_issue(issues.MoveIssue(require_caller(), request.issue_id, request.status, request.note))
+        return issue_pb(view.issue, view.overdue)
+
+
+def issue_pb(i: Issue, overdue: bool) -> pb.IssueMessage:
+    return pb.IssueMessage(
+        issue_id=i.id,
+        kind=i.kind.value,
+        customer_id=i.customer_id,
+        manager_id=i.manager_id,
+        text=i.text,
+        status=i.status.value,
+        opened_at=iso(i.opened_at),
+        reply_due_at=i.reply_due_at.isoformat(),
+        overdue=overdue,
+        history=[pb.IssueChange(status=c.status.value, at=iso(c.at), by=c.by, note=c.note) for c in i.history],
+    )
 
 
 def contact_pb(c: Contact) -> pb.ContactMessage:

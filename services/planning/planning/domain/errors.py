@@ -130,3 +130,17 @@ class FollowUpNotFound(NotFound):
 
     code = "follow_up_not_found"
     default_message = "no such follow-up"
+
+
+class IssueNotFound(NotFound):
+    """P-004-15: a request or complaint outside the caller's customers answers as if it did not exist (404)."""
+
+    code = "issue_not_found"
+    default_message = "no such request or complaint"
+
+
+class InvalidTransition(Conflict):
+    """A tracked item moves open → in_progress → resolved only; resolved is final (409)."""
+
+    code = "invalid_transition"
+    default_message = "this status change is not allowed"
