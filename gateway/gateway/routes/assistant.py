@@ -19,6 +19,7 @@ from gateway.schemas.assistant import (
     IssueStatusRequest,
     NoteRequest,
     NoticeRequest,
+    WorkSummaryRequest,
 )
 
 router = APIRouter(prefix=API_PREFIX, tags=["assistant"])
@@ -167,6 +168,37 @@ async def move_issue(issue_id: Id, body: IssueStatusRequest, caller: CallerDep, 
     request = planning_pb2.MoveIssueRequest(issue_id=issue_id, status=body.status, note=body.note)
     answer = await deps.clients.call(deps.clients.planning.MoveIssue, request, caller, write=True)
     return issue_item(answer)
+
+
+def summary_item(s: planning_pb2.WorkSummaryMessage) -> dict[str, Any]:
+    return {
+        "manager_id": s.manager_id,
+        "date": s.date,
+        "summary": s.summary,
+        "next_day_plan": s.next_day_plan,
+        "saved_at": s.saved_at,
+        "versions": [
+            {"summary": v.summary, "next_day_plan": v.next_day_plan, "saved_at": v.saved_at} for v in s.versions
+        ],
+    }
+
+
+@router.put("/work-summaries/{day}")
+async def save_work_summary(day: Id, body: WorkSummaryRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """The manager's summary of a day (today or past) and plan for the next; each save keeps the last as a version."""
+    request = planning_pb2.SaveWorkSummaryRequest(date=day, summary=body.summary, next_day_plan=body.next_day_plan)
+    answer = await deps.clients.call(deps.clients.planning.SaveWorkSummary, request, caller, write=True)
+    return summary_item(answer)
+
+
+@router.get("/work-summaries/{day}")
+async def get_work_summary(
+    day: Id, caller: CallerDep, deps: DepsDep, manager_id: Annotated[str, Query(max_length=64)] = ""
+) -> dict[str, Any]:
+    """A day's summary: the caller's, or a team member's for their supervisor; 404 when none was written."""
+    request = planning_pb2.GetWorkSummaryRequest(date=day, manager_id=manager_id)
+    answer = await deps.clients.call(deps.clients.planning.GetWorkSummary, request, caller)
+    return summary_item(answer)
 
 
 @router.get("/notices")

@@ -43,3 +43,8 @@ class IssueStatusRequest(ApiModel):
     # in_progress | resolved
     status: str = Field(min_length=1, max_length=20)
     note: str = Field(default="", max_length=2000)
+
+
+class WorkSummaryRequest(ApiModel):
+    summary: str = Field(min_length=1, max_length=4000)
+    next_day_plan: str = Field(default="", max_length=4000)

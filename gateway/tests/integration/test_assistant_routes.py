@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from baifang_common.timeutil import today
 from gateway.settings import GatewaySettings
 from planning.bootstrap import build_grpc
 from planning.domain.model import Customer
@@ -161,3 +163,24 @@ def test_customer_requests_and_complaints_are_tracked_to_resolution(
     ]
     assert client.get("/api/v1/customer-issues", params={"status": "open"}, headers=m001).json()["items"] == []
     assert client.get("/api/v1/customer-issues", headers=m011).json()["items"] == []
+
+
+def test_the_daily_work_summary_is_versioned_and_read_by_the_supervisor(
+    client: TestClient, as_user: Callable[[str], dict[str, str]], gateway_settings: GatewaySettings
+) -> None:
+    m001, s01, s02 = as_user("m001"), as_user("s01"), as_user("s02")
+    day = today(gateway_settings.timezone)
+    url = f"/api/v1/work-summaries/{day.isoformat()}"
+    first = client.put(url, json={"summary": "拜访18户", "next_day_plan": "重点跟进王记"}, headers=m001)
+    assert first.status_code == 200, first.text
+    second = client.put(
+        url, json={"summary": "拜访19户（补记一户）", "next_day_plan": "重点跟进王记"}, headers=m001
+    ).json()
+    assert second["summary"] == "拜访19户（补记一户）"
+    assert [v["summary"] for v in second["versions"]] == ["拜访18户"]
+    assert client.get(url, params={"manager_id": "m001"}, headers=s01).json() == second
+    assert client.get(url, params={"manager_id": "m001"}, headers=s02).status_code == 403
+    future = f"/api/v1/work-summaries/{(day + timedelta(days=1)).isoformat()}"
+    assert client.put(future, json={"summary": "x"}, headers=m001).status_code == 400
+    assert client.get(future, headers=m001).status_code == 404
+    assert client.put(url, json={"summary": "x"}, headers=s01).status_code == 403

@@ -26,6 +26,7 @@ from planning.adapters.contact_store import ContactStore
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.followup_store import FollowUpStore
 from planning.adapters.issue_store import IssueStore
+from planning.adapters.summary_store import WorkSummaryStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain.appointments import Appointment
@@ -35,6 +36,7 @@ from planning.domain.followups import FollowUp
 from planning.domain.issues import Issue
 from planning.domain.model import LibraryTask
 from planning.domain.rules import PlanSummary, ServingScope
+from planning.domain.summaries import WorkSummary
 from planning.settings import PlanningSettings
 from planning.usecases import (
     appointments,
@@ -47,6 +49,7 @@ from planning.usecases import (
     library,
     plans,
     route,
+    summaries,
     temporary,
     visits,
 )
@@ -67,6 +70,7 @@ class Stores:
     follow_ups: FollowUpStore
     contacts: ContactStore
     issues: IssueStore
+    summaries: WorkSummaryStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -82,6 +86,7 @@ def build_stores(db: Database[Document]) -> Stores:
         follow_ups=FollowUpStore(db["follow_ups"]),
         contacts=ContactStore(db["contacts"]),
         issues=IssueStore(db["issues"]),
+        summaries=WorkSummaryStore(db["work_summaries"]),
     )
     stores.issues.ensure_indexes()
     stores.contacts.ensure_indexes()
@@ -109,6 +114,7 @@ class GrpcDeps:
     follow_ups: FollowUpStore
     contacts: ContactStore
     issues: IssueStore
+    summaries: WorkSummaryStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -151,6 +157,8 @@ class UseCases:
     open_issue: Callable[[issues.OpenIssue], Issue]
     list_issues: Callable[[Caller, str], list[issues.IssueView]]
     move_issue: Callable[[issues.MoveIssue], issues.IssueView]
+    save_summary: Callable[[summaries.SaveSummary], WorkSummary]
+    get_summary: Callable[[Caller, str, str], WorkSummary]
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,7 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         follow_ups=stores.follow_ups,
         contacts=stores.contacts,
         issues=stores.issues,
+        summaries=stores.summaries,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -249,6 +258,10 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
         ),
         "list_issues": partial(issues.list_issues, issues_store=deps.issues),
         "move_issue": partial(issues.move_issue, issues_store=deps.issues),
+        "save_summary": partial(
+            summaries.save_summary, summaries_store=deps.summaries, today=partial(today, deps.settings.timezone)
+        ),
+        "get_summary": partial(summaries.get_summary, summaries_store=deps.summaries, customers=c),
     }
 
 

@@ -23,6 +23,7 @@ from planning.domain.issues import Issue
 from planning.domain.model import Customer, Task, Visit
 from planning.domain.route import Point
 from planning.domain.rules import PlanCounts
+from planning.domain.summaries import WorkSummary
 from planning.settings import PlanningSettings
 from planning.usecases import (
     appointments,
@@ -34,6 +35,7 @@ from planning.usecases import (
     issues,
     plans,
     route,
+    summaries,
     temporary,
     visits,
 )
@@ -246,6 +248,27 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def MoveIssue(self, request: pb.MoveIssueRequest, context: Any) -> pb.IssueMessage:
         view = self.use.move_issue(issues.MoveIssue(require_caller(), request.issue_id, request.status, request.note))
         return issue_pb(view.issue, view.overdue)
+
+    def SaveWorkSummary(self, request: pb.SaveWorkSummaryRequest, context: Any) -> pb.WorkSummaryMessage:
+        cmd = summaries.SaveSummary(require_caller(), request.date, request.summary, request.next_day_plan)
+        return summary_pb(self.use.save_summary(cmd))
+
+    def GetWorkSummary(self, request: pb.GetWorkSummaryRequest, context: Any) -> pb.WorkSummaryMessage:
+        return summary_pb(self.use.get_summary(require_caller(), request.date, request.manager_id))
+
+
+def summary_pb(s: WorkSummary) -> pb.WorkSummaryMessage:
+    return pb.WorkSummaryMessage(
+        manager_id=s.manager_id,
+        date=s.date,
+        summary=s.summary,
+        next_day_plan=s.next_day_plan,
+        saved_at=iso(s.saved_at),
+        versions=[
+            pb.WorkSummaryVersion(summary=v.summary, next_day_plan=v.next_day_plan, saved_at=iso(v.saved_at))
+            for v in s.versions
+        ],
+    )
 
 
 def issue_pb(i: Issue, overdue: bool) -> pb.IssueMessage:

@@ -144,3 +144,8 @@ class InvalidTransition(Conflict):
 
     code = "invalid_transition"
     default_message = "this status change is not allowed"
+
+
+class SummaryNotFound(NotFound):
+    code = "work_summary_not_found"
+    default_message = "no work summary for that day"
