@@ -15,6 +15,7 @@ from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.routes import API_PREFIX
 from gateway.schemas.assistant import (
     ContactRequest,
+    DocumentRequest,
     IssueRequest,
     IssueStatusRequest,
     NoteRequest,
@@ -199,6 +200,35 @@ async def get_work_summary(
     request = planning_pb2.GetWorkSummaryRequest(date=day, manager_id=manager_id)
     answer = await deps.clients.call(deps.clients.planning.GetWorkSummary, request, caller)
     return summary_item(answer)
+
+
+def document_item(d: planning_pb2.DocumentMessage, with_body: bool = True) -> dict[str, Any]:
+    item = {"document_id": d.document_id, "category": d.category, "title": d.title, "uploaded_at": d.uploaded_at}
+    return {**item, "uploaded_by": d.uploaded_by, "body": d.body} if with_body else item
+
+
+@router.get("/library")
+async def list_library(
+    caller: CallerDep,
+    deps: DepsDep,
+    category: Annotated[str, Query(max_length=20)] = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Any:
+    """The document library, newest first; `category` = law, minutes, brand_codes or work_method."""
+    offset = decode_cursor(cursor)
+    request = planning_pb2.ListDocumentsRequest(category=category)
+    answer = await deps.clients.call(deps.clients.planning.ListDocuments, request, caller)
+    return page([document_item(d) for d in answer.documents], limit, offset)
+
+
+@router.post("/admin/library", status_code=201)
+async def upload_document(body: DocumentRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Admins add a text document to the library; a replayed op_id answers the first."""
+    op = common_pb2.OpMeta(op_id=body.op_id)
+    request = planning_pb2.UploadDocumentRequest(op=op, category=body.category, title=body.title, body=body.body)
+    answer = await deps.clients.call(deps.clients.planning.UploadDocument, request, caller, write=True)
+    return document_item(answer)
 
 
 @router.get("/notices")

@@ -48,3 +48,11 @@ class IssueStatusRequest(ApiModel):
 class WorkSummaryRequest(ApiModel):
     summary: str = Field(min_length=1, max_length=4000)
     next_day_plan: str = Field(default="", max_length=4000)
+
+
+class DocumentRequest(ApiModel):
+    op_id: OpId
+    # law | minutes | brand_codes | work_method
+    category: str = Field(min_length=1, max_length=20)
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=100_000)

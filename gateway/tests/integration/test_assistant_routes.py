@@ -184,3 +184,21 @@ def test_the_daily_work_summary_is_versioned_and_read_by_the_supervisor(
     assert client.put(future, json={"summary": "x"}, headers=m001).status_code == 400
     assert client.get(future, headers=m001).status_code == 404
     assert client.put(url, json={"summary": "x"}, headers=s01).status_code == 403
+
+
+def test_the_document_library_is_uploaded_by_admins_and_read_by_category(
+    client: TestClient, as_user: Callable[[str], dict[str, str]]
+) -> None:
+    admin, m001 = as_user("admin"), as_user("m001")
+
+    def upload(who: dict[str, str], category: str, title: str) -> Any:
+        body = {"op_id": str(uuid.uuid4()), "category": category, "title": title, "body": "正文"}
+        return client.post("/api/v1/admin/library", json=body, headers=who)
+
+    assert upload(admin, "law", "烟草专卖法").status_code == 201
+    assert upload(admin, "work_method", "135工作法").status_code == 201
+    assert upload(m001, "law", "x").status_code == 403
+    assert upload(admin, "novels", "x").status_code == 400
+    laws = client.get("/api/v1/library", params={"category": "law"}, headers=m001).json()["items"]
+    assert [d["title"] for d in laws] == ["烟草专卖法"]
+    assert len(client.get("/api/v1/library", headers=m001).json()["items"]) == 2

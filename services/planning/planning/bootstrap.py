@@ -24,6 +24,7 @@ from planning.adapters.appointment_store import AppointmentStore
 from planning.adapters.assistant_store import NoteStore, NoticeStore
 from planning.adapters.contact_store import ContactStore
 from planning.adapters.customer_store import CustomerStore
+from planning.adapters.document_store import DocumentStore
 from planning.adapters.followup_store import FollowUpStore
 from planning.adapters.issue_store import IssueStore
 from planning.adapters.summary_store import WorkSummaryStore
@@ -32,6 +33,7 @@ from planning.adapters.visit_store import VisitStore
 from planning.domain.appointments import Appointment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
+from planning.domain.documents import Document as LibraryDocument
 from planning.domain.followups import FollowUp
 from planning.domain.issues import Issue
 from planning.domain.model import LibraryTask
@@ -44,6 +46,7 @@ from planning.usecases import (
     checkins,
     contacts,
     customers,
+    documents,
     followups,
     issues,
     library,
@@ -71,6 +74,7 @@ class Stores:
     contacts: ContactStore
     issues: IssueStore
     summaries: WorkSummaryStore
+    documents: DocumentStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -87,7 +91,9 @@ def build_stores(db: Database[Document]) -> Stores:
         contacts=ContactStore(db["contacts"]),
         issues=IssueStore(db["issues"]),
         summaries=WorkSummaryStore(db["work_summaries"]),
+        documents=DocumentStore(db["documents"]),
     )
+    stores.documents.ensure_indexes()
     stores.issues.ensure_indexes()
     stores.contacts.ensure_indexes()
     stores.follow_ups.ensure_indexes()
@@ -115,6 +121,7 @@ class GrpcDeps:
     contacts: ContactStore
     issues: IssueStore
     summaries: WorkSummaryStore
+    documents: DocumentStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -159,6 +166,8 @@ class UseCases:
     move_issue: Callable[[issues.MoveIssue], issues.IssueView]
     save_summary: Callable[[summaries.SaveSummary], WorkSummary]
     get_summary: Callable[[Caller, str, str], WorkSummary]
+    upload_document: Callable[[documents.UploadDocument], LibraryDocument]
+    list_documents: Callable[[Caller, str], list[LibraryDocument]]
 
 
 @dataclass(frozen=True)
@@ -188,6 +197,7 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         contacts=stores.contacts,
         issues=stores.issues,
         summaries=stores.summaries,
+        documents=stores.documents,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -262,6 +272,8 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
             summaries.save_summary, summaries_store=deps.summaries, today=partial(today, deps.settings.timezone)
         ),
         "get_summary": partial(summaries.get_summary, summaries_store=deps.summaries, customers=c),
+        "upload_document": partial(documents.upload_document, documents=deps.documents),
+        "list_documents": partial(documents.list_documents, documents=deps.documents),
     }
 
 

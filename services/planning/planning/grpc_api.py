@@ -18,6 +18,7 @@ from planning.bootstrap import GrpcDeps
 from planning.domain.appointments import Appointment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
+from planning.domain.documents import Document
 from planning.domain.followups import FollowUp
 from planning.domain.issues import Issue
 from planning.domain.model import Customer, Task, Visit
@@ -31,6 +32,7 @@ from planning.usecases import (
     checkins,
     contacts,
     customers,
+    documents,
     followups,
     issues,
     plans,
@@ -255,6 +257,27 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
 
     def GetWorkSummary(self, request: pb.GetWorkSummaryRequest, context: Any) -> pb.WorkSummaryMessage:
         return summary_pb(self.use.get_summary(require_caller(), request.date, request.manager_id))
+
+    def UploadDocument(self, request: pb.UploadDocumentRequest, context: Any) -> pb.DocumentMessage:
+        cmd = documents.UploadDocument(
+            require_caller(), request.op.op_id, request.category, request.title, request.body
+        )
+        return document_pb(self.use.upload_document(cmd))
+
+    def ListDocuments(self, request: pb.ListDocumentsRequest, context: Any) -> pb.ListDocumentsResponse:
+        found = self.use.list_documents(require_caller(), request.category)
+        return pb.ListDocumentsResponse(documents=[document_pb(d) for d in found])
+
+
+def document_pb(d: Document) -> pb.DocumentMessage:
+    return pb.DocumentMessage(
+        document_id=d.id,
+        category=d.category.value,
+        title=d.title,
+        body=d.body,
+        uploaded_by=d.uploaded_by,
+        uploaded_at=iso(d.uploaded_at),
+    )
 
 
 def summary_pb(s: WorkSummary) -> pb.WorkSummaryMessage:

@@ -149,3 +149,10 @@ class InvalidTransition(Conflict):
 class SummaryNotFound(NotFound):
     code = "work_summary_not_found"
     default_message = "no work summary for that day"
+
+
+class AdminsOnly(PermissionDenied):
+    """The document library is uploaded by admins (403)."""
+
+    code = "forbidden"
+    default_message = "admins only"
