@@ -18,8 +18,10 @@ from gateway.schemas.assistant import (
     DocumentRequest,
     IssueRequest,
     IssueStatusRequest,
+    MessageRequest,
     NoteRequest,
     NoticeRequest,
+    ThreadRequest,
     WorkSummaryRequest,
 )
 
@@ -229,6 +231,82 @@ async def upload_document(body: DocumentRequest, caller: CallerDep, deps: DepsDe
     request = planning_pb2.UploadDocumentRequest(op=op, category=body.category, title=body.title, body=body.body)
     answer = await deps.clients.call(deps.clients.planning.UploadDocument, request, caller, write=True)
     return document_item(answer)
+
+
+def thread_item(t: planning_pb2.ThreadMessage) -> dict[str, Any]:
+    return {
+        "thread_id": t.thread_id,
+        "channel": t.channel,
+        "subject": t.subject,
+        "participants": list(t.participants),
+        "created_by": t.created_by,
+        "last_message_at": t.last_message_at,
+        "unread": t.unread,
+    }
+
+
+def message_item(m: planning_pb2.ChatMessage) -> dict[str, Any]:
+    return {
+        "message_id": m.message_id,
+        "thread_id": m.thread_id,
+        "author_id": m.author_id,
+        "text": m.text,
+        "sent_at": m.sent_at,
+    }
+
+
+@router.post("/threads", status_code=201)
+async def start_thread(body: ThreadRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """A thread on one of the four channels with its first message; the caller is a participant."""
+    request = planning_pb2.StartThreadRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        channel=body.channel,
+        subject=body.subject,
+        participants=body.participants,
+        text=body.text,
+    )
+    return thread_item(await deps.clients.call(deps.clients.planning.StartThread, request, caller, write=True))
+
+
+@router.get("/threads")
+async def list_threads(
+    caller: CallerDep,
+    deps: DepsDep,
+    channel: Annotated[str, Query(max_length=20)] = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Any:
+    """The caller's threads, latest activity first, with unread counts."""
+    offset = decode_cursor(cursor)
+    answer = await deps.clients.call(
+        deps.clients.planning.ListThreads, planning_pb2.ListThreadsRequest(channel=channel), caller
+    )
+    return page([thread_item(t) for t in answer.threads], limit, offset)
+
+
+@router.get("/threads/{thread_id}/messages")
+async def thread_messages(
+    thread_id: Id, caller: CallerDep, deps: DepsDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Any:
+    offset = decode_cursor(cursor)
+    request = planning_pb2.ThreadIdRequest(thread_id=thread_id)
+    answer = await deps.clients.call(deps.clients.planning.ListThreadMessages, request, caller)
+    return page([message_item(m) for m in answer.messages], limit, offset)
+
+
+@router.post("/threads/{thread_id}/messages", status_code=201)
+async def post_message(thread_id: Id, body: MessageRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    request = planning_pb2.PostMessageRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id), thread_id=thread_id, text=body.text
+    )
+    return message_item(await deps.clients.call(deps.clients.planning.PostMessage, request, caller, write=True))
+
+
+@router.post("/threads/{thread_id}/read")
+async def read_thread(thread_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    request = planning_pb2.ThreadIdRequest(thread_id=thread_id)
+    answer = await deps.clients.call(deps.clients.planning.ReadThread, request, caller, write=True)
+    return {"thread_id": answer.thread_id, "read_at": answer.read_at}
 
 
 @router.get("/notices")

@@ -56,3 +56,17 @@ class DocumentRequest(ApiModel):
     category: str = Field(min_length=1, max_length=20)
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=100_000)
+
+
+class ThreadRequest(ApiModel):
+    op_id: OpId
+    # retail_customer | monopoly | logistics | peer
+    channel: str = Field(min_length=1, max_length=20)
+    subject: str = Field(min_length=1, max_length=200)
+    participants: list[str] = Field(min_length=1, max_length=49)
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class MessageRequest(ApiModel):
+    op_id: OpId
+    text: str = Field(min_length=1, max_length=10_000)

@@ -202,3 +202,41 @@ def test_the_document_library_is_uploaded_by_admins_and_read_by_category(
     laws = client.get("/api/v1/library", params={"category": "law"}, headers=m001).json()["items"]
     assert [d["title"] for d in laws] == ["烟草专卖法"]
     assert len(client.get("/api/v1/library", headers=m001).json()["items"]) == 2
+
+
+def test_message_threads_post_count_unread_and_stay_among_participants(
+    client: TestClient, as_user: Callable[[str], dict[str, str]]
+) -> None:
+    m001, s01, m011 = as_user("m001"), as_user("s01"), as_user("m011")
+    body = {
+        "op_id": str(uuid.uuid4()),
+        "channel": "logistics",
+        "subject": "王记到货延迟",
+        "participants": ["s01"],
+        "text": "王记说周二的货没到",
+    }
+    started = client.post("/api/v1/threads", json=body, headers=m001)
+    assert started.status_code == 201, started.text
+    thread = started.json()
+    assert (thread["participants"], thread["channel"]) == (["m001", "s01"], "logistics")
+    assert client.post("/api/v1/threads", json=body, headers=m001).json()["thread_id"] == thread["thread_id"]
+    assert client.post("/api/v1/threads", json={**body, "channel": "fax"}, headers=m001).status_code == 400
+
+    def unread(who: dict[str, str], **params: str) -> list[int]:
+        return [t["unread"] for t in client.get("/api/v1/threads", params=params, headers=who).json()["items"]]
+
+    assert (unread(m001), unread(s01), unread(m011)) == ([0], [1], [])
+    assert unread(s01, channel="peer") == []
+    url = f"/api/v1/threads/{thread['thread_id']}"
+    reply = client.post(f"{url}/messages", json={"op_id": str(uuid.uuid4()), "text": "已联系物流"}, headers=s01)
+    assert reply.status_code == 201
+    assert (unread(m001), unread(s01)) == ([1], [0])
+    assert client.post(f"{url}/read", headers=m001).status_code == 200
+    assert unread(m001) == [0]
+    texts = [m["text"] for m in client.get(f"{url}/messages", headers=m001).json()["items"]]
+    assert texts == ["王记说周二的货没到", "已联系物流"]
+    hidden = client.get(f"{url}/messages", headers=m011)
+    assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "thread_not_found")
+    assert (
+        client.post(f"{url}/messages", json={"op_id": str(uuid.uuid4()), "text": "x"}, headers=m011).status_code == 404
+    )

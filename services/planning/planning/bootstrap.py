@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pymongo import MongoClient
@@ -27,6 +28,7 @@ from planning.adapters.customer_store import CustomerStore
 from planning.adapters.document_store import DocumentStore
 from planning.adapters.followup_store import FollowUpStore
 from planning.adapters.issue_store import IssueStore
+from planning.adapters.message_store import MessageStore
 from planning.adapters.summary_store import WorkSummaryStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
@@ -36,6 +38,7 @@ from planning.domain.contacts import Contact
 from planning.domain.documents import Document as LibraryDocument
 from planning.domain.followups import FollowUp
 from planning.domain.issues import Issue
+from planning.domain.messages import Message, Thread
 from planning.domain.model import LibraryTask
 from planning.domain.rules import PlanSummary, ServingScope
 from planning.domain.summaries import WorkSummary
@@ -50,6 +53,7 @@ from planning.usecases import (
     followups,
     issues,
     library,
+    messages,
     plans,
     route,
     summaries,
@@ -75,6 +79,7 @@ class Stores:
     issues: IssueStore
     summaries: WorkSummaryStore
     documents: DocumentStore
+    messages: MessageStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -92,7 +97,9 @@ def build_stores(db: Database[Document]) -> Stores:
         issues=IssueStore(db["issues"]),
         summaries=WorkSummaryStore(db["work_summaries"]),
         documents=DocumentStore(db["documents"]),
+        messages=MessageStore(db["threads"], db["messages"], db["thread_reads"]),
     )
+    stores.messages.ensure_indexes()
     stores.documents.ensure_indexes()
     stores.issues.ensure_indexes()
     stores.contacts.ensure_indexes()
@@ -122,6 +129,7 @@ class GrpcDeps:
     issues: IssueStore
     summaries: WorkSummaryStore
     documents: DocumentStore
+    messages: MessageStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -168,6 +176,11 @@ class UseCases:
     get_summary: Callable[[Caller, str, str], WorkSummary]
     upload_document: Callable[[documents.UploadDocument], LibraryDocument]
     list_documents: Callable[[Caller, str], list[LibraryDocument]]
+    start_thread: Callable[[messages.StartThread], Thread]
+    post_message: Callable[[messages.PostMessage], Message]
+    list_threads: Callable[[Caller, str], list[messages.ThreadView]]
+    thread_messages: Callable[[Caller, str], list[Message]]
+    read_thread: Callable[[Caller, str], datetime]
 
 
 @dataclass(frozen=True)
@@ -198,6 +211,7 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         issues=stores.issues,
         summaries=stores.summaries,
         documents=stores.documents,
+        messages=stores.messages,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -274,6 +288,11 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
         "get_summary": partial(summaries.get_summary, summaries_store=deps.summaries, customers=c),
         "upload_document": partial(documents.upload_document, documents=deps.documents),
         "list_documents": partial(documents.list_documents, documents=deps.documents),
+        "start_thread": partial(messages.start_thread, store=deps.messages),
+        "post_message": partial(messages.post_message, store=deps.messages),
+        "list_threads": partial(messages.list_threads, store=deps.messages),
+        "thread_messages": partial(messages.thread_messages, store=deps.messages),
+        "read_thread": partial(messages.read_thread, store=deps.messages),
     }
 
 

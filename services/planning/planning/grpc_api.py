@@ -21,6 +21,7 @@ from planning.domain.contacts import Contact
 from planning.domain.documents import Document
 from planning.domain.followups import FollowUp
 from planning.domain.issues import Issue
+from planning.domain.messages import Message, Thread
 from planning.domain.model import Customer, Task, Visit
 from planning.domain.route import Point
 from planning.domain.rules import PlanCounts
@@ -35,6 +36,7 @@ from planning.usecases import (
     documents,
     followups,
     issues,
+    messages,
     plans,
     route,
     summaries,
@@ -267,6 +269,51 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def ListDocuments(self, request: pb.ListDocumentsRequest, context: Any) -> pb.ListDocumentsResponse:
         found = self.use.list_documents(require_caller(), request.category)
         return pb.ListDocumentsResponse(documents=[document_pb(d) for d in found])
+
+    def StartThread(self, request: pb.StartThreadRequest, context: Any) -> pb.ThreadMessage:
+        cmd = messages.StartThread(
+            require_caller(),
+            request.op.op_id,
+            request.channel,
+            request.subject,
+            tuple(request.participants),
+            request.text,
+        )
+        return thread_pb(self.use.start_thread(cmd), 0)
+
+    def ListThreads(self, request: pb.ListThreadsRequest, context: Any) -> pb.ListThreadsResponse:
+        views = self.use.list_threads(require_caller(), request.channel)
+        return pb.ListThreadsResponse(threads=[thread_pb(v.thread, v.unread) for v in views])
+
+    def ListThreadMessages(self, request: pb.ThreadIdRequest, context: Any) -> pb.ListThreadMessagesResponse:
+        found = self.use.thread_messages(require_caller(), request.thread_id)
+        return pb.ListThreadMessagesResponse(messages=[chat_pb(m) for m in found])
+
+    def PostMessage(self, request: pb.PostMessageRequest, context: Any) -> pb.ChatMessage:
+        cmd = messages.PostMessage(require_caller(), request.op.op_id, request.thread_id, request.text)
+        return chat_pb(self.use.post_message(cmd))
+
+    def ReadThread(self, request: pb.ThreadIdRequest, context: Any) -> pb.ReadThreadResponse:
+        at = self.use.read_thread(require_caller(), request.thread_id)
+        return pb.ReadThreadResponse(thread_id=request.thread_id, read_at=iso(at))
+
+
+def thread_pb(t: Thread, unread: int) -> pb.ThreadMessage:
+    return pb.ThreadMessage(
+        thread_id=t.id,
+        channel=t.channel.value,
+        subject=t.subject,
+        participants=list(t.participants),
+        created_by=t.created_by,
+        last_message_at=iso(t.last_message_at),
+        unread=unread,
+    )
+
+
+def chat_pb(m: Message) -> pb.ChatMessage:
+    return pb.ChatMessage(
+        message_id=m.id, thread_id=m.thread_id, author_id=m.author_id, text=m.text, sent_at=iso(m.sent_at)
+    )
 
 
 def document_pb(d: Document) -> pb.DocumentMessage:

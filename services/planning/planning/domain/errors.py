@@ -156,3 +156,10 @@ class AdminsOnly(PermissionDenied):
 
     code = "forbidden"
     default_message = "admins only"
+
+
+class ThreadNotFound(NotFound):
+    """A thread the caller does not take part in answers as if it did not exist (404)."""
+
+    code = "thread_not_found"
+    default_message = "no such thread"
