@@ -21,6 +21,7 @@ from gateway.params import resolve_date
 from gateway.routes import API_PREFIX
 from gateway.schemas.planning import (
     AppointmentRequest,
+    AssignmentRequest,
     CompleteTaskRequest,
     CompleteVisitRequest,
     TemporaryVisitRequest,
@@ -411,6 +412,42 @@ async def close_follow_up(follow_up_id: Id, caller: CallerDep, deps: DepsDep) ->
     request = planning_pb2.CloseFollowUpRequest(follow_up_id=follow_up_id)
     answer = await deps.clients.call(deps.clients.planning.CloseFollowUp, request, caller, write=True)
     return follow_up_item(answer)
+
+
+def assignment_item(a: planning_pb2.AssignmentMessage) -> dict[str, Any]:
+    return {
+        "assignment_id": a.assignment_id,
+        "customer_id": a.customer_id,
+        "manager_id": a.manager_id,
+        "team_id": a.team_id,
+        "previous_manager_id": a.previous_manager_id or None,
+        "effective_from": a.effective_from,
+        "assigned_by": a.assigned_by,
+        "reason": a.reason,
+    }
+
+
+@router.post("/customers/{customer_id}/assignment", status_code=201)
+async def assign_customer(customer_id: Id, body: AssignmentRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Reassign the responsible manager (a supervisor within their team, an admin anywhere); audited."""
+    request = planning_pb2.AssignCustomerRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        customer_id=customer_id,
+        manager_id=body.manager_id,
+        team_id=body.team_id,
+        effective_from=body.effective_from or "",
+        reason=body.reason,
+    )
+    answer = await deps.clients.call(deps.clients.planning.AssignCustomer, request, caller, write=True)
+    return assignment_item(answer)
+
+
+@router.get("/customers/{customer_id}/assignments")
+async def list_assignments(customer_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """The customer's ownership history, oldest first."""
+    request = planning_pb2.ListAssignmentsRequest(customer_id=customer_id)
+    answer = await deps.clients.call(deps.clients.planning.ListAssignments, request, caller)
+    return {"items": [assignment_item(a) for a in answer.assignments], "next_cursor": None}
 
 
 AdminDep = Annotated[Caller, Depends(require_roles("admin"))]

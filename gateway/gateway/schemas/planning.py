@@ -39,3 +39,11 @@ class AppointmentRequest(WriteModel):
     scheduled_at: ClientTs
     duration_min: int = Field(ge=1, le=1440)
     purpose: str = Field(min_length=1, max_length=500)
+
+
+class AssignmentRequest(WriteModel):
+    manager_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
+    # Admins only: another team; supervisors stay within theirs.
+    team_id: str = Field(default="", max_length=64)
+    effective_from: ClientTs | None = None

@@ -77,3 +77,32 @@ def test_follow_up_routes_answer_the_callers_own_and_refuse_others(
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "follow_up_not_found")
     s02 = {"Authorization": f"Bearer {login(client, 's02')['access_token']}"}
     assert client.get("/api/v1/follow-ups", params={"manager_id": "m001"}, headers=s02).status_code == 403
+
+
+def test_reassignment_is_a_supervisors_audited_action_and_is_announced(
+    client: TestClient, login: Callable[..., Any], event_probe: Callable[..., Any]
+) -> None:
+    probe = event_probe("planning", "customer.assigned")
+
+    def headers(user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {login(client, user)['access_token']}"}
+
+    s01, s02, m001, admin = headers("s01"), headers("s02"), headers("m001"), headers("admin")
+    body = {"op_id": str(uuid.uuid4()), "manager_id": "m002", "reason": "片区调整"}
+    url = "/api/v1/customers/ap-c1/assignment"
+    moved = client.post(url, json=body, headers=s01)
+    assert moved.status_code == 201, moved.text
+    assert (moved.json()["previous_manager_id"], moved.json()["manager_id"]) == ("m001", "m002")
+    assert client.post(url, json=body, headers=s01).json() == moved.json()
+    (event,) = probe.wait(1)
+    assert (event["manager_id"], event["previous_manager_id"], event["assigned_by"]) == ("m002", "m001", "s01")
+
+    for who in (m001, s02):
+        refused = client.post(url, json={**body, "op_id": str(uuid.uuid4())}, headers=who)
+        assert refused.status_code == 403
+    assert client.post(url, json={**body, "op_id": str(uuid.uuid4()), "team_id": "t02"}, headers=s01).status_code == 403
+    admin_move = {"op_id": str(uuid.uuid4()), "manager_id": "m011", "team_id": "t02", "reason": "跨组调整"}
+    assert client.post(url, json=admin_move, headers=admin).status_code == 201
+    history = client.get("/api/v1/customers/ap-c1/assignments", headers=admin).json()["items"]
+    assert [(h["manager_id"], h["assigned_by"]) for h in history] == [("m002", "s01"), ("m011", "admin")]
+    assert client.get("/api/v1/customers/ap-c1/assignments", headers=s01).status_code == 403

@@ -22,6 +22,7 @@ from baifang_common.mongo import Document
 from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import today
 from planning.adapters.appointment_store import AppointmentStore
+from planning.adapters.assignment_store import AssignmentStore
 from planning.adapters.assistant_store import NoteStore, NoticeStore
 from planning.adapters.contact_store import ContactStore
 from planning.adapters.customer_store import CustomerStore
@@ -33,6 +34,7 @@ from planning.adapters.summary_store import WorkSummaryStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain.appointments import Appointment
+from planning.domain.assignments import Assignment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
 from planning.domain.documents import Document as LibraryDocument
@@ -45,6 +47,7 @@ from planning.domain.summaries import WorkSummary
 from planning.settings import PlanningSettings
 from planning.usecases import (
     appointments,
+    assignments,
     assistant,
     checkins,
     contacts,
@@ -80,6 +83,7 @@ class Stores:
     summaries: WorkSummaryStore
     documents: DocumentStore
     messages: MessageStore
+    assignments: AssignmentStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -98,7 +102,9 @@ def build_stores(db: Database[Document]) -> Stores:
         summaries=WorkSummaryStore(db["work_summaries"]),
         documents=DocumentStore(db["documents"]),
         messages=MessageStore(db["threads"], db["messages"], db["thread_reads"]),
+        assignments=AssignmentStore(db["customer_assignments"]),
     )
+    stores.assignments.ensure_indexes()
     stores.messages.ensure_indexes()
     stores.documents.ensure_indexes()
     stores.issues.ensure_indexes()
@@ -130,6 +136,7 @@ class GrpcDeps:
     summaries: WorkSummaryStore
     documents: DocumentStore
     messages: MessageStore
+    assignments: AssignmentStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -181,6 +188,8 @@ class UseCases:
     list_threads: Callable[[Caller, str], list[messages.ThreadView]]
     thread_messages: Callable[[Caller, str], list[Message]]
     read_thread: Callable[[Caller, str], datetime]
+    assign_customer: Callable[[assignments.AssignCustomer], Assignment]
+    assignment_history: Callable[[Caller, str], list[Assignment]]
 
 
 @dataclass(frozen=True)
@@ -212,6 +221,7 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         summaries=stores.summaries,
         documents=stores.documents,
         messages=stores.messages,
+        assignments=stores.assignments,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -282,6 +292,15 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
         ),
         "list_issues": partial(issues.list_issues, issues_store=deps.issues),
         "move_issue": partial(issues.move_issue, issues_store=deps.issues),
+        **_office_use_cases(deps),
+    }
+
+
+def _office_use_cases(deps: GrpcDeps) -> dict[str, Any]:
+    """Work summaries, the document library, message threads and customer assignment, bound once."""
+    partial = functools.partial
+    c = deps.customers
+    return {
         "save_summary": partial(
             summaries.save_summary, summaries_store=deps.summaries, today=partial(today, deps.settings.timezone)
         ),
@@ -293,6 +312,10 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
         "list_threads": partial(messages.list_threads, store=deps.messages),
         "thread_messages": partial(messages.thread_messages, store=deps.messages),
         "read_thread": partial(messages.read_thread, store=deps.messages),
+        "assign_customer": partial(
+            assignments.assign_customer, customers=c, assignments=deps.assignments, publisher=deps.publisher
+        ),
+        "assignment_history": partial(assignments.assignment_history, customers=c, assignments=deps.assignments),
     }
 
 

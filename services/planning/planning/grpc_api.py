@@ -16,6 +16,7 @@ from baifang_common.timeutil import iso
 from planning import bootstrap
 from planning.bootstrap import GrpcDeps
 from planning.domain.appointments import Appointment
+from planning.domain.assignments import Assignment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
 from planning.domain.documents import Document
@@ -29,6 +30,7 @@ from planning.domain.summaries import WorkSummary
 from planning.settings import PlanningSettings
 from planning.usecases import (
     appointments,
+    assignments,
     assistant,
     checkins,
     contacts,
@@ -296,6 +298,35 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def ReadThread(self, request: pb.ThreadIdRequest, context: Any) -> pb.ReadThreadResponse:
         at = self.use.read_thread(require_caller(), request.thread_id)
         return pb.ReadThreadResponse(thread_id=request.thread_id, read_at=iso(at))
+
+    def AssignCustomer(self, request: pb.AssignCustomerRequest, context: Any) -> pb.AssignmentMessage:
+        cmd = assignments.AssignCustomer(
+            require_caller(),
+            request.op.op_id,
+            request.customer_id,
+            request.manager_id,
+            request.reason,
+            team_id=request.team_id,
+            effective_from=request.effective_from,
+        )
+        return assignment_pb(self.use.assign_customer(cmd))
+
+    def ListAssignments(self, request: pb.ListAssignmentsRequest, context: Any) -> pb.ListAssignmentsResponse:
+        found = self.use.assignment_history(require_caller(), request.customer_id)
+        return pb.ListAssignmentsResponse(assignments=[assignment_pb(a) for a in found])
+
+
+def assignment_pb(a: Assignment) -> pb.AssignmentMessage:
+    return pb.AssignmentMessage(
+        assignment_id=a.id,
+        customer_id=a.customer_id,
+        manager_id=a.manager_id,
+        team_id=a.team_id,
+        previous_manager_id=a.previous_manager_id,
+        effective_from=iso(a.effective_from),
+        assigned_by=a.assigned_by,
+        reason=a.reason,
+    )
 
 
 def thread_pb(t: Thread, unread: int) -> pb.ThreadMessage:

@@ -163,3 +163,10 @@ class ThreadNotFound(NotFound):
 
     code = "thread_not_found"
     default_message = "no such thread"
+
+
+class AssignmentNotAllowed(PermissionDenied):
+    """P-004-13: reassignment is a supervisor's (within their team) or an admin's action (403)."""
+
+    code = "forbidden"
+    default_message = "you may not reassign this customer"
