@@ -37,6 +37,7 @@ async def record_checkin(
         accuracy_m=body.accuracy_m,
         mock_location=body.mock_location,
         fix_ts=body.fix_ts or "",
+        visit_id=body.visit_id,
     )
     answer = await deps.clients.call(deps.clients.checkin.RecordCheckin, request, caller, write=True)
     return JsonResponse(

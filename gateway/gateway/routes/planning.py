@@ -9,15 +9,24 @@ from typing import Annotated, Any
 import segno
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from baifang.checkin.v1 import checkin_pb2
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2
 from baifang_common.context import Caller
 from gateway.auth import current_caller, require_roles
 from gateway.deps import Deps, get_deps
+from gateway.errors import ApiError, JsonResponse
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.params import DateQuery, resolve_date
 from gateway.routes import API_PREFIX
-from gateway.schemas.planning import CompleteTaskRequest, CompleteVisitRequest, UnplannedTaskRequest
+from gateway.schemas.planning import (
+    AppointmentRequest,
+    AssignmentRequest,
+    CompleteTaskRequest,
+    CompleteVisitRequest,
+    TemporaryVisitRequest,
+    UnplannedTaskRequest,
+)
 
 router = APIRouter(prefix=API_PREFIX, tags=["planning"])
 
@@ -38,11 +47,12 @@ def _or_none(value: str) -> str | None:
 
 
 def customer_card(c: planning_pb2.Customer) -> dict[str, Any]:
-    """The customer as the visit list shows it."""
+    """The customer as the visit list shows it (with the short code, 简码)."""
     return {
         "id": c.id,
         "name": c.name,
         "code": c.code,
+        "short_code": c.short_code,
         "star": c.star,
         "terminal_type": c.terminal_type,
         "address": c.address,
@@ -54,7 +64,6 @@ def customer_info(c: planning_pb2.Customer) -> dict[str, Any]:
     """Basic and business information of the visit page."""
     return {
         **customer_card(c),
-        "short_code": c.short_code,
         "licence_no": c.licence_no,
         "credit_grade": c.credit_grade,
         "value_class": c.value_class,
@@ -121,6 +130,7 @@ def _counts(c: planning_pb2.PlanCounts) -> dict[str, int]:
         "completed_customers": c.completed_customers,
         "planned_tasks": c.planned_tasks,
         "executed_tasks": c.executed_tasks,
+        "temporary_customers": c.temporary_customers,
     }
 
 
@@ -231,6 +241,213 @@ async def add_unplanned_task(
     )
     answer = await deps.clients.call(deps.clients.planning.AddUnplannedTask, request, caller, write=True)
     return visit_detail(answer.visit)
+
+
+@router.get("/customers/lookup")
+async def lookup_customer(
+    caller: CallerDep,
+    deps: DepsDep,
+    qr: Annotated[str, Query(min_length=1, max_length=512)],
+    date: Annotated[str | None, Query(max_length=10)] = None,
+) -> dict[str, Any]:
+    """Change customer: verify the scanned code; the outlet summary and whether it is on the day's list.
+
+    422 invalid_qr for a forged or unknown code; 403 for an outlet outside the caller's serving scope.
+    """
+    day = resolve_date(date, deps.settings.timezone)
+    answer = await deps.clients.call(
+        deps.clients.planning.LookupCustomer, planning_pb2.LookupCustomerRequest(qr=qr, date=day), caller
+    )
+    return {
+        "customer": customer_info(answer.customer),
+        "date": day,
+        "on_list": answer.on_list,
+        "visit": visit_item(answer.visit) if answer.on_list else None,
+        "may_add": answer.may_add,
+    }
+
+
+@router.post("/visits", status_code=201)
+async def add_temporary_visit(body: TemporaryVisitRequest, caller: CallerDep, deps: DepsDep) -> Response:
+    """Change customer: 201 a temporary visit on today's list; 200 the visit already there for that customer.
+
+    422 no_tasks_chosen / unknown_task_code / invalid_qr; 403 outside the serving scope. A replayed op_id
+    answers the first status and body.
+    """
+    request = planning_pb2.AddTemporaryVisitRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        qr=body.qr,
+        customer_id=body.customer_id,
+        task_codes=body.task_codes,
+    )
+    answer = await deps.clients.call(deps.clients.planning.AddTemporaryVisit, request, caller, write=True)
+    return JsonResponse({**visit_detail(answer.visit), "created": answer.created}, 201 if answer.created else 200)
+
+
+async def _live_fix(caller: Caller, deps: Deps) -> tuple[float, float] | None:
+    """The manager's newest known position (checkin's live fix); None when unknown or checkin is down."""
+    if caller.role != "manager":
+        return None
+    try:
+        fix = await deps.clients.call(deps.clients.checkin.GetLastFix, checkin_pb2.GetLastFixRequest(), caller)
+    except ApiError as exc:
+        if exc.status < 500:
+            raise
+        return None
+    return (fix.lat, fix.lon) if fix.found else None
+
+
+@router.get("/route")
+async def suggested_route(
+    caller: CallerDep,
+    deps: DepsDep,
+    date: Annotated[str | None, Query(max_length=10)] = None,
+    manager_id: ManagerId = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+) -> dict[str, Any]:
+    """The day's remaining on-site visits in a suggested order, with leg and total distances (metres).
+
+    Starts at `lat`/`lon` when given, else at the caller's live fix, else at the first remaining outlet.
+    """
+    day = resolve_date(date, deps.settings.timezone)
+    start = (lat, lon) if lat is not None and lon is not None else None
+    source = "client" if start else "live_fix"
+    if start is None and not manager_id:
+        start = await _live_fix(caller, deps)
+    request = planning_pb2.SuggestRouteRequest(date=day, manager_id=manager_id or "", has_start=start is not None)
+    if start is not None:
+        request.start.CopyFrom(common_pb2.GeoPoint(lat=start[0], lon=start[1]))
+    answer = await deps.clients.call(deps.clients.planning.SuggestRoute, request, caller)
+    cumulative, stops = 0.0, []
+    for stop in answer.stops:
+        cumulative += stop.leg_m
+        stops.append({**visit_item(stop.visit), "leg_m": round(stop.leg_m, 1), "cumulative_m": round(cumulative, 1)})
+    return {
+        "date": day,
+        "start": {"lat": answer.start.lat, "lon": answer.start.lon} if answer.HasField("start") else None,
+        "start_source": source if answer.start_source == "position" else answer.start_source,
+        "stops": stops,
+        "total_m": round(answer.total_m, 1),
+    }
+
+
+def appointment_item(a: planning_pb2.Appointment) -> dict[str, Any]:
+    return {
+        "appointment_id": a.appointment_id,
+        "manager_id": a.manager_id,
+        "customer_id": a.customer_id,
+        "booked_at": a.booked_at,
+        "scheduled_at": a.scheduled_at,
+        "duration_min": a.duration_min,
+        "purpose": a.purpose,
+        "date": a.date,
+    }
+
+
+@router.post("/appointments", status_code=201)
+async def book_appointment(body: AppointmentRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Book a visit time with a customer the caller serves; `warnings` has `short_notice` under a day ahead."""
+    request = planning_pb2.BookAppointmentRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        customer_id=body.customer_id,
+        scheduled_at=body.scheduled_at,
+        duration_min=body.duration_min,
+        purpose=body.purpose,
+    )
+    answer = await deps.clients.call(deps.clients.planning.BookAppointment, request, caller, write=True)
+    return {**appointment_item(answer.appointment), "warnings": list(answer.warnings)}
+
+
+@router.get("/appointments")
+async def list_appointments(
+    caller: CallerDep,
+    deps: DepsDep,
+    date: Annotated[str | None, Query(max_length=10)] = None,
+    manager_id: ManagerId = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """A day's appointments in time order (a supervisor may name a team member)."""
+    day = resolve_date(date, deps.settings.timezone)
+    offset = decode_cursor(cursor)
+    request = planning_pb2.ListAppointmentsRequest(date=day, manager_id=manager_id or "")
+    answer = await deps.clients.call(deps.clients.planning.ListAppointments, request, caller)
+    return page([appointment_item(a) for a in answer.appointments], limit, offset)
+
+
+def follow_up_item(f: planning_pb2.FollowUpMessage) -> dict[str, Any]:
+    return {
+        "follow_up_id": f.follow_up_id,
+        "kind": f.kind,
+        "manager_id": f.manager_id,
+        "customer_id": f.customer_id,
+        "visit_id": f.visit_id,
+        "text": f.text or None,
+        "due_at": f.due_at,
+        "done_at": f.done_at or None,
+        "overdue": f.overdue,
+    }
+
+
+@router.get("/follow-ups")
+async def list_follow_ups(
+    caller: CallerDep,
+    deps: DepsDep,
+    manager_id: ManagerId = None,
+    include_done: bool = False,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Follow-ups owed after completed visits, soonest due first, with `overdue` flagged."""
+    offset = decode_cursor(cursor)
+    request = planning_pb2.ListFollowUpsRequest(manager_id=manager_id or "", include_done=include_done)
+    answer = await deps.clients.call(deps.clients.planning.ListFollowUps, request, caller)
+    return page([follow_up_item(f) for f in answer.follow_ups], limit, offset)
+
+
+@router.post("/follow-ups/{follow_up_id}/done")
+async def close_follow_up(follow_up_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Mark a follow-up done (its manager only; 404 otherwise); done twice keeps the first time."""
+    request = planning_pb2.CloseFollowUpRequest(follow_up_id=follow_up_id)
+    answer = await deps.clients.call(deps.clients.planning.CloseFollowUp, request, caller, write=True)
+    return follow_up_item(answer)
+
+
+def assignment_item(a: planning_pb2.AssignmentMessage) -> dict[str, Any]:
+    return {
+        "assignment_id": a.assignment_id,
+        "customer_id": a.customer_id,
+        "manager_id": a.manager_id,
+        "team_id": a.team_id,
+        "previous_manager_id": a.previous_manager_id or None,
+        "effective_from": a.effective_from,
+        "assigned_by": a.assigned_by,
+        "reason": a.reason,
+    }
+
+
+@router.post("/customers/{customer_id}/assignment", status_code=201)
+async def assign_customer(customer_id: Id, body: AssignmentRequest, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Reassign the responsible manager (a supervisor within their team, an admin anywhere); audited."""
+    request = planning_pb2.AssignCustomerRequest(
+        op=common_pb2.OpMeta(op_id=body.op_id),
+        customer_id=customer_id,
+        manager_id=body.manager_id,
+        team_id=body.team_id,
+        effective_from=body.effective_from or "",
+        reason=body.reason,
+    )
+    answer = await deps.clients.call(deps.clients.planning.AssignCustomer, request, caller, write=True)
+    return assignment_item(answer)
+
+
+@router.get("/customers/{customer_id}/assignments")
+async def list_assignments(customer_id: Id, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """The customer's ownership history, oldest first."""
+    request = planning_pb2.ListAssignmentsRequest(customer_id=customer_id)
+    answer = await deps.clients.call(deps.clients.planning.ListAssignments, request, caller)
+    return {"items": [assignment_item(a) for a in answer.assignments], "next_cursor": None}
 
 
 AdminDep = Annotated[Caller, Depends(require_roles("admin"))]

@@ -15,3 +15,5 @@ class CheckinRequest(WriteModel):
     client_ts: ClientTs
     mock_location: bool = False
     fix_ts: ClientTs | None = None
+    # The visit selected before scanning (R-1.5.3-c); a code of another customer is 422 qr_mismatch.
+    visit_id: str = Field(default="", max_length=128)

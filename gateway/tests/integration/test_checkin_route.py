@@ -62,3 +62,32 @@ def test_an_outlet_not_on_the_list_is_409_with_the_customer(
     error = response.json()["error"]
     assert error["code"] == "customer_not_in_plan"
     assert error["details"]["customer"]["id"] == foreign["customer"]["id"]
+
+
+def test_a_checkin_against_the_selected_visit_refuses_another_customers_code(
+    stack_client: TestClient, login: Callable[..., Any]
+) -> None:
+    """R-1.5.3-c: way 1 names the selected visit; only that customer's code checks it in (HTTP and /sync)."""
+    manager = _headers(stack_client, login, "m001")
+    admin = _headers(stack_client, login, "admin")
+    chosen, other = stack_client.get("/api/v1/visits", headers=manager).json()["items"][:2]
+    assert chosen["customer"]["short_code"]
+
+    def qr_of(visit: dict[str, Any]) -> str:
+        return stack_client.get(f"/api/v1/admin/customers/{visit['customer']['id']}/qr", headers=admin).json()["qr"]
+
+    where = other["customer"]["location"]
+    body = {"op_id": str(uuid.uuid4()), "qr": qr_of(other), "visit_id": chosen["visit_id"], "accuracy_m": 10, **where}
+    body["client_ts"] = datetime.now(UTC).isoformat()
+    mismatch = stack_client.post("/api/v1/checkins", json=body, headers=manager)
+    assert (mismatch.status_code, mismatch.json()["error"]["code"]) == (422, "qr_mismatch")
+    offline = {"op_id": str(uuid.uuid4()), "type": "checkin", "client_ts": body["client_ts"]}
+    payload = {k: body[k] for k in ("qr", "visit_id", "lat", "lon", "accuracy_m")}
+    (result,) = stack_client.post(
+        "/api/v1/sync", json={"ops": [{**offline, "payload": payload}]}, headers=manager
+    ).json()["results"]
+    assert (result["status"], result["error"]["code"]) == ("rejected", "qr_mismatch")
+
+    matching = {**body, "op_id": str(uuid.uuid4()), "qr": qr_of(chosen), **chosen["customer"]["location"]}
+    accepted = stack_client.post("/api/v1/checkins", json=matching, headers=manager)
+    assert (accepted.status_code, accepted.json()["visit_id"]) == (201, chosen["visit_id"])

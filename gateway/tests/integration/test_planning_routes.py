@@ -89,6 +89,7 @@ def test_summary_library_and_admin_qr(planning_client: TestClient, login: Callab
         "completed_customers",
         "planned_tasks",
         "executed_tasks",
+        "temporary_customers",
     }
     assert planning_client.get("/api/v1/plans/summary?period=year", headers=headers).status_code == 400
 

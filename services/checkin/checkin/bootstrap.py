@@ -27,7 +27,7 @@ from checkin.adapters.bucket_store import BucketStore
 from checkin.adapters.checkin_store import CheckinStore
 from checkin.adapters.gap_store import TrackingGapStore
 from checkin.adapters.last_fixes import LastFixes
-from checkin.domain.model import GapRule, IngestLimits, Thresholds
+from checkin.domain.model import GapRule, IngestLimits, PreviousFix, Thresholds
 from checkin.settings import CheckinSettings
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ class UseCases:
     accept_track_batch: Callable[[TrackBatchCommand], BatchResult]
     accept_scan_batch: Callable[[ScanBatchCommand], BatchResult]
     apply_offline_batch: Callable[[Sequence[OfflineOp], Caller], list[OpOutcome]]
+    get_last_fix: Callable[[Caller], PreviousFix | None]
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ def ingest_queues_for(settings: CheckinSettings) -> IngestQueues:
 def use_cases(deps: GrpcDeps) -> UseCases:
     """Bind each use case to its adapters once; the offline batch gets the bound check-in."""
     from checkin.usecases.checkins import record_checkin
+    from checkin.usecases.fixes import get_last_fix
     from checkin.usecases.scans import accept_scan_batch
     from checkin.usecases.sync import apply_offline_batch, offline_work
     from checkin.usecases.tracks import accept_track_batch
@@ -235,6 +237,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             work=offline_work(record, deps.planning),
             max_ops=deps.settings.max_sync_ops,
         ),
+        get_last_fix=functools.partial(get_last_fix, last_fixes=deps.last_fixes),
     )
 
 

@@ -36,12 +36,7 @@ from checkin.settings import CheckinSettings
 
 SERVICE_NAME = "baifang.checkin.v1.CheckinService"
 # Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor).
-CALLERS = {
-    "RecordCheckin": FROM_GATEWAY,
-    "AcceptTrackBatch": FROM_GATEWAY,
-    "AcceptScanBatch": FROM_GATEWAY,
-    "ApplyOfflineBatch": FROM_GATEWAY,
-}
+CALLERS = dict.fromkeys(checkin_pb2.DESCRIPTOR.services_by_name["CheckinService"].methods_by_name, FROM_GATEWAY)
 
 
 class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
@@ -62,6 +57,7 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
             mock_location=request.mock_location,
             fix_ts=request.fix_ts,
             offline=request.op.offline,
+            visit_id=request.visit_id,
         )
         result = self.use.record_checkin(cmd).result
         return checkin_pb2.RecordCheckinResponse(
@@ -72,6 +68,16 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
             verdict=result.verdict,
             verdict_reason=result.verdict_reason,
             checked_in_at=result.checked_in_at,
+        )
+
+    def GetLastFix(  # noqa: N802 - generated method name
+        self, request: checkin_pb2.GetLastFixRequest, context: grpc.ServicerContext
+    ) -> checkin_pb2.GetLastFixResponse:
+        fix = self.use.get_last_fix(require_caller())
+        if fix is None:
+            return checkin_pb2.GetLastFixResponse(found=False)
+        return checkin_pb2.GetLastFixResponse(
+            found=True, lat=fix.point.lat, lon=fix.point.lon, taken_at=fix.taken_at.isoformat()
         )
 
     def AcceptTrackBatch(  # noqa: N802 - generated method name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic_settings import SettingsConfigDict
 
@@ -16,3 +16,8 @@ class PlanningSettings(ServiceSettings):
     # End-of-day sweep: how often the worker looks for past visits still planned, and how many per tick.
     missed_sweep_seconds: float = 60.0
     missed_batch_size: int = 500
+    # Who a manager may serve outside their plan (temporary visits, customer lookup; §3.5.9):
+    # "own" = their own customers only; "team" = also their team's customers (covering for a colleague).
+    serving_scope: Literal["own", "team"] = "team"
+    # R-1.3.3-c: days after a visit's date during which offline work of that day still revives a missed visit.
+    late_upload_days: int = 3

@@ -31,7 +31,7 @@ class PlanningWorker:
 
     @reliable_event_handler("checkin", "checkin.recorded")
     def on_checkin_recorded(self, body: dict[str, Any]) -> None:
-        apply_checkin_recorded(CheckinRecorded.from_body(body), visits=self.deps.visits)
+        apply_checkin_recorded(CheckinRecorded.from_body(body), visits=self.deps.visits, late=self.deps.late)
 
     @reliable_event_handler("collection", "terminal_info.updated")
     def on_terminal_info_updated(self, body: dict[str, Any]) -> None:

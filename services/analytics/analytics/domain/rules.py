@@ -7,12 +7,14 @@ from typing import Any
 
 from analytics.domain.model import ManagerProgress, PlanCounts, VisitProgress, VisitStatus
 
-# Events arrive in any order; a status only ever moves up this ladder, so a late check-in
-# never reopens a completed visit and a late "missed" never undoes a completion.
+# Events arrive in any order; a status only ever moves up this ladder (the store raises the
+# stored rank, never lowers it): completed > checked_in > missed > planned. A late check-in never
+# reopens a completed visit, a late "missed" never undoes a check-in or a completion, and an offline
+# day uploaded after the missed sweep (R-1.3.3-c) lifts the visit from missed to checked_in.
 STATUS_RANK: dict[VisitStatus, int] = {
     VisitStatus.PLANNED: 0,
-    VisitStatus.CHECKED_IN: 1,
-    VisitStatus.MISSED: 2,
+    VisitStatus.MISSED: 1,
+    VisitStatus.CHECKED_IN: 2,
     VisitStatus.COMPLETED: 3,
 }
 

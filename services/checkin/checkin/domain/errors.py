@@ -12,6 +12,13 @@ class InvalidQr(RuleViolation):
     default_message = "the scanned code is not a valid outlet code"
 
 
+class QrMismatch(RuleViolation):
+    """R-1.5.3-c: the scanned code belongs to another customer than the selected visit's (422)."""
+
+    code = "qr_mismatch"
+    default_message = "the scanned code is not the selected customer's"
+
+
 class CustomerNotInPlan(Conflict):
     """The outlet is real but not on the caller's list for that day (409, details.customer)."""
 

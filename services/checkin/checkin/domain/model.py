@@ -134,6 +134,8 @@ class CheckinCommand:
     mock_location: bool = False
     fix_ts: str = ""
     offline: bool = False
+    # The visit selected before scanning (R-1.5.3-c); empty for scan-to-check-in.
+    visit_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,7 @@ class CheckinFields:
     accuracy_m: float
     mock_location: bool = False
     fix_ts: str = ""
+    visit_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ class UnplannedFields:
 
 
 def checkin_fields(payload: Mapping[str, Any]) -> CheckinFields:
-    """{qr, lat, lon, accuracy_m, mock_location?, fix_ts?} as POST /checkins takes them (400 per field)."""
+    """{qr, lat, lon, accuracy_m, mock_location?, fix_ts?, visit_id?} as POST /checkins takes them (400 per field)."""
     lat = _number(payload, "lat")
     lon = _number(payload, "lon")
     if not -90 <= lat <= 90:
@@ -194,6 +195,7 @@ def checkin_fields(payload: Mapping[str, Any]) -> CheckinFields:
         accuracy_m=accuracy,
         mock_location=_flag(payload, "mock_location"),
         fix_ts=fix_ts,
+        visit_id=_text(payload, "visit_id", required=False, max_len=128),
     )
 
 

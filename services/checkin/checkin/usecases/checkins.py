@@ -21,7 +21,7 @@ from baifang_common.timeutil import iso, local_date, now_utc, parse_ts
 from checkin.adapters.checkin_store import CheckinStore
 from checkin.adapters.last_fixes import LastFixes
 from checkin.adapters.planning_client import PlanningClient
-from checkin.domain.errors import CustomerNotInPlan, FirstCheckinPending, InvalidQr, NotAManager
+from checkin.domain.errors import CustomerNotInPlan, FirstCheckinPending, InvalidQr, NotAManager, QrMismatch
 from checkin.domain.model import (
     Assessment,
     CheckinCommand,
@@ -118,6 +118,9 @@ def _planned_visit(cmd: CheckinCommand, date: str, planning: PlanningClient) -> 
         raise InvalidQr(reason="unknown_customer")
     if not resolution.qr_valid:
         raise InvalidQr(reason="bad_signature")
+    if cmd.visit_id and (resolution.visit is None or resolution.visit.visit_id != cmd.visit_id):
+        # R-1.5.3-c: way 1 (customer selected, then scanned) needs that customer's own code.
+        raise QrMismatch(visit_id=cmd.visit_id, customer_id=customer_id)
     if resolution.visit is None:
         raise CustomerNotInPlan(customer=resolution.customer.to_details(), date=date)
     return customer_id, resolution.customer, resolution.visit

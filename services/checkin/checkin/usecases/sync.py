@@ -156,6 +156,7 @@ def checkin_op(record_checkin: Callable[[CheckinCommand], CheckinAnswer], op: Of
         mock_location=fields.mock_location,
         fix_ts=fields.fix_ts,
         offline=True,
+        visit_id=fields.visit_id,
     )
     answer = record_checkin(cmd)
     return WorkAnswer(answer.result.to_dict(), replayed=answer.replayed)

@@ -62,6 +62,14 @@ class CustomerStore:
         doc = self.collection.find_one({"manager_id": manager_id}, {"team_id": 1})
         return str(doc.get("team_id", "")) if doc else ""
 
+    def reassign(self, customer_id: str, manager_id: str, team_id: str, expected_manager_id: str) -> bool:
+        """Change the responsible manager when it is still the one read; False when someone was first."""
+        result = self.collection.update_one(
+            {"_id": customer_id, "manager_id": expected_manager_id},
+            {"$set": {"manager_id": manager_id, "team_id": team_id}},
+        )
+        return result.modified_count == 1 or expected_manager_id == manager_id
+
     def upsert_many(self, customers: Sequence[Customer], chunk: int = 1000) -> int:
         """Import path: replace each record whole (the marketing system is the source)."""
         written = 0

@@ -97,10 +97,16 @@ class VisitStore:
         doc = self.collection.find_one({"slot": slot(manager_id, day, customer_id)})
         return from_doc(doc) if doc else None
 
-    def mark_checked_in(self, visit_id: str, checkin_id: str, at: datetime) -> bool:
-        """planned → checked_in, atomically; False when the visit was not planned any more."""
+    def insert_new(self, visit: Visit) -> bool:
+        """Insert one visit; False when the manager's day already has that customer (or the id exists)."""
+        return self.insert_many([visit]) == 1
+
+    def mark_checked_in(
+        self, visit_id: str, checkin_id: str, at: datetime, from_status: VisitStatus = VisitStatus.PLANNED
+    ) -> bool:
+        """planned (or a late-revived missed) → checked_in, atomically; False when the status moved meanwhile."""
         result = self.collection.update_one(
-            {"_id": visit_id, "status": VisitStatus.PLANNED.value},
+            {"_id": visit_id, "status": from_status.value},
             {
                 "$set": {"status": VisitStatus.CHECKED_IN.value, "checkin_id": checkin_id, "checked_in_at": at},
                 "$inc": {"version": 1},

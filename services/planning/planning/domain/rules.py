@@ -18,12 +18,26 @@ from planning.domain.errors import (
     Forbidden,
     InvalidPeriod,
     InvalidUnplannedText,
+    LateUploadExpired,
+    NoTasksChosen,
     NotCheckedIn,
+    NotYourCustomer,
     TaskNotFound,
     TaskOnlineOnly,
+    UnknownTaskCode,
     VisitClosed,
 )
-from planning.domain.model import Period, Task, TaskStatus, UnplannedTask, Visit, VisitMethod, VisitStatus
+from planning.domain.model import (
+    Customer,
+    LibraryTask,
+    Period,
+    Task,
+    TaskStatus,
+    UnplannedTask,
+    Visit,
+    VisitMethod,
+    VisitStatus,
+)
 
 # The kind of task that may complete from an offline batch (R-1.3.3-d); others are `collection:<form>`.
 BASIC_TASK_KIND = "basic"
@@ -55,6 +69,86 @@ def ensure_service_or_owner(caller: Caller, manager_id: str) -> None:
         raise Forbidden(manager_id=manager_id)
 
 
+class ServingScope(StrEnum):
+    """Whom a manager may serve outside their plan (§3.5.9, configuration PLANNING_SERVING_SCOPE)."""
+
+    OWN = "own"
+    TEAM = "team"
+
+
+def may_serve(caller: Caller, customer: Customer, scope: ServingScope) -> bool:
+    """Own customers; the team's too when the scope allows covering; a supervisor their team; an admin all."""
+    if caller.is_admin or caller.id == customer.manager_id:
+        return True
+    same_team = bool(caller.team_id) and caller.team_id == customer.team_id
+    if caller.is_supervisor:
+        return same_team
+    return caller.is_manager and scope == ServingScope.TEAM and same_team
+
+
+def ensure_may_serve(caller: Caller, customer: Customer, scope: ServingScope) -> None:
+    """R-1.5.2-e: anyone outside the serving scope gets 403 and nothing of the customer."""
+    if not may_serve(caller, customer, scope):
+        raise NotYourCustomer(customer_id=customer.id)
+
+
+# --- temporary visits (change customer, §1.5.2) ---------------------------------------------
+
+
+def choose_tasks(codes: Iterable[str], library: Iterable[LibraryTask]) -> tuple[LibraryTask, ...]:
+    """R-1.5.2-a: at least one task, each from the base library; repeats collapse, the order is kept."""
+    wanted = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
+    if not wanted:
+        raise NoTasksChosen(field="task_codes")
+    by_code = {t.code: t for t in library}
+    unknown = [c for c in wanted if c not in by_code]
+    if unknown:
+        raise UnknownTaskCode(task_codes=unknown)
+    return tuple(by_code[c] for c in wanted)
+
+
+def temporary_visit(
+    visit_id: str, manager: Caller, customer: Customer, day: str, tasks: tuple[LibraryTask, ...], order: int
+) -> Visit:
+    """R-1.5.2-b: a `temporary` visit on the scanning manager's list for that day, not checked in (§3.5.5)."""
+    return Visit(
+        id=visit_id,
+        manager_id=manager.id,
+        team_id=manager.team_id or customer.team_id,
+        date=day,
+        customer_id=customer.id,
+        temporary=True,
+        order=order,
+        tasks=tuple(Task(f"{visit_id}.t{i}", t.code, t.name, t.kind, t.method) for i, t in enumerate(tasks, 1)),
+    )
+
+
+# --- late offline days (R-1.3.3-c) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LateWindow:
+    """Offline work of a past day reopens its missed visit until `days` after that day (company time)."""
+
+    today: date
+    days: int
+
+
+def reopens_missed(visit: Visit, client_day: date | None, window: LateWindow | None) -> bool:
+    """True when this work, done on the visit's own day and uploaded in the window, revives a missed visit.
+
+    Work of that day arriving after the window is refused with `late_upload_expired`; any other work
+    on a missed visit finds it closed.
+    """
+    if visit.status != VisitStatus.MISSED or window is None or client_day is None:
+        return False
+    if client_day.isoformat() != visit.date:
+        return False
+    if (window.today - client_day).days > window.days:
+        raise LateUploadExpired(visit_id=visit.id, date=visit.date, window_days=window.days)
+    return True
+
+
 # --- state machine ------------------------------------------------------------------------
 
 
@@ -63,19 +157,29 @@ class CheckinDecision(StrEnum):
     ALREADY = "already"
 
 
-def checkin_decision(visit: Visit) -> CheckinDecision:
-    """planned → checked_in; a checked-in or completed visit keeps its first check-in; missed is final."""
+def checkin_decision(visit: Visit, client_day: date | None = None, window: LateWindow | None = None) -> CheckinDecision:
+    """planned → checked_in; a checked-in or completed visit keeps its first check-in.
+
+    missed is final, except for a check-in made on the visit's own day and uploaded late (R-1.3.3-c).
+    """
     if visit.status == VisitStatus.PLANNED:
         return CheckinDecision.APPLY
     if visit.status == VisitStatus.MISSED:
+        if reopens_missed(visit, client_day, window):
+            return CheckinDecision.APPLY
         raise VisitClosed(visit_id=visit.id, status=visit.status.value)
     return CheckinDecision.ALREADY
 
 
-def _ensure_workable(visit: Visit) -> None:
-    """Task and completion work needs a check-in, except on phone visits (§3.5.6)."""
-    if visit.closed:
+def _ensure_workable(visit: Visit, client_day: date | None = None, window: LateWindow | None = None) -> None:
+    """Task and completion work needs a check-in, except on phone visits (§3.5.6).
+
+    A missed visit takes late offline work of its own day within the window as if still planned.
+    """
+    if visit.closed and not reopens_missed(visit, client_day, window):
         raise VisitClosed(visit_id=visit.id, status=visit.status.value)
+    if visit.status == VisitStatus.MISSED and visit.method != VisitMethod.PHONE:
+        raise NotCheckedIn(visit_id=visit.id)
     if visit.status == VisitStatus.PLANNED and visit.method != VisitMethod.PHONE:
         raise NotCheckedIn(visit_id=visit.id)
 
@@ -89,6 +193,8 @@ def complete_task(
     now: datetime,
     op_id: str = "",
     offline: bool = False,
+    client_day: date | None = None,
+    window: LateWindow | None = None,
 ) -> tuple[Visit, bool]:
     """The visit with the task done, and whether anything changed (False: it was done already)."""
     task = visit.task(task_id)
@@ -96,7 +202,7 @@ def complete_task(
         raise TaskNotFound(visit_id=visit.id, task_id=task_id)
     if task.done:
         return visit, False
-    _ensure_workable(visit)
+    _ensure_workable(visit, client_day, window)
     if offline and task.kind != BASIC_TASK_KIND:
         # R-1.3.3-d: a task that needs a collection form completes online only.
         raise TaskOnlineOnly(visit_id=visit.id, task_id=task_id, kind=task.kind)
@@ -122,11 +228,13 @@ def complete_visit(
     now: datetime,
     offline: bool = False,
     op_id: str = "",
+    client_day: date | None = None,
+    window: LateWindow | None = None,
 ) -> tuple[Visit, bool]:
     """checked_in (or a planned phone visit) → completed; open tasks stay open; a second completion changes nothing."""
     if visit.status == VisitStatus.COMPLETED:
         return visit, False
-    _ensure_workable(visit)
+    _ensure_workable(visit, client_day, window)
     completed = dataclasses.replace(
         visit,
         status=VisitStatus.COMPLETED,
@@ -178,6 +286,8 @@ class PlanCounts:
     completed_customers: int = 0
     planned_tasks: int = 0
     executed_tasks: int = 0
+    # Of the planned customers, how many are temporary visits (§3.5.4: counted, and flagged apart).
+    temporary_customers: int = 0
 
     def __add__(self, other: PlanCounts) -> PlanCounts:
         return PlanCounts(
@@ -185,6 +295,7 @@ class PlanCounts:
             self.completed_customers + other.completed_customers,
             self.planned_tasks + other.planned_tasks,
             self.executed_tasks + other.executed_tasks,
+            self.temporary_customers + other.temporary_customers,
         )
 
 
@@ -222,6 +333,7 @@ def visit_counts(visit: Visit) -> PlanCounts:
         completed_customers=1 if visit.status == VisitStatus.COMPLETED else 0,
         planned_tasks=visit.tasks_total,
         executed_tasks=sum(1 for t in visit.tasks if _executed(t)),
+        temporary_customers=1 if visit.temporary else 0,
     )
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from baifang_common.events import TaskCompleted, UnplannedTaskRecorded, VisitCompleted, VisitMissed
+from baifang_common.events import (
+    TaskCompleted,
+    UnplannedTaskRecorded,
+    VisitCompleted,
+    VisitMissed,
+    VisitTemporaryAdded,
+)
 from baifang_common.timeutil import iso, now_utc
 from planning.domain.model import Task, UnplannedTask, Visit
 
@@ -78,4 +84,18 @@ def visit_missed(visit: Visit) -> VisitMissed:
         manager_id=visit.manager_id,
         team_id=visit.team_id,
         date=visit.date,
+    )
+
+
+def visit_temporary_added(visit: Visit, source: str) -> VisitTemporaryAdded:
+    """§1.5.2: the visit joined the day's list; analytics counts it in the live progress."""
+    return VisitTemporaryAdded(
+        event_id=event_id("visit.temporary_added", visit.id),
+        visit_id=visit.id,
+        manager_id=visit.manager_id,
+        team_id=visit.team_id,
+        customer_id=visit.customer_id,
+        date=visit.date,
+        task_codes=[t.code for t in visit.tasks],
+        source=source,
     )

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from baifang_common.context import Caller
@@ -14,7 +14,7 @@ from baifang_common.errors import InvalidArgument
 from baifang_common.events import Event
 from baifang_common.idempotency import OpStore
 from baifang_common.publisher import EventPublisher
-from baifang_common.timeutil import iso, now_utc, parse_date, parse_ts
+from baifang_common.timeutil import iso, local_date, now_utc, parse_date, parse_ts
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain import rules
@@ -32,6 +32,28 @@ class VisitView:
 
     visit: Visit
     customer: Customer | None
+
+
+@dataclass(frozen=True)
+class LateUploads:
+    """R-1.3.3-c configuration: the company time zone and PLANNING_LATE_UPLOAD_DAYS."""
+
+    timezone: str
+    days: int
+
+    def window(self, client_ts: str, at: datetime) -> tuple[date, rules.LateWindow]:
+        """The company-local day the client did the work, and the window as of `at`."""
+        return local_date(parse_ts(client_ts), self.timezone), rules.LateWindow(
+            local_date(at, self.timezone), self.days
+        )
+
+
+def late_terms(late: LateUploads | None, offline: bool, client_ts: str, at: datetime) -> dict[str, Any]:
+    """The late-day keywords of the domain rules: only offline work may revive a missed day."""
+    if late is None or not offline:
+        return {}
+    client_day, window = late.window(client_ts, at)
+    return {"client_day": client_day, "window": window}
 
 
 @dataclass(frozen=True)
@@ -115,13 +137,24 @@ def complete_task(
     customers: CustomerStore,
     ops: OpStore,
     publisher: EventPublisher,
+    late: LateUploads | None = None,
     now: Callable[[], datetime] = now_utc,
 ) -> TaskResult:
-    """Mark one task done (409 before check-in, except phone visits); replays return the first answer."""
+    """Mark one task done (409 before check-in, except phone visits); replays return the first answer.
+
+    Offline work of a past missed day within the late window is applied (R-1.3.3-c).
+    """
 
     def mutate(visit: Visit, client_ts: str, at: datetime) -> tuple[Visit, bool]:
         return rules.complete_task(
-            visit, cmd.task_id, note=cmd.note, client_ts=client_ts, now=at, op_id=cmd.op_id, offline=cmd.offline
+            visit,
+            cmd.task_id,
+            note=cmd.note,
+            client_ts=client_ts,
+            now=at,
+            op_id=cmd.op_id,
+            offline=cmd.offline,
+            **late_terms(late, cmd.offline, client_ts, at),
         )
 
     def event(updated: Visit) -> Event:
@@ -140,9 +173,16 @@ def complete_visit(
     customers: CustomerStore,
     ops: OpStore,
     publisher: EventPublisher,
+    late: LateUploads | None = None,
+    after: Callable[[Visit], None] | None = None,
     now: Callable[[], datetime] = now_utc,
 ) -> VisitResult:
-    """checked_in → completed (open tasks stay open); a second completion returns the first."""
+    """checked_in → completed (open tasks stay open); a second completion returns the first.
+
+    `after` runs on the completed visit (the follow-ups it owes, P-003-7), again on a repeat: it is idempotent.
+
+    Offline completion of a past missed day within the late window is applied (R-1.3.3-c).
+    """
 
     def mutate(visit: Visit, client_ts: str, at: datetime) -> tuple[Visit, bool]:
         return rules.complete_visit(
@@ -153,11 +193,14 @@ def complete_visit(
             now=at,
             offline=cmd.offline,
             op_id=cmd.op_id,
+            **late_terms(late, cmd.offline, client_ts, at),
         )
 
     write = _write_visit(
         cmd, "visit.complete", mutate, events.visit_completed, visits=visits, ops=ops, publisher=publisher, now=now
     )
+    if after is not None:
+        after(write.visit)
     return VisitResult(VisitView(write.visit, customers.get(write.visit.customer_id)), replayed=write.replayed)
 
 

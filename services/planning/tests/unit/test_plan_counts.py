@@ -51,7 +51,7 @@ def test_week_sums_customer_visits_over_days_and_ignores_other_weeks():
 def test_temporary_visits_count_in_planned_and_completed():
     visits = [visit("2026-11-23", "a", VisitStatus.COMPLETED, done=1, total=1, temporary=True)]
     summary = rules.plan_summary(Period.MONTH, date(2026, 11, 1), visits)
-    assert summary.counts == rules.PlanCounts(1, 1, 1, 1)
+    assert summary.counts == rules.PlanCounts(1, 1, 1, 1, temporary_customers=1)
     assert len(summary.rows) == 30
 
 
