@@ -352,7 +352,7 @@ class RawConnection:
     """A minimal HTTP/1.1 keep-alive client (Content-Length and chunked answers).
 
     httpx costs about 1 ms of client CPU per request here, on the same 2 cores as the
-    system under test (PERFORMANCE.md §3.12); this loop costs a small fraction of that.
+    system under test (measured on a 2-core machine, see loadtests/README.md); this loop costs a small fraction of that.
     """
 
     def __init__(self, host: str, port: int) -> None:

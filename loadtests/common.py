@@ -2,7 +2,7 @@
 
 Everything here is plain data or pure computation, usable from gevent (locust) and
 asyncio (bench_ingest.py) alike: demo accounts, request bodies, op ids, and a GPS
-device that walks about a city at a believable speed. API.md is the contract.
+device that walks about a city at a believable speed. docs/api.md is the contract.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ ADMIN = "admin"
 MANAGER_COUNT = int(os.environ.get("BAIFANG_DEMO_MANAGERS", "50"))
 MANAGERS: tuple[str, ...] = tuple(f"m{n:03d}" for n in range(1, MANAGER_COUNT + 1))
 
-MAX_TRACK_POINTS = 1000  # API.md: POST /tracks takes up to 1000 points
+MAX_TRACK_POINTS = 1000  # docs/api.md: POST /tracks takes up to 1000 points
 CITY_CENTER = (31.82, 117.23)  # the demo city; only a fallback when a plan is empty
 M_PER_DEG_LAT = 111_320.0
 
@@ -41,7 +41,7 @@ EXPECTED_CONFLICTS = frozenset({"customer_not_in_plan", "visit_closed", "already
 
 
 def new_op_id() -> str:
-    """A client write id (API.md: writes carry op_id, a client UUID)."""
+    """A client write id (docs/api.md: writes carry op_id, a client UUID)."""
     return str(uuid.uuid4())
 
 

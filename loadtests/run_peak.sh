@@ -16,7 +16,7 @@
 #
 # One locust process, no master/workers: the 2 cores are shared with the system under
 # test, and this load (~270 requests/s at 2000 tablets) takes a FastHttpUser process a
-# small part of one core (PERFORMANCE.md §3.12: ~5k requests/s per core). Workers would
+# small part of one core (measured: ~5k requests/s per core). Workers would
 # only take more CPU away from the gateway and the services being measured.
 set -euo pipefail
 

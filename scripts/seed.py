@@ -1,4 +1,4 @@
-"""Demo data for the whole system (API.md "Demo data"): `make seed`, and the first `make up`.
+"""Demo data for the whole system (docs/api.md "Demo data"): `make seed`, and the first `make up`.
 
 Run with the stack up: each service loads its own records through its own adapters and
 publishes the events the others build their views from, so the workers must be consuming.

@@ -1,4 +1,4 @@
-"""The demo organisation shared by every service's demo loader (API.md "Demo data").
+"""The demo organisation shared by every service's demo loader (docs/api.md "Demo data").
 
 Only who-is-who: admin, supervisors s01.. and managers m001.. in teams of ten. Each service
 loads its own demo records for these people through its own adapters.

@@ -1,7 +1,7 @@
 """`python -m <service> grpc|worker`: one entry point for the four services.
 
 The worker path monkey-patches eventlet before its modules are imported; the gRPC path never
-imports eventlet (ARCHITECTURE.md: grpcio and eventlet must not share a process). This module
+imports eventlet (docs/architecture.md: grpcio and eventlet must not share a process). This module
 imports neither at load time.
 """
 

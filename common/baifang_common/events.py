@@ -1,4 +1,4 @@
-"""The event catalogue (DOMAIN.md §3.3): every event any service publishes, in one place.
+"""The event catalogue (docs/domain.md §3.3): every event any service publishes, in one place.
 
 Events are facts in the past tense. The routing key is `event_type`, the exchange
 `<producer>.events`, the body the JSON of the dataclass (nameko's format).
@@ -255,7 +255,7 @@ class SkuUpserted(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class PriceInventorySubmitted(Event):
-    """A price & stock collection (DOMAIN §1.5.8.1); money in fen, sales = prev_stock + purchased − stock.
+    """A price & stock collection (docs/domain.md §1.5.8.1); money in fen, sales = prev_stock + purchased − stock.
 
     A later submission for the same visit supersedes an earlier one: consumers keep the latest per visit_id.
     """
@@ -276,7 +276,7 @@ class PriceInventorySubmitted(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class AgreedQuantitySubmitted(Event):
-    """A customer's agreed quantity for a month (DOMAIN §1.5.8.2); submitted once, never changed."""
+    """A customer's agreed quantity for a month (docs/domain.md §1.5.8.2); submitted once, never changed."""
 
     event_type: ClassVar[str] = "agreed_quantity.submitted"
     producer: ClassVar[str] = "collection"
@@ -292,7 +292,7 @@ class AgreedQuantitySubmitted(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class TerminalResourcesCollected(Event):
-    """A new version of a customer's terminal resources (DOMAIN §1.5.8.3); values by item code."""
+    """A new version of a customer's terminal resources (docs/domain.md §1.5.8.3); values by item code."""
 
     event_type: ClassVar[str] = "terminal_resources.collected"
     producer: ClassVar[str] = "collection"
@@ -326,7 +326,7 @@ class TerminalInfoUpdated(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class SupplyAdjustmentEvent(Event):
-    """A transition of a supply adjustment (DOMAIN §1.5.9.1); `lines` are increases [{sku, qty}].
+    """A transition of a supply adjustment (docs/domain.md §1.5.9.1); `lines` are increases [{sku, qty}].
 
     Only `supply_adjustment.approved` changes the customer's effective quantity for the month.
     """
@@ -366,7 +366,7 @@ class SupplyAdjustmentWithdrawn(SupplyAdjustmentEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class SpecialUseReported(Event):
-    """A special-use report (DOMAIN §1.5.9.2); the consumer's name and phone are not carried."""
+    """A special-use report (docs/domain.md §1.5.9.2); the consumer's name and phone are not carried."""
 
     event_type: ClassVar[str] = "special_use.reported"
     producer: ClassVar[str] = "collection"
@@ -384,7 +384,7 @@ class SpecialUseReported(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class PromotionFeedbackRecorded(Event):
-    """A customer's feedback and sales intention on a brand promotion (DOMAIN §1.5.10, P-002-T4)."""
+    """A customer's feedback and sales intention on a brand promotion (docs/domain.md §1.5.10, P-002-T4)."""
 
     event_type: ClassVar[str] = "promotion.feedback_recorded"
     producer: ClassVar[str] = "collection"

@@ -51,6 +51,6 @@ def configure_logging(service: str, process: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("kombu", "amqp", "pymongo", "nameko", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
-    # eventlet announces its deprecation at import; it is known (STYLE.md).
+    # eventlet announces its deprecation at import; it is known.
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="eventlet")
     logging.captureWarnings(True)

@@ -84,7 +84,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def mongo_db(self) -> str:
-        """One database per service (ARCHITECTURE.md), suffixed for isolated runs."""
+        """One database per service (docs/architecture.md), suffixed for isolated runs."""
         return f"baifang_{self.service}{self.db_suffix}"
 
     def production_problems(self) -> list[str]:

@@ -1,4 +1,4 @@
-"""Demo accounts: every user of the demo organisation, with the demo password (API.md "Demo data")."""
+"""Demo accounts: every user of the demo organisation, with the demo password (docs/api.md "Demo data")."""
 
 from __future__ import annotations
 

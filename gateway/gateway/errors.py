@@ -1,4 +1,4 @@
-"""The one table from gRPC status to HTTP status, and the API.md error body for every failure.
+"""The one table from gRPC status to HTTP status, and the docs/api.md error body for every failure.
 
 Body: {"error": {"code", "message", "details"}}. Bad input is always a 4xx, never a 500.
 """
@@ -61,7 +61,7 @@ HTTP_CODES: dict[int, str] = {
 
 
 class ApiError(Exception):
-    """An expected failure answered with an API.md error body."""
+    """An expected failure answered with a docs/api.md error body."""
 
     def __init__(
         self,

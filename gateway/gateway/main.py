@@ -150,7 +150,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Baifang API",
         version="1.0.0",
-        description="Public HTTP API of Baifang (API.md). Errors: {error: {code, message, details}}.",
+        description="Public HTTP API of Baifang (docs/api.md). Errors: {error: {code, message, details}}.",
         lifespan=lifespan,
         default_response_class=JsonResponse,
     )

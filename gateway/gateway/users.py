@@ -32,7 +32,7 @@ class User:
     token_version: int = 0
 
     def public(self) -> dict[str, str]:
-        """The shape API.md answers for `user` and GET /me."""
+        """The shape docs/api.md answers for `user` and GET /me."""
         return {"id": self.id, "name": self.name, "role": self.role, "team_id": self.team_id}
 
     def admin_view(self) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The offline queue of a tablet uploaded through the public API (DOMAIN §1.3.3): POST /sync."""
+"""The offline queue of a tablet uploaded through the public API (docs/domain.md §1.3.3): POST /sync."""
 
 from __future__ import annotations
 

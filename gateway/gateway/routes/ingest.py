@@ -2,7 +2,7 @@
 
 The gateway forwards the raw body, JSON or protobuf, as opaque bytes in one batch RPC to checkin, which
 validates each point and answers only once the accepted ones are durable. No per-point work here: no
-parsing, no pydantic, no per-point metric (PERFORMANCE.md §3); the answer is rendered with orjson.
+parsing, no pydantic, no per-point metric; the answer is rendered with orjson.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""POST /sync: the offline batch of DOMAIN §1.3.3, applied by the checkin service in client-time order."""
+"""POST /sync: the offline batch of docs/domain.md §1.3.3, applied by the checkin service in client-time order."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ class CheckinSettings(ServiceSettings):
     service: ClassVar[str] = "checkin"
     model_config = SettingsConfigDict(env_prefix="CHECKIN_", extra="ignore", populate_by_name=True, frozen=True)
 
-    # Geofence verdict thresholds (DOMAIN.md §3.5 decision 11).
+    # Geofence verdict thresholds (docs/domain.md §3.5 decision 11).
     geofence_m: float = 200.0
     max_accuracy_m: float = 100.0
     max_fix_age_s: float = 120.0

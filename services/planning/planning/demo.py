@@ -1,4 +1,4 @@
-"""Demo data (API.md "Demo data"): the base task library, outlets around one city and visit plans
+"""Demo data (docs/api.md "Demo data"): the base task library, outlets around one city and visit plans
 for every working day of the current month and today, written through planning's own stores.
 
 Deterministic for a given seed and `today`; publishes what other services need to mirror it.

@@ -1,4 +1,4 @@
-"""Analytics errors with their API.md codes (mapped to HTTP by the gateway)."""
+"""Analytics errors with their docs/api.md codes (mapped to HTTP by the gateway)."""
 
 from __future__ import annotations
 

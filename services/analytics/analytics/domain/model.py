@@ -7,7 +7,7 @@ from enum import StrEnum
 
 
 class VisitStatus(StrEnum):
-    """Visit states (DOMAIN.md §3.4); `completed` and `missed` are final."""
+    """Visit states (docs/domain.md §3.4); `completed` and `missed` are final."""
 
     PLANNED = "planned"
     CHECKED_IN = "checked_in"
@@ -52,7 +52,7 @@ class VisitProgress:
 
 @dataclass(frozen=True)
 class PlanCounts:
-    """The four counts of DOMAIN.md §1.4 for one day, plus the customers checked in so far."""
+    """The four counts of docs/domain.md §1.4 for one day, plus the customers checked in so far."""
 
     planned_customers: int = 0
     completed_customers: int = 0

@@ -34,7 +34,7 @@ def executed_tasks(visit: VisitProgress) -> int:
 
 
 def plan_counts(visits: Iterable[VisitProgress]) -> PlanCounts:
-    """Counts over planned visits only (temporary ones count as planned, DOMAIN.md §3.5.4).
+    """Counts over planned visits only (temporary ones count as planned, docs/domain.md §3.5.4).
 
     A visit known only from a check-in or task event waits for its plan event before it counts,
     so completed never exceeds planned. Customers are distinct within a day (§3.5.3).

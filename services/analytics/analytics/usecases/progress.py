@@ -56,7 +56,7 @@ def plan_published(event: VisitPlanPublished) -> DayChange:
 
 
 def temporary_added(event: VisitTemporaryAdded) -> DayChange:
-    """A temporary visit joins the day's plan with its tasks (DOMAIN.md §3.5.4)."""
+    """A temporary visit joins the day's plan with its tasks (docs/domain.md §3.5.4)."""
     return _visit(event, "temporary", {"customer_id": event.customer_id, "task_count": len(event.task_codes)})
 
 

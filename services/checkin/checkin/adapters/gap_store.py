@@ -1,4 +1,4 @@
-"""TrackingGapStore — collection `tracking_gaps`: facts for analytics (DOMAIN §3.5 item 11).
+"""TrackingGapStore — collection `tracking_gaps`: facts for analytics (attendance, P-002-5).
 
 _id "<manager_id>:<start_ms>:<end_ms>" (deterministic, so a replayed batch adds nothing);
 manager_id, team_id, date (company-local), start, end (aware UTC), start_ms, end_ms, minutes.

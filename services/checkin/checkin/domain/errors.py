@@ -1,4 +1,4 @@
-"""Check-in failures with their API.md codes (the gateway maps status + code to HTTP)."""
+"""Check-in failures with their docs/api.md codes (the gateway maps status + code to HTTP)."""
 
 from __future__ import annotations
 

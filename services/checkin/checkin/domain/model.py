@@ -56,7 +56,7 @@ class PreviousFix:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """DOMAIN.md §3.5 decision 11; values come from CheckinSettings."""
+    """docs/domain.md §3.5 decision 11; values come from CheckinSettings."""
 
     geofence_m: float = 200.0
     max_accuracy_m: float = 100.0
@@ -74,7 +74,7 @@ class Assessment:
 
 @dataclass(frozen=True)
 class CustomerSummary:
-    """The outlet as shown in a `customer_not_in_plan` answer (API.md)."""
+    """The outlet as shown in a `customer_not_in_plan` answer (docs/api.md)."""
 
     id: str
     code: str
@@ -208,7 +208,7 @@ class AttendanceFact:
 
 
 class RejectReason(StrEnum):
-    """Why one point or scan of a batch was refused (reported by index, API.md /tracks)."""
+    """Why one point or scan of a batch was refused (reported by index, docs/api.md /tracks)."""
 
     INVALID_COORDINATES = "invalid_coordinates"
     INVALID_ACCURACY = "invalid_accuracy"

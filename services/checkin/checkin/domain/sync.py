@@ -1,4 +1,4 @@
-"""The offline batch (DOMAIN §1.3.3) as pure rules: which ops are accepted, in which order, and
+"""The offline batch (docs/domain.md §1.3.3) as pure rules: which ops are accepted, in which order, and
 how each op's payload becomes the fields of the online operation it replays.
 
 No I/O here: the use case (checkin.usecases.sync) applies the schedule this module computes.

@@ -1,4 +1,4 @@
-"""record_attendance_fact: the raw attendance facts (DOMAIN §3.1) kept from checkin.recorded.
+"""record_attendance_fact: the raw attendance facts (docs/domain.md §3.1) kept from checkin.recorded.
 
 Runs in the worker: imports nothing that pulls in grpc.
 """

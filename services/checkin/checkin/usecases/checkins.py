@@ -127,7 +127,7 @@ def _planned_visit(cmd: CheckinCommand, date: str, planning: PlanningClient) -> 
 
 
 def _first_checkin(checkins: CheckinStore, holder: str, visit_id: str) -> CheckinResult:
-    """DOMAIN §3.4: a second check-in on a checked-in visit returns the first."""
+    """docs/domain.md §3.4: a second check-in on a checked-in visit returns the first."""
     first = checkins.get(holder)
     if first is None:
         raise FirstCheckinPending(visit_id=visit_id)

@@ -1,4 +1,4 @@
-"""apply_offline_batch: the tablet's offline queue (POST /sync, DOMAIN §1.3.3) applied in client-time
+"""apply_offline_batch: the tablet's offline queue (POST /sync, docs/domain.md §1.3.3) applied in client-time
 order, each op answered on its own: applied / duplicate / rejected.
 
 The batch use case receives the bound use cases it dispatches to (`OfflineWork`, one per op type):

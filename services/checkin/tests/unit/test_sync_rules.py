@@ -1,4 +1,4 @@
-"""The offline batch as pure rules (DOMAIN §1.3.3): order, accepted types, duplicates, payloads."""
+"""The offline batch as pure rules (docs/domain.md §1.3.3): order, accepted types, duplicates, payloads."""
 
 from __future__ import annotations
 

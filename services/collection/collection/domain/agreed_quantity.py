@@ -1,4 +1,4 @@
-"""Pure rules of the agreed quantity (DOMAIN §1.5.8.2, R-1.5.8.2-a…d)."""
+"""Pure rules of the agreed quantity (docs/domain.md §1.5.8.2, R-1.5.8.2-a…d)."""
 
 from __future__ import annotations
 

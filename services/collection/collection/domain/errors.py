@@ -1,4 +1,4 @@
-"""Collection errors with their API.md codes (mapped to HTTP by the gateway)."""
+"""Collection errors with their docs/api.md codes (mapped to HTTP by the gateway)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class EmptyCollection(InvalidArgument):
 
 
 class NotCheckedIn(Conflict):
-    """DOMAIN §3.5 item 7: collection bound to a visit needs the visit checked in."""
+    """docs/domain.md §3.5 item 7: collection bound to a visit needs the visit checked in."""
 
     code = "not_checked_in"
     default_message = "check in at the customer first"

@@ -116,7 +116,7 @@ class AgreedLine:
 
 @dataclass(frozen=True)
 class AgreedQuantity:
-    """The customer's agreed quantity for one month (DOMAIN §1.5.8.2): submitted once, never changed."""
+    """The customer's agreed quantity for one month (docs/domain.md §1.5.8.2): submitted once, never changed."""
 
     customer_id: str
     month: str
@@ -134,7 +134,7 @@ class AgreedQuantity:
 
 @dataclass(frozen=True)
 class TerminalItem:
-    """One configurable item of terminal resources or terminal information (DOMAIN §1.5.8.3–4).
+    """One configurable item of terminal resources or terminal information (docs/domain.md §1.5.8.3–4).
 
     type: text | number | bool | choice; `card_field` names the customer-card field it updates.
     """
@@ -164,7 +164,7 @@ class TerminalVersion:
 
 @dataclass(frozen=True)
 class SupplyAdjustment:
-    """A request to raise a customer's supply for a month (DOMAIN §1.5.9.1); effective once approved.
+    """A request to raise a customer's supply for a month (docs/domain.md §1.5.9.1); effective once approved.
 
     status: pending → approved | rejected (by the requester's supervisor) | withdrawn (by the requester).
     """
@@ -186,7 +186,7 @@ class SupplyAdjustment:
 
 @dataclass(frozen=True)
 class SpecialUseReport:
-    """A consumer's large one-off need filed through a retailer (DOMAIN §1.5.9.2); status `filed`."""
+    """A consumer's large one-off need filed through a retailer (docs/domain.md §1.5.9.2); status `filed`."""
 
     report_id: str
     customer_id: str
@@ -207,7 +207,7 @@ class SpecialUseReport:
 
 @dataclass(frozen=True)
 class Promotion:
-    """Brand promotion material (DOMAIN §1.5.10, P-002-T4): what the manager shows at the outlet."""
+    """Brand promotion material (docs/domain.md §1.5.10, P-002-T4): what the manager shows at the outlet."""
 
     promotion_id: str
     title: str

@@ -1,4 +1,4 @@
-"""Pure rules of the price & stock collection (DOMAIN §1.5.8.1, R-1.5.8.1-a…k) and who may touch it.
+"""Pure rules of the price & stock collection (docs/domain.md §1.5.8.1, R-1.5.8.1-a…k) and who may touch it.
 
 Money is integer fen throughout: the ±20 % band is checked as |price − ref| × 100 ≤ 20 × ref, so
 exactly 20 % passes and no binary float ever decides a refusal.

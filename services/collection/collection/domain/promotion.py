@@ -1,4 +1,4 @@
-"""Pure rules of brand promotion (DOMAIN §1.5.10, P-002-T4): material, validity, feedback and intention."""
+"""Pure rules of brand promotion (docs/domain.md §1.5.10, P-002-T4): material, validity, feedback and intention."""
 
 from __future__ import annotations
 

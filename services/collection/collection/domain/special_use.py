@@ -1,4 +1,4 @@
-"""Pure rules of the special-use report (DOMAIN §1.5.9.2) and the price guidance of P-002-T9.
+"""Pure rules of the special-use report (docs/domain.md §1.5.9.2) and the price guidance of P-002-T9.
 
 P-002-T9 gives price bands for weddings and funerals in cities and the countryside. They are
 guidance: a line outside its band is warned about, never refused. The bands are read as the

@@ -1,4 +1,4 @@
-"""Pure rules of the supply adjustment (DOMAIN §1.5.9.1, R-1.5.9.1-a…e)."""
+"""Pure rules of the supply adjustment (docs/domain.md §1.5.9.1, R-1.5.9.1-a…e)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Agreed quantity entry (DOMAIN §1.5.8.2): the customer's quantity for the current month, submitted once.
+"""Agreed quantity entry (docs/domain.md §1.5.8.2): the customer's quantity for the current month, submitted once.
 
 A replay of the same op_id by the same manager answers the stored record (even once the month
 has turned); any other second submission for the month is 409 `immutable`.

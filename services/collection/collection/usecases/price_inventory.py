@@ -1,4 +1,4 @@
-"""Price & stock collection (DOMAIN §1.5.8.1): the form, the submission bound to a visit, the history.
+"""Price & stock collection (docs/domain.md §1.5.8.1): the form, the submission bound to a visit, the history.
 
 Replay-safe by op_id without a separate answer store: the collection id is derived from the caller
 and op_id, a replay finds the stored collection before anything else is checked (the visit may be

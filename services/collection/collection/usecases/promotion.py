@@ -1,4 +1,4 @@
-"""Brand promotion (DOMAIN §1.5.10, P-002-T4): admins publish material, managers record the customer's answer."""
+"""Brand promotion (docs/domain.md §1.5.10, P-002-T4): admins publish material, managers record the answer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Special-use reports (DOMAIN §1.5.9.2): filed by the customer's manager, P-002-T9 price guidance warned.
+"""Special-use reports (docs/domain.md §1.5.9.2): filed by the customer's manager, P-002-T9 price guidance warned.
 
 Not tied to a visit (§3.5 item 7). Replay-safe: the report id derives from caller and op_id.
 """

@@ -1,4 +1,4 @@
-"""Supply adjustment (DOMAIN §1.5.9.1): a manager asks, the supervisor decides, approved increases count.
+"""Supply adjustment (docs/domain.md §1.5.9.1): a manager asks, the supervisor decides, approved increases count.
 
 Replay-safe: the request id derives from caller and op_id; repeating the decision already taken by
 the same person answers it again; every transition is announced under an id derived from it.

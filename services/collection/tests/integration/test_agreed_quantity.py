@@ -1,4 +1,4 @@
-"""Agreed quantities through the real collection servicer, store and broker (DOMAIN §1.5.8.2, §3.5 item 8)."""
+"""Agreed quantities through the real collection servicer, store and broker (docs/domain.md §1.5.8.2, §3.5 item 8)."""
 
 from __future__ import annotations
 

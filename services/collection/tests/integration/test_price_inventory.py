@@ -1,5 +1,5 @@
 """Price & stock collection through the real collection servicer, the real planning servicer as the
-visit's source, and the real store and broker (DOMAIN §1.5.8.1, §3.5 items 1, 2, 7; P-004-15)."""
+visit's source, and the real store and broker (docs/domain.md §1.5.8.1, §3.5 items 1, 2, 7; P-004-15)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Brand promotions through the real collection servicer, store and broker (DOMAIN §1.5.10, P-002-T4)."""
+"""Brand promotions through the real collection servicer, store and broker (docs/domain.md §1.5.10, P-002-T4)."""
 
 from __future__ import annotations
 

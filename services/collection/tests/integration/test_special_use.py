@@ -1,4 +1,4 @@
-"""Special-use reports through the real collection servicer, store and broker (DOMAIN §1.5.9.2)."""
+"""Special-use reports through the real collection servicer, store and broker (docs/domain.md §1.5.9.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Supply adjustments through the real collection servicer, store and broker (DOMAIN §1.5.9.1)."""
+"""Supply adjustments through the real collection servicer, store and broker (docs/domain.md §1.5.9.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The pure agreed-quantity rules (DOMAIN §1.5.8.2), named after their rule ids."""
+"""The pure agreed-quantity rules (docs/domain.md §1.5.8.2), named after their rule ids."""
 
 from __future__ import annotations
 

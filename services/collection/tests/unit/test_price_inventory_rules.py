@@ -1,4 +1,4 @@
-"""The pure price & stock rules (DOMAIN §1.5.8.1), one test per rule id."""
+"""The pure price & stock rules (docs/domain.md §1.5.8.1), one test per rule id."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The pure brand-promotion rules (DOMAIN §1.5.10, P-002-T4)."""
+"""The pure brand-promotion rules (docs/domain.md §1.5.10, P-002-T4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The pure special-use rules (DOMAIN §1.5.9.2) and the P-002-T9 price guidance."""
+"""The pure special-use rules (docs/domain.md §1.5.9.2) and the P-002-T9 price guidance."""
 
 from __future__ import annotations
 

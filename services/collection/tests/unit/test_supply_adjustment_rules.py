@@ -1,4 +1,4 @@
-"""The pure supply-adjustment rules (DOMAIN §1.5.9.1), named after their rule ids."""
+"""The pure supply-adjustment rules (docs/domain.md §1.5.9.1), named after their rule ids."""
 
 from __future__ import annotations
 

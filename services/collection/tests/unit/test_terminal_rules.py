@@ -1,4 +1,4 @@
-"""The pure rules of terminal resources and terminal information (DOMAIN §1.5.8.3–4, §1.6.2)."""
+"""The pure rules of terminal resources and terminal information (docs/domain.md §1.5.8.3–4, §1.6.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Planning's expected failures, each carrying its API.md code."""
+"""Planning's expected failures, each carrying its docs/api.md code."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The visit state machine (DOMAIN §3.4), ownership and the plan counts (§1.4, §3.5.3–3.5.4).
+"""The visit state machine (docs/domain.md §3.4), ownership and the plan counts (§1.4, §3.5.3–3.5.4).
 
 Pure functions: the caller supplies the clock readings; nothing here touches I/O.
 """

@@ -1,4 +1,4 @@
-"""Customer-card fields from collection's `terminal_info.updated` (DOMAIN §1.5.8.4, §1.6.2)."""
+"""Customer-card fields from collection's `terminal_info.updated` (docs/domain.md §1.5.8.4, §1.6.2)."""
 
 from __future__ import annotations
 

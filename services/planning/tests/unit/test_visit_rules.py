@@ -1,4 +1,4 @@
-"""The visit state machine (DOMAIN §3.4) and ownership, as pure functions."""
+"""The visit state machine (docs/domain.md §3.4) and ownership, as pure functions."""
 
 import dataclasses
 from datetime import UTC, date, datetime
