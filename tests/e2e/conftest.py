@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -65,9 +67,45 @@ def _run(args: list[str], env: dict[str, str], timeout: float) -> None:
         )
 
 
+@dataclass(frozen=True)
+class StackRun:
+    """A running stack: its gateway URL and what is needed to act on one of its processes."""
+
+    url: str
+    env: dict[str, str]  # the processes' environment (vhost, database suffix, key prefix)
+    run_dir: str
+    offset: int
+    vhost: str
+
+    def pid(self, name: str) -> int:
+        """Pid of the stack's process `name` (it leads its own process group)."""
+        return int((ROOT / self.run_dir / "run" / f"{name}.pid").read_text().split()[0])
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process of the stack (its whole group), as a crash would, and wait until it is gone."""
+        pid = self.pid(name)
+        os.killpg(pid, signal.SIGKILL)
+        wait_until(lambda: not _running(pid), timeout=15, interval=0.1, what=f"{name} gone")
+
+    def restart(self, name: str) -> None:
+        """Start what is missing again with the same command and environment; returns once it is ready."""
+        args = ["scripts/stack.py", "up", "--port-offset", str(self.offset), "--run-dir", self.run_dir]
+        _run(args, self.env, 120)
+        assert _running(self.pid(name)), f"{name} did not come back"
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed orphan may wait a moment for its reaper)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 @pytest.fixture(scope="session")
-def stack(infra: ServiceSettings) -> Iterator[str]:
-    """Start the stack, seed it, yield the gateway's base URL; stop and clean up afterwards."""
+def stack_run(infra: ServiceSettings) -> Iterator[StackRun]:
+    """Start the stack, seed it, yield it; stop and clean up afterwards."""
     vhost = unique("e2e-")
     env_overrides = isolated_env(infra, create_vhost(vhost))
     env = {**os.environ, **env_overrides}
@@ -80,13 +118,19 @@ def stack(infra: ServiceSettings) -> Iterator[str]:
         started = time.monotonic()
         wait_until(lambda: queued_messages(vhost) == 0, timeout=240, interval=0.5, what="the seed's events drained")
         print(f"seed events drained in {time.monotonic() - started:.1f}s")
-        yield f"http://127.0.0.1:{8080 + offset}"
+        yield StackRun(f"http://127.0.0.1:{8080 + offset}", env, run_dir, offset, vhost)
     finally:
         subprocess.run(
             [sys.executable, "scripts/stack.py", "down", "--run-dir", run_dir], cwd=ROOT, env=env, check=False
         )
         drop_isolated(env_overrides)
         delete_vhost(vhost)
+
+
+@pytest.fixture(scope="session")
+def stack(stack_run: StackRun) -> str:
+    """The gateway's base URL of the running stack."""
+    return stack_run.url
 
 
 @pytest.fixture
