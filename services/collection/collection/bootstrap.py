@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pymongo import MongoClient
 
@@ -55,6 +55,13 @@ if TYPE_CHECKING:
     from collection.usecases.special_use import FileReport
     from collection.usecases.supply_adjustment import ActOnAdjustment, ListAdjustments, RequestAdjustment
     from collection.usecases.terminal import SaveTerminal, SetTerminalItems, TerminalProfile, TerminalQuery
+
+
+class _Indexed(Protocol):
+    def ensure_indexes(self) -> None: ...
+
+
+S = TypeVar("S", bound=_Indexed)
 
 
 @dataclass(frozen=True)
@@ -118,54 +125,44 @@ class WorkerDeps:
     timezone: str
 
 
-def sku_store(settings: CollectionSettings, client: MongoClient[Document]) -> SkuStore:
-    store = SkuStore(mongo.database(settings, client)["skus"])
+def _indexed(store: S) -> S:
+    """A store is handed out only once its indexes exist (the unique ones carry idempotency)."""
     store.ensure_indexes()
     return store
+
+
+def sku_store(settings: CollectionSettings, client: MongoClient[Document]) -> SkuStore:
+    return _indexed(SkuStore(mongo.database(settings, client)["skus"]))
 
 
 def owner_store(settings: CollectionSettings, client: MongoClient[Document]) -> CustomerOwnerStore:
-    store = CustomerOwnerStore(mongo.database(settings, client)["customer_owners"])
-    store.ensure_indexes()
-    return store
+    return _indexed(CustomerOwnerStore(mongo.database(settings, client)["customer_owners"]))
 
 
 def price_inventory_store(settings: CollectionSettings, client: MongoClient[Document]) -> PriceInventoryStore:
-    store = PriceInventoryStore(mongo.database(settings, client)["price_inventory"])
-    store.ensure_indexes()
-    return store
+    return _indexed(PriceInventoryStore(mongo.database(settings, client)["price_inventory"]))
 
 
 def terminal_store(settings: CollectionSettings, client: MongoClient[Document]) -> TerminalStore:
     db = mongo.database(settings, client)
-    store = TerminalStore(db["terminal_versions"], db["terminal_items"])
-    store.ensure_indexes()
-    return store
+    return _indexed(TerminalStore(db["terminal_versions"], db["terminal_items"]))
 
 
 def adjustment_store(settings: CollectionSettings, client: MongoClient[Document]) -> SupplyAdjustmentStore:
-    store = SupplyAdjustmentStore(mongo.database(settings, client)["supply_adjustments"])
-    store.ensure_indexes()
-    return store
+    return _indexed(SupplyAdjustmentStore(mongo.database(settings, client)["supply_adjustments"]))
 
 
 def special_use_store(settings: CollectionSettings, client: MongoClient[Document]) -> SpecialUseStore:
-    store = SpecialUseStore(mongo.database(settings, client)["special_use_reports"])
-    store.ensure_indexes()
-    return store
+    return _indexed(SpecialUseStore(mongo.database(settings, client)["special_use_reports"]))
 
 
 def promotion_store(settings: CollectionSettings, client: MongoClient[Document]) -> PromotionStore:
     db = mongo.database(settings, client)
-    store = PromotionStore(db["promotions"], db["promotion_feedback"])
-    store.ensure_indexes()
-    return store
+    return _indexed(PromotionStore(db["promotions"], db["promotion_feedback"]))
 
 
 def shelving_store(settings: CollectionSettings, client: MongoClient[Document]) -> ShelvingStore:
-    store = ShelvingStore(mongo.database(settings, client)["shelving"])
-    store.ensure_indexes()
-    return store
+    return _indexed(ShelvingStore(mongo.database(settings, client)["shelving"]))
 
 
 def planning_client_for(settings: CollectionSettings) -> tuple[PlanningClient, grpc.Channel]:
