@@ -239,6 +239,21 @@ class ScanBatchAccepted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class OrdersRecorded(Event):
+    """Order lines imported from the marketing system (docs/domain.md §1.8), one chunk of an import per event.
+
+    Each line: order_id, line_no, customer_id, manager_id, team_id (as collection's ownership cache knows
+    them at import, "" when unknown), sku, quantity (cartons), amount_fen, order_date (YYYY-MM-DD).
+    A line is identified by (order_id, line_no); a re-import republishes the same keys, so consumers upsert.
+    """
+
+    event_type: ClassVar[str] = "orders.recorded"
+    producer: ClassVar[str] = "collection"
+    import_id: str
+    lines: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
 class SkuUpserted(Event):
     event_type: ClassVar[str] = "sku.upserted"
     producer: ClassVar[str] = "collection"
