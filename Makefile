@@ -34,7 +34,8 @@ up: setup infra
 	@echo
 	@echo "Gateway API   $(GATEWAY)/api/v1"
 	@echo "API docs      $(GATEWAY)/docs"
-	@echo "RabbitMQ UI   http://127.0.0.1:$(or $(RABBITMQ_MGMT_PORT),15672)/  (guest / guest)"
+	@echo "RabbitMQ UI   http://127.0.0.1:$(or $(RABBITMQ_MGMT_PORT),15672)/  (baifang / baifang-dev, vhost baifang)"
+	@echo "Redis         redis://:baifang-dev@127.0.0.1:$(or $(REDIS_PORT),6379)/0"
 	@echo "Prometheus    $(PROMETHEUS)/  (rules: deploy/prometheus, alerts: $(PROMETHEUS)/alerts)"
 	@echo "Demo accounts admin / s01 / m001, password: $(DEMO_PASSWORD)"
 	@echo "Stop with     make down  (data is kept under var/)"

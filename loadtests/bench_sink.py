@@ -34,6 +34,7 @@ from stack_metrics import delta, metric_sum, port_of, scrape
 
 from baifang_common import stores
 from baifang_common.publisher import exchange_for
+from baifang_common.settings import ServiceSettings
 from checkin.adapters.ingest_queues import TRACK_EVENT, ingest_queues
 from checkin.domain.ingest import iso_of_ms
 
@@ -134,7 +135,7 @@ def stored_points() -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//")
+    amqp_uri = ServiceSettings().amqp_uri
     queue = ingest_queues()["track"]
     if not scrape("checkin-worker"):
         print(f"bench_sink: the checkin worker's metrics (port {port_of('checkin-worker')}) do not answer: make up")

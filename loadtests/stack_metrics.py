@@ -25,6 +25,8 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from baifang_common.settings import ServiceSettings
+
 SERVICES = ("planning", "checkin", "collection", "analytics")
 PROCESSES = {
     f"{svc}-{kind}": 9101 + 2 * i + k for i, svc in enumerate(SERVICES) for k, kind in enumerate(("grpc", "worker"))
@@ -125,11 +127,12 @@ def event_age_line(before: dict[str, Samples], after: dict[str, Samples]) -> str
 def queue_depths() -> dict[str, int]:
     """Messages (ready + unacknowledged) per queue of AMQP_URI's vhost, from the management API
     (RABBITMQ_MGMT_PORT); dead-letter queues left out. Its counts lag a few seconds."""
-    amqp = urllib.parse.urlsplit(os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//"))
+    amqp = urllib.parse.urlsplit(ServiceSettings().amqp_uri)
     vhost = urllib.parse.unquote(amqp.path[1:]) if len(amqp.path) > 1 else "/"
     port = os.environ.get("RABBITMQ_MGMT_PORT", "15672")
     url = f"http://127.0.0.1:{port}/api/queues/{urllib.parse.quote(vhost, safe='')}?columns=name,messages"
-    auth = base64.b64encode(f"{amqp.username or 'guest'}:{amqp.password or 'guest'}".encode()).decode()
+    user, password = urllib.parse.unquote(amqp.username or ""), urllib.parse.unquote(amqp.password or "")
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
     request = urllib.request.Request(url, headers={"Authorization": f"Basic {auth}"})
     with urllib.request.urlopen(request, timeout=5) as resp:
         queues = json.loads(resp.read())

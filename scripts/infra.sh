@@ -12,6 +12,11 @@
 # MONGO_PORT (27017: the base store; the per-service stores take MONGO_PORT+1..4, see below,
 # or <SERVICE>_MONGO_PORT); RABBITMQ_NODENAME (baifang@localhost) for a second copy beside this one.
 # INFRA_TIMEOUT (90) bounds the wait of `ensure`, in seconds.
+#
+# Credentials: the RabbitMQ user, password and vhost are those of AMQP_URI, the Redis password
+# that of REDIS_URL; unset, the development defaults every process uses (DEV_AMQP_URI and
+# DEV_REDIS_URL in common/baifang_common/settings.py). `ensure` creates them, also on an existing
+# var/ (a node or a Redis started without them is given them), and deletes RabbitMQ's guest user.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -108,6 +113,29 @@ need_venv() {
   [[ -x $PY ]] || die "no .venv: run scripts/bootstrap.sh (make setup) first"
 }
 
+# AMQP_USER, AMQP_PASSWORD, AMQP_VHOST and REDIS_PASSWORD from the settings every process reads.
+load_credentials() {
+  local values
+  values="$("$PY" - <<'PY'
+import shlex
+from urllib.parse import parse_qs, unquote, urlsplit
+from baifang_common.settings import ServiceSettings
+s = ServiceSettings()
+amqp, redis = urlsplit(s.amqp_uri), urlsplit(s.redis_url)
+vhost = unquote(amqp.path[1:]) if len(amqp.path) > 1 else "/"
+redis_password = unquote(redis.password or "") or parse_qs(redis.query).get("password", [""])[0]
+for name, value in [("AMQP_USER", unquote(amqp.username or "")), ("AMQP_PASSWORD", unquote(amqp.password or "")),
+                    ("AMQP_VHOST", vhost), ("REDIS_PASSWORD", redis_password)]:
+    print(f"{name}={shlex.quote(value)}")
+PY
+)" || die "could not read AMQP_URI / REDIS_URL through baifang_common.settings"
+  eval "$values"
+  [[ -n $AMQP_USER && -n $AMQP_PASSWORD ]] || die "AMQP_URI names no RabbitMQ user and password"
+  [[ $AMQP_USER != guest ]] || die "AMQP_URI names guest: the local RabbitMQ has a Baifang user instead (unset AMQP_URI for the default)"
+  [[ -n $REDIS_PASSWORD ]] || die "REDIS_URL carries no password: the local Redis requires one (unset REDIS_URL for the default)"
+  export AMQP_USER AMQP_PASSWORD AMQP_VHOST REDIS_PASSWORD
+}
+
 # ---------------------------------------------------------------- RabbitMQ
 
 rabbit_env() {
@@ -141,7 +169,16 @@ rabbit_prepare() {
 listeners.tcp.default = 127.0.0.1:$RABBITMQ_PORT
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $RABBITMQ_MGMT_PORT
+# A fresh node creates only this user (never guest); rabbit_provision does it on an existing one.
+default_user = $AMQP_USER
+default_pass = $AMQP_PASSWORD
+default_vhost = $AMQP_VHOST
+default_user_tags.administrator = true
+default_permissions.configure = .*
+default_permissions.read = .*
+default_permissions.write = .*
 CONF
+  chmod 600 "$dir/rabbitmq.conf"
 }
 
 # Our node: the pid file, else the beam whose Erlang home is this checkout's var/rabbitmq
@@ -151,13 +188,48 @@ rabbit_pid() {
     pgrep -f -- "beam.* -home $VAR/rabbitmq( |\$)" | head -n 1 | grep .
 }
 
-rabbit_answers() {
+# Exit 0: our user logs in to our vhost; 3: the node answers but refuses that login; else not up.
+rabbit_probe() {
   "$PY" - "$RABBITMQ_PORT" <<'PY' >/dev/null 2>&1
-import sys
+import os, sys
+from urllib.parse import quote
+from amqp.exceptions import AccessRefused, NotAllowed
 from kombu import Connection
-with Connection(f"amqp://guest:guest@127.0.0.1:{sys.argv[1]}//", connect_timeout=2) as c:
-    c.connect()
+user, password, vhost = (quote(os.environ[k], safe="") for k in ("AMQP_USER", "AMQP_PASSWORD", "AMQP_VHOST"))
+try:
+    with Connection(f"amqp://{user}:{password}@127.0.0.1:{sys.argv[1]}/{vhost}", connect_timeout=2) as c:
+        c.connect()
+except (AccessRefused, NotAllowed):
+    sys.exit(3)
 PY
+}
+
+rabbit_answers() { rabbit_probe; }
+
+# Up, whether or not our login works yet.
+rabbit_up() {
+  local rc=0
+  rabbit_probe || rc=$?
+  ((rc == 0 || rc == 3))
+}
+
+# An existing node (data from before credentials, or another user): create our user and vhost, drop guest.
+rabbit_provision() {
+  rabbit_answers && return 0
+  log "rabbitmq: creating user $AMQP_USER and vhost $AMQP_VHOST"
+  local ctl=("$RABBIT_BIN/rabbitmqctl" -n "$RABBIT_NODE" -s)
+  if "${ctl[@]}" list_users | awk '{print $1}' | grep -qxF -- "$AMQP_USER"; then
+    "${ctl[@]}" change_password "$AMQP_USER" "$AMQP_PASSWORD" >/dev/null
+  else
+    "${ctl[@]}" add_user "$AMQP_USER" "$AMQP_PASSWORD" >/dev/null
+  fi
+  "${ctl[@]}" set_user_tags "$AMQP_USER" administrator >/dev/null
+  "${ctl[@]}" list_vhosts | grep -qxF -- "$AMQP_VHOST" || "${ctl[@]}" add_vhost "$AMQP_VHOST" >/dev/null
+  "${ctl[@]}" set_permissions -p "$AMQP_VHOST" "$AMQP_USER" '.*' '.*' '.*' >/dev/null
+  if "${ctl[@]}" list_users | awk '{print $1}' | grep -qx guest; then
+    "${ctl[@]}" delete_user guest >/dev/null
+  fi
+  rabbit_answers || die "rabbitmq: $AMQP_USER still cannot log in to vhost $AMQP_VHOST"
 }
 
 rabbit_ctl() {
@@ -174,6 +246,10 @@ rabbit_start() {
     return
   fi
   RABBIT_LAUNCHED=1
+  if rabbit_up; then
+    log "rabbitmq answers on 127.0.0.1:$RABBITMQ_PORT without our user"
+    return
+  fi
   [[ -x $RABBIT_BIN/rabbitmq-server ]] || die "rabbitmq-server not installed: run scripts/bootstrap.sh"
   if rabbit_pid >/dev/null; then
     log "rabbitmq already starting"
@@ -191,7 +267,8 @@ rabbit_start() {
 rabbit_wait() {
   ((RABBIT_LAUNCHED)) || return 0
   rabbit_env
-  wait_for rabbitmq "$LOG/rabbitmq/$RABBIT_NODE.log" "$RUN/rabbitmq.pid" rabbit_answers
+  wait_for rabbitmq "$LOG/rabbitmq/$RABBIT_NODE.log" "$RUN/rabbitmq.pid" rabbit_up
+  rabbit_provision
   log "rabbitmq up ($((SECONDS - T0))s)"
 }
 
@@ -220,8 +297,10 @@ rabbit_status() {
   local pid owner="not ours"
   if pid="$(rabbit_pid)"; then owner="pid $pid"; fi
   if rabbit_answers; then
-    printf '%-9s up    amqp://guest:guest@127.0.0.1:%s//  http://127.0.0.1:%s/  (%s)\n' \
-      rabbitmq "$RABBITMQ_PORT" "$RABBITMQ_MGMT_PORT" "$owner"
+    printf '%-9s up    amqp://%s:***@127.0.0.1:%s/%s  http://127.0.0.1:%s/  (%s)\n' \
+      rabbitmq "$AMQP_USER" "$RABBITMQ_PORT" "$AMQP_VHOST" "$RABBITMQ_MGMT_PORT" "$owner"
+  elif rabbit_up; then
+    printf '%-9s up    without user %s or vhost %s: run `%s ensure` (%s)\n' rabbitmq "$AMQP_USER" "$AMQP_VHOST" "$0" "$owner"
   elif [[ $owner != "not ours" ]]; then
     printf '%-9s starting (%s, not answering on %s)\n' rabbitmq "$owner" "$RABBITMQ_PORT"
   else
@@ -231,22 +310,43 @@ rabbit_status() {
 
 # ---------------------------------------------------------------- Redis
 
+redis_cli() {
+  REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT" "$@"
+}
+
 redis_answers() {
-  [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]
+  [[ "$(redis_cli ping 2>/dev/null)" == PONG ]]
+}
+
+# The password lives in a file of var/ (not on the command line, which `ps` shows).
+redis_conf() {
+  mkdir -p "$VAR/redis"
+  (umask 077 && printf 'requirepass "%s"\n' "$REDIS_PASSWORD" >"$VAR/redis/auth.conf")
 }
 
 redis_ensure() {
+  local open_ping
+  open_ping="$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>&1 || true)"
+  # A Redis started before it had a password (an existing var/): give it one now.
+  if [[ $open_ping == PONG ]]; then
+    log "redis on 127.0.0.1:$REDIS_PORT has no password: setting it"
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" config set requirepass "$REDIS_PASSWORD" >/dev/null
+  fi
   if redis_answers; then
     log "redis answers on 127.0.0.1:$REDIS_PORT"
     return
+  fi
+  if [[ $open_ping == *NOAUTH* ]]; then
+    die "redis on 127.0.0.1:$REDIS_PORT refuses the password of REDIS_URL"
   fi
   command -v redis-server >/dev/null || die "redis-server not installed: run scripts/bootstrap.sh"
   if ! live_pid "$RUN/redis.pid" redis-server >/dev/null; then
     check_port_free redis "$REDIS_PORT" REDIS
     mkdir -p "$VAR/redis" "$LOG" "$RUN"
     rm -f "$RUN/redis.pid"
+    redis_conf
     log "starting redis on 127.0.0.1:$REDIS_PORT"
-    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$VAR/redis" \
+    redis-server "$VAR/redis/auth.conf" --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$VAR/redis" \
       --appendonly yes --pidfile "$RUN/redis.pid" --logfile "$LOG/redis.log" 9>&- ||
       { log_tail "$LOG/redis.log"; die "redis-server failed to start"; }
   fi
@@ -267,7 +367,7 @@ redis_status() {
   local pid owner="not ours"
   if pid="$(live_pid "$RUN/redis.pid" redis-server)"; then owner="pid $pid"; fi
   if redis_answers; then
-    printf '%-9s up    redis://127.0.0.1:%s/0  (%s)\n' redis "$REDIS_PORT" "$owner"
+    printf '%-9s up    redis://:***@127.0.0.1:%s/0  (%s)\n' redis "$REDIS_PORT" "$owner"
   else
     printf '%-9s down\n' redis
   fi
@@ -386,6 +486,7 @@ fi
 case "$cmd" in
   ensure)
     need_venv
+    load_credentials
     rabbit_start
     redis_ensure
     mongo_ensure
@@ -403,6 +504,7 @@ case "$cmd" in
     ;;
   status)
     need_venv
+    load_credentials
     rabbit_status
     redis_status
     mongo_status

@@ -23,8 +23,10 @@ DUPLICATE_KEY = 11000
 
 
 def client(settings: ServiceSettings) -> MongoClient[Document]:
-    """Created in bootstrap only; short server selection so a dead store fails fast (503)."""
-    return MongoClient(settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=3000, connect=False)
+    """Created in bootstrap only. Bounded waits (settings.mongo_options): a dead or frozen store
+    raises a PyMongoError (ServerSelectionTimeoutError, NetworkTimeout, WaitQueueTimeoutError) that
+    `store_adapter` turns into Unavailable, well before the caller's deadline."""
+    return MongoClient(settings.mongo_url, connect=False, **settings.mongo_options)
 
 
 def database(settings: ServiceSettings, mongo: MongoClient[Document]) -> Database[Document]:

@@ -9,7 +9,7 @@ so each service can have its own store while one MongoDB server still serves the
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic.fields import FieldInfo
@@ -18,6 +18,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from baifang_common import stores
 
 PRODUCTION = "production"
+
+# The local infrastructure's development credentials: scripts/infra.sh creates this RabbitMQ user
+# and vhost and gives Redis this password, so a fresh checkout works with no setup. They are
+# public (they are in git): BAIFANG_ENV=production refuses them (production_problems).
+DEV_PASSWORD = "baifang-dev"  # noqa: S105 - public on purpose, refused in production
+DEV_AMQP_URI = f"amqp://baifang:{DEV_PASSWORD}@127.0.0.1:5672/baifang"
+DEV_REDIS_URL = f"redis://:{DEV_PASSWORD}@127.0.0.1:6379/0"
+DEFAULT_AMQP_USERS = frozenset({"guest"})
 
 
 def _shared(name: str, default: Any) -> Any:
@@ -35,9 +43,16 @@ class ServiceSettings(BaseSettings):
 
     # `production` refuses development defaults at start (production_problems); development needs no setup.
     environment: Literal["development", "production"] = _shared("BAIFANG_ENV", "development")
-    amqp_uri: str = _shared("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//")
-    redis_url: str = _shared("REDIS_URL", "redis://127.0.0.1:6379/0")
+    amqp_uri: str = _shared("AMQP_URI", DEV_AMQP_URI)
+    redis_url: str = _shared("REDIS_URL", DEV_REDIS_URL)
     mongo_url: str = _shared("MONGO_URL", "mongodb://127.0.0.1:27017/")
+    # The store's client gives up inside the RPC deadlines (the gateway's: reads 2 s, writes 5 s):
+    # a frozen or unreachable store answers Unavailable (503 + Retry-After) instead of holding a
+    # worker thread until the store comes back. Milliseconds, pymongo's option names.
+    mongo_connect_timeout_ms: int = _shared("MONGO_CONNECT_TIMEOUT_MS", 1000)
+    mongo_server_selection_timeout_ms: int = _shared("MONGO_SERVER_SELECTION_TIMEOUT_MS", 2000)
+    mongo_socket_timeout_ms: int = _shared("MONGO_SOCKET_TIMEOUT_MS", 4000)
+    mongo_wait_queue_timeout_ms: int = _shared("MONGO_WAIT_QUEUE_TIMEOUT_MS", 2000)
     grpc_port: int = _shared("GRPC_PORT", 0)
     metrics_port: int = _shared("METRICS_PORT", 0)
     log_level: str = _shared("LOG_LEVEL", "INFO")
@@ -83,6 +98,17 @@ class ServiceSettings(BaseSettings):
         cls.model_rebuild(force=True)
 
     @property
+    def mongo_options(self) -> dict[str, Any]:
+        """Options of every store client, sync (baifang_common.mongo) or async (the gateway)."""
+        return {
+            "tz_aware": True,
+            "connectTimeoutMS": self.mongo_connect_timeout_ms,
+            "serverSelectionTimeoutMS": self.mongo_server_selection_timeout_ms,
+            "socketTimeoutMS": self.mongo_socket_timeout_ms,
+            "waitQueueTimeoutMS": self.mongo_wait_queue_timeout_ms,
+        }
+
+    @property
     def mongo_db(self) -> str:
         """One database per service (docs/architecture.md), suffixed for isolated runs."""
         return f"baifang_{self.service}{self.db_suffix}"
@@ -91,11 +117,16 @@ class ServiceSettings(BaseSettings):
         """What production must not run with; subclasses add their own (the gateway: its JWT secret)."""
         problems = []
         amqp = urlsplit(self.amqp_uri)
-        if not amqp.username or not amqp.password or (amqp.username, amqp.password) == ("guest", "guest"):
-            problems.append("AMQP_URI must carry a dedicated RabbitMQ user and password (not guest/guest, not none)")
+        if not amqp.username or not amqp.password or amqp.username in DEFAULT_AMQP_USERS:
+            problems.append("AMQP_URI must carry a dedicated RabbitMQ user and password (not guest, not none)")
+        elif unquote(amqp.password) == DEV_PASSWORD:
+            problems.append("AMQP_URI carries the development password: give the RabbitMQ user a secret one")
         redis = urlsplit(self.redis_url)
-        if not redis.password and not parse_qs(redis.query).get("password"):
+        redis_passwords = [unquote(redis.password or ""), *parse_qs(redis.query).get("password", [])]
+        if not any(redis_passwords):
             problems.append("REDIS_URL must carry a password (redis://:<password>@host or ?password=)")
+        elif DEV_PASSWORD in redis_passwords:
+            problems.append("REDIS_URL carries the development password: give Redis a secret one")
         return problems
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ async def _load(settings: GatewaySettings, org: DemoOrg, reset: bool) -> dict[st
     # One argon2 hash shared by every demo account: hashing each of ~56 users would take seconds.
     password_hash = await asyncio.to_thread(hash_password, settings.demo_password)
     users = [User(u.id, u.name, u.role, u.team_id, password_hash) for u in org.users]
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url, tz_aware=True)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url, **settings.mongo_options)
     try:
         store = UserStore(mongo[settings.mongo_db]["users"])
         await store.ensure_indexes()

@@ -39,7 +39,7 @@ async def build(settings: GatewaySettings) -> Deps:
         settings.redis_url, decode_responses=True, socket_timeout=3, socket_connect_timeout=3
     )
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=3000, connect=False
+        settings.mongo_url, connect=False, **settings.mongo_options
     )
     users = UserStore(mongo[settings.mongo_db]["users"])
     device_store = DeviceStore(mongo[settings.mongo_db]["devices"])

@@ -40,8 +40,11 @@ from baifang_common.settings import ServiceSettings
 from baifang_common.testing.wait import wait_until
 
 DEFAULTS = ServiceSettings()
+_AMQP = urllib.parse.urlsplit(DEFAULTS.amqp_uri)
+# The broker's management API, as the AMQP_URI user (an administrator on the local stack).
 MANAGEMENT_URL = os.environ.get(
-    "RABBITMQ_MANAGEMENT_URL", f"http://guest:guest@127.0.0.1:{os.environ.get('RABBITMQ_MGMT_PORT', '15672')}"
+    "RABBITMQ_MANAGEMENT_URL",
+    f"http://{_AMQP.username}:{_AMQP.password}@127.0.0.1:{os.environ.get('RABBITMQ_MGMT_PORT', '15672')}",
 )
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -60,7 +63,8 @@ def free_port() -> int:
 def _management(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     parsed = urllib.parse.urlsplit(MANAGEMENT_URL)
     url = f"{parsed.scheme}://{parsed.hostname}:{parsed.port}/api/{path}"
-    auth = b64encode(f"{parsed.username}:{parsed.password}".encode()).decode()
+    credentials = f"{urllib.parse.unquote(parsed.username or '')}:{urllib.parse.unquote(parsed.password or '')}"
+    auth = b64encode(credentials.encode()).decode()
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode() if body is not None else None,
@@ -73,10 +77,11 @@ def _management(method: str, path: str, body: dict[str, Any] | None = None) -> A
 
 
 def create_vhost(vhost: str) -> str:
-    """A RabbitMQ vhost the guest user may use; returns its AMQP URI."""
+    """A RabbitMQ vhost the AMQP_URI user may use; returns its AMQP URI."""
     quoted = urllib.parse.quote(vhost, safe="")
+    user = urllib.parse.quote(urllib.parse.unquote(_AMQP.username or ""), safe="")
     _management("PUT", f"vhosts/{quoted}", {})
-    _management("PUT", f"permissions/{quoted}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
+    _management("PUT", f"permissions/{quoted}/{user}", {"configure": ".*", "write": ".*", "read": ".*"})
     return _amqp_uri_with_vhost(vhost)
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from baifang_common.settings import ServiceSettings
+from baifang_common.settings import DEV_AMQP_URI, DEV_REDIS_URL, ServiceSettings
 
 GOOD = {
     "amqp_uri": "amqps://baifang:s3cret-amqp@rabbitmq.example.internal:5671/baifang",
@@ -17,9 +17,11 @@ GOOD = {
 }
 
 
-def test_development_needs_no_setup() -> None:
-    settings = ServiceSettings(environment="development", amqp_uri="amqp://guest:guest@127.0.0.1:5672//")
-    assert settings.environment == "development"
+def test_development_needs_no_setup(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AMQP_URI", "REDIS_URL", "BAIFANG_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    settings = ServiceSettings()
+    assert (settings.amqp_uri, settings.redis_url) == (DEV_AMQP_URI, DEV_REDIS_URL)
     assert ServiceSettings(**GOOD).environment == "development"
 
 
@@ -36,6 +38,12 @@ def test_production_accepts_dedicated_credentials() -> None:
         ("amqp_uri", "amqps://rabbitmq.example.internal:5671/baifang", "AMQP_URI"),  # none: kombu uses guest
         ("redis_url", "redis://redis:6379/0", "REDIS_URL"),
         ("redis_url", "rediss://default@redis:6380/0", "REDIS_URL"),
+        # The local stack's development credentials are in git: never good enough for production.
+        ("amqp_uri", DEV_AMQP_URI, "AMQP_URI"),
+        ("amqp_uri", "amqps://baifang:baifang-dev@rabbitmq.example.internal:5671/baifang", "AMQP_URI"),
+        ("amqp_uri", "amqps://guest:s3cret@rabbitmq.example.internal:5671/baifang", "AMQP_URI"),
+        ("redis_url", DEV_REDIS_URL, "REDIS_URL"),
+        ("redis_url", "rediss://redis.example.internal:6380/0?password=baifang-dev", "REDIS_URL"),
     ],
 )
 def test_production_refuses_default_credentials(field: str, value: str, named: str) -> None:
