@@ -41,6 +41,8 @@ def main() -> int:
     managers = args.managers or (PEAK_MANAGERS if args.peak else 50)
     customers = args.customers or (PEAK_CUSTOMERS if args.peak else 3000)
     os.environ.update(stores.service_urls())  # each service's data into its own local store
+    # Bulk inserts of a whole data set: no per-operation socket limit (a request's is for serving).
+    os.environ.setdefault("MONGO_SOCKET_TIMEOUT_MS", "0")
 
     org = demo_org(managers=managers)
     planning = PlanningSettings()

@@ -46,12 +46,16 @@ class ServiceSettings(BaseSettings):
     amqp_uri: str = _shared("AMQP_URI", DEV_AMQP_URI)
     redis_url: str = _shared("REDIS_URL", DEV_REDIS_URL)
     mongo_url: str = _shared("MONGO_URL", "mongodb://127.0.0.1:27017/")
-    # The store's client gives up inside the RPC deadlines (the gateway's: reads 2 s, writes 5 s):
+    # The store's client gives up within the RPC deadlines (the gateway's: reads 2 s, writes 5 s):
     # a frozen or unreachable store answers Unavailable (503 + Retry-After) instead of holding a
-    # worker thread until the store comes back. Milliseconds, pymongo's option names.
-    mongo_connect_timeout_ms: int = _shared("MONGO_CONNECT_TIMEOUT_MS", 1000)
+    # worker thread until it comes back. Milliseconds, pymongo's option names. The client checks
+    # the store every heartbeat, each check bounded by the connect timeout: a store frozen
+    # mid-operation is noticed within their sum and the operations in flight are cancelled; the
+    # socket timeout bounds one operation on its own (0: no limit, for bulk loads: scripts/seed.py).
+    mongo_connect_timeout_ms: int = _shared("MONGO_CONNECT_TIMEOUT_MS", 2000)
+    mongo_heartbeat_ms: int = _shared("MONGO_HEARTBEAT_MS", 2000)
     mongo_server_selection_timeout_ms: int = _shared("MONGO_SERVER_SELECTION_TIMEOUT_MS", 2000)
-    mongo_socket_timeout_ms: int = _shared("MONGO_SOCKET_TIMEOUT_MS", 4000)
+    mongo_socket_timeout_ms: int = _shared("MONGO_SOCKET_TIMEOUT_MS", 5000)
     mongo_wait_queue_timeout_ms: int = _shared("MONGO_WAIT_QUEUE_TIMEOUT_MS", 2000)
     grpc_port: int = _shared("GRPC_PORT", 0)
     metrics_port: int = _shared("METRICS_PORT", 0)
@@ -103,8 +107,9 @@ class ServiceSettings(BaseSettings):
         return {
             "tz_aware": True,
             "connectTimeoutMS": self.mongo_connect_timeout_ms,
+            "heartbeatFrequencyMS": self.mongo_heartbeat_ms,
             "serverSelectionTimeoutMS": self.mongo_server_selection_timeout_ms,
-            "socketTimeoutMS": self.mongo_socket_timeout_ms,
+            "socketTimeoutMS": self.mongo_socket_timeout_ms or None,
             "waitQueueTimeoutMS": self.mongo_wait_queue_timeout_ms,
         }
 

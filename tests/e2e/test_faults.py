@@ -1,9 +1,11 @@
 """Bounded faults under a running load: a crashed checkin gRPC server, a frozen Redis, a frozen store.
 
 A device loop keeps posting GPS track batches and offline ops with their own ids through the gateway,
-and retries whatever was not acknowledged with the same ids, as a tablet does. While a dependency is
-down every answer is a success or a clear 503 in the JSON error format, never a 500; once it is back
-requests succeed again without restarting anything else. At the end the store holds exactly what the
+and retries whatever was not acknowledged with the same ids, as a tablet does; it also replays its
+check-in, whose first answer comes back from checkin's store. While a dependency is down every answer
+is a success or a clear 503 (JSON error format, Retry-After), never a 500 nor a stall: some clear 503s
+must be seen while the fault lasts. Once it is back requests succeed again without restarting
+anything else. At the end the store holds exactly what the
 clients were told was accepted: no acknowledged point or op lost, none applied twice.
 """
 
@@ -49,9 +51,11 @@ MARK_MS = 137  # the loop's points carry this millisecond, so they are told apar
 class DeviceLoop:
     """A manager's device: new track batches and unplanned-task ops, each retried with its id until acknowledged."""
 
-    def __init__(self, client: httpx.Client, visit_id: str) -> None:
+    def __init__(self, client: httpx.Client, visit_id: str, checkin: dict[str, Any], checkin_id: str) -> None:
         self.client = client
         self.visit_id = visit_id
+        self.checkin = checkin  # replayed every step: the first answer again, read from checkin's store
+        self.checkin_id = checkin_id
         start = datetime.now(UTC).replace(microsecond=MARK_MS * 1000) - timedelta(minutes=30)
         self.first_ms = round(start.timestamp() * 1000)
         self.next_point = 0
@@ -61,6 +65,8 @@ class DeviceLoop:
         self.acked_ops: dict[str, str] = {}  # op_id -> text
         self.statuses: Counter[int] = Counter()
         self.bad: list[str] = []  # answers that are neither a success nor a clear 503
+        self.in_fault = False  # set by the test from the fault until requests succeed again
+        self.refused_in_fault = 0  # clear 503s (JSON error, Retry-After) answered meanwhile
         self.successes = 0
         self.producing = True
         self.stopped = threading.Event()
@@ -84,16 +90,19 @@ class DeviceLoop:
         self.pending_ops[op_id] = {"op_id": op_id, "type": "unplanned_task", "payload": payload, "client_ts": ts}
 
     def _refused(self, answer: httpx.Response) -> bool:
-        """True for a clear 503; anything else that is not a 200 is recorded as bad."""
+        """True for a clear 503 (JSON error, Retry-After); anything else that is not a 200 is recorded as bad."""
         self.statuses[answer.status_code] += 1
-        if answer.status_code == 200:
+        if answer.status_code in (200, 201):
             self.successes += 1
             return False
         try:
             error = answer.json()["error"]
             clear = answer.status_code == 503 and isinstance(error["code"], str) and isinstance(error["message"], str)
+            clear = clear and int(answer.headers["Retry-After"]) > 0
         except (ValueError, KeyError, TypeError):
             clear = False
+        if clear and self.in_fault:
+            self.refused_in_fault += 1
         if not clear:
             self.bad.append(
                 f"{answer.request.method} {answer.request.url.path}: {answer.status_code} {answer.text[:300]}"
@@ -120,6 +129,9 @@ class DeviceLoop:
             assert answer.json() == {"accepted": len(points), "rejected": []}, answer.text
             self.acked_points.extend(round(datetime.fromisoformat(p["ts"]).timestamp() * 1000) for p in points)
             del self.pending_batches[batch_id]
+        answer = self._post("/checkins", json=self.checkin)
+        if answer is not None and not self._refused(answer):
+            assert answer.json()["checkin_id"] == self.checkin_id, answer.text
         if self.pending_ops:
             answer = self._post("/sync", json={"ops": list(self.pending_ops.values())})
             if answer is not None and not self._refused(answer):
@@ -157,8 +169,11 @@ def running(loop: DeviceLoop) -> Iterator[DeviceLoop]:
         loop.thread.join(timeout=60)
 
 
-def _manager_on_visit(login: Callable[[str], httpx.Client], username: str) -> tuple[httpx.Client, str, str]:
-    """A manager checked in on one of today's on-site visits (unplanned tasks need the check-in)."""
+def _manager_on_visit(
+    login: Callable[[str], httpx.Client], username: str
+) -> tuple[httpx.Client, str, str, dict[str, Any], str]:
+    """A manager checked in on one of today's on-site visits (unplanned tasks need the check-in);
+    also the check-in's request and id, which the device loop replays."""
     manager, admin = login(username), login("admin")
     manager.timeout = httpx.Timeout(45)
     me = manager.get("/me").json()
@@ -166,11 +181,17 @@ def _manager_on_visit(login: Callable[[str], httpx.Client], username: str) -> tu
     visit = next(v for v in visits if v["method"] == "on_site" and v["status"] == "planned")
     customer = visit["customer"]
     qr = admin.get(f"/admin/customers/{customer['id']}/qr").json()["qr"]
-    fix = {"qr": qr, "lat": customer["location"]["lat"], "lon": customer["location"]["lon"], "accuracy_m": 10.0}
-    op = {"op_id": str(uuid.uuid4()), "type": "checkin", "payload": fix, "client_ts": datetime.now(TZ).isoformat()}
-    answer = manager.post("/sync", json={"ops": [op]})
-    assert answer.status_code == 200 and answer.json()["results"][0]["status"] == "applied", answer.text
-    return manager, visit["visit_id"], me["id"]
+    checkin = {
+        "op_id": str(uuid.uuid4()),
+        "qr": qr,
+        "lat": customer["location"]["lat"],
+        "lon": customer["location"]["lon"],
+        "accuracy_m": 10.0,
+        "client_ts": datetime.now(TZ).isoformat(),
+    }
+    answer = manager.post("/checkins", json=checkin)
+    assert answer.status_code == 201 and answer.json()["visit_id"] == visit["visit_id"], answer.text
+    return manager, visit["visit_id"], me["id"], checkin, answer.json()["checkin_id"]
 
 
 def _stored_points(run: StackRun, manager_id: str, loop: DeviceLoop) -> tuple[list[int], int]:
@@ -204,21 +225,25 @@ def _under_load(
     heal: Callable[[], None],
 ) -> DeviceLoop:
     """Run the device loop through fault, FAULT_SECONDS, heal; then check what was told against what is stored."""
-    manager, visit_id, manager_id = _manager_on_visit(login, username)
-    loop = DeviceLoop(manager, visit_id)
+    manager, visit_id, manager_id, checkin, checkin_id = _manager_on_visit(login, username)
+    loop = DeviceLoop(manager, visit_id, checkin, checkin_id)
     with running(loop):
         wait_until(lambda: loop.successes >= 4 or bool(loop.bad), timeout=60, what="the load runs")
         fault()
+        loop.in_fault = True
         try:
             time.sleep(FAULT_SECONDS)  # the deliberate fault duration
         finally:
             heal()
         before = loop.successes
         wait_until(lambda: loop.successes >= before + 4 or bool(loop.bad), timeout=90, what="requests succeed again")
+        loop.in_fault = False
         loop.producing = False
         wait_until(lambda: loop.pending == 0 or bool(loop.bad), timeout=90, what="every write acknowledged")
     assert not loop.bad, loop.bad
     assert loop.pending == 0
+    # Clear refusals while the dependency was down, not a stall until it came back.
+    assert loop.refused_in_fault > 0, f"no 503 with Retry-After during the fault: {dict(loop.statuses)}"
 
     wait_until(lambda: queued_messages(run.vhost) == 0, timeout=120, interval=0.5, what="queues drained")
     acked = sorted(loop.acked_points)
@@ -236,7 +261,10 @@ def _under_load(
     texts = [u["text"] for u in manager.get(f"/visits/{visit_id}").json()["unplanned_tasks"]]
     ours = Counter(t for t in texts if t.startswith("故障演练 "))
     assert ours == Counter(loop.acked_ops.values()), "an acknowledged op lost or applied twice"
-    print(f"{username}: answers {dict(loop.statuses)}, {len(acked)} points, {len(loop.acked_ops)} ops")
+    print(
+        f"{username}: answers {dict(loop.statuses)}, {loop.refused_in_fault} clear 503s during the fault,"
+        f" {len(acked)} points, {len(loop.acked_ops)} ops"
+    )
     return loop
 
 
