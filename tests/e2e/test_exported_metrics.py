@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import psutil
 import pytest
 from deploy_checks import (
     FAILURE_ONLY,
@@ -163,3 +164,22 @@ def test_a_rule_reading_a_metric_nobody_exports_is_reported(exported, tmp_path: 
     assert unexported(used, recorded, *exported) == [
         "baifang_event_consumed_total: not exported by any process of the stack"
     ]
+
+
+def test_every_listener_of_the_stack_binds_loopback(stack_run) -> None:
+    """BIND_HOST defaults to 127.0.0.1: the gRPC, metrics/health and HTTP ports of every process of a
+    local stack listen on loopback only (the pods set 0.0.0.0 and the NetworkPolicies guard them)."""
+    if "BIND_HOST" in stack_run.env:
+        pytest.skip(f"BIND_HOST={stack_run.env['BIND_HOST']} is set for this run")
+    pid_files = sorted((Path(__file__).resolve().parents[2] / stack_run.run_dir / "run").glob("*.pid"))
+    listening: dict[str, set[str]] = {}
+    for pid_file in pid_files:
+        leader = psutil.Process(int(pid_file.read_text().split()[0]))
+        for proc in (leader, *leader.children(recursive=True)):
+            hosts = listening.setdefault(pid_file.stem, set())
+            for conn in proc.net_connections(kind="inet"):
+                if conn.status == psutil.CONN_LISTEN:
+                    hosts.add(conn.laddr.ip.removeprefix("::ffff:"))
+    # The gateway and the grpc and worker process of each service: each has its metrics port at least.
+    assert len(listening) == 9, sorted(listening)
+    assert all(hosts == {"127.0.0.1"} for hosts in listening.values()), listening
