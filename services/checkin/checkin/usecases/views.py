@@ -166,10 +166,9 @@ def get_track_day(query: TrackQuery, *, reader: DayReader, rules: ViewRules) -> 
     """The day's fixes (simplified unless asked raw), distance without impossible jumps, stops,
     check-ins with verdicts and live tracking gaps."""
     checkins = reader.checkins_of(query.manager_id, query.date)
-    team = reader.track_team(query.manager_id, query.date) or next((str(d.get("team_id")) for d in checkins), "")
-    _may_read_track(query.caller, query.manager_id, team)
     start, end = day_bounds_ms(query.date, rules.timezone)
-    points = reader.points(query.manager_id, start, end)
+    points, team = reader.day(query.manager_id, start, end)
+    _may_read_track(query.caller, query.manager_id, team or next((str(d.get("team_id")) for d in checkins), ""))
     shown = points
     if query.simplify:
         shown = [points[i] for i in simplify(points, query.tolerance_m)]
@@ -225,7 +224,8 @@ def get_team_day(
     managers, checkins, gaps = reader.team_day(team, date)
     managers |= {str(doc["manager_id"]) for doc in checkins}
     start, end = day_bounds_ms(date, rules.timezone)
-    days = {m: manager_day(m, reader.points(m, start, end), rules) for m in sorted(managers)}
+    fixes, _ = reader.days(sorted(managers), start, end)
+    days = {m: manager_day(m, fixes.get(m, []), rules) for m in sorted(managers)}
     for doc in checkins:
         days[str(doc["manager_id"])].checkins.append(checkin_view(doc))
     for doc in gaps:
