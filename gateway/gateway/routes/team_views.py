@@ -101,9 +101,9 @@ async def _positions(caller: Caller, deps: Deps, team_id: str) -> dict[str, Any]
 
 
 @router.get("/team/positions", response_model=TeamPositions)
-async def team_positions(caller: LeadDep, deps: DepsDep, team_id: TeamQuery = "") -> dict[str, Any]:
+async def team_positions(caller: LeadDep, deps: DepsDep, team_id: TeamQuery = "") -> Response:
     """Each team member's newest fix: age, accuracy, speed, `stale`, and the current or last visit."""
-    return await _positions(caller, deps, team_id)
+    return JsonResponse(await _positions(caller, deps, team_id))  # the schema documents it; no re-validation
 
 
 async def _stream_caller(request: Request, access_token: str) -> tuple[Caller, float]:
