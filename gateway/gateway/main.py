@@ -23,7 +23,19 @@ from gateway.deps import Deps
 from gateway.devices import DeviceKeys, DeviceStore
 from gateway.errors import JsonResponse
 from gateway.middleware import GatewayMiddleware
-from gateway.routes import analytics, assistant, auth, checkin, collection, devices, ingest, planning, sync, users
+from gateway.routes import (
+    analytics,
+    assistant,
+    auth,
+    checkin,
+    collection,
+    devices,
+    ingest,
+    planning,
+    sync,
+    team_views,
+    users,
+)
 from gateway.routes import app as app_routes
 from gateway.settings import GatewaySettings
 from gateway.users import ActiveUsers, UserStore
@@ -159,6 +171,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(GatewayMiddleware, settings=settings)
     for module in (auth, app_routes, planning, assistant, checkin, collection, analytics, ingest, devices, users, sync):
         app.include_router(module.router)
+    app.include_router(team_views.router)
     app.include_router(ops_router())
 
     def openapi() -> dict[str, Any]:
