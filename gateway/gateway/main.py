@@ -25,7 +25,9 @@ from gateway.errors import JsonResponse
 from gateway.middleware import GatewayMiddleware
 from gateway.routes import analytics, assistant, auth, checkin, collection, devices, ingest, planning, sync, users
 from gateway.routes import app as app_routes
+from gateway.routes import trackers as tracker_routes
 from gateway.settings import GatewaySettings
+from gateway.trackers import TrackerKeys, TrackerStore
 from gateway.users import ActiveUsers, UserStore
 
 logger = logging.getLogger(__name__)
@@ -43,11 +45,13 @@ async def build(settings: GatewaySettings) -> Deps:
     )
     users = UserStore(mongo[settings.mongo_db]["users"])
     device_store = DeviceStore(mongo[settings.mongo_db]["devices"])
+    tracker_store = TrackerStore(mongo[settings.mongo_db]["trackers"])
     try:
         await users.ensure_indexes()
         await device_store.ensure_indexes()
+        await tracker_store.ensure_indexes()
     except PyMongoError as exc:
-        logger.warning("could not create user/device indexes yet: %s", exc)
+        logger.warning("could not create user/device/tracker indexes yet: %s", exc)
     return Deps(
         settings=settings,
         redis=redis,
@@ -59,6 +63,7 @@ async def build(settings: GatewaySettings) -> Deps:
         login_throttle=LoginThrottle(redis, settings),
         clients=Clients.open(settings),
         devices=DeviceKeys(device_store, settings.device_cache_seconds),
+        trackers=TrackerKeys(tracker_store, settings.device_cache_seconds),
     )
 
 
@@ -159,6 +164,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(GatewayMiddleware, settings=settings)
     for module in (auth, app_routes, planning, assistant, checkin, collection, analytics, ingest, devices, users, sync):
         app.include_router(module.router)
+    app.include_router(tracker_routes.admin)
+    app.include_router(tracker_routes.phones)
     app.include_router(ops_router())
 
     def openapi() -> dict[str, Any]:
