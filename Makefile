@@ -34,6 +34,7 @@ up: setup infra
 	@echo
 	@echo "Gateway API   $(GATEWAY)/api/v1"
 	@echo "API docs      $(GATEWAY)/docs"
+	@echo "Console       $(GATEWAY)/console/  (supervisor web console: log in as s01 or admin)"
 	@echo "RabbitMQ UI   http://127.0.0.1:$(or $(RABBITMQ_MGMT_PORT),15672)/  (guest / guest)"
 	@echo "Prometheus    $(PROMETHEUS)/  (rules: deploy/prometheus, alerts: $(PROMETHEUS)/alerts)"
 	@echo "Demo accounts admin / s01 / m001, password: $(DEMO_PASSWORD)"

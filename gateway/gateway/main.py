@@ -19,6 +19,7 @@ from pymongo.errors import PyMongoError
 from gateway import errors
 from gateway.auth import LoginThrottle, RefreshTokens, RevokedAccessTokens
 from gateway.clients import Clients
+from gateway.console import install as install_console
 from gateway.deps import Deps
 from gateway.devices import DeviceKeys, DeviceStore
 from gateway.errors import JsonResponse
@@ -167,6 +168,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(tracker_routes.admin)
     app.include_router(tracker_routes.phones)
     app.include_router(ops_router())
+    install_console(app, settings)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
