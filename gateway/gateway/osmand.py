@@ -26,6 +26,7 @@ SECONDS_LIMIT = 100_000_000_000
 # drawn on the map without ever looking precise.
 UNKNOWN_ACCURACY_M = 50.0
 MAX_KEY_LENGTH = 256
+MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last instant a datetime holds
 
 
 class OsmandError(ValueError):
@@ -80,11 +81,14 @@ def _number(field: str, value: Any) -> float:
     if isinstance(value, bool):
         raise OsmandError(field, "not a number")
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise OsmandError(field, "not a finite number") from None
     else:
         try:
             number = float(str(value).strip())
-        except ValueError:
+        except (ValueError, OverflowError):
             raise OsmandError(field, "not a number") from None
     if not math.isfinite(number):
         raise OsmandError(field, "not a finite number")
@@ -109,16 +113,20 @@ def parse_timestamp(value: Any) -> int | None:
     text = str(value).strip()
     if (isinstance(value, (int, float)) and not isinstance(value, bool)) or _is_decimal(text):
         number = _number("timestamp", value)
-        if number < 0:
-            raise OsmandError("timestamp", "before 1970")
-        return round(number * 1000) if number < SECONDS_LIMIT else round(number)
+        ms = round(number * 1000) if number < SECONDS_LIMIT else round(number)
+        if not 0 <= ms <= MAX_MS:
+            raise OsmandError("timestamp", "out of range")
+        return ms
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise OsmandError("timestamp", "neither unix seconds, unix milliseconds nor ISO 8601") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return round(moment.timestamp() * 1000)
+    ms = round(moment.timestamp() * 1000)
+    if not 0 <= ms <= MAX_MS:
+        raise OsmandError("timestamp", "out of range")
+    return ms
 
 
 def _is_decimal(text: str) -> bool:
