@@ -137,7 +137,7 @@ function place(member) {
 }
 
 function age(member) {
-  const fixMs = member.fix_ms || (member.ts ? Date.parse(member.ts) : 0) || (member.taken_at ? Date.parse(member.taken_at) : 0);
+  const fixMs = member.fix_at ? Date.parse(member.fix_at) : 0;
   const seconds = fixMs ? (Date.now() - fixMs) / 1000 : member.age_s;
   if (seconds == null || Number.isNaN(seconds)) {
     return "";
@@ -158,16 +158,20 @@ function stopStream() {
 function openStream() {
   stopStream();
   const stream = new EventSource(api.streamUrl(`/team/positions/stream${teamQuery()}`));
+  // `snapshot` is the whole team when the stream (re)starts, `position` one member that changed.
   const onData = (event) => {
     const data = JSON.parse(event.data);
-    for (const member of data.members || data.items || [data]) {
+    for (const member of data.items || [data]) {
       place(member);
     }
+    $("stream-state").textContent = "live";
   };
-  stream.onmessage = onData;
+  stream.addEventListener("snapshot", onData);
   stream.addEventListener("position", onData);
-  stream.addEventListener("positions", onData);
-  stream.onopen = () => { $("stream-state").textContent = "live"; };
+  stream.addEventListener("expired", async () => {
+    stopStream();
+    if (await api.refresh()) { openStream(); }
+  });
   stream.onerror = () => {
     $("stream-state").textContent = "reconnecting…";
     if (stream.readyState === EventSource.CLOSED) {
@@ -180,17 +184,6 @@ function openStream() {
 
 // --- a manager's day ---------------------------------------------------------------------------
 
-function columns(body) {
-  if (Array.isArray(body.points)) {
-    return body.points.map((p) => ({ lat: p.lat, lon: p.lon, t: p.t ?? p.ts_ms ?? Date.parse(p.ts || p.at) }));
-  }
-  return (body.t || []).map((t, i) => ({ lat: body.lat[i], lon: body.lon[i], t }));
-}
-
-function ms(value) {
-  return typeof value === "number" ? value : Date.parse(value);
-}
-
 function nearest(points, when) {
   let best = null;
   for (const point of points) {
@@ -202,23 +195,22 @@ function nearest(points, when) {
 }
 
 function clock(value) {
-  return new Date(ms(value)).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return new Date(value).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
+/** GET /team/{id}/track as the map draws it: each gap runs between the fixes nearest its ends. */
 function normalTrack(body) {
-  const points = columns(body);
-  const stops = (body.stops || []).map((s) => {
-    const start = s.start_ms ?? s.start ?? s.started_at;
-    const minutes = s.duration_min ?? (s.duration_s != null ? s.duration_s / 60 : (ms(s.end_ms ?? s.end ?? s.ended_at) - ms(start)) / 60000);
-    return { lat: s.lat ?? s.place?.lat, lon: s.lon ?? s.place?.lon, label: `${clock(start)}, ${Math.round(minutes)} min${s.customer_id ? " at " + s.customer_id : ""}` };
+  const points = body.points.map((p) => ({ lat: p.lat, lon: p.lon, t: Date.parse(p.ts) }));
+  const stops = body.stops.map((s) => ({
+    lat: s.lat, lon: s.lon,
+    label: `${clock(s.start)}, ${Math.round(s.duration_s / 60)} min${s.customer_id ? " at " + s.customer_id : ""}`,
+  }));
+  const gaps = body.gaps.map((g) => {
+    const start = Date.parse(g.start);
+    const end = Date.parse(g.end);
+    return { minutes: g.minutes, start, end, from: nearest(points, start), to: nearest(points, end) };
   });
-  const checkins = (body.checkins || []).map((c) => ({ ...c, verdict: c.verdict || "ok" }));
-  const gaps = (body.gaps || []).map((g) => {
-    const start = ms(g.start_ms ?? g.start ?? g.started_at);
-    const end = ms(g.end_ms ?? g.end ?? g.ended_at);
-    return { minutes: g.minutes ?? (end - start) / 60000, start, end, from: nearest(points, start), to: nearest(points, end) };
-  });
-  return { points, stops, checkins, gaps, distance: body.distance_m, raw: body.raw_count ?? body.raw_points };
+  return { points, stops, checkins: body.checkins, gaps, distance: body.distance_m, raw: body.raw_count };
 }
 
 async function openReplay(managerId) {
@@ -235,7 +227,7 @@ async function openReplay(managerId) {
   $("replay-summary").textContent = `${track.points.length} points shown of ${track.raw ?? track.points.length}, ${((track.distance || 0) / 1000).toFixed(1)} km`;
   $("replay-stops").innerHTML = track.stops.map((s) => `<li class="stop">${escapeHtml(s.label)}</li>`).join("") || "<li>none</li>";
   $("replay-checkins").innerHTML = track.checkins.map((c) =>
-    `<li class="checkin verdict-${escapeHtml(c.verdict)}">${clock(c.at || c.checked_in_at)} ${escapeHtml(c.customer_id || "")}: ${escapeHtml(c.verdict)}${c.verdict_reason ? " (" + escapeHtml(c.verdict_reason) + ")" : ""}</li>`).join("") || "<li>none</li>";
+    `<li class="checkin verdict-${escapeHtml(c.verdict)}">${clock(c.at)} ${escapeHtml(c.customer_id || "")}: ${escapeHtml(c.verdict)}${c.verdict_reason ? " (" + escapeHtml(c.verdict_reason) + ")" : ""}</li>`).join("") || "<li>none</li>";
   $("replay-gaps").innerHTML = track.gaps.map((g) => `<li class="gap">${clock(g.start)}–${clock(g.end)} (${Math.round(g.minutes)} min)</li>`).join("") || "<li>none</li>";
 }
 
@@ -248,26 +240,39 @@ function closeReplay() {
 
 // --- attendance --------------------------------------------------------------------------------
 
-function cell(value) {
-  if (value == null) {
-    return "";
-  }
-  if (Array.isArray(value)) {
-    return String(value.length);
-  }
-  if (typeof value === "object") {
-    return Object.entries(value).map(([k, v]) => `${k} ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
-  }
-  return String(value);
+function minutes(seconds) {
+  const total = Math.round((seconds || 0) / 60);
+  return `${Math.floor(total / 60)} h ${String(total % 60).padStart(2, "0")}`;
 }
+
+function attendanceRow(row) {
+  const visits = row.visits || {};
+  const suspects = row.suspect_checkins || [];
+  const reasons = [...new Set(suspects.map((s) => s.verdict_reason || s.verdict))].join(", ");
+  const cells = [
+    row.manager_id,
+    row.first_activity ? clock(row.first_activity) : "—",
+    row.last_activity ? clock(row.last_activity) : "—",
+    minutes(row.time_in_field_s),
+    `${visits.done ?? 0} / ${visits.planned ?? 0}`,
+    visits.missed ?? 0,
+    visits.late ?? "",
+    visits.phone_done ?? 0,
+    ((row.distance_m || 0) / 1000).toFixed(1),
+    `${(row.gaps || []).length} (${Math.round(row.gap_minutes || 0)} min)`,
+    suspects.length ? `${suspects.length}: ${reasons}` : "0",
+  ];
+  return `<tr data-manager="${escapeHtml(row.manager_id)}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
+}
+
+const ATTENDANCE_HEAD = ["Manager", "First", "Last", "In the field", "Visits done", "Missed", "Late", "Phone",
+  "km", "Gaps", "Suspect check-ins"];
 
 async function loadAttendance() {
   const body = await api.get(`/team/attendance${query(dayQuery(), teamQuery(""))}`);
-  const items = body.items || body.managers || [];
-  const keys = items.length ? Object.keys(items[0]) : [];
-  $("attendance").querySelector("thead").innerHTML = `<tr>${keys.map((k) => `<th>${escapeHtml(k.replaceAll("_", " "))}</th>`).join("")}</tr>`;
-  $("attendance").querySelector("tbody").innerHTML = items.map((item) =>
-    `<tr>${keys.map((k) => `<td>${escapeHtml(cell(item[k]))}</td>`).join("")}</tr>`).join("") || "<tr><td>no data</td></tr>";
+  $("attendance").querySelector("thead").innerHTML = `<tr>${ATTENDANCE_HEAD.map((h) => `<th>${h}</th>`).join("")}</tr>`;
+  $("attendance").querySelector("tbody").innerHTML = (body.items || []).map(attendanceRow).join("")
+    || `<tr><td colspan="${ATTENDANCE_HEAD.length}">no data</td></tr>`;
 }
 
 async function exportCsv() {
