@@ -36,7 +36,7 @@ IDEMPOTENT = {
         "baifang.planning.v1.PlanningService",
         ["ListVisits", "GetVisit", "GetPlanSummary", "ListTaskLibrary", "GetCustomerQr"],
     ),
-    "checkin": ("baifang.checkin.v1.CheckinService", []),
+    "checkin": ("baifang.checkin.v1.CheckinService", ["GetTeamPositions", "GetTrackDay", "GetTeamDay"]),
     "collection": (
         "baifang.collection.v1.CollectionService",
         [
@@ -48,7 +48,7 @@ IDEMPOTENT = {
             "GetTerminalProfile",
         ],
     ),
-    "analytics": ("baifang.analytics.v1.AnalyticsService", ["GetTeamProgress"]),
+    "analytics": ("baifang.analytics.v1.AnalyticsService", ["GetTeamProgress", "GetTeamAttendance"]),
 }
 
 

@@ -24,7 +24,19 @@ from gateway.deps import Deps
 from gateway.devices import DeviceKeys, DeviceStore
 from gateway.errors import JsonResponse
 from gateway.middleware import GatewayMiddleware
-from gateway.routes import analytics, assistant, auth, checkin, collection, devices, ingest, planning, sync, users
+from gateway.routes import (
+    analytics,
+    assistant,
+    auth,
+    checkin,
+    collection,
+    devices,
+    ingest,
+    planning,
+    sync,
+    team_views,
+    users,
+)
 from gateway.routes import app as app_routes
 from gateway.routes import trackers as tracker_routes
 from gateway.settings import GatewaySettings
@@ -167,6 +179,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(tracker_routes.admin)
     app.include_router(tracker_routes.phones)
+    app.include_router(team_views.router)
     app.include_router(ops_router())
     install_console(app, settings)
 

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from pymongo import MongoClient
 
 from analytics.adapters.day_progress_store import DayProgressStore
+from analytics.adapters.plan_facts_reader import PlanFactsReader
+from analytics.domain.attendance import VisitTally
 from analytics.domain.model import TeamProgress
 from analytics.settings import AnalyticsSettings
+from analytics.usecases.attendance import TeamAttendanceQuery, get_team_attendance
 from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
 from baifang_common import health, mongo
 from baifang_common.mongo import Document
@@ -36,6 +39,7 @@ class UseCases:
     """The gRPC process's use cases with their dependencies bound: what the servicer calls."""
 
     get_team_progress: Callable[[TeamProgressQuery], TeamProgress]
+    get_team_attendance: Callable[[TeamAttendanceQuery], tuple[str, str, list[VisitTally]]]
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,12 @@ def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
 
 def use_cases(deps: GrpcDeps) -> UseCases:
     """Bind each use case to its adapters once."""
-    return UseCases(get_team_progress=functools.partial(get_team_progress, days=deps.days, timezone=deps.timezone))
+    return UseCases(
+        get_team_progress=functools.partial(get_team_progress, days=deps.days, timezone=deps.timezone),
+        get_team_attendance=functools.partial(
+            get_team_attendance, plans=PlanFactsReader(deps.days.collection), timezone=deps.timezone
+        ),
+    )
 
 
 def build_worker(settings: AnalyticsSettings) -> WorkerDeps:

@@ -8,6 +8,7 @@ from analytics import bootstrap
 from analytics.bootstrap import GrpcDeps
 from analytics.domain.model import ManagerProgress
 from analytics.settings import AnalyticsSettings
+from analytics.usecases.attendance import TeamAttendanceQuery
 from analytics.usecases.team_progress import TeamProgressQuery
 from baifang.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 from baifang_common.context import require_caller
@@ -17,7 +18,7 @@ from baifang_common.logging import configure_logging
 
 SERVICE_NAME = "baifang.analytics.v1.AnalyticsService"
 # Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor).
-CALLERS = {"GetTeamProgress": FROM_GATEWAY}
+CALLERS = {"GetTeamProgress": FROM_GATEWAY, "GetTeamAttendance": FROM_GATEWAY}
 
 
 def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
@@ -44,6 +45,27 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
         result = self.use.get_team_progress(query)
         return analytics_pb2.GetTeamProgressResponse(
             team_id=result.team_id, date=result.date, managers=[_manager(m) for m in result.managers]
+        )
+
+    def GetTeamAttendance(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.GetTeamAttendanceRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.GetTeamAttendanceResponse:
+        query = TeamAttendanceQuery(caller=require_caller(), team_id=request.team_id, date=request.date)
+        team_id, date, tallies = self.use.get_team_attendance(query)
+        return analytics_pb2.GetTeamAttendanceResponse(
+            team_id=team_id,
+            date=date,
+            managers=[
+                analytics_pb2.ManagerVisitCounts(
+                    manager_id=t.manager_id,
+                    planned=t.planned,
+                    done=t.done,
+                    checked_in=t.checked_in,
+                    missed=t.missed,
+                    phone_done=t.phone_done,
+                )
+                for t in tallies
+            ],
         )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import redis as redis_lib
 from pymongo import MongoClient
+from pymongo.database import Database
 
 from baifang_common import health
 from baifang_common import mongo as mongo_factory
@@ -25,9 +26,12 @@ from baifang_common.mongo import Document
 from checkin.adapters.attendance_store import AttendanceStore
 from checkin.adapters.bucket_store import BucketStore
 from checkin.adapters.checkin_store import CheckinStore
+from checkin.adapters.day_reader import DayReader
 from checkin.adapters.gap_store import TrackingGapStore
 from checkin.adapters.last_fixes import LastFixes
+from checkin.adapters.live_positions import LivePositions
 from checkin.domain.model import GapRule, IngestLimits, PreviousFix, Thresholds
+from checkin.domain.track_view import ViewRules
 from checkin.settings import CheckinSettings
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
     from checkin.domain.model import BatchResult, CheckinCommand, ScanBatchCommand, TrackBatchCommand
     from checkin.domain.sync import OfflineOp, OpOutcome
     from checkin.usecases.checkins import CheckinAnswer
+    from checkin.usecases.views import ManagerDay, MemberPosition, TrackDay, TrackQuery
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,10 @@ class GrpcDeps:
     mongo: MongoClient[Document]
     redis: redis_lib.Redis
     planning_channel: grpc.Channel
+    # Supervisor views.
+    day_reader: DayReader
+    live_positions: LivePositions
+    view_rules: ViewRules
 
     def close(self) -> None:
         self.queues.close()
@@ -78,6 +87,10 @@ class UseCases:
     accept_scan_batch: Callable[[ScanBatchCommand], BatchResult]
     apply_offline_batch: Callable[[Sequence[OfflineOp], Caller], list[OpOutcome]]
     get_last_fix: Callable[[Caller], PreviousFix | None]
+    # Supervisor views (usecases/views.py).
+    get_team_positions: Callable[[Caller, str], tuple[str, list[MemberPosition]]]
+    get_track_day: Callable[[TrackQuery], TrackDay]
+    get_team_day: Callable[[Caller, str, str], tuple[str, list[ManagerDay]]]
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,7 @@ class WorkerDeps:
     gap_rule: GapRule
     thresholds: Thresholds
     inbox: ProcessedEvents
+    live_positions: LivePositions | None = None
 
 
 def thresholds_from(settings: CheckinSettings) -> Thresholds:
@@ -130,6 +144,7 @@ def last_fixes_for(settings: CheckinSettings, client: redis_lib.Redis) -> LastFi
         redis_factory.key(settings, "last_fix"),
         positions_prefix=redis_factory.key(settings, "positions"),
         fix_time_prefix=redis_factory.key(settings, "fix_time"),
+        fix_detail_prefix=redis_factory.key(settings, "fix_detail"),
     )
 
 
@@ -164,6 +179,9 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
         mongo=mongo,
         redis=redis,
         planning_channel=planning_channel,
+        day_reader=day_reader_for(db),
+        live_positions=LivePositions(redis, redis_factory.key(settings)),
+        view_rules=view_rules_from(settings),
     )
 
 
@@ -212,6 +230,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
     from checkin.usecases.scans import accept_scan_batch
     from checkin.usecases.sync import apply_offline_batch, offline_work
     from checkin.usecases.tracks import accept_track_batch
+    from checkin.usecases.views import get_team_day, get_team_positions, get_track_day
 
     record = functools.partial(
         record_checkin,
@@ -238,6 +257,9 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             max_ops=deps.settings.max_sync_ops,
         ),
         get_last_fix=functools.partial(get_last_fix, last_fixes=deps.last_fixes),
+        get_team_positions=functools.partial(get_team_positions, live=deps.live_positions, rules=deps.view_rules),
+        get_track_day=functools.partial(get_track_day, reader=deps.day_reader, rules=deps.view_rules),
+        get_team_day=functools.partial(get_team_day, reader=deps.day_reader, rules=deps.view_rules),
     )
 
 
@@ -263,4 +285,23 @@ def build_worker(settings: CheckinSettings) -> WorkerDeps:
         gap_rule=gap_rule_from(settings),
         thresholds=thresholds_from(settings),
         inbox=inbox,
+        live_positions=LivePositions(redis_factory.client(settings), redis_factory.key(settings)),
     )
+
+
+def view_rules_from(settings: CheckinSettings) -> ViewRules:
+    return ViewRules(
+        max_speed_mps=settings.max_speed_kmh / 3.6,
+        stop_min_s=settings.stop_min_s,
+        stop_radius_m=settings.stop_radius_m,
+        stale_after_s=settings.track_gap_minutes * 60,
+        work_start=time.fromisoformat(settings.work_day_start),
+        work_end=time.fromisoformat(settings.work_day_end),
+        timezone=settings.timezone,
+    )
+
+
+def day_reader_for(db: Database[Document]) -> DayReader:
+    reader = DayReader(db["checkins"], db["tracking_gaps"], BucketStore.tracks(db["track_buckets"]))
+    reader.ensure_indexes()
+    return reader

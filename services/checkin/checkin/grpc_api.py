@@ -6,6 +6,8 @@ use cases and the domain never see a protobuf message) and results are encoded b
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 import grpc
@@ -33,6 +35,7 @@ from checkin.domain.model import (
 )
 from checkin.domain.sync import OfflineOp, OpOutcome
 from checkin.settings import CheckinSettings
+from checkin.usecases.views import ManagerDay, MemberPosition, TrackDay, TrackQuery
 
 SERVICE_NAME = "baifang.checkin.v1.CheckinService"
 # Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor).
@@ -101,6 +104,25 @@ class CheckinServicer(checkin_pb2_grpc.CheckinServiceServicer):
     ) -> checkin_pb2.ApplyOfflineBatchResponse:
         outcomes = self.use.apply_offline_batch(offline_ops(request), require_caller())
         return batch_response(outcomes)
+
+    def GetTeamPositions(  # noqa: N802 - generated method name
+        self, request: checkin_pb2.GetTeamPositionsRequest, context: grpc.ServicerContext
+    ) -> checkin_pb2.GetTeamPositionsResponse:
+        team, members = self.use.get_team_positions(require_caller(), request.team_id)
+        return positions_response(team, members)
+
+    def GetTrackDay(  # noqa: N802 - generated method name
+        self, request: checkin_pb2.GetTrackDayRequest, context: grpc.ServicerContext
+    ) -> checkin_pb2.GetTrackDayResponse:
+        tolerance = request.tolerance_m if request.tolerance_m > 0 else DEFAULT_TOLERANCE_M
+        query = TrackQuery(require_caller(), request.manager_id, request.date, not request.raw, tolerance)
+        return track_response(self.use.get_track_day(query))
+
+    def GetTeamDay(  # noqa: N802 - generated method name
+        self, request: checkin_pb2.GetTeamDayRequest, context: grpc.ServicerContext
+    ) -> checkin_pb2.GetTeamDayResponse:
+        team, days = self.use.get_team_day(require_caller(), request.team_id, request.date)
+        return team_day_response(team, request.date, days)
 
 
 # --- request bodies ---------------------------------------------------------------------------
@@ -227,3 +249,87 @@ def run() -> None:
     configure_logging("checkin", "grpc", settings.log_level)
     deps = bootstrap.build_grpc(settings)
     serve(settings, [servicer(deps)], readiness=deps.readiness, on_stop=deps.close)
+
+
+# --- supervisor views -------------------------------------------------------------------------
+
+DEFAULT_TOLERANCE_M = 10.0
+
+
+def positions_response(team_id: str, members: list[MemberPosition]) -> checkin_pb2.GetTeamPositionsResponse:
+    response = checkin_pb2.GetTeamPositionsResponse(team_id=team_id, now_ms=int(time.time() * 1000))
+    for member in members:
+        p = member.position
+        item = response.members.add(
+            manager_id=p.manager_id, lat=p.lat, lon=p.lon, fix_ms=p.ms, age_s=member.age_s, stale=member.stale
+        )
+        if p.accuracy_m is not None:
+            item.accuracy_m = p.accuracy_m
+        if p.speed_mps is not None:
+            item.speed_mps = p.speed_mps
+        if member.visit:
+            v = member.visit
+            item.visit.CopyFrom(
+                checkin_pb2.CurrentVisit(
+                    visit_id=v.get("visit_id", ""),
+                    customer_id=v.get("customer_id", ""),
+                    checkin_id=v.get("checkin_id", ""),
+                    verdict=v.get("verdict", ""),
+                    verdict_reason=v.get("verdict_reason", ""),
+                    checked_in_at=v.get("at", ""),
+                )
+            )
+    return response
+
+
+def _checkins(items: list[dict[str, Any]]) -> list[checkin_pb2.ViewCheckin]:
+    return [checkin_pb2.ViewCheckin(**item) for item in items]
+
+
+def _gaps(items: list[dict[str, Any]]) -> list[checkin_pb2.ViewGap]:
+    return [checkin_pb2.ViewGap(**item) for item in items]
+
+
+def track_response(day: TrackDay) -> checkin_pb2.GetTrackDayResponse:
+    points = day.points
+    return checkin_pb2.GetTrackDayResponse(
+        manager_id=day.manager_id,
+        date=day.date,
+        t=[p.ms for p in points],
+        lat=[p.lat for p in points],
+        lon=[p.lon for p in points],
+        accuracy_m=[p.accuracy_m for p in points],
+        speed_mps=[math.nan if p.speed_mps is None else p.speed_mps for p in points],
+        raw_count=day.raw_count,
+        distance_m=day.travel.distance_m,
+        jumps=len(day.travel.jumps),
+        stops=[
+            checkin_pb2.ViewStop(
+                lat=s.lat, lon=s.lon, start_ms=s.start_ms, end_ms=s.end_ms, points=s.points, customer_id=place
+            )
+            for s, place in zip(day.stops, day.places, strict=True)
+        ],
+        checkins=_checkins(day.checkins),
+        gaps=_gaps(day.gaps),
+        simplified=day.simplified,
+        tolerance_m=day.tolerance_m,
+    )
+
+
+def team_day_response(team_id: str, date: str, days: list[ManagerDay]) -> checkin_pb2.GetTeamDayResponse:
+    return checkin_pb2.GetTeamDayResponse(
+        team_id=team_id,
+        date=date,
+        managers=[
+            checkin_pb2.ManagerDay(
+                manager_id=d.manager_id,
+                first_fix_ms=d.first_fix_ms or 0,
+                last_fix_ms=d.last_fix_ms or 0,
+                points=d.points,
+                distance_m=d.distance_m,
+                checkins=_checkins(d.checkins),
+                gaps=_gaps(d.gaps),
+            )
+            for d in days
+        ],
+    )

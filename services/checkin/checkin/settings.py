@@ -49,3 +49,7 @@ class CheckinSettings(ServiceSettings):
     # Offline batches (POST /sync): most operations per batch, deadline of each planning call.
     max_sync_ops: int = 200
     planning_work_timeout_s: float = 5.0
+
+    # Supervisor views: a stop lasts longer than `stop_min_s` within `stop_radius_m` (metres).
+    stop_min_s: float = 300.0
+    stop_radius_m: float = 50.0

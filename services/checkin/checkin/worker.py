@@ -27,6 +27,7 @@ from checkin import bootstrap
 from checkin.settings import CheckinSettings
 from checkin.usecases.attendance import record_attendance_fact
 from checkin.usecases.bucketing import compact_closed_hours, store_scan_batches, store_track_batches
+from checkin.usecases.views import remember_current_visit
 
 
 class CompactionTimer(Timer):  # type: ignore[misc]
@@ -43,7 +44,10 @@ class CheckinWorker:
 
     @reliable_event_handler("checkin", "checkin.recorded")
     def on_checkin_recorded(self, body: dict[str, Any]) -> None:
-        record_attendance_fact(CheckinRecorded.from_body(body), attendance=self.deps.attendance)
+        event = CheckinRecorded.from_body(body)
+        record_attendance_fact(event, attendance=self.deps.attendance)
+        if self.deps.live_positions is not None:
+            remember_current_visit(event, live=self.deps.live_positions)
 
     # Tracks and scans skip the inbox: their chunks' ids derive from the batch id (a redelivery is a
     # duplicate key) and the last fix is compare-and-set, so a redelivered batch changes nothing anyway.

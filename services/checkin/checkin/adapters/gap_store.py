@@ -1,8 +1,10 @@
 """TrackingGapStore — collection `tracking_gaps`: facts for analytics (attendance, P-002-5).
 
 _id "<manager_id>:<start_ms>:<end_ms>" (deterministic, so a replayed batch adds nothing);
-manager_id, team_id, date (company-local), start, end (aware UTC), start_ms, end_ms, minutes.
-Insert-only: one `insert_many` per consumed batch, a duplicate id (a replay) is a no-op.
+manager_id, team_id, date (company-local), start, end (aware UTC), start_ms, end_ms, minutes,
+retracted (true once a late upload put fixes inside it; readers skip it).
+Insert-only but for the retraction flag: one `insert_many` per consumed batch, a duplicate id (a
+replay) is a no-op, so a replay of the batch that found a gap never brings a retracted gap back.
 Indexes: (team_id, date), (manager_id, start_ms).
 """
 
@@ -50,3 +52,15 @@ class TrackingGapStore:
                 for gap in {gap.gap_id: gap for gap in gaps}.values()
             ],
         )
+
+    def live_overlapping(self, manager_ids: Sequence[str], start_ms: int, end_ms: int) -> list[Document]:
+        """Gaps not retracted of these managers that overlap [start_ms, end_ms]."""
+        if not manager_ids:
+            return []
+        query = {"manager_id": {"$in": list(manager_ids)}, "start_ms": {"$lt": end_ms}, "end_ms": {"$gt": start_ms}}
+        # `retracted` filtered here: NX-27017 drops matches when `$ne` joins some other conditions.
+        return [doc for doc in self.collection.find(query) if not doc.get("retracted")]
+
+    def retract(self, gap_ids: Sequence[str]) -> None:
+        if gap_ids:
+            self.collection.update_many({"_id": {"$in": list(gap_ids)}}, {"$set": {"retracted": True}})

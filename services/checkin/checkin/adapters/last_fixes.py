@@ -6,6 +6,8 @@ Redis keys (all TTL 7 days, refreshed on write):
       "lat,lon,ts" of the fix it replaced (so a replayed batch sees the same previous fix).
   `checkin:positions:<team_id>` GEO set, member = manager_id: the live map.
   `checkin:fix_time:<team_id>` hash manager_id → ts (epoch seconds) of that position.
+  `checkin:fix_detail:<team_id>` hash manager_id → "lat,lon,accuracy,speed,ts" of that position
+      (speed '' when unknown), so the team view answers from one hash.
 An older fix (offline upload, a replay, a late check-in) never overwrites a newer one: both
 writes are compare-and-set Lua scripts, one round trip each.
 """
@@ -31,7 +33,8 @@ return 1
 """
 
 # A track batch's newest usable point: last fix, live position and fix time, only when newer.
-# KEYS: last_fix, positions, fix_time; ARGV: lat, lon, ts ('' = nothing usable), ttl, manager, batch.
+# KEYS: last_fix, positions, fix_time, fix_detail; ARGV: lat, lon, ts ('' = nothing usable), ttl,
+# manager, batch, accuracy, speed.
 # Returns {stored 0|1, "lat,lon,ts" of the fix before this batch or ''}.
 _TRACK_UPDATE_IF_NEWER = """
 local cur = redis.call('HMGET', KEYS[1], 'lat', 'lon', 'ts', 'batch', 'prev')
@@ -42,9 +45,11 @@ if ARGV[3] == '' or (cur[3] and tonumber(cur[3]) >= tonumber(ARGV[3])) then retu
 redis.call('HSET', KEYS[1], 'lat', ARGV[1], 'lon', ARGV[2], 'ts', ARGV[3], 'batch', ARGV[6], 'prev', prev)
 redis.call('GEOADD', KEYS[2], ARGV[2], ARGV[1], ARGV[5])
 redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
+redis.call('HSET', KEYS[4], ARGV[5], ARGV[1] .. ',' .. ARGV[2] .. ',' .. ARGV[7] .. ',' .. ARGV[8] .. ',' .. ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[4])
+redis.call('EXPIRE', KEYS[4], ARGV[4])
 return {1, prev}
 """
 
@@ -69,6 +74,7 @@ class LastFixes:
         *,
         positions_prefix: str | None = None,
         fix_time_prefix: str | None = None,
+        fix_detail_prefix: str | None = None,
     ) -> None:
         """`key_prefix` ends in `checkin:last_fix`; the team keys default to its siblings."""
         self.client = client
@@ -76,6 +82,7 @@ class LastFixes:
         base = key_prefix.rsplit(":", 1)[0]
         self.positions_prefix = positions_prefix or f"{base}:positions"
         self.fix_time_prefix = fix_time_prefix or f"{base}:fix_time"
+        self.fix_detail_prefix = fix_detail_prefix or f"{base}:fix_detail"
         self.ttl_seconds = ttl_seconds
         self._update = client.register_script(_UPDATE_IF_NEWER)
         self._track_update = client.register_script(_TRACK_UPDATE_IF_NEWER)
@@ -108,13 +115,16 @@ class LastFixes:
             return []
         pipe = self.client.pipeline(transaction=False)
         for fix in fixes:
-            args: list[str | int] = ["", "", "", self.ttl_seconds, fix.manager_id, fix.batch_id]
+            args: list[str | int] = ["", "", "", self.ttl_seconds, fix.manager_id, fix.batch_id, "", ""]
             if fix.newest is not None:
                 args[:3] = [repr(fix.newest.lat), repr(fix.newest.lon), repr(fix.newest.ms / 1000)]
+                speed = fix.newest.speed_mps
+                args[6:] = [repr(fix.newest.accuracy_m), "" if speed is None else repr(speed)]
             keys = [
                 self._key(fix.manager_id),
                 f"{self.positions_prefix}:{fix.team_id}",
                 f"{self.fix_time_prefix}:{fix.team_id}",
+                f"{self.fix_detail_prefix}:{fix.team_id}",
             ]
             self._track_update(keys=keys, args=args, client=pipe)
         return [_previous(previous) for _stored, previous in pipe.execute()]

@@ -77,3 +77,15 @@ class UnsupportedOpType(InvalidArgument):
 
     code = "unsupported_op_type"
     default_message = "this operation cannot be applied from an offline batch"
+
+
+class NotYourTeam(PermissionDenied):
+    """Supervisor views: a supervisor reads only their own team (403 forbidden)."""
+
+    default_message = "a supervisor reads only their own team"
+
+
+class ViewNotAllowed(PermissionDenied):
+    """Supervisor views: a manager reads only their own track, and no team view (403 forbidden)."""
+
+    default_message = "this role cannot read this view"

@@ -303,7 +303,8 @@ def newest_usable(rows: Sequence[Sequence[Any]], max_accuracy_m: float) -> Lates
             best = row
     if best is None:
         return None
-    return LatestFix(lat=float(best[1]), lon=float(best[2]), ms=best[0])
+    speed = best[4] if len(best) > 4 and best[4] is not None else None
+    return LatestFix(lat=float(best[1]), lon=float(best[2]), ms=best[0], accuracy_m=float(best[3]), speed_mps=speed)
 
 
 def tracking_gaps(times_ms: Sequence[int], *, previous_ms: int | None, rule: GapRule) -> list[tuple[int, int]]:

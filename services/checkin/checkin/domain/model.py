@@ -332,3 +332,5 @@ class LatestFix:
     lat: float
     lon: float
     ms: int
+    accuracy_m: float = 0.0
+    speed_mps: float | None = None

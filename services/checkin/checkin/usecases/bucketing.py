@@ -124,7 +124,40 @@ def store_track_batches(
             for first, last in spans
         )
     gaps.record(found)
+    retract_filled_gaps(parsed, gaps=gaps, gap_rule=gap_rule)
     TRACK_COUNTERS.stored.inc(sum(len(rows) for _, rows in parsed))
+
+
+def retract_filled_gaps(
+    parsed: Sequence[tuple[TrackBatchAccepted, list[Row]]], *, gaps: TrackingGapStore, gap_rule: GapRule
+) -> None:
+    """A late upload with fixes inside a recorded gap retracts it; what remains of it between the
+    new fixes (spans still longer than the rule) is recorded first, so a crash in between leaves the
+    gap live and the redelivered batch does the same again."""
+    times: dict[str, list[int]] = {}
+    teams: dict[str, str] = {}
+    for event, rows in parsed:
+        times.setdefault(event.manager_id, []).extend(row[0] for row in rows)
+        teams[event.manager_id] = event.team_id
+    low = min(min(t) for t in times.values())
+    high = max(max(t) for t in times.values())
+    filled: list[str] = []
+    remaining: list[TrackingGap] = []
+    for gap in gaps.live_overlapping(sorted(times), low, high):
+        start, end, manager = int(gap["start_ms"]), int(gap["end_ms"]), str(gap["manager_id"])
+        inside = sorted({t for t in times.get(manager, ()) if start < t < end})
+        if not inside:
+            continue
+        filled.append(str(gap["_id"]))
+        team = str(gap.get("team_id") or teams.get(manager, ""))
+        remaining.extend(
+            TrackingGap(manager, team, first, last, local_date_of_ms(first, gap_rule.timezone))
+            for first, last in tracking_gaps([start, *inside, end], previous_ms=None, rule=gap_rule)
+        )
+    if filled:
+        gaps.record(remaining)
+        gaps.retract(filled)
+        logger.info("tracking gaps retracted after a late upload: %d", len(filled))
 
 
 def store_scan_batches(events: Sequence[ScanBatchAccepted], *, buckets: BucketStore, timezone: str) -> None:
