@@ -223,6 +223,7 @@ async function openReplay(managerId) {
   state.map.drawTrack(track);
   $("replay").hidden = false;
   $("positions").hidden = true;
+  $("positions-title").hidden = true;
   $("replay-manager").textContent = managerId;
   $("replay-summary").textContent = `${track.points.length} points shown of ${track.raw ?? track.points.length}, ${((track.distance || 0) / 1000).toFixed(1)} km`;
   $("replay-stops").innerHTML = track.stops.map((s) => `<li class="stop">${escapeHtml(s.label)}</li>`).join("") || "<li>none</li>";
@@ -236,6 +237,7 @@ function closeReplay() {
   state.map.showLive(true);
   $("replay").hidden = true;
   $("positions").hidden = false;
+  $("positions-title").hidden = false;
 }
 
 // --- attendance --------------------------------------------------------------------------------
