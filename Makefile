@@ -34,6 +34,7 @@ up: setup infra
 	@echo
 	@echo "Gateway API   $(GATEWAY)/api/v1"
 	@echo "API docs      $(GATEWAY)/docs"
+	@echo "Console       $(GATEWAY)/console/  (supervisor web console: log in as s01 or admin)"
 	@echo "RabbitMQ UI   http://127.0.0.1:$(or $(RABBITMQ_MGMT_PORT),15672)/  (baifang / baifang-dev, vhost baifang)"
 	@echo "Redis         redis://:baifang-dev@127.0.0.1:$(or $(REDIS_PORT),6379)/0"
 	@echo "Prometheus    $(PROMETHEUS)/  (rules: deploy/prometheus, alerts: $(PROMETHEUS)/alerts)"

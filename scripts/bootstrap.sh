@@ -19,7 +19,7 @@ as_root() {
 }
 
 # (a) Debian packages when missing: RabbitMQ, Redis (server and CLI), Prometheus (with
-# promtool), python3.11 and its venv support. policy-rc.d 101 keeps the packages' postinst
+# promtool), Leaflet and Chromium (the console and its browser tests), python3.11 and its venv support. policy-rc.d 101 keeps the packages' postinst
 # from starting system-wide daemons: we run our own on loopback with data under var/.
 apt_packages() {
   local pkgs=()
@@ -27,6 +27,11 @@ apt_packages() {
   command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
   command -v redis-cli >/dev/null 2>&1 || pkgs+=(redis-tools)
   command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || pkgs+=(prometheus)
+  # The supervisor console's map library (served by the gateway from this path) and the browser its
+  # tests drive headless (Playwright launches /usr/bin/chromium; chromium-driver serves WebDriver).
+  [[ -f /usr/share/javascript/leaflet/leaflet.js ]] || pkgs+=(libjs-leaflet)
+  command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || pkgs+=(chromium-driver)
   # Debian's own python3.11 creates venvs without pip unless python3.11-venv is there.
   if ! command -v "$PY" >/dev/null 2>&1; then
     pkgs+=(python3.11 python3.11-venv)

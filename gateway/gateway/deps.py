@@ -13,6 +13,7 @@ from gateway.auth import LoginThrottle, RefreshTokens, RevokedAccessTokens
 from gateway.clients import Clients
 from gateway.devices import DeviceKeys
 from gateway.settings import GatewaySettings
+from gateway.trackers import TrackerKeys
 from gateway.users import ActiveUsers, UserStore
 
 
@@ -28,6 +29,7 @@ class Deps:
     login_throttle: LoginThrottle
     clients: Clients
     devices: DeviceKeys
+    trackers: TrackerKeys
 
 
 def get_deps(request: Request) -> Deps:

@@ -19,6 +19,7 @@ from pymongo.errors import PyMongoError
 from gateway import errors
 from gateway.auth import LoginThrottle, RefreshTokens, RevokedAccessTokens
 from gateway.clients import Clients
+from gateway.console import install as install_console
 from gateway.deps import Deps
 from gateway.devices import DeviceKeys, DeviceStore
 from gateway.errors import JsonResponse
@@ -37,7 +38,9 @@ from gateway.routes import (
     users,
 )
 from gateway.routes import app as app_routes
+from gateway.routes import trackers as tracker_routes
 from gateway.settings import GatewaySettings
+from gateway.trackers import TrackerKeys, TrackerStore
 from gateway.users import ActiveUsers, UserStore
 
 logger = logging.getLogger(__name__)
@@ -55,11 +58,13 @@ async def build(settings: GatewaySettings) -> Deps:
     )
     users = UserStore(mongo[settings.mongo_db]["users"])
     device_store = DeviceStore(mongo[settings.mongo_db]["devices"])
+    tracker_store = TrackerStore(mongo[settings.mongo_db]["trackers"])
     try:
         await users.ensure_indexes()
         await device_store.ensure_indexes()
+        await tracker_store.ensure_indexes()
     except PyMongoError as exc:
-        logger.warning("could not create user/device indexes yet: %s", exc)
+        logger.warning("could not create user/device/tracker indexes yet: %s", exc)
     return Deps(
         settings=settings,
         redis=redis,
@@ -71,6 +76,7 @@ async def build(settings: GatewaySettings) -> Deps:
         login_throttle=LoginThrottle(redis, settings),
         clients=Clients.open(settings),
         devices=DeviceKeys(device_store, settings.device_cache_seconds),
+        trackers=TrackerKeys(tracker_store, settings.device_cache_seconds),
     )
 
 
@@ -171,8 +177,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(GatewayMiddleware, settings=settings)
     for module in (auth, app_routes, planning, assistant, checkin, collection, analytics, ingest, devices, users, sync):
         app.include_router(module.router)
+    app.include_router(tracker_routes.admin)
+    app.include_router(tracker_routes.phones)
     app.include_router(team_views.router)
     app.include_router(ops_router())
+    install_console(app, settings)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

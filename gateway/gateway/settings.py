@@ -50,6 +50,11 @@ class GatewaySettings(ServiceSettings):
     ingest_timeout_seconds: float = 5.0
     # How long a device key's positive lookup is cached in-process: a revocation applies within this time.
     device_cache_seconds: float = 5.0
+    # The supervisor console (/console/): its map tiles ({z}/{x}/{y}; empty = no tiles, points on a blank
+    # map) and where Debian's libjs-leaflet installs Leaflet, served under /console/vendor/leaflet/.
+    console_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    console_tile_attribution: str = "&copy; OpenStreetMap contributors"
+    console_leaflet_dir: str = "/usr/share/javascript/leaflet"
     demo_password: str = Field(
         default="baifang-demo", validation_alias=AliasChoices("BAIFANG_DEMO_PASSWORD", "demo_password")
     )

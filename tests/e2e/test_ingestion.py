@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from baifang.checkin.v1 import checkin_pb2
+from baifang_common.testing.wait import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -87,3 +88,53 @@ def test_an_admin_creates_a_device_key_that_uploads_scans_until_revoked(login, s
         assert admin.post(f"/admin/devices/{device_id}/revoke").json()["active"] is False
         refused = terminal.post("/scans", json={"scans": scans})
         assert (refused.status_code, refused.json()["error"]["code"]) == (401, "invalid_device_key")
+
+
+def test_a_tracker_phone_feeds_its_managers_track(login, stack: str) -> None:
+    """Traccar Client / OsmAnd requests in each shape land in m006's stored track, in device-time order."""
+    admin, lead = login("admin"), login("s01")
+    created = admin.post("/admin/trackers", json={"manager_id": "m006", "name": "Traccar Client e2e"})
+    assert created.status_code == 201, created.text
+    key = created.json()["key"]
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)  # today, in the company's time zone
+    sent = [(31.7001 + i * 0.001, 117.1001 + i * 0.001, base + timedelta(seconds=30 * i)) for i in range(4)]
+    with httpx.Client(base_url=f"{stack}/api/v1", timeout=15) as phone:
+        answers = [
+            phone.get(
+                "/osmand",
+                params={"id": key, "lat": sent[0][0], "lon": sent[0][1], "timestamp": int(sent[0][2].timestamp())},
+            ),
+            phone.post(
+                "/osmand",
+                content=f"id={key}&location={sent[1][0]},{sent[1][1]}&timestamp={int(sent[1][2].timestamp() * 1000)}",
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            ),
+            phone.get(
+                "/osmand", params={"id": key, "lat": sent[2][0], "lon": sent[2][1], "timestamp": sent[2][2].isoformat()}
+            ),
+            phone.post(
+                "/osmand",
+                json={
+                    "device_id": key,
+                    "location": {
+                        "timestamp": sent[3][2].isoformat().replace("+00:00", "Z"),
+                        "coords": {"latitude": sent[3][0], "longitude": sent[3][1], "accuracy": 5, "speed": 1.2},
+                        "battery": {"level": 0.9},
+                    },
+                },
+            ),
+        ]
+        assert [(a.status_code, a.json()["accepted"]) for a in answers] == [(200, 1)] * 4, [a.text for a in answers]
+        assert phone.get("/osmand", params={"id": key}).json() == {"accepted": 0, "rejected": []}
+        assert phone.get("/osmand", params={"id": key, "lat": "x", "lon": "1"}).status_code == 400
+
+    track: dict = {}
+
+    def stored() -> bool:
+        track.update(lead.get("/team/m006/track", params={"simplify": 0}).json())
+        return len(track.get("points", [])) >= len(sent)
+
+    wait_until(stored, timeout=30, what="the tracker's points in m006's track")
+    mine = [p for p in track["points"] if 31.70 <= p["lat"] < 31.71]
+    assert [(p["lat"], p["lon"]) for p in mine] == [(lat, lon) for lat, lon, _ in sent]
+    assert [datetime.fromisoformat(p["ts"].replace("Z", "+00:00")) for p in mine] == [at for _, _, at in sent]
