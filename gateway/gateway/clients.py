@@ -48,7 +48,10 @@ IDEMPOTENT = {
             "GetTerminalProfile",
         ],
     ),
-    "analytics": ("baifang.analytics.v1.AnalyticsService", ["GetTeamProgress"]),
+    "analytics": (
+        "baifang.analytics.v1.AnalyticsService",
+        ["GetTeamProgress", "GetDailyOrders", "GetMonthlyOrderProgress", "GetCustomerDetails", "GetCustomerAnalysis"],
+    ),
 }
 
 

@@ -25,6 +25,7 @@ from gateway.errors import JsonResponse
 from gateway.middleware import GatewayMiddleware
 from gateway.routes import analytics, assistant, auth, checkin, collection, devices, ingest, planning, sync, users
 from gateway.routes import app as app_routes
+from gateway.routes import business as business_routes
 from gateway.settings import GatewaySettings
 from gateway.users import ActiveUsers, UserStore
 
@@ -159,6 +160,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(GatewayMiddleware, settings=settings)
     for module in (auth, app_routes, planning, assistant, checkin, collection, analytics, ingest, devices, users, sync):
         app.include_router(module.router)
+    app.include_router(business_routes.router)
     app.include_router(ops_router())
 
     def openapi() -> dict[str, Any]:

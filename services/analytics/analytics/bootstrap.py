@@ -9,12 +9,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pymongo import MongoClient
 
 from analytics.adapters.day_progress_store import DayProgressStore
+from analytics.adapters.facts_store import FactsStore
+from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.domain.model import TeamProgress
 from analytics.settings import AnalyticsSettings
+from analytics.usecases import customer_views, orders
+from analytics.usecases.orders import ViewQuery
 from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
 from baifang_common import health, mongo
 from baifang_common.mongo import Document
@@ -26,6 +31,8 @@ class GrpcDeps:
     timezone: str
     readiness: health.Readiness
     mongo: MongoClient[Document]
+    facts: FactsStore
+    order_views: OrderViewsStore
 
     def close(self) -> None:
         self.mongo.close()
@@ -36,6 +43,7 @@ class UseCases:
     """The gRPC process's use cases with their dependencies bound: what the servicer calls."""
 
     get_team_progress: Callable[[TeamProgressQuery], TeamProgress]
+    business_views: dict[str, Callable[[ViewQuery], dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,8 @@ class WorkerDeps:
     """No inbox: the read model's writes are idempotent facts (worker.py)."""
 
     days: DayProgressStore
+    facts: FactsStore
+    order_views: OrderViewsStore
 
 
 def day_progress_store(settings: AnalyticsSettings, client: MongoClient[Document]) -> DayProgressStore:
@@ -54,18 +64,46 @@ def day_progress_store(settings: AnalyticsSettings, client: MongoClient[Document
 def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
     """The gRPC process only reads the store, so readiness is the store alone."""
     client = mongo.client(settings)
+    facts, views = business_stores(settings, client)
     return GrpcDeps(
         days=day_progress_store(settings, client),
         timezone=settings.timezone,
         readiness=health.Readiness({"mongo": health.mongo_check(client)}),
         mongo=client,
+        facts=facts,
+        order_views=views,
     )
 
 
 def use_cases(deps: GrpcDeps) -> UseCases:
     """Bind each use case to its adapters once."""
-    return UseCases(get_team_progress=functools.partial(get_team_progress, days=deps.days, timezone=deps.timezone))
+    return UseCases(
+        get_team_progress=functools.partial(get_team_progress, days=deps.days, timezone=deps.timezone),
+        business_views=business_views(deps),
+    )
 
 
 def build_worker(settings: AnalyticsSettings) -> WorkerDeps:
-    return WorkerDeps(days=day_progress_store(settings, mongo.client(settings)))
+    client = mongo.client(settings)
+    facts, views = business_stores(settings, client)
+    return WorkerDeps(days=day_progress_store(settings, client), facts=facts, order_views=views)
+
+
+def business_stores(settings: AnalyticsSettings, client: MongoClient[Document]) -> tuple[FactsStore, OrderViewsStore]:
+    """The business facts and the order views built from them (worker, gRPC and the rebuild script)."""
+    db = mongo.database(settings, client)
+    facts, views = FactsStore(db), OrderViewsStore(db)
+    facts.ensure_indexes()
+    views.ensure_indexes()
+    return facts, views
+
+
+def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, Any]]]:
+    """Each business-view RPC's use case, by RPC name, bound to the facts and the order views."""
+    bound = {"facts": deps.facts, "views": deps.order_views, "timezone": deps.timezone}
+    return {
+        "GetDailyOrders": functools.partial(orders.daily_orders, **bound),
+        "GetMonthlyOrderProgress": functools.partial(orders.monthly_progress, **bound),
+        "GetCustomerDetails": functools.partial(customer_views.customer_details, **bound),
+        "GetCustomerAnalysis": functools.partial(customer_views.customer_analysis, **bound),
+    }

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import grpc
+import orjson
 
 from analytics import bootstrap
 from analytics.bootstrap import GrpcDeps
 from analytics.domain.model import ManagerProgress
 from analytics.settings import AnalyticsSettings
+from analytics.usecases.orders import ViewQuery
 from analytics.usecases.team_progress import TeamProgressQuery
 from baifang.analytics.v1 import analytics_pb2, analytics_pb2_grpc
-from baifang_common.context import require_caller
+from baifang_common.context import Caller, require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.identity import FROM_GATEWAY
 from baifang_common.logging import configure_logging
@@ -18,6 +20,9 @@ from baifang_common.logging import configure_logging
 SERVICE_NAME = "baifang.analytics.v1.AnalyticsService"
 # Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor).
 CALLERS = {"GetTeamProgress": FROM_GATEWAY}
+CALLERS |= dict.fromkeys(
+    ("GetDailyOrders", "GetMonthlyOrderProgress", "GetCustomerDetails", "GetCustomerAnalysis"), FROM_GATEWAY
+)
 
 
 def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
@@ -33,6 +38,24 @@ def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
     )
 
 
+def _view_query(request: analytics_pb2.BusinessViewRequest, caller: Caller) -> ViewQuery:
+    return ViewQuery(
+        caller=caller,
+        customer_id=request.customer_id,
+        date=request.date,
+        month=request.month,
+        months=request.months,
+        manager_id=request.manager_id,
+        team_id=request.team_id,
+        limit=request.limit,
+        offset=request.offset,
+    )
+
+
+def _view(document: dict[str, object]) -> analytics_pb2.BusinessViewResponse:
+    return analytics_pb2.BusinessViewResponse(json=orjson.dumps(document))
+
+
 class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     def __init__(self, deps: GrpcDeps) -> None:
         self.use = bootstrap.use_cases(deps)
@@ -45,6 +68,30 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
         return analytics_pb2.GetTeamProgressResponse(
             team_id=result.team_id, date=result.date, managers=[_manager(m) for m in result.managers]
         )
+
+    def GetDailyOrders(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetDailyOrders"](_view_query(request, caller)))
+
+    def GetMonthlyOrderProgress(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetMonthlyOrderProgress"](_view_query(request, caller)))
+
+    def GetCustomerDetails(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetCustomerDetails"](_view_query(request, caller)))
+
+    def GetCustomerAnalysis(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetCustomerAnalysis"](_view_query(request, caller)))
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from baifang_common.errors import InvalidArgument, PermissionDenied
+from baifang_common.errors import InvalidArgument, NotFound, PermissionDenied
 
 
 class TeamNotYours(PermissionDenied):
@@ -18,3 +18,18 @@ class RoleNotAllowed(PermissionDenied):
 class TeamRequired(InvalidArgument):
     code = "invalid_argument"
     default_message = "team_id is required"
+
+
+class CustomerNotYours(PermissionDenied):
+    code = "forbidden"
+    default_message = "the customer is not yours or your team's (P-004-15)"
+
+
+class CustomerUnknown(NotFound):
+    code = "not_found"
+    default_message = "no such customer in the analytics read models"
+
+
+class BadPeriod(InvalidArgument):
+    code = "invalid_argument"
+    default_message = "malformed date, month or number of months"

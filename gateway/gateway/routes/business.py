@@ -1,0 +1,101 @@
+"""Business views (analytics service): order tracking, merchant details, business analysis.
+
+Analytics answers each view as one JSON document (its rules decide who sees which customers,
+P-004-15); this module checks the parameters, pages the customer rows with the API's cursor and
+passes the document on. Money is integer fen, quantities cartons.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Query
+
+from baifang.analytics.v1 import analytics_pb2
+from baifang_common.context import Caller
+from gateway.auth import require_roles
+from gateway.deps import Deps, get_deps
+from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
+from gateway.params import DateQuery, resolve_date
+from gateway.routes import API_PREFIX
+
+router = APIRouter(prefix=API_PREFIX, tags=["business views"])
+
+ViewerDep = Annotated[Caller, Depends(require_roles("manager", "supervisor", "admin"))]
+DepsDep = Annotated[Deps, Depends(get_deps)]
+CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
+MonthQuery = Annotated[
+    str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; the current month when absent")
+]
+ManagerFilter = Annotated[str, Query(max_length=64, description="one manager (supervisors: of their team)")]
+TeamFilter = Annotated[str, Query(max_length=64, description="admins: one team")]
+
+
+async def _view(deps: Deps, rpc: str, caller: Caller, request: analytics_pb2.BusinessViewRequest) -> dict[str, Any]:
+    answer = await deps.clients.call(getattr(deps.clients.analytics, rpc), request, caller)
+    document: dict[str, Any] = orjson.loads(answer.json)
+    return document
+
+
+def _paged(document: dict[str, Any], limit: int) -> dict[str, Any]:
+    """The view's page of rows as {items, next_cursor} (analytics cut it at `offset`)."""
+    total, offset = int(document.pop("total_items", 0)), int(document.pop("offset", 0))
+    end = offset + len(document.get("items", []))
+    document["next_cursor"] = encode_cursor(end) if end < total and document.get("items") else None
+    document["total_items"] = total
+    return document
+
+
+@router.get("/orders/daily")
+async def orders_daily(
+    caller: ViewerDep,
+    deps: DepsDep,
+    date: DateQuery = "",
+    manager_id: ManagerFilter = "",
+    team_id: TeamFilter = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Daily purchases (§1.8.1): who ordered on the date, by SKU; who has not; totals per manager."""
+    day = resolve_date(date, deps.settings.timezone)
+    request = analytics_pb2.BusinessViewRequest(
+        date=day, manager_id=manager_id, team_id=team_id, limit=limit, offset=decode_cursor(cursor)
+    )
+    return _paged(await _view(deps, "GetDailyOrders", caller, request), limit)
+
+
+@router.get("/orders/monthly-progress")
+async def orders_monthly_progress(
+    caller: ViewerDep,
+    deps: DepsDep,
+    month: MonthQuery = "",
+    manager_id: ManagerFilter = "",
+    team_id: TeamFilter = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Monthly order progress (§1.8.2): ordered vs effective quantity (agreed + approved increases)."""
+    request = analytics_pb2.BusinessViewRequest(
+        month=month, manager_id=manager_id, team_id=team_id, limit=limit, offset=decode_cursor(cursor)
+    )
+    return _paged(await _view(deps, "GetMonthlyOrderProgress", caller, request), limit)
+
+
+@router.get("/customers/{customer_id}/details")
+async def customer_details(caller: ViewerDep, deps: DepsDep, customer_id: CustomerId) -> dict[str, Any]:
+    """Merchant details (§1.5.12): card, owner, recent visits, terminal facts, last collection, orders."""
+    request = analytics_pb2.BusinessViewRequest(customer_id=customer_id)
+    return await _view(deps, "GetCustomerDetails", caller, request)
+
+
+@router.get("/customers/{customer_id}/analysis")
+async def customer_analysis(
+    caller: ViewerDep,
+    deps: DepsDep,
+    customer_id: CustomerId,
+    months: Annotated[int, Query(ge=1, le=24)] = 6,
+) -> dict[str, Any]:
+    """Business analysis (§1.5.13) over the last `months` months, the current one included."""
+    request = analytics_pb2.BusinessViewRequest(customer_id=customer_id, months=months)
+    return await _view(deps, "GetCustomerAnalysis", caller, request)
