@@ -14,8 +14,9 @@
                     feedback, shelving; immutable)
 
 Every write is idempotent and order-independent: immutable facts are `$setOnInsert`, facts that
-supersede each other are "latest wins" on a sortable `rank` (an insert-if-absent followed by a
-conditional `$set` where the stored rank is lower), visit facts are `$set` under their own key.
+supersede each other are "latest wins" on a sortable `rank` (one upsert filtered on a lower stored
+rank: an older statement fails on the duplicate _id and changes nothing), visit facts are `$set`
+under their own key. One update per document per batch (about 0.5 ms each on NX-27017).
 Ranks are digits and `|` only: NX-27017 (0.8.1) compares strings that start like an ISO time
 wrongly in a `$lt` filter, so times enter a rank as their fixed-width UTC digits.
 So redelivery, replay and any order of the events end in the same documents, and the order views
@@ -31,10 +32,12 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from analytics.domain.business import APPROVED, Owner
 from baifang_common.mongo import Document, ensure_indexes, store_adapter
 
+DUPLICATE_KEY = 11000
 KINDS = (
     "customers",
     "owners",
@@ -49,32 +52,24 @@ KINDS = (
 )
 
 
-def latest_wins(doc_id: str, rank: str, fields: dict[str, Any]) -> list[UpdateOne]:
-    """Insert when absent, else replace the fields only when `rank` is higher than the stored one."""
-    doc = {**fields, "rank": rank}
-    return [
-        UpdateOne({"_id": doc_id}, {"$setOnInsert": doc}, upsert=True),
-        UpdateOne({"_id": doc_id, "rank": {"$lt": rank}}, {"$set": doc}),
-    ]
+def latest_wins(doc_id: str, rank: str, fields: dict[str, Any]) -> UpdateOne:
+    """Upsert where the stored rank is lower: an older statement fails on the duplicate _id (ignored)."""
+    return UpdateOne({"_id": doc_id, "rank": {"$lt": rank}}, {"$set": {**fields, "rank": rank}}, upsert=True)
 
 
-def earliest_wins(doc_id: str, rank: str, fields: dict[str, Any]) -> list[UpdateOne]:
-    """An immutable fact stated twice: the one with the lowest rank is kept, whatever arrives first."""
-    doc = {**fields, "rank": rank}
-    return [
-        UpdateOne({"_id": doc_id}, {"$setOnInsert": doc}, upsert=True),
-        UpdateOne({"_id": doc_id, "rank": {"$gt": rank}}, {"$set": doc}),
-    ]
+def earliest_wins(doc_id: str, rank: str, fields: dict[str, Any]) -> UpdateOne:
+    """An immutable fact stated twice: the lowest rank is kept, whatever arrives first."""
+    return UpdateOne({"_id": doc_id, "rank": {"$gt": rank}}, {"$set": {**fields, "rank": rank}}, upsert=True)
 
 
-def first_wins(doc_id: str, fields: dict[str, Any]) -> list[UpdateOne]:
+def first_wins(doc_id: str, fields: dict[str, Any]) -> UpdateOne:
     """An immutable fact: the first write is kept, repetitions change nothing."""
-    return [UpdateOne({"_id": doc_id}, {"$setOnInsert": fields}, upsert=True)]
+    return UpdateOne({"_id": doc_id}, {"$setOnInsert": fields}, upsert=True)
 
 
-def merged(doc_id: str, fields: dict[str, Any]) -> list[UpdateOne]:
+def merged(doc_id: str, fields: dict[str, Any]) -> UpdateOne:
     """Facts that never change, each under its own key: any order ends in the same document."""
-    return [UpdateOne({"_id": doc_id}, {"$set": fields}, upsert=True)]
+    return UpdateOne({"_id": doc_id}, {"$set": fields}, upsert=True)
 
 
 @dataclass(frozen=True)
@@ -91,7 +86,7 @@ class Fact:
     policy: str = "latest"
     rank: str = ""
 
-    def updates(self) -> list[UpdateOne]:
+    def update(self) -> UpdateOne:
         if self.policy == "latest":
             return latest_wins(self.doc_id, self.rank, self.fields)
         if self.policy == "earliest":
@@ -99,6 +94,14 @@ class Fact:
         if self.policy == "first":
             return first_wins(self.doc_id, self.fields)
         return merged(self.doc_id, self.fields)
+
+    def beats(self, other: Fact) -> bool:
+        """Whether this statement survives `other` about the same document (within one batch)."""
+        if self.policy == "latest":
+            return self.rank > other.rank
+        if self.policy == "earliest":
+            return self.rank < other.rank
+        return False
 
 
 @store_adapter
@@ -119,12 +122,29 @@ class FactsStore:
             ensure_indexes(self.c[kind], [IndexModel([("customer_id", ASCENDING), ("date", DESCENDING)])])
 
     def write(self, facts: Sequence[Fact]) -> None:
-        """One ordered bulk write per kind: two facts about one document apply in delivery order."""
-        ops: dict[str, list[UpdateOne]] = {}
+        """One unordered bulk write per kind, one update per document.
+
+        Within the batch only the winning statement about a document is sent (merged facts are
+        combined); a statement that loses to the stored one fails on the duplicate _id of its
+        upsert (code 11000), which is the expected outcome and ignored.
+        """
+        chosen: dict[tuple[str, str], Fact] = {}
         for fact in facts:
-            ops.setdefault(fact.kind, []).extend(fact.updates())
+            key = (fact.kind, fact.doc_id)
+            held = chosen.get(key)
+            if held is None or fact.beats(held):
+                chosen[key] = fact
+            elif fact.policy == "merge":
+                chosen[key] = Fact(fact.kind, fact.doc_id, {**held.fields, **fact.fields}, "merge")
+        ops: dict[str, list[UpdateOne]] = {}
+        for (kind, _), fact in chosen.items():
+            ops.setdefault(kind, []).append(fact.update())
         for kind, kind_ops in ops.items():
-            self.c[kind].bulk_write(kind_ops, ordered=True)
+            try:
+                self.c[kind].bulk_write(kind_ops, ordered=False)
+            except BulkWriteError as exc:
+                if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+                    raise
 
     # --- readers ---------------------------------------------------------------------------
 

@@ -1,12 +1,12 @@
-"""OrderViewsStore: the precomputed order-tracking views (docs/domain.md §1.8), derived from FactsStore.
+"""OrderViewsStore: the precomputed order-tracking view (docs/domain.md §1.8), derived from FactsStore.
 
-    order_months  _id "<customer_id>:<month>", customer_id, month, manager_id, team_id, agreed,
+    order_months  _id "<customer_id>:<month>", customer_id, month, manager_id, team_id, seq, agreed,
                   adjusted (approved increases), effective, ordered, amount_fen, order_days,
-                  last_order_date, by_sku [[sku, qty, amount_fen], ...]
+                  last_order_date, by_sku [[sku, qty, amount_fen], ...],
+                  days {date: {quantity, amount_fen, lines [[sku, qty, amount_fen], ...]}}
                   indexes (manager_id, month), (team_id, month), (customer_id, month)
-    order_days    _id "<customer_id>:<date>", customer_id, date, month, manager_id, team_id,
-                  quantity, amount_fen, lines [[sku, qty, amount_fen], ...]
-                  indexes (manager_id, date), (team_id, date)
+    order_keys    _id "<customer_id>:<month>", seq: how many batches changed that key's facts
+                  (a month document carries the seq its facts were read at, see `replace`)
 
 Each document is a pure function of the facts of one (customer, month) (usecases/order_views.py),
 written whole with `ReplaceOne`: recomputing a key any number of times, in any order, after a
@@ -15,21 +15,24 @@ replay or from scratch (the rebuild) gives the same document.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne
+from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from baifang_common.mongo import Document, ensure_indexes, store_adapter
+
+DUPLICATE_KEY = 11000
 
 
 @store_adapter
 class OrderViewsStore:
     def __init__(self, db: Database[Document]) -> None:
         self.months: Collection[Document] = db["order_months"]
-        self.days: Collection[Document] = db["order_days"]
+        self.seqs: Collection[Document] = db["order_keys"]
 
     def ensure_indexes(self) -> None:
         ensure_indexes(
@@ -40,27 +43,34 @@ class OrderViewsStore:
                 IndexModel([("customer_id", ASCENDING), ("month", ASCENDING)]),
             ],
         )
-        ensure_indexes(
-            self.days,
-            [
-                IndexModel([("manager_id", ASCENDING), ("date", ASCENDING)]),
-                IndexModel([("team_id", ASCENDING), ("date", ASCENDING)]),
-                IndexModel([("customer_id", ASCENDING), ("month", ASCENDING)]),
-            ],
-        )
 
-    def replace(self, months: Sequence[Document], days: Sequence[Document]) -> None:
-        """The recomputed (customer, month) documents; a day no longer in the facts is removed."""
-        if months:
-            self.months.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in months], ordered=False)
-        ops: list[Any] = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in days]
-        kept: dict[tuple[str, str], list[str]] = {(m["customer_id"], m["month"]): [] for m in months}
-        for d in days:
-            kept.setdefault((d["customer_id"], d["month"]), []).append(d["_id"])
-        for (customer_id, month), ids in kept.items():
-            ops.append(DeleteMany({"customer_id": customer_id, "month": month, "_id": {"$nin": ids}}))
+    def touch(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Count a change of the facts of each key; called after the facts are written."""
+        ops = [UpdateOne({"_id": f"{c}:{m}"}, {"$inc": {"seq": 1}}, upsert=True) for c, m in sorted(set(keys))]
         if ops:
-            self.days.bulk_write(ops, ordered=True)
+            self.seqs.bulk_write(ops, ordered=False)
+
+    def seqs_of(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Each key's change count, read before its facts are read (0 for a key never touched)."""
+        ids = [f"{c}:{m}" for c, m in keys]
+        found = {doc["_id"]: int(doc["seq"]) for doc in self.seqs.find({"_id": {"$in": ids}})}
+        return {key: found.get(f"{key[0]}:{key[1]}", 0) for key in keys}
+
+    def replace(self, months: Sequence[Document]) -> None:
+        """The recomputed month documents, each carrying the `seq` its facts were read at.
+
+        A write lands only over a document of a lower seq, so when two batches recompute one key
+        at once the one that read the facts later wins, whatever order their writes arrive in
+        (the other's upsert fails on the duplicate _id: ignored).
+        """
+        if not months:
+            return
+        ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, d, upsert=True) for d in months]
+        try:
+            self.months.bulk_write(ops, ordered=False)
+        except BulkWriteError as exc:
+            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+                raise
 
     def customer_months(self, customer_ids: Sequence[str]) -> list[tuple[str, str]]:
         """The (customer, month) keys with a month document (to recompute after a reassignment)."""
@@ -68,25 +78,34 @@ class OrderViewsStore:
         return [(doc["customer_id"], doc["month"]) for doc in docs]
 
     def month_rows(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
-        return list(self.months.find(_scoped({"month": month}, manager_id, team_id)).sort("customer_id", ASCENDING))
+        query = _scoped({"month": month}, manager_id, team_id)
+        return list(self.months.find(query, {"days": 0, "by_sku": 0}).sort("customer_id", ASCENDING))
 
     def month_of(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
-        return list(self.months.find({"customer_id": {"$in": list(customer_ids)}, "month": {"$in": list(months)}}))
+        query = {"customer_id": {"$in": list(customer_ids)}, "month": {"$in": list(months)}}
+        return list(self.months.find(query, {"days": 0}))
 
     def day_rows(self, date: str, manager_id: str = "", team_id: str = "") -> list[Document]:
-        return list(self.days.find(_scoped({"date": date}, manager_id, team_id)).sort("customer_id", ASCENDING))
+        """Customers with orders on `date`: {customer_id, manager_id, team_id, quantity, amount_fen, lines}."""
+        path = f"days.{date}"
+        query = _scoped({"month": date[:7], path: {"$exists": True}}, manager_id, team_id)
+        docs = self.months.find(query, {"customer_id": 1, "manager_id": 1, "team_id": 1, path: 1})
+        rows = []
+        for doc in docs.sort("customer_id", ASCENDING):
+            # NX-27017 answers a nested projection under the dotted key; MongoDB nests it.
+            day = doc.get(path) or doc.get("days", {}).get(date, {})
+            rows.append(
+                {"customer_id": doc["customer_id"], "manager_id": doc["manager_id"], "team_id": doc["team_id"], **day}
+            )
+        return rows
 
     def clear(self) -> None:
-        """Empty both views (the first step of a rebuild)."""
+        """Empty the view (the first step of a rebuild; the change counts stay)."""
         self.months.delete_many({})
-        self.days.delete_many({})
 
     def snapshot(self) -> dict[str, list[Document]]:
         """Every document, sorted by id: what a test compares between incremental and rebuilt views."""
-        return {
-            "order_months": list(self.months.find().sort("_id", ASCENDING)),
-            "order_days": list(self.days.find().sort("_id", ASCENDING)),
-        }
+        return {"order_months": list(self.months.find({}, {"seq": 0}).sort("_id", ASCENDING))}
 
 
 def _scoped(query: dict[str, Any], manager_id: str, team_id: str) -> dict[str, Any]:

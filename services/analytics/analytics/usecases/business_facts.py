@@ -230,4 +230,5 @@ def apply_events(events: Sequence[Event], *, facts: FactsStore, views: OrderView
         keys |= set(views.customer_months(reassigned)) | facts.order_keys(reassigned)
     keys = {key for key in keys if key[1]}
     if keys:
+        views.touch(keys)
         recompute(keys, facts=facts, views=views)

@@ -1,7 +1,8 @@
 """Recomputing the order views of (customer, month) keys from the stored facts (worker and rebuild).
 
 The month document is agreed + approved increases (the effective quantity, R-1.5.9.1-c) against
-the ordered cartons; the day documents are the orders per date. The responsible manager is the
+the ordered cartons, with the orders per date embedded (one document per key, so one guarded
+write replaces all of it). The responsible manager is the
 customer's current owner (customer.assigned); without one, the manager the facts name.
 """
 
@@ -20,7 +21,7 @@ CHUNK = 200  # keys recomputed per round of queries
 
 
 def recompute(keys: Iterable[Key], *, facts: FactsStore, views: OrderViewsStore) -> int:
-    """Rewrite the month and day documents of every key from the facts; returns the keys done."""
+    """Rewrite the month document of every key from the facts; returns the keys done."""
     todo = sorted(set(keys))
     for start in range(0, len(todo), CHUNK):
         _recompute_chunk(todo[start : start + CHUNK], facts, views)
@@ -28,6 +29,7 @@ def recompute(keys: Iterable[Key], *, facts: FactsStore, views: OrderViewsStore)
 
 
 def _recompute_chunk(keys: list[Key], facts: FactsStore, views: OrderViewsStore) -> None:
+    seqs = views.seqs_of(keys)  # before the facts: a view never claims a seq its facts did not include
     customers = sorted({c for c, _ in keys})
     months = sorted({m for _, m in keys})
     wanted = set(keys)
@@ -43,15 +45,12 @@ def _recompute_chunk(keys: list[Key], facts: FactsStore, views: OrderViewsStore)
                 grouped[key][kind].append(doc)
     owners = facts.owners(customers)
     month_docs: list[Document] = []
-    day_docs: list[Document] = []
     for key in keys:
         found = grouped.get(key, {})
         owner = owners.get(key[0])
         manager_id, team_id = (owner.manager_id, owner.team_id) if owner else _named_owner(found)
-        month_doc, days = month_view(key, found, manager_id, team_id)
-        month_docs.append(month_doc)
-        day_docs.extend(days)
-    views.replace(month_docs, day_docs)
+        month_docs.append(month_view(key, found, manager_id, team_id, seqs[key]))
+    views.replace(month_docs)
 
 
 def _named_owner(found: dict[str, list[Document]]) -> tuple[str, str]:
@@ -63,10 +62,8 @@ def _named_owner(found: dict[str, list[Document]]) -> tuple[str, str]:
     return str(latest["manager_id"]), str(latest.get("team_id", ""))
 
 
-def month_view(
-    key: Key, found: dict[str, list[Document]], manager_id: str, team_id: str
-) -> tuple[Document, list[Document]]:
-    """The (customer, month) document and its day documents, from that key's facts."""
+def month_view(key: Key, found: dict[str, list[Document]], manager_id: str, team_id: str, seq: int = 0) -> Document:
+    """The (customer, month) document, its order days embedded, from that key's facts."""
     customer_id, month = key
     agreed = sum(int(doc.get("total", 0)) for doc in found.get("agreed", []))
     adjusted = sum(int(line.get("qty", 0)) for doc in found.get("approved", []) for line in doc.get("lines", []))
@@ -76,40 +73,30 @@ def month_view(
         line[0] += int(order["quantity"])
         line[1] += int(order["amount_fen"])
     by_sku: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    days: list[Document] = []
-    owner = {"manager_id": manager_id, "team_id": team_id}
+    days: dict[str, Document] = {}
     for day, lines in sorted(per_day.items()):
         for sku, (qty, amount) in lines.items():
             by_sku[sku][0] += qty
             by_sku[sku][1] += amount
         rows: list[list[Any]] = [[sku, qty, amount] for sku, (qty, amount) in sorted(lines.items())]
-        days.append(
-            {
-                "_id": f"{customer_id}:{day}",
-                "customer_id": customer_id,
-                "date": day,
-                "month": month,
-                **owner,
-                "quantity": sum(r[1] for r in rows),
-                "amount_fen": sum(r[2] for r in rows),
-                "lines": rows,
-            }
-        )
-    doc: dict[str, Any] = {
+        days[day] = {"quantity": sum(r[1] for r in rows), "amount_fen": sum(r[2] for r in rows), "lines": rows}
+    return {
         "_id": f"{customer_id}:{month}",
         "customer_id": customer_id,
         "month": month,
-        **owner,
+        "manager_id": manager_id,
+        "team_id": team_id,
+        "seq": seq,
         "agreed": agreed,
         "adjusted": adjusted,
         "effective": agreed + adjusted,
-        "ordered": sum(d["quantity"] for d in days),
-        "amount_fen": sum(d["amount_fen"] for d in days),
+        "ordered": sum(d["quantity"] for d in days.values()),
+        "amount_fen": sum(d["amount_fen"] for d in days.values()),
         "order_days": len(days),
-        "last_order_date": days[-1]["date"] if days else "",
+        "last_order_date": max(days) if days else "",
         "by_sku": [[sku, qty, amount] for sku, (qty, amount) in sorted(by_sku.items())],
+        "days": days,
     }
-    return doc, days
 
 
 def rebuild(*, facts: FactsStore, views: OrderViewsStore) -> int:
