@@ -85,7 +85,7 @@ def outlets() -> list[Event]:
                 order_type="online",
                 settlement_method="e",
                 area_id=AREAS[n % 8],
-            )  # fmt: skip
+            )
         )
         events.append(CustomerAssigned(customer_id=cid, manager_id=f"bm{manager:02d}", team_id=f"bt{manager // 10}"))
     return events
@@ -100,8 +100,12 @@ def month_events(month: str, skus: list[SkuUpserted], rng: random.Random, last_d
         owner = {"manager_id": f"bm{n % MANAGERS:02d}", "team_id": f"bt{(n % MANAGERS) // 10}"}
         picks = rng.sample(skus, 4)
         agreed = [{"sku": s.sku, "qty": rng.randint(2, 10)} for s in picks]
-        events.append(AgreedQuantitySubmitted(customer_id=cid, month=month, lines=agreed,
-                                              total=sum(a["qty"] for a in agreed), submitted_at=f"{month}-01", **owner))  # fmt: skip
+        total = sum(a["qty"] for a in agreed)
+        events.append(
+            AgreedQuantitySubmitted(
+                customer_id=cid, month=month, lines=agreed, total=total, submitted_at=f"{month}-01", **owner
+            )
+        )
         if n % 10 == 0:
             events.append(SupplyAdjustmentApproved(adjustment_id=f"ba{cid}{month}", customer_id=cid, month=month,
                                                    lines=[{"sku": picks[0].sku, "qty": 2}], reason="节日",
@@ -144,9 +148,8 @@ def build(deps: Any, rng: random.Random) -> None:
             business_facts.apply_events(batch_events[i : i + size], facts=deps.facts, views=deps.order_views)
     elapsed = time.perf_counter() - start
     lines = sum(len(e.lines) for e in by_type.get("orders.recorded", []))  # type: ignore[attr-defined]
-    print(
-        f"built: {len(events)} events ({lines} order lines) applied in {elapsed:.1f}s ({len(events) / elapsed:.0f} events/s)"
-    )
+    rate = len(events) / elapsed
+    print(f"built: {len(events)} events ({lines} order lines) applied in {elapsed:.1f}s ({rate:.0f} events/s)")
 
 
 def time_view(name: str, view: Callable[[ViewQuery], dict[str, Any]], queries: list[ViewQuery]) -> None:
@@ -187,15 +190,22 @@ def main() -> int:
         return f"bc{rng.randrange(OUTLETS // MANAGERS) * MANAGERS + int(caller.id[2:]):05d}"
 
     admin = Caller("admin", "admin")
+
+    def queries(role: Callable[[], Caller], **params: Any) -> list[ViewQuery]:
+        return [ViewQuery(caller=role(), **params) for _ in range(n)]
+
+    def outlet_queries(**params: Any) -> list[ViewQuery]:
+        return [ViewQuery(caller=(c := manager()), customer_id=outlet(c), **params) for _ in range(n)]
+
     cases: list[tuple[str, str, list[ViewQuery]]] = [
-        ("orders/daily (manager)", "GetDailyOrders", [ViewQuery(caller=manager(), date=day) for _ in range(n)]),
-        ("orders/daily (supervisor, team)", "GetDailyOrders", [ViewQuery(caller=supervisor(), date=day) for _ in range(n)]),
-        ("orders/monthly-progress (manager)", "GetMonthlyOrderProgress", [ViewQuery(caller=manager(), month=month) for _ in range(n)]),
-        ("orders/monthly-progress (supervisor, team)", "GetMonthlyOrderProgress", [ViewQuery(caller=supervisor(), month=month) for _ in range(n)]),
-        ("orders/monthly-progress (admin, all)", "GetMonthlyOrderProgress", [ViewQuery(caller=admin, month=month) for _ in range(n)]),
-        ("customers/{id}/details (manager)", "GetCustomerDetails", [ViewQuery(caller=(c := manager()), customer_id=outlet(c)) for _ in range(n)]),
-        ("customers/{id}/analysis?months=6 (manager)", "GetCustomerAnalysis", [ViewQuery(caller=(c := manager()), customer_id=outlet(c), months=6) for _ in range(n)]),
-    ]  # fmt: skip
+        ("orders/daily (manager)", "GetDailyOrders", queries(manager, date=day)),
+        ("orders/daily (supervisor, team)", "GetDailyOrders", queries(supervisor, date=day)),
+        ("orders/monthly-progress (manager)", "GetMonthlyOrderProgress", queries(manager, month=month)),
+        ("orders/monthly-progress (supervisor, team)", "GetMonthlyOrderProgress", queries(supervisor, month=month)),
+        ("orders/monthly-progress (admin, all)", "GetMonthlyOrderProgress", queries(lambda: admin, month=month)),
+        ("customers/{id}/details (manager)", "GetCustomerDetails", outlet_queries()),
+        ("customers/{id}/analysis?months=6 (manager)", "GetCustomerAnalysis", outlet_queries(months=6)),
+    ]
     print(f"{MANAGERS} managers, {OUTLETS} outlets, {MONTHS} months; {n} calls per view (use case + store + JSON)")
     for name, rpc, queries in cases:
         time_view(name, views[rpc], queries)
