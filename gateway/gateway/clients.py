@@ -50,7 +50,17 @@ IDEMPOTENT = {
     ),
     "analytics": (
         "baifang.analytics.v1.AnalyticsService",
-        ["GetTeamProgress", "GetDailyOrders", "GetMonthlyOrderProgress", "GetCustomerDetails", "GetCustomerAnalysis"],
+        [
+            "GetTeamProgress",
+            "GetDailyOrders",
+            "GetMonthlyOrderProgress",
+            "GetCustomerDetails",
+            "GetCustomerAnalysis",
+            "GetScansLive",
+            "GetScansYesterday",
+            "GetStockLive",
+            "GetProfitCurrent",
+        ],
     ),
 }
 

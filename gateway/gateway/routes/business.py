@@ -99,3 +99,60 @@ async def customer_analysis(
     """Business analysis (§1.5.13) over the last `months` months, the current one included."""
     request = analytics_pb2.BusinessViewRequest(customer_id=customer_id, months=months)
     return await _view(deps, "GetCustomerAnalysis", caller, request)
+
+
+# --- retail scans (§1.9): amounts as the devices report unit prices -------------------------------
+
+OutletQuery = Annotated[str, Query(min_length=1, max_length=128, description="the outlet (customer id)")]
+
+
+@router.get("/scans/live")
+async def scans_live(
+    caller: ViewerDep,
+    deps: DepsDep,
+    customer_id: Annotated[
+        str, Query(max_length=128, description="one outlet by SKU; absent: the caller's outlets")
+    ] = "",
+    manager_id: ManagerFilter = "",
+    team_id: TeamFilter = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Scan live (§1.9.1): today's scanned sales and purchases, of one outlet by SKU or per outlet."""
+    request = analytics_pb2.BusinessViewRequest(
+        customer_id=customer_id, manager_id=manager_id, team_id=team_id, limit=limit, offset=decode_cursor(cursor)
+    )
+    document = await _view(deps, "GetScansLive", caller, request)
+    return _paged(document, limit) if "total_items" in document else {**document, "next_cursor": None}
+
+
+@router.get("/scans/yesterday")
+async def scans_yesterday(
+    caller: ViewerDep,
+    deps: DepsDep,
+    manager_id: ManagerFilter = "",
+    team_id: TeamFilter = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Yesterday's tracking (§1.9.2): per outlet sales, purchases and top SKUs; scanners gone silent."""
+    request = analytics_pb2.BusinessViewRequest(
+        manager_id=manager_id, team_id=team_id, limit=limit, offset=decode_cursor(cursor)
+    )
+    return _paged(await _view(deps, "GetScansYesterday", caller, request), limit)
+
+
+@router.get("/stock/live")
+async def stock_live(caller: ViewerDep, deps: DepsDep, customer_id: OutletQuery) -> dict[str, Any]:
+    """Real-time stock (§1.9.3): the last stock count plus scanned purchases minus scanned sales since."""
+    request = analytics_pb2.BusinessViewRequest(customer_id=customer_id)
+    return await _view(deps, "GetStockLive", caller, request)
+
+
+@router.get("/profit/current")
+async def profit_current(
+    caller: ViewerDep, deps: DepsDep, customer_id: OutletQuery, month: MonthQuery = ""
+) -> dict[str, Any]:
+    """Current profit (§1.9.4): the month's scanned sales × (retail − average scanned purchase price)."""
+    request = analytics_pb2.BusinessViewRequest(customer_id=customer_id, month=month)
+    return await _view(deps, "GetProfitCurrent", caller, request)

@@ -16,13 +16,14 @@ from fastapi.testclient import TestClient
 from analytics.bootstrap import build_grpc
 from analytics.grpc_api import servicer
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import business_facts
+from analytics.usecases import business_facts, scan_views
 from baifang_common.events import (
     AgreedQuantitySubmitted,
     CustomerAssigned,
     CustomerUpserted,
     Event,
     OrdersRecorded,
+    ScanBatchAccepted,
     SkuUpserted,
     SupplyAdjustmentApproved,
 )
@@ -76,6 +77,11 @@ def business_client(
     deps = build_grpc(settings_for(AnalyticsSettings))
     month = today(deps.timezone).isoformat()[:7]
     business_facts.apply_events(_events(month), facts=deps.facts, views=deps.order_views)
+    noon = f"{today(deps.timezone).isoformat()}T12:00:00+08:00"
+    scans = [{"code": f"x{i}", "sku": "S1", "kind": kind, "qty": qty, "unit_price": price, "ts": noon}
+             for i, (kind, qty, price) in enumerate((("purchase", 4, 12.0), ("sale", 3, 15.0)))]  # fmt: skip
+    batch = ScanBatchAccepted(batch_id="gb1", device_id="gd1", customer_id="gc1", scans=scans, received_at=noon)
+    scan_views.apply_scan_batches([batch], scans=deps.scans, timezone=deps.timezone)
     server, _ = grpc_server([servicer(deps)])
     yield make_client(analytics_addr=f"127.0.0.1:{server.port}"), month
     deps.close()
@@ -114,3 +120,21 @@ def test_business_views_answer_the_owner_the_team_lead_and_refuse_others(
     assert client.get("/api/v1/orders/monthly-progress?month=2025-13", headers=m001).status_code == 400
     assert client.get("/api/v1/customers/gc1/analysis?months=0", headers=m001).status_code == 400
     assert client.get("/api/v1/orders/daily?manager_id=m002", headers=m001).status_code == 403
+
+
+def test_scan_views_through_the_gateway(
+    business_client: tuple[TestClient, str], auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    """gc1 bought 4 S1 at 12.0 and sold 3 at 15.0 today (Asia/Shanghai noon), never counted: stock 1."""
+    client, month = business_client
+    m001, m002 = auth_headers("m001"), auth_headers("m002")
+    stock = client.get("/api/v1/stock/live?customer_id=gc1", headers=m001)
+    assert stock.status_code == 200, stock.text
+    assert [(r["sku"], r["stock"]) for r in stock.json()["items"]] == [("S1", 1)]
+    live = client.get("/api/v1/scans/live", headers=m001).json()
+    assert [(r["customer_id"], r["sold_qty"], r["bought_qty"]) for r in live["items"]] == [("gc1", 3, 4)]
+    profit = client.get(f"/api/v1/profit/current?customer_id=gc1&month={month}", headers=m001).json()
+    assert (profit["revenue"], profit["profit"]) == (45.0, 9.0)
+    assert client.get("/api/v1/scans/yesterday", headers=m001).status_code == 200
+    assert client.get("/api/v1/stock/live?customer_id=gc1", headers=m002).status_code == 403
+    assert client.get("/api/v1/profit/current", headers=m001).status_code == 400

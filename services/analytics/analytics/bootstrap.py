@@ -16,9 +16,10 @@ from pymongo import MongoClient
 from analytics.adapters.day_progress_store import DayProgressStore
 from analytics.adapters.facts_store import FactsStore
 from analytics.adapters.order_views_store import OrderViewsStore
+from analytics.adapters.scan_store import ScanStore
 from analytics.domain.model import TeamProgress
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import customer_views, orders
+from analytics.usecases import customer_views, orders, scan_views
 from analytics.usecases.orders import ViewQuery
 from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
 from baifang_common import health, mongo
@@ -33,6 +34,7 @@ class GrpcDeps:
     mongo: MongoClient[Document]
     facts: FactsStore
     order_views: OrderViewsStore
+    scans: ScanStore
 
     def close(self) -> None:
         self.mongo.close()
@@ -53,6 +55,8 @@ class WorkerDeps:
     days: DayProgressStore
     facts: FactsStore
     order_views: OrderViewsStore
+    scans: ScanStore
+    timezone: str
 
 
 def day_progress_store(settings: AnalyticsSettings, client: MongoClient[Document]) -> DayProgressStore:
@@ -72,6 +76,7 @@ def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
         mongo=client,
         facts=facts,
         order_views=views,
+        scans=scan_store(settings, client),
     )
 
 
@@ -86,7 +91,19 @@ def use_cases(deps: GrpcDeps) -> UseCases:
 def build_worker(settings: AnalyticsSettings) -> WorkerDeps:
     client = mongo.client(settings)
     facts, views = business_stores(settings, client)
-    return WorkerDeps(days=day_progress_store(settings, client), facts=facts, order_views=views)
+    return WorkerDeps(
+        days=day_progress_store(settings, client),
+        facts=facts,
+        order_views=views,
+        scans=scan_store(settings, client),
+        timezone=settings.timezone,
+    )
+
+
+def scan_store(settings: AnalyticsSettings, client: MongoClient[Document]) -> ScanStore:
+    store = ScanStore(mongo.database(settings, client)["scan_days"])
+    store.ensure_indexes()
+    return store
 
 
 def business_stores(settings: AnalyticsSettings, client: MongoClient[Document]) -> tuple[FactsStore, OrderViewsStore]:
@@ -106,4 +123,13 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
         "GetMonthlyOrderProgress": functools.partial(orders.monthly_progress, **bound),
         "GetCustomerDetails": functools.partial(customer_views.customer_details, **bound),
         "GetCustomerAnalysis": functools.partial(customer_views.customer_analysis, **bound),
+        **{
+            rpc: functools.partial(view, facts=deps.facts, scans=deps.scans, timezone=deps.timezone)
+            for rpc, view in (
+                ("GetScansLive", scan_views.scans_live),
+                ("GetScansYesterday", scan_views.scans_yesterday),
+                ("GetStockLive", scan_views.stock_live),
+                ("GetProfitCurrent", scan_views.profit_current),
+            )
+        },
     }

@@ -22,7 +22,7 @@ SERVICE_NAME = "baifang.analytics.v1.AnalyticsService"
 CALLERS = {"GetTeamProgress": FROM_GATEWAY}
 CALLERS |= dict.fromkeys(
     ("GetDailyOrders", "GetMonthlyOrderProgress", "GetCustomerDetails", "GetCustomerAnalysis"), FROM_GATEWAY
-)
+) | dict.fromkeys(("GetScansLive", "GetScansYesterday", "GetStockLive", "GetProfitCurrent"), FROM_GATEWAY)
 
 
 def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
@@ -92,6 +92,30 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     ) -> analytics_pb2.BusinessViewResponse:
         caller = require_caller()
         return _view(self.use.business_views["GetCustomerAnalysis"](_view_query(request, caller)))
+
+    def GetScansLive(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetScansLive"](_view_query(request, caller)))
+
+    def GetScansYesterday(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetScansYesterday"](_view_query(request, caller)))
+
+    def GetStockLive(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetStockLive"](_view_query(request, caller)))
+
+    def GetProfitCurrent(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetProfitCurrent"](_view_query(request, caller)))
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

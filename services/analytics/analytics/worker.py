@@ -14,10 +14,11 @@ from typing import Any
 
 from analytics import bootstrap
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import business_facts, progress
+from analytics.usecases import business_facts, progress, scan_views
 from baifang_common.events import (
     CheckinRecorded,
     Event,
+    ScanBatchAccepted,
     TaskCompleted,
     VisitCompleted,
     VisitMissed,
@@ -132,6 +133,11 @@ class AnalyticsWorker:
     @batch_event_handler("planning", "visit.completed", dedupe=False)
     def on_visit_completed_fact(self, bodies: list[dict[str, Any]]) -> None:
         self._facts("visit.completed", bodies)
+
+    @batch_event_handler("checkin", "scan.batch_accepted", dedupe=False)
+    def on_scan_batch_accepted(self, bodies: list[dict[str, Any]]) -> None:
+        events = [ScanBatchAccepted.from_body(body) for body in bodies]
+        scan_views.apply_scan_batches(events, scans=self.deps.scans, timezone=self.deps.timezone)
 
     @batch_event_handler("planning", "visit.missed", dedupe=False)
     def on_visit_missed_fact(self, bodies: list[dict[str, Any]]) -> None:

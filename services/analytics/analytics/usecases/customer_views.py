@@ -27,7 +27,7 @@ RECENT = 5
 MAX_MONTHS = 24
 
 
-def _readable(query: ViewQuery, facts: FactsStore) -> tuple[rules.Owner, Document | None]:
+def readable(query: ViewQuery, facts: FactsStore) -> tuple[rules.Owner, Document | None]:
     """The customer's owner and card, once the caller is allowed to read them; 404 when unknown."""
     customer_id = query.customer_id
     owner = facts.owner(customer_id)
@@ -55,7 +55,7 @@ def _month_figures(doc: Document | None) -> dict[str, Any]:
 
 def customer_details(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore, timezone: str) -> dict[str, Any]:
     """Card, owner, last visits, latest terminal facts, last collection, this month's orders vs effective."""
-    owner, card = _readable(query, facts)
+    owner, card = readable(query, facts)
     customer_id = query.customer_id
     month = today(timezone).isoformat()[:7]
     month_docs = views.month_of([customer_id], [month])
@@ -150,7 +150,7 @@ def customer_analysis(query: ViewQuery, *, facts: FactsStore, views: OrderViewsS
     count = query.months or 6
     if not 1 <= count <= MAX_MONTHS:
         raise BadPeriod(months=count)
-    _, card = _readable(query, facts)
+    _, card = readable(query, facts)
     window = rules.months_back(today(timezone).isoformat()[:7], count)
     skus = facts.skus()
     orders = {doc["month"]: doc for doc in views.month_of([query.customer_id], window)}

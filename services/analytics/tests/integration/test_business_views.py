@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from analytics.bootstrap import GrpcDeps, business_views
 from analytics.domain.errors import BadPeriod, CustomerNotYours, CustomerUnknown
-from analytics.usecases import business_facts, order_views
+from analytics.usecases import business_facts, order_views, scan_views
 from analytics.usecases.orders import ViewQuery
 from baifang_common.context import Caller
 from baifang_common.errors import DomainError
@@ -26,6 +28,7 @@ from baifang_common.events import (
     Event,
     OrdersRecorded,
     PriceInventorySubmitted,
+    ScanBatchAccepted,
     SkuUpserted,
     SupplyAdjustmentApproved,
     SupplyAdjustmentRejected,
@@ -275,3 +278,68 @@ def test_a_recompute_that_read_older_facts_never_overwrites_a_newer_one(grpc_dep
     views.replace([order_views.month_view(key, {"orders": [order]}, "m1", "t1", seq=4)])
     assert [(d["_id"], d["ordered"], d["days"]) for d in views.snapshot()["order_months"]] == [("c9:2025-06", 0, {})]
     assert views.day_rows("2025-06-02") == []
+
+
+def _scans(batch_id: str, cid: str, day: date, timezone: str, scans: list[tuple[str, str, int, float]]) -> Event:
+    noon = datetime.combine(day, datetime.min.time(), ZoneInfo(timezone)).replace(hour=12).isoformat()
+    return ScanBatchAccepted(
+        batch_id=batch_id, device_id=f"d-{cid}", customer_id=cid, received_at=noon,
+        scans=[{"code": f"{batch_id}-{i}", "sku": sku, "kind": kind, "qty": qty, "unit_price": price, "ts": noon}
+               for i, (kind, sku, qty, price) in enumerate(scans)],
+    )  # fmt: skip
+
+
+def test_scan_views_match_hand_computed_figures(grpc_deps: GrpcDeps) -> None:
+    """c1 counted S1 4, S2 2 three days ago; then (b1, delivered twice) bought 10 S1 at 8.0 and sold 3 at
+    10.0; yesterday (b2) sold 2 S1 at 10.0 and 1 S2 at 20.0; today (b3) sold 1 S1 at 10.5 and bought 5 S2
+    at 15.0. Stock S1 4 + 10 − 6 = 8, S2 2 + 5 − 1 = 6. Profit S1 60.5 − 6 × 8.0 = 12.5, S2 20 − 15 = 5.
+    c3 scanned two days ago only: silent yesterday."""
+    tz = grpc_deps.timezone
+    now = today(tz)
+    month = now.isoformat()[:7]
+    business_facts.apply_events(
+        [*_customer("c1", "m1"), *_customer("c3", "m2"), _collection("c1", (now - timedelta(days=3)).isoformat(),
+                                                                     "2020-01-01T00:00:00Z", 1000, 4, 0)],
+        facts=grpc_deps.facts, views=grpc_deps.order_views,
+    )  # fmt: skip
+    b1 = _scans("b1", "c1", now - timedelta(days=2), tz, [("purchase", "S1", 10, 8.0), ("sale", "S1", 3, 10.0)])
+    batches = [
+        b1, b1,
+        _scans("b2", "c1", now - timedelta(days=1), tz, [("sale", "S1", 2, 10.0), ("sale", "S2", 1, 20.0)]),
+        _scans("b3", "c1", now, tz, [("sale", "S1", 1, 10.5), ("purchase", "S2", 5, 15.0)]),
+        _scans("b4", "c3", now - timedelta(days=2), tz, [("sale", "S1", 1, 10.0)]),
+    ]  # fmt: skip
+    scan_views.apply_scan_batches(batches, scans=grpc_deps.scans, timezone=tz)  # type: ignore[arg-type]
+    views = _views(grpc_deps)
+
+    stock = views["GetStockLive"](ViewQuery(caller=M1, customer_id="c1"))
+    assert [(r["sku"], r["counted"], r["bought_qty"], r["sold_qty"], r["stock"]) for r in stock["items"]] == [
+        ("S1", 4, 10, 6, 8),
+        ("S2", 2, 5, 1, 6),
+    ]
+    live = views["GetScansLive"](ViewQuery(caller=S1, customer_id="c1"))
+    assert [
+        (r["sku"], r["sold_qty"], r["sold_amount"], r["bought_qty"], r["bought_amount"]) for r in live["items"]
+    ] == [
+        ("S1", 1, 10.5, 0, 0.0),
+        ("S2", 0, 0.0, 5, 75.0),
+    ]
+    yesterday = views["GetScansYesterday"](ViewQuery(caller=S1))
+    (row,) = yesterday["items"]
+    assert (row["customer_id"], row["sold_qty"], row["sold_amount"], yesterday["silent_outlets"]) == (
+        "c1",
+        3,
+        40.0,
+        ["c3"],
+    )
+    assert row["top_skus"] == [{"sku": "S1", "sold_qty": 2}, {"sku": "S2", "sold_qty": 1}]
+    assert views["GetScansYesterday"](ViewQuery(caller=M2))["silent_outlets"] == ["c3"]
+    if now.day >= 3:  # every batch in this month
+        profit = views["GetProfitCurrent"](ViewQuery(caller=M1, customer_id="c1", month=month))
+        assert [(r["sku"], r["sold_qty"], r["revenue"], r["profit"]) for r in profit["items"]] == [
+            ("S1", 6, 60.5, 12.5),
+            ("S2", 1, 20.0, 5.0),
+        ]
+        assert (profit["revenue"], profit["profit"]) == (80.5, 17.5)
+    with pytest.raises(CustomerNotYours):
+        views["GetStockLive"](ViewQuery(caller=M2, customer_id="c1"))
