@@ -60,6 +60,9 @@ IDEMPOTENT = {
             "GetScansYesterday",
             "GetStockLive",
             "GetProfitCurrent",
+            "GetTerminalStandard",
+            "GetTerminalEvaluation",
+            "GetTerminalStats",
         ],
     ),
 }

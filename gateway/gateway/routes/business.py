@@ -7,18 +7,20 @@ passes the document on. Money is integer fen, quantities cartons.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import Field
 
 from baifang.analytics.v1 import analytics_pb2
 from baifang_common.context import Caller
-from gateway.auth import require_roles
+from gateway.auth import current_caller, require_roles
 from gateway.deps import Deps, get_deps
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
 from gateway.params import DateQuery, resolve_date
 from gateway.routes import API_PREFIX
+from gateway.schemas.common import ApiModel
 
 router = APIRouter(prefix=API_PREFIX, tags=["business views"])
 
@@ -156,3 +158,67 @@ async def profit_current(
     """Current profit (§1.9.4): the month's scanned sales × (retail − average scanned purchase price)."""
     request = analytics_pb2.BusinessViewRequest(customer_id=customer_id, month=month)
     return await _view(deps, "GetProfitCurrent", caller, request)
+
+
+# --- terminal construction (§1.6) ---------------------------------------------------------------
+
+
+class CriterionEntry(ApiModel):
+    """One criterion of the evaluation standard: `item` is a terminal resources or information item code."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str = Field(min_length=1, max_length=100)
+    item: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    test: Literal["true", "at_least", "one_of"]
+    weight: Annotated[int, Field(strict=True, ge=1, le=100)]
+    guidance: str = Field(default="", max_length=500)
+    threshold: Annotated[float, Field(ge=0, le=1e9)] = 0
+    choices: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
+
+
+class StandardRequest(ApiModel):
+    criteria: list[CriterionEntry] = Field(min_length=1, max_length=50)
+
+
+TERMINAL_ATTRIBUTE = (
+    "terminal_type", "area_id", "route_id", "star", "credit_grade", "value_class", "order_type", "settlement_method",
+    "store_tier", "association_member", "functional_terminal", "quality_terminal", "meets_standard",
+)  # fmt: skip
+
+
+@router.get("/terminal-standard")
+async def terminal_standard(caller: Annotated[Caller, Depends(current_caller)], deps: DepsDep) -> dict[str, Any]:
+    """The terminal evaluation standard (§1.6.1): weighted criteria, read-only in the app."""
+    return await _view(deps, "GetTerminalStandard", caller, analytics_pb2.BusinessViewRequest())
+
+
+@router.put("/admin/terminal-standard")
+async def put_terminal_standard(
+    caller: Annotated[Caller, Depends(require_roles("admin"))], deps: DepsDep, body: StandardRequest
+) -> dict[str, Any]:
+    """A new version of the standard; the current criteria again change nothing."""
+    criteria = [c.model_dump() for c in body.criteria]
+    request = analytics_pb2.BusinessViewRequest(body_json=orjson.dumps(criteria))
+    answer = await deps.clients.call(deps.clients.analytics.SetTerminalStandard, request, caller, write=True)
+    document: dict[str, Any] = orjson.loads(answer.json)
+    return document
+
+
+@router.get("/terminals/{customer_id}/evaluation")
+async def terminal_evaluation(caller: ViewerDep, deps: DepsDep, customer_id: CustomerId) -> dict[str, Any]:
+    """Terminal improvement guidance (§1.6.6): score, failing criteria and what to do about each."""
+    request = analytics_pb2.BusinessViewRequest(customer_id=customer_id)
+    return await _view(deps, "GetTerminalEvaluation", caller, request)
+
+
+@router.get("/terminals/stats")
+async def terminal_stats(
+    caller: ViewerDep,
+    deps: DepsDep,
+    by: Annotated[Literal[TERMINAL_ATTRIBUTE], Query()] = "terminal_type",  # type: ignore[valid-type]
+    manager_id: ManagerFilter = "",
+    team_id: TeamFilter = "",
+) -> dict[str, Any]:
+    """Terminal statistics (§1.6.3): the caller's terminals grouped by one attribute, with scores."""
+    request = analytics_pb2.BusinessViewRequest(by=by, manager_id=manager_id, team_id=team_id)
+    return await _view(deps, "GetTerminalStats", caller, request)

@@ -138,3 +138,22 @@ def test_scan_views_through_the_gateway(
     assert client.get("/api/v1/scans/yesterday", headers=m001).status_code == 200
     assert client.get("/api/v1/stock/live?customer_id=gc1", headers=m002).status_code == 403
     assert client.get("/api/v1/profit/current", headers=m001).status_code == 400
+
+
+def test_terminal_views_and_the_standard_through_the_gateway(
+    business_client: tuple[TestClient, str], auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    client, _ = business_client
+    m001, s01, admin = auth_headers("m001"), auth_headers("s01"), auth_headers("admin")
+    evaluation = client.get("/api/v1/terminals/gc1/evaluation", headers=m001)
+    assert evaluation.status_code == 200, evaluation.text
+    assert (evaluation.json()["score"], evaluation.json()["collected"]) == (0.0, False)
+    stats = client.get("/api/v1/terminals/stats?by=terminal_type", headers=s01).json()
+    assert [(g["value"], g["outlets"]) for g in stats["items"]] == [("便利店", 3)]
+    assert client.get("/api/v1/terminals/stats?by=nonsense", headers=s01).status_code == 400
+    assert len(client.get("/api/v1/terminal-standard", headers=m001).json()["criteria"]) == 10
+    body = {"criteria": [{"code": "scanner", "label": "扫码设备", "item": "pos_device", "test": "true", "weight": 3}]}
+    assert client.put("/api/v1/admin/terminal-standard", json=body, headers=m001).status_code == 403
+    saved = client.put("/api/v1/admin/terminal-standard", json=body, headers=admin)
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["version"], [c["code"] for c in saved.json()["criteria"]]) == (1, ["scanner"])

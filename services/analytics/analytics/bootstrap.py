@@ -17,9 +17,10 @@ from analytics.adapters.day_progress_store import DayProgressStore
 from analytics.adapters.facts_store import FactsStore
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.scan_store import ScanStore
+from analytics.adapters.standard_store import StandardStore
 from analytics.domain.model import TeamProgress
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import customer_views, orders, scan_views
+from analytics.usecases import customer_views, orders, scan_views, terminals
 from analytics.usecases.orders import ViewQuery
 from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
 from baifang_common import health, mongo
@@ -35,6 +36,7 @@ class GrpcDeps:
     facts: FactsStore
     order_views: OrderViewsStore
     scans: ScanStore
+    standards: StandardStore
 
     def close(self) -> None:
         self.mongo.close()
@@ -77,6 +79,7 @@ def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
         facts=facts,
         order_views=views,
         scans=scan_store(settings, client),
+        standards=StandardStore(mongo.database(settings, client)["terminal_standards"]),
     )
 
 
@@ -132,4 +135,10 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
                 ("GetProfitCurrent", scan_views.profit_current),
             )
         },
+        "GetTerminalStandard": functools.partial(terminals.get_standard, standards=deps.standards),
+        "SetTerminalStandard": functools.partial(terminals.set_standard, standards=deps.standards),
+        "GetTerminalEvaluation": functools.partial(
+            terminals.terminal_evaluation, facts=deps.facts, standards=deps.standards
+        ),
+        "GetTerminalStats": functools.partial(terminals.terminal_stats, facts=deps.facts, standards=deps.standards),
     }

@@ -23,6 +23,9 @@ CALLERS = {"GetTeamProgress": FROM_GATEWAY}
 CALLERS |= dict.fromkeys(
     ("GetDailyOrders", "GetMonthlyOrderProgress", "GetCustomerDetails", "GetCustomerAnalysis"), FROM_GATEWAY
 ) | dict.fromkeys(("GetScansLive", "GetScansYesterday", "GetStockLive", "GetProfitCurrent"), FROM_GATEWAY)
+CALLERS |= dict.fromkeys(
+    ("GetTerminalStandard", "SetTerminalStandard", "GetTerminalEvaluation", "GetTerminalStats"), FROM_GATEWAY
+)
 
 
 def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
@@ -49,6 +52,8 @@ def _view_query(request: analytics_pb2.BusinessViewRequest, caller: Caller) -> V
         team_id=request.team_id,
         limit=request.limit,
         offset=request.offset,
+        by=request.by,
+        payload=orjson.loads(request.body_json) if request.body_json else None,
     )
 
 
@@ -116,6 +121,30 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     ) -> analytics_pb2.BusinessViewResponse:
         caller = require_caller()
         return _view(self.use.business_views["GetProfitCurrent"](_view_query(request, caller)))
+
+    def GetTerminalStandard(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetTerminalStandard"](_view_query(request, caller)))
+
+    def SetTerminalStandard(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["SetTerminalStandard"](_view_query(request, caller)))
+
+    def GetTerminalEvaluation(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetTerminalEvaluation"](_view_query(request, caller)))
+
+    def GetTerminalStats(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetTerminalStats"](_view_query(request, caller)))
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

@@ -172,6 +172,19 @@ class FactsStore:
         docs = self.c["customers"].find({"_id": {"$in": list(customer_ids)}}, {"name": 1, "code": 1})
         return {doc["_id"]: doc for doc in docs}
 
+    def cards(self, customer_ids: Sequence[str] | None) -> list[Document]:
+        """The cards of the customers (None: every customer)."""
+        query: dict[str, Any] = {} if customer_ids is None else {"_id": {"$in": list(customer_ids)}}
+        return list(self.c["customers"].find(query))
+
+    def terminals(self, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Per customer: the latest terminal resources and information values merged."""
+        ids = [f"{cid}:{kind}" for cid in customer_ids for kind in ("resources", "info")]
+        merged: dict[str, dict[str, Any]] = {}
+        for doc in self.c["terminals"].find({"_id": {"$in": ids}}, {"customer_id": 1, "values": 1}):
+            merged.setdefault(doc["customer_id"], {}).update(doc.get("values", {}))
+        return merged
+
     def similar(self, terminal_type: str, area_id: str) -> list[str]:
         """Customers of the same terminal type and area (the comparison group of §1.5.13)."""
         docs = self.c["customers"].find({"terminal_type": terminal_type, "area_id": area_id}, {"_id": 1})

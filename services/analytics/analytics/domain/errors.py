@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from baifang_common.errors import InvalidArgument, NotFound, PermissionDenied
+from baifang_common.errors import Conflict, InvalidArgument, NotFound, PermissionDenied, RuleViolation
 
 
 class TeamNotYours(PermissionDenied):
@@ -33,3 +33,18 @@ class CustomerUnknown(NotFound):
 class BadPeriod(InvalidArgument):
     code = "invalid_argument"
     default_message = "malformed date, month or number of months"
+
+
+class InvalidStandard(RuleViolation):
+    code = "invalid_terminal_standard"
+    default_message = "the evaluation standard has malformed criteria"
+
+
+class StandardChanged(Conflict):
+    code = "conflict"
+    default_message = "another admin saved the standard at the same time; read it and try again"
+
+
+class UnknownAttribute(InvalidArgument):
+    code = "invalid_argument"
+    default_message = "terminal statistics cannot be grouped by this attribute"

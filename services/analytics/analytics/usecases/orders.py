@@ -34,6 +34,8 @@ class ViewQuery:
     team_id: str = ""
     limit: int = 50
     offset: int = 0
+    by: str = ""
+    payload: Any = None  # the decoded JSON body of a write (the evaluation standard's criteria)
 
 
 def resolve_day(value: str, timezone: str) -> str:

@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics.bootstrap import GrpcDeps, business_views
-from analytics.domain.errors import BadPeriod, CustomerNotYours, CustomerUnknown
+from analytics.domain.errors import (
+    BadPeriod,
+    CustomerNotYours,
+    CustomerUnknown,
+    InvalidStandard,
+    RoleNotAllowed,
+    UnknownAttribute,
+)
 from analytics.usecases import business_facts, order_views, scan_views
 from analytics.usecases.orders import ViewQuery
 from baifang_common.context import Caller
@@ -33,6 +40,8 @@ from baifang_common.events import (
     SupplyAdjustmentApproved,
     SupplyAdjustmentRejected,
     SupplyAdjustmentRequested,
+    TerminalInfoUpdated,
+    TerminalResourcesCollected,
     VisitCompleted,
 )
 from baifang_common.publisher import EventPublisher
@@ -343,3 +352,61 @@ def test_scan_views_match_hand_computed_figures(grpc_deps: GrpcDeps) -> None:
         assert (profit["revenue"], profit["profit"]) == (80.5, 17.5)
     with pytest.raises(CustomerNotYours):
         views["GetStockLive"](ViewQuery(caller=M2, customer_id="c1"))
+
+
+def _terminal(cid: str, kind: type[Any], values: dict[str, Any], version: int = 1) -> Event:
+    extra = {"card_fields": {}} if kind is TerminalInfoUpdated else {}
+    return kind(
+        customer_id=cid, version=version, values=values, saved_by="m1", saved_at="2025-06-01T00:00:00Z", **extra
+    )
+
+
+def test_terminal_evaluation_and_statistics_against_the_standard(grpc_deps: GrpcDeps) -> None:
+    """Default standard (weights 10 ledger, 10 stock classification, 15 rails ≥ 1, 10 counter ≥ 1.2 m,
+    5 lightbox, 15 online ordering, 10 e-settlement, 15 scanner, 5 association, 5 三店). c1 meets all but
+    stock classification, counter (1.0 m) and e-settlement: 70.0; c3 all but 三店 ("无"): 95.0; c2 nothing
+    collected. An older version of c1's resources arriving last changes nothing."""
+    full = {"ledger": True, "stock_classification": True, "display_rails": 2, "counter_length": 1.5,
+            "lightbox": True, "online_ordering": True, "e_settlement": True, "pos_device": True}  # fmt: skip
+    c1 = {**full, "stock_classification": False, "counter_length": 1.0, "e_settlement": False}
+    events = [
+        *_customer("c1", "m1"), *_customer("c2", "m1"), *_customer("c3", "m2"),
+        _terminal("c1", TerminalResourcesCollected, c1, version=2),
+        _terminal("c1", TerminalInfoUpdated, {"association_member": True, "store_tier": "旗舰店"}),
+        _terminal("c3", TerminalResourcesCollected, full),
+        _terminal("c3", TerminalInfoUpdated, {"association_member": True, "store_tier": "无"}),
+        _terminal("c1", TerminalResourcesCollected, full, version=1),
+    ]  # fmt: skip
+    business_facts.apply_events(events, facts=grpc_deps.facts, views=grpc_deps.order_views)
+    views = _views(grpc_deps)
+    evaluation = views["GetTerminalEvaluation"](ViewQuery(caller=M1, customer_id="c1"))
+    assert (evaluation["score"], evaluation["meets_standard"], evaluation["standard_version"]) == (70.0, False, 0)
+    assert [(f["code"], f["value"]) for f in evaluation["failing"]] == [
+        ("stock_classification", False),
+        ("counter", 1.0),
+        ("e_settlement", False),
+    ]
+    assert all(f["guidance"] for f in evaluation["failing"])
+    by_type = views["GetTerminalStats"](ViewQuery(caller=S1))
+    assert [
+        (g["value"], g["outlets"], g["evaluated"], g["avg_score"], g["meeting_standard"]) for g in by_type["items"]
+    ] == [("便利店", 3, 2, 82.5, 1)]
+    by_tier = views["GetTerminalStats"](ViewQuery(caller=S1, by="store_tier"))
+    assert [(g["value"], g["outlets"], g["avg_score"]) for g in by_tier["items"]] == [
+        (None, 1, None),
+        ("旗舰店", 1, 70.0),
+        ("无", 1, 95.0),
+    ]
+    assert views["GetTerminalStats"](ViewQuery(caller=M2))["outlets"] == 1
+
+    scanner_only = [{"code": "scanner", "label": "扫码设备", "item": "pos_device", "test": "true", "weight": 1}]
+    saved = views["SetTerminalStandard"](ViewQuery(caller=ADMIN, payload=scanner_only))
+    assert saved["version"] == 1
+    assert views["SetTerminalStandard"](ViewQuery(caller=ADMIN, payload=scanner_only))["version"] == 1
+    assert views["GetTerminalEvaluation"](ViewQuery(caller=S1, customer_id="c1"))["score"] == 100.0
+    with pytest.raises(RoleNotAllowed):
+        views["SetTerminalStandard"](ViewQuery(caller=S1, payload=scanner_only))
+    with pytest.raises(InvalidStandard):
+        views["SetTerminalStandard"](ViewQuery(caller=ADMIN, payload=[{**scanner_only[0], "weight": 0}]))
+    with pytest.raises(UnknownAttribute):
+        views["GetTerminalStats"](ViewQuery(caller=S1, by="nonsense"))
