@@ -207,6 +207,14 @@ def main() -> int:
         ("customers/{id}/analysis?months=6 (manager)", "GetCustomerAnalysis", outlet_queries(months=6)),
     ]
     print(f"{MANAGERS} managers, {OUTLETS} outlets, {MONTHS} months; {n} calls per view (use case + store + JSON)")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    owners = deps.facts.c["owners"]
+    baseline = [ViewQuery(caller=admin, customer_id=f"bc{rng.randrange(OUTLETS):05d}") for _ in range(n)]
+    time_view(
+        "baseline: one find by _id (store round trip)",
+        lambda q: owners.find_one({"_id": q.customer_id}) or {},
+        baseline,
+    )
     for name, rpc, queries in cases:
         time_view(name, views[rpc], queries)
     deps.close()
