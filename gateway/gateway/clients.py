@@ -48,7 +48,24 @@ IDEMPOTENT = {
             "GetTerminalProfile",
         ],
     ),
-    "analytics": ("baifang.analytics.v1.AnalyticsService", ["GetTeamProgress", "GetTeamAttendance"]),
+    "analytics": (
+        "baifang.analytics.v1.AnalyticsService",
+        [
+            "GetTeamProgress",
+            "GetTeamAttendance",
+            "GetDailyOrders",
+            "GetMonthlyOrderProgress",
+            "GetCustomerDetails",
+            "GetCustomerAnalysis",
+            "GetScansLive",
+            "GetScansYesterday",
+            "GetStockLive",
+            "GetProfitCurrent",
+            "GetTerminalStandard",
+            "GetTerminalEvaluation",
+            "GetTerminalStats",
+        ],
+    ),
 }
 
 

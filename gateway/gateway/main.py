@@ -38,6 +38,7 @@ from gateway.routes import (
     users,
 )
 from gateway.routes import app as app_routes
+from gateway.routes import business as business_routes
 from gateway.routes import trackers as tracker_routes
 from gateway.settings import GatewaySettings
 from gateway.trackers import TrackerKeys, TrackerStore
@@ -180,6 +181,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(tracker_routes.admin)
     app.include_router(tracker_routes.phones)
     app.include_router(team_views.router)
+    app.include_router(business_routes.router)
     app.include_router(ops_router())
     install_console(app, settings)
 

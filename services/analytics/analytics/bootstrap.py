@@ -9,15 +9,22 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pymongo import MongoClient
 
 from analytics.adapters.day_progress_store import DayProgressStore
+from analytics.adapters.facts_store import FactsStore
+from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.plan_facts_reader import PlanFactsReader
+from analytics.adapters.scan_store import ScanStore
+from analytics.adapters.standard_store import StandardStore
 from analytics.domain.attendance import VisitTally
 from analytics.domain.model import TeamProgress
 from analytics.settings import AnalyticsSettings
+from analytics.usecases import customer_views, orders, scan_views, terminals
 from analytics.usecases.attendance import TeamAttendanceQuery, get_team_attendance
+from analytics.usecases.orders import ViewQuery
 from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
 from baifang_common import health, mongo
 from baifang_common.mongo import Document
@@ -29,6 +36,10 @@ class GrpcDeps:
     timezone: str
     readiness: health.Readiness
     mongo: MongoClient[Document]
+    facts: FactsStore
+    order_views: OrderViewsStore
+    scans: ScanStore
+    standards: StandardStore
 
     def close(self) -> None:
         self.mongo.close()
@@ -40,6 +51,7 @@ class UseCases:
 
     get_team_progress: Callable[[TeamProgressQuery], TeamProgress]
     get_team_attendance: Callable[[TeamAttendanceQuery], tuple[str, str, list[VisitTally]]]
+    business_views: dict[str, Callable[[ViewQuery], dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,10 @@ class WorkerDeps:
     """No inbox: the read model's writes are idempotent facts (worker.py)."""
 
     days: DayProgressStore
+    facts: FactsStore
+    order_views: OrderViewsStore
+    scans: ScanStore
+    timezone: str
 
 
 def day_progress_store(settings: AnalyticsSettings, client: MongoClient[Document]) -> DayProgressStore:
@@ -58,11 +74,16 @@ def day_progress_store(settings: AnalyticsSettings, client: MongoClient[Document
 def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
     """The gRPC process only reads the store, so readiness is the store alone."""
     client = mongo.client(settings)
+    facts, views = business_stores(settings, client)
     return GrpcDeps(
         days=day_progress_store(settings, client),
         timezone=settings.timezone,
         readiness=health.Readiness({"mongo": health.mongo_check(client)}),
         mongo=client,
+        facts=facts,
+        order_views=views,
+        scans=scan_store(settings, client),
+        standards=StandardStore(mongo.database(settings, client)["terminal_standards"]),
     )
 
 
@@ -73,8 +94,58 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         get_team_attendance=functools.partial(
             get_team_attendance, plans=PlanFactsReader(deps.days.collection), timezone=deps.timezone
         ),
+        business_views=business_views(deps),
     )
 
 
 def build_worker(settings: AnalyticsSettings) -> WorkerDeps:
-    return WorkerDeps(days=day_progress_store(settings, mongo.client(settings)))
+    client = mongo.client(settings)
+    facts, views = business_stores(settings, client)
+    return WorkerDeps(
+        days=day_progress_store(settings, client),
+        facts=facts,
+        order_views=views,
+        scans=scan_store(settings, client),
+        timezone=settings.timezone,
+    )
+
+
+def scan_store(settings: AnalyticsSettings, client: MongoClient[Document]) -> ScanStore:
+    store = ScanStore(mongo.database(settings, client)["scan_days"])
+    store.ensure_indexes()
+    return store
+
+
+def business_stores(settings: AnalyticsSettings, client: MongoClient[Document]) -> tuple[FactsStore, OrderViewsStore]:
+    """The business facts and the order views built from them (worker, gRPC and the rebuild script)."""
+    db = mongo.database(settings, client)
+    facts, views = FactsStore(db), OrderViewsStore(db)
+    facts.ensure_indexes()
+    views.ensure_indexes()
+    return facts, views
+
+
+def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, Any]]]:
+    """Each business-view RPC's use case, by RPC name, bound to the facts and the order views."""
+    bound = {"facts": deps.facts, "views": deps.order_views, "timezone": deps.timezone}
+    return {
+        "GetDailyOrders": functools.partial(orders.daily_orders, **bound),
+        "GetMonthlyOrderProgress": functools.partial(orders.monthly_progress, **bound),
+        "GetCustomerDetails": functools.partial(customer_views.customer_details, **bound),
+        "GetCustomerAnalysis": functools.partial(customer_views.customer_analysis, **bound),
+        **{
+            rpc: functools.partial(view, facts=deps.facts, scans=deps.scans, timezone=deps.timezone)
+            for rpc, view in (
+                ("GetScansLive", scan_views.scans_live),
+                ("GetScansYesterday", scan_views.scans_yesterday),
+                ("GetStockLive", scan_views.stock_live),
+                ("GetProfitCurrent", scan_views.profit_current),
+            )
+        },
+        "GetTerminalStandard": functools.partial(terminals.get_standard, standards=deps.standards),
+        "SetTerminalStandard": functools.partial(terminals.set_standard, standards=deps.standards),
+        "GetTerminalEvaluation": functools.partial(
+            terminals.terminal_evaluation, facts=deps.facts, standards=deps.standards
+        ),
+        "GetTerminalStats": functools.partial(terminals.terminal_stats, facts=deps.facts, standards=deps.standards),
+    }

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import grpc
+import orjson
 
 from analytics import bootstrap
 from analytics.bootstrap import GrpcDeps
 from analytics.domain.model import ManagerProgress
 from analytics.settings import AnalyticsSettings
 from analytics.usecases.attendance import TeamAttendanceQuery
+from analytics.usecases.orders import ViewQuery
 from analytics.usecases.team_progress import TeamProgressQuery
 from baifang.analytics.v1 import analytics_pb2, analytics_pb2_grpc
-from baifang_common.context import require_caller
+from baifang_common.context import Caller, require_caller
 from baifang_common.grpc_server import Servicer, serve
 from baifang_common.identity import FROM_GATEWAY
 from baifang_common.logging import configure_logging
@@ -19,6 +21,12 @@ from baifang_common.logging import configure_logging
 SERVICE_NAME = "baifang.analytics.v1.AnalyticsService"
 # Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor).
 CALLERS = {"GetTeamProgress": FROM_GATEWAY, "GetTeamAttendance": FROM_GATEWAY}
+CALLERS |= dict.fromkeys(
+    ("GetDailyOrders", "GetMonthlyOrderProgress", "GetCustomerDetails", "GetCustomerAnalysis"), FROM_GATEWAY
+) | dict.fromkeys(("GetScansLive", "GetScansYesterday", "GetStockLive", "GetProfitCurrent"), FROM_GATEWAY)
+CALLERS |= dict.fromkeys(
+    ("GetTerminalStandard", "SetTerminalStandard", "GetTerminalEvaluation", "GetTerminalStats"), FROM_GATEWAY
+)
 
 
 def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
@@ -32,6 +40,26 @@ def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
         checked_in_customers=counts.checked_in_customers,
         last_event_at=progress.last_event_at,
     )
+
+
+def _view_query(request: analytics_pb2.BusinessViewRequest, caller: Caller) -> ViewQuery:
+    return ViewQuery(
+        caller=caller,
+        customer_id=request.customer_id,
+        date=request.date,
+        month=request.month,
+        months=request.months,
+        manager_id=request.manager_id,
+        team_id=request.team_id,
+        limit=request.limit,
+        offset=request.offset,
+        by=request.by,
+        payload=orjson.loads(request.body_json) if request.body_json else None,
+    )
+
+
+def _view(document: dict[str, object]) -> analytics_pb2.BusinessViewResponse:
+    return analytics_pb2.BusinessViewResponse(json=orjson.dumps(document))
 
 
 class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
@@ -67,6 +95,78 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
                 for t in tallies
             ],
         )
+
+    def GetDailyOrders(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetDailyOrders"](_view_query(request, caller)))
+
+    def GetMonthlyOrderProgress(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetMonthlyOrderProgress"](_view_query(request, caller)))
+
+    def GetCustomerDetails(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetCustomerDetails"](_view_query(request, caller)))
+
+    def GetCustomerAnalysis(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetCustomerAnalysis"](_view_query(request, caller)))
+
+    def GetScansLive(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetScansLive"](_view_query(request, caller)))
+
+    def GetScansYesterday(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetScansYesterday"](_view_query(request, caller)))
+
+    def GetStockLive(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetStockLive"](_view_query(request, caller)))
+
+    def GetProfitCurrent(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetProfitCurrent"](_view_query(request, caller)))
+
+    def GetTerminalStandard(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetTerminalStandard"](_view_query(request, caller)))
+
+    def SetTerminalStandard(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["SetTerminalStandard"](_view_query(request, caller)))
+
+    def GetTerminalEvaluation(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetTerminalEvaluation"](_view_query(request, caller)))
+
+    def GetTerminalStats(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetTerminalStats"](_view_query(request, caller)))
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

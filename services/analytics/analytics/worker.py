@@ -1,7 +1,9 @@
 """AnalyticsWorker (nameko): one batched handler per consumed event, each one line into a use case.
 
 Each handler takes up to ANALYTICS_CONSUMER_BATCH_MAX events of its type and writes them with
-one bulk write (one update per manager-day). No inbox: every write is a `$set` of a fact that
+one bulk write (one update per manager-day); the business facts (usecases/business_facts.py) are
+written the same way, then the order views of the (customer, month) keys a batch touched are
+recomputed from the facts. No inbox: every write is a `$set` of a fact that
 never changes (adapters/day_progress_store.py), so a redelivered event rewrites what is there;
 on NX-27017 the inbox's query and insert cost about as much as the read model's own write.
 """
@@ -12,10 +14,11 @@ from typing import Any
 
 from analytics import bootstrap
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import progress
+from analytics.usecases import business_facts, progress, scan_views
 from baifang_common.events import (
     CheckinRecorded,
     Event,
+    ScanBatchAccepted,
     TaskCompleted,
     VisitCompleted,
     VisitMissed,
@@ -57,6 +60,88 @@ class AnalyticsWorker:
     @batch_event_handler("planning", "visit.missed", dedupe=False)
     def on_visit_missed(self, bodies: list[dict[str, Any]]) -> None:
         self._apply(VisitMissed, bodies)
+
+    # --- business facts (usecases/business_facts.py): each event type has its own queue and batch ---
+
+    def _facts(self, event_type: str, bodies: list[dict[str, Any]]) -> None:
+        business_facts.apply_bodies(event_type, bodies, facts=self.deps.facts, views=self.deps.order_views)
+
+    @batch_event_handler("planning", "customer.upserted", dedupe=False)
+    def on_customer_upserted_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("customer.upserted", bodies)
+
+    @batch_event_handler("planning", "customer.assigned", dedupe=False)
+    def on_customer_assigned_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("customer.assigned", bodies)
+
+    @batch_event_handler("collection", "sku.upserted", dedupe=False)
+    def on_sku_upserted_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("sku.upserted", bodies)
+
+    @batch_event_handler("collection", "orders.recorded", dedupe=False)
+    def on_orders_recorded_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("orders.recorded", bodies)
+
+    @batch_event_handler("collection", "agreed_quantity.submitted", dedupe=False)
+    def on_agreed_quantity_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("agreed_quantity.submitted", bodies)
+
+    @batch_event_handler("collection", "supply_adjustment.requested", dedupe=False)
+    def on_adjustment_requested_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("supply_adjustment.requested", bodies)
+
+    @batch_event_handler("collection", "supply_adjustment.approved", dedupe=False)
+    def on_adjustment_approved_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("supply_adjustment.approved", bodies)
+
+    @batch_event_handler("collection", "supply_adjustment.rejected", dedupe=False)
+    def on_adjustment_rejected_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("supply_adjustment.rejected", bodies)
+
+    @batch_event_handler("collection", "supply_adjustment.withdrawn", dedupe=False)
+    def on_adjustment_withdrawn_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("supply_adjustment.withdrawn", bodies)
+
+    @batch_event_handler("collection", "price_inventory.submitted", dedupe=False)
+    def on_price_inventory_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("price_inventory.submitted", bodies)
+
+    @batch_event_handler("collection", "terminal_resources.collected", dedupe=False)
+    def on_terminal_resources_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("terminal_resources.collected", bodies)
+
+    @batch_event_handler("collection", "terminal_info.updated", dedupe=False)
+    def on_terminal_info_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("terminal_info.updated", bodies)
+
+    @batch_event_handler("collection", "special_use.reported", dedupe=False)
+    def on_special_use_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("special_use.reported", bodies)
+
+    @batch_event_handler("collection", "promotion.feedback_recorded", dedupe=False)
+    def on_promotion_feedback_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("promotion.feedback_recorded", bodies)
+
+    @batch_event_handler("collection", "shelving.recorded", dedupe=False)
+    def on_shelving_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("shelving.recorded", bodies)
+
+    @batch_event_handler("checkin", "checkin.recorded", dedupe=False)
+    def on_checkin_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("checkin.recorded", bodies)
+
+    @batch_event_handler("planning", "visit.completed", dedupe=False)
+    def on_visit_completed_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("visit.completed", bodies)
+
+    @batch_event_handler("checkin", "scan.batch_accepted", dedupe=False)
+    def on_scan_batch_accepted(self, bodies: list[dict[str, Any]]) -> None:
+        events = [ScanBatchAccepted.from_body(body) for body in bodies]
+        scan_views.apply_scan_batches(events, scans=self.deps.scans, timezone=self.deps.timezone)
+
+    @batch_event_handler("planning", "visit.missed", dedupe=False)
+    def on_visit_missed_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("visit.missed", bodies)
 
 
 def run() -> None:

@@ -1,0 +1,159 @@
+"""The business views through the gateway to the real analytics servicer (started in-process).
+
+m001 (team t01) owns gc1 and gc2, m002 owns gc3. This month gc1 agreed 10 cartons with +2
+approved (effective 12) and ordered 3 + 6 = 9 cartons for 4,500 + 9,000 fen on the 1st: 75.0 %,
+3 remaining; gc3 ordered 1 carton.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from analytics.bootstrap import build_grpc
+from analytics.grpc_api import servicer
+from analytics.settings import AnalyticsSettings
+from analytics.usecases import business_facts, scan_views
+from baifang_common.events import (
+    AgreedQuantitySubmitted,
+    CustomerAssigned,
+    CustomerUpserted,
+    Event,
+    OrdersRecorded,
+    ScanBatchAccepted,
+    SkuUpserted,
+    SupplyAdjustmentApproved,
+)
+from baifang_common.timeutil import today
+
+pytestmark = pytest.mark.integration
+
+
+def _events(month: str) -> list[Event]:
+    day = f"{month}-01"
+    events: list[Event] = [
+        SkuUpserted(sku="S1", name="黄山", brand="黄山", short_code="hs", price_class=2, ref_pack_price_fen=150,
+                    ref_carton_price_fen=1500, packs_per_carton=10),
+        AgreedQuantitySubmitted(customer_id="gc1", month=month, manager_id="m001", team_id="t01",
+                                lines=[{"sku": "S1", "qty": 10}], total=10, submitted_at=day),
+        SupplyAdjustmentApproved(adjustment_id="ga1", customer_id="gc1", month=month, manager_id="m001",
+                                 team_id="t01", lines=[{"sku": "S1", "qty": 2}], reason="节日", status="approved"),
+        OrdersRecorded(import_id="gi1", lines=[
+            {"order_id": "GO1", "line_no": n, "customer_id": cid, "manager_id": "", "team_id": "", "sku": "S1",
+             "quantity": qty, "amount_fen": qty * 1500, "order_date": day}
+            for n, (cid, qty) in enumerate((("gc1", 3), ("gc1", 6), ("gc3", 1)))
+        ]),
+    ]  # fmt: skip
+    for cid, manager in (("gc1", "m001"), ("gc2", "m001"), ("gc3", "m002")):
+        events.append(
+            CustomerUpserted(
+                customer_id=cid,
+                code=cid,
+                short_code=cid,
+                name=f"商户 {cid}",
+                licence_no="1",
+                address="合肥",
+                location={"lat": 31.8, "lon": 117.2},
+                star=2,
+                terminal_type="便利店",
+                credit_grade="A",
+                value_class="B",
+                order_type="online",
+                settlement_method="e",
+                area_id="a1",
+            )
+        )
+        events.append(CustomerAssigned(customer_id=cid, manager_id=manager, team_id="t01"))
+    return events
+
+
+@pytest.fixture
+def business_client(
+    settings_for: Callable[..., Any], grpc_server: Callable[..., Any], make_client: Callable[..., TestClient]
+) -> Iterator[tuple[TestClient, str]]:
+    deps = build_grpc(settings_for(AnalyticsSettings))
+    month = today(deps.timezone).isoformat()[:7]
+    business_facts.apply_events(_events(month), facts=deps.facts, views=deps.order_views)
+    noon = f"{today(deps.timezone).isoformat()}T12:00:00+08:00"
+    scans = [{"code": f"x{i}", "sku": "S1", "kind": kind, "qty": qty, "unit_price": price, "ts": noon}
+             for i, (kind, qty, price) in enumerate((("purchase", 4, 12.0), ("sale", 3, 15.0)))]  # fmt: skip
+    batch = ScanBatchAccepted(batch_id="gb1", device_id="gd1", customer_id="gc1", scans=scans, received_at=noon)
+    scan_views.apply_scan_batches([batch], scans=deps.scans, timezone=deps.timezone)
+    server, _ = grpc_server([servicer(deps)])
+    yield make_client(analytics_addr=f"127.0.0.1:{server.port}"), month
+    deps.close()
+
+
+def test_business_views_answer_the_owner_the_team_lead_and_refuse_others(
+    business_client: tuple[TestClient, str], auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    client, month = business_client
+    m001, m002, s01 = auth_headers("m001"), auth_headers("m002"), auth_headers("s01")
+
+    progress = client.get(f"/api/v1/orders/monthly-progress?month={month}", headers=m001)
+    assert progress.status_code == 200, progress.text
+    (row,) = progress.json()["items"]
+    assert (row["customer_id"], row["effective"], row["ordered"], row["remaining"], row["progress_pct"]) == (
+        "gc1", 12, 9, 3, 75.0,
+    )  # fmt: skip
+    team = client.get(f"/api/v1/orders/monthly-progress?month={month}&limit=1", headers=s01).json()
+    assert (team["ordered"], team["total_items"], len(team["items"])) == (10, 2, 1)
+    rest = client.get(f"/api/v1/orders/monthly-progress?month={month}&cursor={team['next_cursor']}", headers=s01)
+    assert [i["customer_id"] for i in rest.json()["items"]] == ["gc3"] and rest.json()["next_cursor"] is None
+
+    daily = client.get(f"/api/v1/orders/daily?date={month}-01", headers=m001).json()
+    assert [(i["customer_id"], i["quantity"], i["amount_fen"]) for i in daily["items"]] == [("gc1", 9, 13500)]
+    assert [c["customer_id"] for c in daily["not_ordered"]] == ["gc2"]
+
+    details = client.get("/api/v1/customers/gc1/details", headers=s01)
+    assert details.status_code == 200, details.text
+    assert details.json()["orders_this_month"]["effective"] == 12
+    analysis = client.get("/api/v1/customers/gc1/analysis?months=2", headers=m001).json()
+    assert [r["month"] for r in analysis["rows"]][-1] == month
+    assert (analysis["rows"][-1]["value_per_carton_fen"], analysis["similar_outlets"]["percentile"]) == (1500, 100.0)
+
+    assert client.get("/api/v1/customers/gc1/details", headers=m002).status_code == 403
+    assert client.get("/api/v1/customers/nobody/analysis", headers=s01).status_code == 404
+    assert client.get("/api/v1/orders/monthly-progress?month=2025-13", headers=m001).status_code == 400
+    assert client.get("/api/v1/customers/gc1/analysis?months=0", headers=m001).status_code == 400
+    assert client.get("/api/v1/orders/daily?manager_id=m002", headers=m001).status_code == 403
+
+
+def test_scan_views_through_the_gateway(
+    business_client: tuple[TestClient, str], auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    """gc1 bought 4 S1 at 12.0 and sold 3 at 15.0 today (Asia/Shanghai noon), never counted: stock 1."""
+    client, month = business_client
+    m001, m002 = auth_headers("m001"), auth_headers("m002")
+    stock = client.get("/api/v1/stock/live?customer_id=gc1", headers=m001)
+    assert stock.status_code == 200, stock.text
+    assert [(r["sku"], r["stock"]) for r in stock.json()["items"]] == [("S1", 1)]
+    live = client.get("/api/v1/scans/live", headers=m001).json()
+    assert [(r["customer_id"], r["sold_qty"], r["bought_qty"]) for r in live["items"]] == [("gc1", 3, 4)]
+    profit = client.get(f"/api/v1/profit/current?customer_id=gc1&month={month}", headers=m001).json()
+    assert (profit["revenue"], profit["profit"]) == (45.0, 9.0)
+    assert client.get("/api/v1/scans/yesterday", headers=m001).status_code == 200
+    assert client.get("/api/v1/stock/live?customer_id=gc1", headers=m002).status_code == 403
+    assert client.get("/api/v1/profit/current", headers=m001).status_code == 400
+
+
+def test_terminal_views_and_the_standard_through_the_gateway(
+    business_client: tuple[TestClient, str], auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    client, _ = business_client
+    m001, s01, admin = auth_headers("m001"), auth_headers("s01"), auth_headers("admin")
+    evaluation = client.get("/api/v1/terminals/gc1/evaluation", headers=m001)
+    assert evaluation.status_code == 200, evaluation.text
+    assert (evaluation.json()["score"], evaluation.json()["collected"]) == (0.0, False)
+    stats = client.get("/api/v1/terminals/stats?by=terminal_type", headers=s01).json()
+    assert [(g["value"], g["outlets"]) for g in stats["items"]] == [("便利店", 3)]
+    assert client.get("/api/v1/terminals/stats?by=nonsense", headers=s01).status_code == 400
+    assert len(client.get("/api/v1/terminal-standard", headers=m001).json()["criteria"]) == 10
+    body = {"criteria": [{"code": "scanner", "label": "扫码设备", "item": "pos_device", "test": "true", "weight": 3}]}
+    assert client.put("/api/v1/admin/terminal-standard", json=body, headers=m001).status_code == 403
+    saved = client.put("/api/v1/admin/terminal-standard", json=body, headers=admin)
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["version"], [c["code"] for c in saved.json()["criteria"]]) == (1, ["scanner"])

@@ -1,0 +1,116 @@
+"""OrderViewsStore: the precomputed order-tracking view (docs/domain.md §1.8), derived from FactsStore.
+
+    order_months  _id "<customer_id>:<month>", customer_id, month, manager_id, team_id, seq, agreed,
+                  adjusted (approved increases), effective, ordered, amount_fen, order_days,
+                  last_order_date, by_sku [[sku, qty, amount_fen], ...],
+                  days {date: {quantity, amount_fen, lines [[sku, qty, amount_fen], ...]}}
+                  indexes (manager_id, month), (team_id, month), (customer_id, month)
+    order_keys    _id "<customer_id>:<month>", seq: how many batches changed that key's facts
+                  (a month document carries the seq its facts were read at, see `replace`)
+
+Each document is a pure function of the facts of one (customer, month) (usecases/order_views.py),
+written whole with `ReplaceOne`: recomputing a key any number of times, in any order, after a
+replay or from scratch (the rebuild) gives the same document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
+
+DUPLICATE_KEY = 11000
+
+
+@store_adapter
+class OrderViewsStore:
+    def __init__(self, db: Database[Document]) -> None:
+        self.months: Collection[Document] = db["order_months"]
+        self.seqs: Collection[Document] = db["order_keys"]
+
+    def ensure_indexes(self) -> None:
+        ensure_indexes(
+            self.months,
+            [
+                IndexModel([("manager_id", ASCENDING), ("month", ASCENDING)]),
+                IndexModel([("team_id", ASCENDING), ("month", ASCENDING)]),
+                IndexModel([("customer_id", ASCENDING), ("month", ASCENDING)]),
+            ],
+        )
+
+    def touch(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Count a change of the facts of each key; called after the facts are written."""
+        ops = [UpdateOne({"_id": f"{c}:{m}"}, {"$inc": {"seq": 1}}, upsert=True) for c, m in sorted(set(keys))]
+        if ops:
+            self.seqs.bulk_write(ops, ordered=False)
+
+    def seqs_of(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Each key's change count, read before its facts are read (0 for a key never touched)."""
+        ids = [f"{c}:{m}" for c, m in keys]
+        found = {doc["_id"]: int(doc["seq"]) for doc in self.seqs.find({"_id": {"$in": ids}})}
+        return {key: found.get(f"{key[0]}:{key[1]}", 0) for key in keys}
+
+    def replace(self, months: Sequence[Document]) -> None:
+        """The recomputed month documents, each carrying the `seq` its facts were read at.
+
+        A write lands only over a document of a lower seq, so when two batches recompute one key
+        at once the one that read the facts later wins, whatever order their writes arrive in
+        (the other's upsert fails on the duplicate _id: ignored).
+        """
+        if not months:
+            return
+        ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, d, upsert=True) for d in months]
+        try:
+            self.months.bulk_write(ops, ordered=False)
+        except BulkWriteError as exc:
+            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+                raise
+
+    def customer_months(self, customer_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """The (customer, month) keys with a month document (to recompute after a reassignment)."""
+        docs = self.months.find({"customer_id": {"$in": list(customer_ids)}}, {"customer_id": 1, "month": 1})
+        return [(doc["customer_id"], doc["month"]) for doc in docs]
+
+    def month_rows(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
+        query = _scoped({"month": month}, manager_id, team_id)
+        return list(self.months.find(query, {"days": 0, "by_sku": 0}).sort("customer_id", ASCENDING))
+
+    def month_of(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
+        query = {"customer_id": {"$in": list(customer_ids)}, "month": {"$in": list(months)}}
+        return list(self.months.find(query, {"days": 0}))
+
+    def day_rows(self, date: str, manager_id: str = "", team_id: str = "") -> list[Document]:
+        """Customers with orders on `date`: {customer_id, manager_id, team_id, quantity, amount_fen, lines}."""
+        path = f"days.{date}"
+        query = _scoped({"month": date[:7], path: {"$exists": True}}, manager_id, team_id)
+        docs = self.months.find(query, {"customer_id": 1, "manager_id": 1, "team_id": 1, path: 1})
+        rows = []
+        for doc in docs.sort("customer_id", ASCENDING):
+            # NX-27017 answers a nested projection under the dotted key; MongoDB nests it.
+            day = doc.get(path) or doc.get("days", {}).get(date, {})
+            rows.append(
+                {"customer_id": doc["customer_id"], "manager_id": doc["manager_id"], "team_id": doc["team_id"], **day}
+            )
+        return rows
+
+    def clear(self) -> None:
+        """Empty the view (the first step of a rebuild; the change counts stay)."""
+        self.months.delete_many({})
+
+    def snapshot(self) -> dict[str, list[Document]]:
+        """Every document, sorted by id: what a test compares between incremental and rebuilt views."""
+        return {"order_months": list(self.months.find({}, {"seq": 0}).sort("_id", ASCENDING))}
+
+
+def _scoped(query: dict[str, Any], manager_id: str, team_id: str) -> dict[str, Any]:
+    if manager_id:
+        query["manager_id"] = manager_id
+    if team_id:
+        query["team_id"] = team_id
+    return query

@@ -1,0 +1,62 @@
+"""ScanStore: retail scans per outlet and day (docs/domain.md §1.9), from `scan.batch_accepted`.
+
+    scan_days  _id "<customer_id>:<date>", customer_id, date (company-local date of the scan),
+               batches {<batch_id escaped>: [[sku, sold_qty, sold_amount, bought_qty, bought_amount, last_ts]]}
+               index (customer_id, date), (date)
+
+A batch's figures for one outlet-day are one object under the batch's own key, written with a
+plain `$set`: a redelivered or resent batch (checkin keeps its batch_id) rewrites the same path,
+so nothing is counted twice and any order of batches ends in the same document. Readers sum the
+batches. Amounts are quantity × unit price as the device reported it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo.collection import Collection
+
+from baifang_common.mongo import Document, ensure_indexes, store_adapter
+
+Row = list[Any]  # [sku, sold_qty, sold_amount, bought_qty, bought_amount, last_ts]
+
+
+def batch_key(batch_id: str) -> str:
+    """The batch id as a field name (ids are the devices' business: dots and dollars escaped)."""
+    if not batch_id or "\x00" in batch_id:
+        raise ValueError(f"batch_id cannot be used as a document key: {batch_id!r}")
+    return "batches." + batch_id.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
+
+
+@store_adapter
+class ScanStore:
+    def __init__(self, collection: Collection[Document]) -> None:
+        self.collection = collection
+
+    def ensure_indexes(self) -> None:
+        ensure_indexes(
+            self.collection,
+            [IndexModel([("customer_id", ASCENDING), ("date", ASCENDING)]), IndexModel([("date", ASCENDING)])],
+        )
+
+    def apply(self, writes: Sequence[tuple[str, str, str, list[Row]]]) -> None:
+        """(customer_id, date, batch_id, rows) each as one `$set`; one bulk write for the batch of events."""
+        ops = [
+            UpdateOne(
+                {"_id": f"{customer_id}:{date}"},
+                {"$set": {"customer_id": customer_id, "date": date, batch_key(batch_id): rows}},
+                upsert=True,
+            )
+            for customer_id, date, batch_id, rows in writes
+        ]
+        if ops:
+            self.collection.bulk_write(ops, ordered=False)
+
+    def days(self, customer_ids: Sequence[str] | None, first: str, last: str) -> list[Document]:
+        """Outlet-days from `first` to `last` (dates, inclusive) of the customers (None: all)."""
+        query: dict[str, Any] = {"date": {"$gte": first, "$lte": last}}
+        if customer_ids is not None:
+            query["customer_id"] = {"$in": list(customer_ids)}
+        return list(self.collection.find(query))

@@ -1,0 +1,234 @@
+"""Applying collection's, planning's and checkin's business events to the facts (worker side).
+
+A batch of events becomes the fact writes they state (adapters/facts_store.py: idempotent and
+order-independent), written at once, then the order views of every (customer, month) the batch
+touched are recomputed from the facts (usecases/order_views.py). Malformed events raise, so the
+batch consumer retries them and then dead-letters them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC
+from typing import Any
+
+from analytics.adapters.facts_store import Fact, FactsStore
+from analytics.adapters.order_views_store import OrderViewsStore
+from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, month_of
+from analytics.usecases.order_views import Key, recompute
+from baifang_common.events import (
+    AgreedQuantitySubmitted,
+    CheckinRecorded,
+    CustomerAssigned,
+    CustomerUpserted,
+    Event,
+    OrdersRecorded,
+    PriceInventorySubmitted,
+    PromotionFeedbackRecorded,
+    ShelvingRecorded,
+    SkuUpserted,
+    SpecialUseReported,
+    SupplyAdjustmentApproved,
+    SupplyAdjustmentEvent,
+    SupplyAdjustmentRejected,
+    SupplyAdjustmentRequested,
+    SupplyAdjustmentWithdrawn,
+    TerminalInfoUpdated,
+    TerminalResourcesCollected,
+    VisitCompleted,
+    VisitMissed,
+)
+from baifang_common.timeutil import parse_date, parse_ts, utc_key
+
+Ops = list[Fact]
+
+CARD_FIELDS = (
+    "code", "short_code", "name", "licence_no", "address", "location", "star", "terminal_type",
+    "credit_grade", "value_class", "order_type", "settlement_method", "route_id", "area_id", "status", "version",
+)  # fmt: skip
+
+
+def _stamp(value: str, field: str) -> str:
+    """A time as fixed-width digits (UTC): ranks compare as text (facts_store.latest_wins)."""
+    return "".join(ch for ch in utc_key(parse_ts(value, field, naive_zone=UTC)) if ch.isdigit())
+
+
+def _at(event: Event) -> str:
+    return _stamp(event.occurred_at, "occurred_at")
+
+
+def _need(**values: Any) -> None:
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise ValueError(f"event without {', '.join(missing)}")
+
+
+def customer_upserted(event: CustomerUpserted, ops: Ops, keys: set[Key]) -> None:
+    _need(customer_id=event.customer_id)
+    fields = {name: getattr(event, name) for name in CARD_FIELDS}
+    ops.append(Fact("customers", event.customer_id, fields, "latest", f"{event.version:09d}|{_at(event)}"))
+
+
+def customer_assigned(event: CustomerAssigned, ops: Ops, keys: set[Key]) -> None:
+    """The owner changes the manager the order views are filed under: their keys are recomputed."""
+    _need(customer_id=event.customer_id, manager_id=event.manager_id)
+    since = event.effective_from or event.occurred_at
+    fields = {"manager_id": event.manager_id, "team_id": event.team_id, "since": since}
+    ops.append(Fact("owners", event.customer_id, fields, "latest", f"{_stamp(since, 'effective_from')}|{_at(event)}"))
+    keys.add((event.customer_id, ""))  # every month of the customer, resolved after the write
+
+
+def sku_upserted(event: SkuUpserted, ops: Ops, keys: set[Key]) -> None:
+    _need(sku=event.sku)
+    fields = {
+        "name": event.name, "brand": event.brand, "price_class": int(event.price_class),
+        "ref_pack_price_fen": int(event.ref_pack_price_fen), "ref_carton_price_fen": int(event.ref_carton_price_fen),
+        "packs_per_carton": int(event.packs_per_carton), "active": bool(event.active),
+    }  # fmt: skip
+    ops.append(Fact("skus", event.sku, fields, "latest", _at(event)))
+
+
+def orders_recorded(event: OrdersRecorded, ops: Ops, keys: set[Key]) -> None:
+    """Lines are upserted by (order_id, line_no): a re-import's later event replaces the line."""
+    at = _at(event)
+    for line in event.lines:
+        _need(order_id=line.get("order_id"), customer_id=line.get("customer_id"), sku=line.get("sku"))
+        day = parse_date(str(line.get("order_date", "")), "order_date").isoformat()
+        fields = {
+            "customer_id": str(line["customer_id"]), "manager_id": str(line.get("manager_id", "")),
+            "team_id": str(line.get("team_id", "")), "sku": str(line["sku"]), "quantity": int(line["quantity"]),
+            "amount_fen": int(line["amount_fen"]), "order_date": day, "month": month_of(day),
+        }  # fmt: skip
+        ops.append(Fact("orders", f"{line['order_id']}:{int(line.get('line_no', 0))}", fields, "latest", at))
+        keys.add((fields["customer_id"], fields["month"]))
+
+
+def agreed_submitted(event: AgreedQuantitySubmitted, ops: Ops, keys: set[Key]) -> None:
+    """Immutable (R-1.5.8.2-a): the earliest submission of the customer's month is kept, whatever arrives first."""
+    _need(customer_id=event.customer_id, month=event.month)
+    fields = {
+        "customer_id": event.customer_id, "month": event.month, "manager_id": event.manager_id,
+        "team_id": event.team_id, "lines": event.lines, "total": int(event.total),
+    }  # fmt: skip
+    ops.append(
+        Fact("agreed", f"{event.customer_id}:{event.month}", fields, "earliest", f"{_at(event)}|{event.event_id}")
+    )
+    keys.add((event.customer_id, event.month))
+
+
+def adjustment_changed(event: SupplyAdjustmentEvent, ops: Ops, keys: set[Key]) -> None:
+    """A decided state (approved, rejected, withdrawn) outranks pending, whatever the arrival order."""
+    _need(adjustment_id=event.adjustment_id, customer_id=event.customer_id, month=event.month)
+    status = ADJUSTMENT_STATUS[event.event_type]
+    fields = {
+        "customer_id": event.customer_id, "month": event.month, "manager_id": event.manager_id,
+        "team_id": event.team_id, "lines": event.lines, "reason": event.reason, "status": status,
+        "decided_by": event.decided_by, "at": event.at or event.occurred_at,
+    }  # fmt: skip
+    ops.append(Fact("adjustments", event.adjustment_id, fields, "latest", f"{ADJUSTMENT_RANK[status]}|{_at(event)}"))
+    keys.add((event.customer_id, event.month))
+
+
+def price_inventory(event: PriceInventorySubmitted, ops: Ops, keys: set[Key]) -> None:
+    """A later submission for the same visit supersedes an earlier one."""
+    _need(visit_id=event.visit_id, customer_id=event.customer_id)
+    fields = {
+        "collection_id": event.collection_id, "customer_id": event.customer_id, "manager_id": event.manager_id,
+        "date": parse_date(event.date).isoformat(), "submitted_at": event.submitted_at, "lines": event.lines,
+    }  # fmt: skip
+    rank = f"{_stamp(event.submitted_at, 'submitted_at')}|{_at(event)}"
+    ops.append(Fact("collections", event.visit_id, fields, "latest", rank))
+
+
+def terminal_saved(event: TerminalResourcesCollected | TerminalInfoUpdated, ops: Ops, keys: set[Key]) -> None:
+    _need(customer_id=event.customer_id)
+    kind = "info" if isinstance(event, TerminalInfoUpdated) else "resources"
+    fields = {
+        "customer_id": event.customer_id, "kind": kind, "version": int(event.version), "values": event.values,
+        "card_fields": getattr(event, "card_fields", {}), "saved_by": event.saved_by, "saved_at": event.saved_at,
+    }  # fmt: skip
+    ops.append(Fact("terminals", f"{event.customer_id}:{kind}", fields, "latest", f"{int(event.version):09d}"))
+
+
+def visit_fact(event: CheckinRecorded | VisitCompleted | VisitMissed, ops: Ops, keys: set[Key]) -> None:
+    _need(visit_id=event.visit_id, customer_id=event.customer_id)
+    base = {
+        "customer_id": event.customer_id,
+        "manager_id": event.manager_id,
+        "date": parse_date(event.date).isoformat(),
+    }
+    if isinstance(event, CheckinRecorded):
+        fact: dict[str, Any] = {"checkin": {"at": event.received_at, "verdict": event.verdict}}
+    elif isinstance(event, VisitCompleted):
+        fact = {"completion": {"at": event.completed_at, "tasks_done": event.tasks_done,
+                               "tasks_total": event.tasks_total, "summary": event.summary}}  # fmt: skip
+    else:
+        fact = {"missed": True}
+    ops.append(Fact("visits", event.visit_id, {**base, **fact}, "merge"))
+
+
+def activity(
+    event: SpecialUseReported | PromotionFeedbackRecorded | ShelvingRecorded, ops: Ops, keys: set[Key]
+) -> None:
+    """Immutable activity records the merchant details list (special use, promotion feedback, shelving)."""
+    _need(customer_id=event.customer_id)
+    if isinstance(event, SpecialUseReported):
+        kind, ident, day = "special_use", event.report_id, event.filed_at
+        summary: dict[str, Any] = {"occasion": event.occasion, "event_date": event.event_date, "lines": event.lines}
+    elif isinstance(event, PromotionFeedbackRecorded):
+        kind, ident, day = "promotion_feedback", event.feedback_id, event.recorded_at
+        summary = {"promotion_id": event.promotion_id, "intent": event.intent, "intended_qty": event.intended_qty}
+    else:
+        kind, ident, day = "shelving", event.record_id, event.recorded_at
+        summary = {"facts": event.facts}
+    _need(id=ident)
+    fields = {"customer_id": event.customer_id, "kind": kind, "date": day or event.occurred_at, "summary": summary}
+    ops.append(Fact("activities", f"{kind}:{ident}", fields, "first"))
+
+
+Handler = Callable[[Any, Ops, set[Key]], None]
+HANDLERS: dict[str, tuple[type[Event], Handler]] = {
+    cls.event_type: (cls, handler)
+    for cls, handler in (
+        (CustomerUpserted, customer_upserted),
+        (CustomerAssigned, customer_assigned),
+        (SkuUpserted, sku_upserted),
+        (OrdersRecorded, orders_recorded),
+        (AgreedQuantitySubmitted, agreed_submitted),
+        (SupplyAdjustmentRequested, adjustment_changed),
+        (SupplyAdjustmentApproved, adjustment_changed),
+        (SupplyAdjustmentRejected, adjustment_changed),
+        (SupplyAdjustmentWithdrawn, adjustment_changed),
+        (PriceInventorySubmitted, price_inventory),
+        (TerminalResourcesCollected, terminal_saved),
+        (TerminalInfoUpdated, terminal_saved),
+        (CheckinRecorded, visit_fact),
+        (VisitCompleted, visit_fact),
+        (VisitMissed, visit_fact),
+        (SpecialUseReported, activity),
+        (PromotionFeedbackRecorded, activity),
+        (ShelvingRecorded, activity),
+    )
+}
+
+
+def apply_bodies(event_type: str, bodies: list[dict[str, Any]], *, facts: FactsStore, views: OrderViewsStore) -> None:
+    """The worker's entry: a batch of one event type's JSON bodies."""
+    event_cls = HANDLERS[event_type][0]
+    apply_events([event_cls.from_body(body) for body in bodies], facts=facts, views=views)
+
+
+def apply_events(events: Sequence[Event], *, facts: FactsStore, views: OrderViewsStore) -> None:
+    """Store the batch's facts, then recompute the order views of every key it touched."""
+    ops: Ops = []
+    keys: set[Key] = set()
+    for event in events:
+        HANDLERS[event.event_type][1](event, ops, keys)
+    facts.write(ops)
+    reassigned = [customer for customer, month in keys if not month]
+    if reassigned:
+        keys |= set(views.customer_months(reassigned)) | facts.order_keys(reassigned)
+    keys = {key for key in keys if key[1]}
+    if keys:
+        views.touch(keys)
+        recompute(keys, facts=facts, views=views)

@@ -1,0 +1,167 @@
+"""Order tracking (docs/domain.md §1.8): daily purchases and monthly progress, per customer and manager.
+
+Both read the precomputed order views; a page of customer rows is cut here (offset, limit) so a
+team's month never travels whole. Who may see what is domain/business.scope_for (P-004-15).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from analytics.adapters.facts_store import FactsStore
+from analytics.adapters.order_views_store import OrderViewsStore
+from analytics.domain import business as rules
+from analytics.domain.errors import BadPeriod
+from baifang_common.context import Caller
+from baifang_common.errors import InvalidArgument
+from baifang_common.mongo import Document
+from baifang_common.timeutil import parse_date, today
+
+
+@dataclass(frozen=True)
+class ViewQuery:
+    """The parameters every business view takes (each view reads the ones it needs)."""
+
+    caller: Caller
+    customer_id: str = ""
+    date: str = ""
+    month: str = ""
+    months: int = 0
+    manager_id: str = ""
+    team_id: str = ""
+    limit: int = 50
+    offset: int = 0
+    by: str = ""
+    payload: Any = None  # the decoded JSON body of a write (the evaluation standard's criteria)
+
+
+def resolve_day(value: str, timezone: str) -> str:
+    if not value:
+        return today(timezone).isoformat()
+    try:
+        return parse_date(value).isoformat()
+    except InvalidArgument as exc:
+        raise BadPeriod(date=value) from exc
+
+
+def resolve_month(value: str, timezone: str) -> str:
+    if not value:
+        return today(timezone).isoformat()[:7]
+    if not rules.valid_month(value):
+        raise BadPeriod(month=value)
+    return value
+
+
+def _page(rows: Sequence[Any], query: ViewQuery) -> dict[str, Any]:
+    limit = max(1, min(query.limit or 50, 500))
+    chunk = list(rows[query.offset : query.offset + limit])
+    return {"items": chunk, "total_items": len(rows), "offset": query.offset}
+
+
+def _names(facts: FactsStore, ids: Sequence[str]) -> dict[str, str]:
+    return {cid: str(doc.get("name", "")) for cid, doc in facts.customers(ids).items()}
+
+
+def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore, timezone: str) -> dict[str, Any]:
+    """Which customers ordered on the date (by SKU), per manager, and who has not ordered yet."""
+    day = resolve_day(query.date, timezone)
+    scope = rules.scope_for(query.caller, query.manager_id, query.team_id)
+    rows = views.day_rows(day, scope.manager_id, scope.team_id)
+    owned = facts.owned(scope.manager_id, scope.team_id)
+    ordered_ids = {row["customer_id"] for row in rows}
+    waiting = [o for o in owned if o.customer_id not in ordered_ids]
+    page = _page(rows, query)
+    shown = [row["customer_id"] for row in page["items"]]
+    listed_waiting = waiting if scope.manager_id else []
+    names = _names(facts, [*shown, *(o.customer_id for o in listed_waiting)])
+    sku_names = {sku: str(doc.get("name", "")) for sku, doc in facts.skus().items()}
+    managers: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"customers": 0, "ordered_customers": 0, "quantity": 0, "amount_fen": 0}
+    )
+    for o in owned:
+        managers[o.manager_id]["customers"] += 1
+    for row in rows:
+        m = managers[row["manager_id"]]
+        m["ordered_customers"] += 1
+        m["quantity"] += row["quantity"]
+        m["amount_fen"] += row["amount_fen"]
+    page["items"] = [_day_item(row, names, sku_names) for row in page["items"]]
+    return {
+        "date": day,
+        "manager_id": scope.manager_id,
+        "team_id": scope.team_id,
+        "ordered_customers": len(rows),
+        "not_ordered_customers": len(waiting),
+        "quantity": sum(row["quantity"] for row in rows),
+        "amount_fen": sum(row["amount_fen"] for row in rows),
+        "managers": [{"manager_id": mid, **figures} for mid, figures in sorted(managers.items())],
+        "not_ordered": [
+            {"customer_id": o.customer_id, "name": names.get(o.customer_id, "")}
+            for o in sorted(listed_waiting, key=lambda o: o.customer_id)
+        ],
+        **page,
+    }
+
+
+def _day_item(row: Document, names: dict[str, str], sku_names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "customer_id": row["customer_id"],
+        "name": names.get(row["customer_id"], ""),
+        "manager_id": row["manager_id"],
+        "quantity": row["quantity"],
+        "amount_fen": row["amount_fen"],
+        "lines": [
+            {"sku": sku, "name": sku_names.get(sku, ""), "quantity": qty, "amount_fen": amount}
+            for sku, qty, amount in row["lines"]
+        ],
+    }
+
+
+def _figures(rows: Sequence[Document]) -> dict[str, Any]:
+    """Totals of month rows: agreed, approved increases, effective, ordered, remaining, progress."""
+    totals = {
+        name: sum(int(r[name]) for r in rows) for name in ("agreed", "adjusted", "effective", "ordered", "amount_fen")
+    }
+    remaining = sum(rules.remaining(int(r["ordered"]), int(r["effective"])) for r in rows)
+    return {
+        **totals,
+        "remaining": remaining,
+        "progress_pct": rules.progress_pct(totals["ordered"], totals["effective"]),
+    }
+
+
+def monthly_progress(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore, timezone: str) -> dict[str, Any]:
+    """Ordered so far in the month against the effective quantity, per customer, manager and in total."""
+    month = resolve_month(query.month, timezone)
+    scope = rules.scope_for(query.caller, query.manager_id, query.team_id)
+    rows = views.month_rows(month, scope.manager_id, scope.team_id)
+    per_manager: dict[str, list[Document]] = defaultdict(list)
+    for row in rows:
+        per_manager[row["manager_id"]].append(row)
+    page = _page(rows, query)
+    names = _names(facts, [row["customer_id"] for row in page["items"]])
+    page["items"] = [
+        {
+            "customer_id": row["customer_id"],
+            "name": names.get(row["customer_id"], ""),
+            "manager_id": row["manager_id"],
+            **_figures([row]),
+            "last_order_date": row["last_order_date"] or None,
+        }
+        for row in page["items"]
+    ]
+    return {
+        "month": month,
+        "manager_id": scope.manager_id,
+        "team_id": scope.team_id,
+        "customers": len(rows),
+        **_figures(rows),
+        "managers": [
+            {"manager_id": mid, "customers": len(mrows), **_figures(mrows)}
+            for mid, mrows in sorted(per_manager.items())
+        ],
+        **page,
+    }

@@ -1,0 +1,412 @@
+"""Business views from business events: orders, merchant details, business analysis, the rebuild.
+
+One scenario (SCENARIO's docstring has the hand-computed figures) is fed through the worker's
+use case in a shuffled order with repetitions, through the real worker over RabbitMQ, and
+rebuilt from the stored facts; every view is checked against the hand-computed numbers.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from analytics.bootstrap import GrpcDeps, business_views
+from analytics.domain.errors import (
+    BadPeriod,
+    CustomerNotYours,
+    CustomerUnknown,
+    InvalidStandard,
+    RoleNotAllowed,
+    UnknownAttribute,
+)
+from analytics.usecases import business_facts, order_views, scan_views
+from analytics.usecases.orders import ViewQuery
+from baifang_common.context import Caller
+from baifang_common.errors import DomainError
+from baifang_common.events import (
+    AgreedQuantitySubmitted,
+    CustomerAssigned,
+    CustomerUpserted,
+    Event,
+    OrdersRecorded,
+    PriceInventorySubmitted,
+    ScanBatchAccepted,
+    SkuUpserted,
+    SupplyAdjustmentApproved,
+    SupplyAdjustmentRejected,
+    SupplyAdjustmentRequested,
+    TerminalInfoUpdated,
+    TerminalResourcesCollected,
+    VisitCompleted,
+)
+from baifang_common.publisher import EventPublisher
+from baifang_common.testing.plugin import unique
+from baifang_common.testing.wait import wait_until
+from baifang_common.timeutil import today
+
+pytestmark = pytest.mark.integration
+
+M1, M2 = Caller("m1", "manager", "t1"), Caller("m2", "manager", "t1")
+S1, S2, ADMIN = Caller("s1", "supervisor", "t1"), Caller("s2", "supervisor", "t2"), Caller("admin", "admin")
+
+
+def _customer(cid: str, manager: str) -> list[Event]:
+    card = CustomerUpserted(
+        customer_id=cid, code=f"code-{cid}", short_code=cid, name=f"烟酒店 {cid}", licence_no="340100", address="合肥",
+        location={"lat": 31.8, "lon": 117.2}, star=3, terminal_type="便利店", credit_grade="A", value_class="B",
+        order_type="online", settlement_method="e", area_id="a1", route_id="r1",
+    )  # fmt: skip
+    return [card, CustomerAssigned(customer_id=cid, manager_id=manager, team_id="t1", effective_from="2020-01-01")]
+
+
+def _adjustment(kind: type[Any], aid: str, cid: str, month: str, qty: int, at: int) -> Event:
+    return kind(
+        adjustment_id=aid, customer_id=cid, month=month, manager_id="m1", team_id="t1",
+        lines=[{"sku": "S1", "qty": qty}], reason="wedding season", status=kind.event_type.rsplit(".", 1)[1],
+        occurred_at=f"2030-01-01T00:00:{at:02d}+00:00",
+    )  # fmt: skip
+
+
+def _order(order_id: str, line_no: int, cid: str, sku: str, qty: int, amount: int, day: str) -> dict[str, Any]:
+    return {"order_id": order_id, "line_no": line_no, "customer_id": cid, "manager_id": "", "team_id": "",
+            "sku": sku, "quantity": qty, "amount_fen": amount, "order_date": day}  # fmt: skip
+
+
+def _collection(cid: str, day: str, submitted: str, s1_price: int, s1_stock: int, s1_sales: int) -> Event:
+    lines = [
+        {"sku": "S1", "name": "黄山", "pack_price_fen": s1_price, "carton_price_fen": 10000, "ref_pack_price_fen": 1000,
+         "ref_carton_price_fen": 10000, "prev_stock": 0, "purchased": 0, "purchased_source": "orders",
+         "stock": s1_stock, "sales": s1_sales, "first": True},
+        {"sku": "S2", "name": "红方印", "pack_price_fen": 1900, "carton_price_fen": 19000, "ref_pack_price_fen": 2000,
+         "ref_carton_price_fen": 20000, "prev_stock": 0, "purchased": 0, "purchased_source": "orders",
+         "stock": 2, "sales": 1, "first": True},
+    ]  # fmt: skip
+    return PriceInventorySubmitted(
+        collection_id=f"col-{submitted}", visit_id=f"v-{cid}", customer_id=cid, manager_id="m1", team_id="t1",
+        date=day, submitted_at=submitted, client_ts=submitted, lines=lines,
+    )  # fmt: skip
+
+
+def scenario(month: str) -> list[Event]:
+    """c1, c2 owned by m1 and c3 by m2 (team t1), all 便利店 in area a1. For c1 in `month`:
+
+    agreed 15 (a later, different submission is ignored: immutable, the earliest is kept); adjustments: A1 +3
+    approved (approval delivered before the request), A2 +4 rejected, A3 +2 pending → effective 18.
+    Orders: O1/1 S1 4 ctn 40,000 fen and O1/2 S2 2 ctn 40,000 on day 1; O2/1 S1 imported as 3 ctn then
+    re-imported as 6 ctn 60,000 on day 1 → ordered 12, amount 140,000, remaining 6, progress 66.7 %,
+    value per carton 140,000 / 12 = 11,667; by brand 黄山 10 ctn 100,000, 红方印 2 ctn 40,000.
+    c3 orders S1 5 ctn 50,000 on day 1. Similar outlets over the window: [12, 0, 5] → median 5,
+    c1's percentile 100.0 and c3's 66.7. Price & stock of c1's visit: a later submission (S1 at the
+    reference price, stock 4, sales 4) supersedes the first (S1 above it) → sales 5, stock 6,
+    compliance 100.0 %, average deviation (0 − 5) / 2 = −2.5 %.
+    """
+    day = f"{month}-01"
+    skus = [
+        SkuUpserted(sku="S1", name="黄山", brand="黄山", short_code="hs", price_class=2, ref_pack_price_fen=1000,
+                    ref_carton_price_fen=10000, packs_per_carton=10),
+        SkuUpserted(sku="S2", name="红方印", brand="红方印", short_code="hfy", price_class=1, ref_pack_price_fen=2000,
+                    ref_carton_price_fen=20000, packs_per_carton=10),
+    ]  # fmt: skip
+    agreed = [
+        AgreedQuantitySubmitted(customer_id="c1", month=month, manager_id="m1", team_id="t1", total=total,
+                                lines=[{"sku": "S1", "qty": total}], submitted_at=day, occurred_at=at)
+        for total, at in ((15, "2030-01-01T00:00:01+00:00"), (99, "2030-01-01T00:00:02+00:00"))
+    ]  # fmt: skip
+    first_import = OrdersRecorded(
+        import_id="i1", occurred_at="2030-01-01T00:00:01+00:00",
+        lines=[_order("O1", 1, "c1", "S1", 4, 40000, day), _order("O1", 2, "c1", "S2", 2, 40000, day),
+               _order("O2", 1, "c1", "S1", 3, 30000, day), _order("O3", 1, "c3", "S1", 5, 50000, day)],
+    )  # fmt: skip
+    reimport = OrdersRecorded(
+        import_id="i2", occurred_at="2030-01-01T00:00:09+00:00", lines=[_order("O2", 1, "c1", "S1", 6, 60000, day)]
+    )
+    return [
+        *_customer("c1", "m1"), *_customer("c2", "m1"), *_customer("c3", "m2"), *skus, *agreed,
+        _adjustment(SupplyAdjustmentApproved, "A1", "c1", month, 3, 5),
+        _adjustment(SupplyAdjustmentRequested, "A1", "c1", month, 3, 1),
+        _adjustment(SupplyAdjustmentRequested, "A2", "c1", month, 4, 1),
+        _adjustment(SupplyAdjustmentRejected, "A2", "c1", month, 4, 5),
+        _adjustment(SupplyAdjustmentRequested, "A3", "c1", month, 2, 1),
+        first_import, reimport,
+        _collection("c1", day, f"{day}T10:00:00.000Z", 1100, 5, 3),
+        _collection("c1", day, f"{day}T10:05:00.000Z", 1000, 4, 4),
+        VisitCompleted(visit_id="v-c1", customer_id="c1", manager_id="m1", team_id="t1", date=day, temporary=False,
+                       method="field", checked_in_at=f"{day}T01:00:00+00:00", completed_at=f"{day}T01:30:00+00:00",
+                       tasks_total=2, tasks_done=2, summary="补货"),
+    ]  # fmt: skip
+
+
+def _month(grpc_deps: GrpcDeps) -> str:
+    return today(grpc_deps.timezone).isoformat()[:7]
+
+
+def _views(grpc_deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, Any]]]:
+    return business_views(grpc_deps)
+
+
+def _apply_shuffled(grpc_deps: GrpcDeps, events: list[Event], seed: int) -> None:
+    """Every event once in a shuffled order, then a replay of a random half, in random batches."""
+    rng = random.Random(seed)
+    stream = [*events, *rng.sample(events, len(events) // 2)]
+    rng.shuffle(stream)
+    while stream:
+        size = rng.randint(1, 6)
+        batch, stream = stream[:size], stream[size:]
+        business_facts.apply_events(batch, facts=grpc_deps.facts, views=grpc_deps.order_views)
+
+
+def assert_hand_computed(views: dict[str, Callable[[ViewQuery], dict[str, Any]]], month: str) -> None:
+    progress = views["GetMonthlyOrderProgress"](ViewQuery(caller=M1, month=month))
+    (c1,) = progress["items"]
+    assert (c1["customer_id"], c1["agreed"], c1["adjusted"], c1["effective"]) == ("c1", 15, 3, 18)
+    assert (c1["ordered"], c1["amount_fen"], c1["remaining"], c1["progress_pct"]) == (12, 140000, 6, 66.7)
+    team = views["GetMonthlyOrderProgress"](ViewQuery(caller=S1, month=month))
+    per_manager = {m["manager_id"]: (m["effective"], m["ordered"], m["progress_pct"]) for m in team["managers"]}
+    assert per_manager == {"m1": (18, 12, 66.7), "m2": (0, 5, None)}
+    assert (team["ordered"], team["effective"], team["amount_fen"]) == (17, 18, 190000)
+
+    daily = views["GetDailyOrders"](ViewQuery(caller=M1, date=f"{month}-01"))
+    assert [(i["customer_id"], i["quantity"], i["amount_fen"]) for i in daily["items"]] == [("c1", 12, 140000)]
+    assert [(li["sku"], li["quantity"]) for li in daily["items"][0]["lines"]] == [("S1", 10), ("S2", 2)]
+    assert [w["customer_id"] for w in daily["not_ordered"]] == ["c2"]
+
+    analysis = views["GetCustomerAnalysis"](ViewQuery(caller=S1, customer_id="c1", months=3))
+    row = analysis["rows"][-1]
+    assert (row["month"], row["purchased_cartons"], row["value_per_carton_fen"]) == (month, 12, 11667)
+    assert [(b["brand"], b["cartons"], b["amount_fen"]) for b in row["by_brand"]] == [
+        ("红方印", 2, 40000),
+        ("黄山", 10, 100000),
+    ]
+    assert [(p["price_class"], p["cartons"]) for p in row["by_price_class"]] == [(1, 2), (2, 10)]
+    assert (row["sales"], row["stock"], row["price_compliance_pct"], row["avg_price_deviation_pct"]) == (
+        5,
+        6,
+        100.0,
+        -2.5,
+    )
+    assert (row["effective"], row["ordered"], row["progress_pct"]) == (18, 12, 66.7)
+    similar = analysis["similar_outlets"]
+    assert (similar["outlets"], similar["median_cartons"], similar["cartons"], similar["percentile"]) == (
+        3,
+        5.0,
+        12,
+        100.0,
+    )
+    assert views["GetCustomerAnalysis"](ViewQuery(caller=M2, customer_id="c3"))["similar_outlets"]["percentile"] == 66.7
+
+    details = views["GetCustomerDetails"](ViewQuery(caller=M1, customer_id="c1"))
+    assert (details["card"]["name"], details["manager_id"]) == ("烟酒店 c1", "m1")
+    assert (details["orders_this_month"]["effective"], details["orders_this_month"]["ordered"]) == (18, 12)
+    assert [a["adjustment_id"] for a in details["open_supply_adjustments"]] == ["A3"]
+    assert [line["pack_price_fen"] for line in details["last_collection"]["lines"]] == [1000, 1900]
+    assert [(v["visit_id"], v["status"], v["summary"]) for v in details["recent_visits"]] == [
+        ("v-c1", "completed", "补货")
+    ]
+
+
+def test_views_match_hand_computed_figures_whatever_the_order_and_repetition(grpc_deps: GrpcDeps) -> None:
+    month = _month(grpc_deps)
+    _apply_shuffled(grpc_deps, scenario(month), seed=12)
+    assert_hand_computed(_views(grpc_deps), month)
+
+
+def test_a_rebuild_from_the_facts_equals_the_incremental_views(grpc_deps: GrpcDeps) -> None:
+    month = _month(grpc_deps)
+    _apply_shuffled(grpc_deps, scenario(month), seed=7)
+    incremental = grpc_deps.order_views.snapshot()
+    assert [(d["_id"], d["ordered"], len(d["days"])) for d in incremental["order_months"]] == [
+        (f"c1:{month}", 12, 1),
+        (f"c3:{month}", 5, 1),
+    ]
+    assert order_views.rebuild(facts=grpc_deps.facts, views=grpc_deps.order_views) == 2
+    assert grpc_deps.order_views.snapshot() == incremental
+    assert_hand_computed(_views(grpc_deps), month)
+
+
+def test_only_the_owner_their_supervisor_and_admins_read_a_customer(grpc_deps: GrpcDeps) -> None:
+    month = _month(grpc_deps)
+    business_facts.apply_events(scenario(month), facts=grpc_deps.facts, views=grpc_deps.order_views)
+    views = _views(grpc_deps)
+    for caller in (M1, S1, ADMIN):
+        assert views["GetCustomerDetails"](ViewQuery(caller=caller, customer_id="c1"))["customer_id"] == "c1"
+    for caller in (M2, S2):
+        with pytest.raises(CustomerNotYours):
+            views["GetCustomerDetails"](ViewQuery(caller=caller, customer_id="c1"))
+    with pytest.raises(CustomerNotYours):
+        views["GetMonthlyOrderProgress"](ViewQuery(caller=M2, manager_id="m1"))
+    assert views["GetMonthlyOrderProgress"](ViewQuery(caller=S2, month=month))["items"] == []
+    with pytest.raises(CustomerUnknown):
+        views["GetCustomerAnalysis"](ViewQuery(caller=ADMIN, customer_id="nobody"))
+    with pytest.raises(BadPeriod):
+        views["GetMonthlyOrderProgress"](ViewQuery(caller=M1, month="2025-13"))
+    # A reassignment moves the customer's month to the new manager.
+    moved = CustomerAssigned(customer_id="c1", manager_id="m2", team_id="t1", effective_from="2031-01-01")
+    business_facts.apply_events([moved], facts=grpc_deps.facts, views=grpc_deps.order_views)
+    assert [i["customer_id"] for i in views["GetMonthlyOrderProgress"](ViewQuery(caller=M2, month=month))["items"]] == [
+        "c1",
+        "c3",
+    ]
+
+
+def test_the_worker_builds_the_views_from_events_published_through_rabbitmq(
+    isolation: dict[str, str], grpc_deps: GrpcDeps, spawn_process: Callable[..., Any]
+) -> None:
+    spawn_process("analytics", "worker", env=isolation)
+    month = _month(grpc_deps)
+    events = scenario(month)
+    publisher = EventPublisher(isolation["AMQP_URI"])
+    publisher.publish_many([*reversed(events), *events[:10]])  # reversed, then some delivered again
+    bad = OrdersRecorded(import_id=unique("bad"), lines=[{"order_id": "X", "sku": "S1"}])  # no customer: dead-lettered
+    publisher.publish_many([bad])
+    publisher.close()
+    views = _views(grpc_deps)
+
+    def converged() -> bool:
+        """Every queue drained as far as the views go (the queues are consumed concurrently)."""
+        try:
+            assert_hand_computed(views, month)
+        except (AssertionError, ValueError, KeyError, TypeError, DomainError):
+            return False
+        return True
+
+    wait_until(converged, timeout=30, what="the views from the published events")
+    assert_hand_computed(views, month)
+
+
+def test_a_recompute_that_read_older_facts_never_overwrites_a_newer_one(grpc_deps: GrpcDeps) -> None:
+    """Two batches recomputing one key at once: the write of the one that read the facts first
+    (a lower seq) arrives last and is dropped."""
+    views, key = grpc_deps.order_views, ("c9", "2025-06")
+    order = {"order_date": "2025-06-02", "sku": "S1", "quantity": 1, "amount_fen": 9}
+    views.replace([order_views.month_view(key, {}, "m1", "t1", seq=5)])
+    views.replace([order_views.month_view(key, {"orders": [order]}, "m1", "t1", seq=4)])
+    assert [(d["_id"], d["ordered"], d["days"]) for d in views.snapshot()["order_months"]] == [("c9:2025-06", 0, {})]
+    assert views.day_rows("2025-06-02") == []
+
+
+def _scans(batch_id: str, cid: str, day: date, timezone: str, scans: list[tuple[str, str, int, float]]) -> Event:
+    noon = datetime.combine(day, datetime.min.time(), ZoneInfo(timezone)).replace(hour=12).isoformat()
+    return ScanBatchAccepted(
+        batch_id=batch_id, device_id=f"d-{cid}", customer_id=cid, received_at=noon,
+        scans=[{"code": f"{batch_id}-{i}", "sku": sku, "kind": kind, "qty": qty, "unit_price": price, "ts": noon}
+               for i, (kind, sku, qty, price) in enumerate(scans)],
+    )  # fmt: skip
+
+
+def test_scan_views_match_hand_computed_figures(grpc_deps: GrpcDeps) -> None:
+    """c1 counted S1 4, S2 2 three days ago; then (b1, delivered twice) bought 10 S1 at 8.0 and sold 3 at
+    10.0; yesterday (b2) sold 2 S1 at 10.0 and 1 S2 at 20.0; today (b3) sold 1 S1 at 10.5 and bought 5 S2
+    at 15.0. Stock S1 4 + 10 − 6 = 8, S2 2 + 5 − 1 = 6. Profit S1 60.5 − 6 × 8.0 = 12.5, S2 20 − 15 = 5.
+    c3 scanned two days ago only: silent yesterday."""
+    tz = grpc_deps.timezone
+    now = today(tz)
+    month = now.isoformat()[:7]
+    business_facts.apply_events(
+        [*_customer("c1", "m1"), *_customer("c3", "m2"), _collection("c1", (now - timedelta(days=3)).isoformat(),
+                                                                     "2020-01-01T00:00:00Z", 1000, 4, 0)],
+        facts=grpc_deps.facts, views=grpc_deps.order_views,
+    )  # fmt: skip
+    b1 = _scans("b1", "c1", now - timedelta(days=2), tz, [("purchase", "S1", 10, 8.0), ("sale", "S1", 3, 10.0)])
+    batches = [
+        b1, b1,
+        _scans("b2", "c1", now - timedelta(days=1), tz, [("sale", "S1", 2, 10.0), ("sale", "S2", 1, 20.0)]),
+        _scans("b3", "c1", now, tz, [("sale", "S1", 1, 10.5), ("purchase", "S2", 5, 15.0)]),
+        _scans("b4", "c3", now - timedelta(days=2), tz, [("sale", "S1", 1, 10.0)]),
+    ]  # fmt: skip
+    scan_views.apply_scan_batches(batches, scans=grpc_deps.scans, timezone=tz)  # type: ignore[arg-type]
+    views = _views(grpc_deps)
+
+    stock = views["GetStockLive"](ViewQuery(caller=M1, customer_id="c1"))
+    assert [(r["sku"], r["counted"], r["bought_qty"], r["sold_qty"], r["stock"]) for r in stock["items"]] == [
+        ("S1", 4, 10, 6, 8),
+        ("S2", 2, 5, 1, 6),
+    ]
+    live = views["GetScansLive"](ViewQuery(caller=S1, customer_id="c1"))
+    assert [
+        (r["sku"], r["sold_qty"], r["sold_amount"], r["bought_qty"], r["bought_amount"]) for r in live["items"]
+    ] == [
+        ("S1", 1, 10.5, 0, 0.0),
+        ("S2", 0, 0.0, 5, 75.0),
+    ]
+    yesterday = views["GetScansYesterday"](ViewQuery(caller=S1))
+    (row,) = yesterday["items"]
+    assert (row["customer_id"], row["sold_qty"], row["sold_amount"], yesterday["silent_outlets"]) == (
+        "c1",
+        3,
+        40.0,
+        ["c3"],
+    )
+    assert row["top_skus"] == [{"sku": "S1", "sold_qty": 2}, {"sku": "S2", "sold_qty": 1}]
+    assert views["GetScansYesterday"](ViewQuery(caller=M2))["silent_outlets"] == ["c3"]
+    if now.day >= 3:  # every batch in this month
+        profit = views["GetProfitCurrent"](ViewQuery(caller=M1, customer_id="c1", month=month))
+        assert [(r["sku"], r["sold_qty"], r["revenue"], r["profit"]) for r in profit["items"]] == [
+            ("S1", 6, 60.5, 12.5),
+            ("S2", 1, 20.0, 5.0),
+        ]
+        assert (profit["revenue"], profit["profit"]) == (80.5, 17.5)
+    with pytest.raises(CustomerNotYours):
+        views["GetStockLive"](ViewQuery(caller=M2, customer_id="c1"))
+
+
+def _terminal(cid: str, kind: type[Any], values: dict[str, Any], version: int = 1) -> Event:
+    extra = {"card_fields": {}} if kind is TerminalInfoUpdated else {}
+    return kind(
+        customer_id=cid, version=version, values=values, saved_by="m1", saved_at="2025-06-01T00:00:00Z", **extra
+    )
+
+
+def test_terminal_evaluation_and_statistics_against_the_standard(grpc_deps: GrpcDeps) -> None:
+    """Default standard (weights 10 ledger, 10 stock classification, 15 rails ≥ 1, 10 counter ≥ 1.2 m,
+    5 lightbox, 15 online ordering, 10 e-settlement, 15 scanner, 5 association, 5 三店). c1 meets all but
+    stock classification, counter (1.0 m) and e-settlement: 70.0; c3 all but 三店 ("无"): 95.0; c2 nothing
+    collected. An older version of c1's resources arriving last changes nothing."""
+    full = {"ledger": True, "stock_classification": True, "display_rails": 2, "counter_length": 1.5,
+            "lightbox": True, "online_ordering": True, "e_settlement": True, "pos_device": True}  # fmt: skip
+    c1 = {**full, "stock_classification": False, "counter_length": 1.0, "e_settlement": False}
+    events = [
+        *_customer("c1", "m1"), *_customer("c2", "m1"), *_customer("c3", "m2"),
+        _terminal("c1", TerminalResourcesCollected, c1, version=2),
+        _terminal("c1", TerminalInfoUpdated, {"association_member": True, "store_tier": "旗舰店"}),
+        _terminal("c3", TerminalResourcesCollected, full),
+        _terminal("c3", TerminalInfoUpdated, {"association_member": True, "store_tier": "无"}),
+        _terminal("c1", TerminalResourcesCollected, full, version=1),
+    ]  # fmt: skip
+    business_facts.apply_events(events, facts=grpc_deps.facts, views=grpc_deps.order_views)
+    views = _views(grpc_deps)
+    evaluation = views["GetTerminalEvaluation"](ViewQuery(caller=M1, customer_id="c1"))
+    assert (evaluation["score"], evaluation["meets_standard"], evaluation["standard_version"]) == (70.0, False, 0)
+    assert [(f["code"], f["value"]) for f in evaluation["failing"]] == [
+        ("stock_classification", False),
+        ("counter", 1.0),
+        ("e_settlement", False),
+    ]
+    assert all(f["guidance"] for f in evaluation["failing"])
+    by_type = views["GetTerminalStats"](ViewQuery(caller=S1))
+    assert [
+        (g["value"], g["outlets"], g["evaluated"], g["avg_score"], g["meeting_standard"]) for g in by_type["items"]
+    ] == [("便利店", 3, 2, 82.5, 1)]
+    by_tier = views["GetTerminalStats"](ViewQuery(caller=S1, by="store_tier"))
+    assert [(g["value"], g["outlets"], g["avg_score"]) for g in by_tier["items"]] == [
+        (None, 1, None),
+        ("旗舰店", 1, 70.0),
+        ("无", 1, 95.0),
+    ]
+    assert views["GetTerminalStats"](ViewQuery(caller=M2))["outlets"] == 1
+
+    scanner_only = [{"code": "scanner", "label": "扫码设备", "item": "pos_device", "test": "true", "weight": 1}]
+    saved = views["SetTerminalStandard"](ViewQuery(caller=ADMIN, payload=scanner_only))
+    assert saved["version"] == 1
+    assert views["SetTerminalStandard"](ViewQuery(caller=ADMIN, payload=scanner_only))["version"] == 1
+    assert views["GetTerminalEvaluation"](ViewQuery(caller=S1, customer_id="c1"))["score"] == 100.0
+    with pytest.raises(RoleNotAllowed):
+        views["SetTerminalStandard"](ViewQuery(caller=S1, payload=scanner_only))
+    with pytest.raises(InvalidStandard):
+        views["SetTerminalStandard"](ViewQuery(caller=ADMIN, payload=[{**scanner_only[0], "weight": 0}]))
+    with pytest.raises(UnknownAttribute):
+        views["GetTerminalStats"](ViewQuery(caller=S1, by="nonsense"))
