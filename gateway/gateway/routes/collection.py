@@ -18,6 +18,7 @@ from baifang_common.timeutil import iso, now_utc
 from gateway.auth import current_caller, require_roles
 from gateway.deps import Deps, get_deps
 from gateway.errors import ApiError
+from gateway.order_import import parse as parse_order_file
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.routes import API_PREFIX
 from gateway.schemas.collection import (
@@ -204,6 +205,31 @@ async def import_skus(request: Request, caller: AdminDep, deps: DepsDep) -> dict
         "upserted": answer.upserted,
         "rejected": rejected,
     }
+
+
+# Lines per ImportOrders call: a large file goes to the service in slices well under the message size.
+ORDER_SLICE = 5000
+
+
+@router.post("/admin/import/orders")
+async def import_orders(request: Request, caller: AdminDep, deps: DepsDep) -> dict[str, Any]:
+    """JSON lines (default) or CSV (`Content-Type: text/csv`) order lines; a repeated import answers all unchanged."""
+    try:
+        parsed = parse_order_file(await request.body(), request.headers.get("content-type", ""))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_request", "the file is not UTF-8 text", {"body": "not UTF-8"}) from exc
+    applied = unchanged = 0
+    rejected = list(parsed.rejected)
+    for start in range(0, len(parsed.lines), ORDER_SLICE):
+        lines = parsed.lines[start : start + ORDER_SLICE]
+        answer = await deps.clients.call(
+            deps.clients.collection.ImportOrders, collection_pb2.ImportOrdersRequest(lines=lines), caller, write=True
+        )
+        applied, unchanged = applied + answer.applied, unchanged + answer.unchanged
+        rejected += [
+            {"row": parsed.rows[start + p.index], "field": p.field, "reason": p.reason} for p in answer.rejected
+        ]
+    return {"applied": applied, "unchanged": unchanged, "rejected": sorted(rejected, key=lambda r: r["row"])}
 
 
 def agreed_item(a: collection_pb2.AgreedQuantityResponse) -> dict[str, Any]:

@@ -348,3 +348,33 @@ def test_shelving_facts_at_a_checked_in_visit(stack: Stack, login: Callable[...,
         headers=headers,
     )
     assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_shelving")
+
+
+def test_order_import_report_repeat_and_prefill(stack: Stack, login: Callable[..., Any]) -> None:
+    manager = _headers(stack, login, "m001")
+    customer_id = _checked_in_visit(stack, manager)["customer"]["id"]
+    admin = _headers(stack, login, "admin")
+    day = today("Asia/Shanghai").isoformat()
+    csv_file = (
+        "order_id,line_no,customer_id,sku,quantity,amount,order_date\n"
+        f"OI-1,1,{customer_id},SKU001,3,1350.00,{day}\n"
+        f"OI-1,2,{customer_id},SKU002,2,1300.5,{day}\n"
+        f"OI-1,3,{customer_id},SKU003,1,12.345,{day}\n"
+        f"OI-1,4,{customer_id},SKU003,1.5,500,{day}\n"
+    )
+    url = "/api/v1/admin/import/orders"
+    report = stack.client.post(url, content=csv_file.encode(), headers={**admin, "Content-Type": "text/csv"})
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert (body["applied"], body["unchanged"]) == (2, 0)
+    assert [(r["row"], r["field"]) for r in body["rejected"]] == [(4, "amount"), (5, "quantity")]
+    again = stack.client.post(url, content=csv_file.encode(), headers={**admin, "Content-Type": "text/csv"})
+    assert (again.json()["applied"], again.json()["unchanged"]) == (0, 2)
+    row = {"order_id": "OI-2", "line_no": 1, "customer_id": customer_id, "sku": "SKU001", "quantity": 4}
+    jsonl = json.dumps({**row, "amount_fen": 180000, "order_date": day}) + "\n[1]\n"
+    lines = stack.client.post(url, content=jsonl.encode(), headers=admin).json()
+    assert (lines["applied"], [(r["row"], r["field"]) for r in lines["rejected"]]) == (1, [(2, "row")])
+    assert stack.client.post(url, content=jsonl.encode(), headers=manager).status_code == 403
+    form = stack.client.get(f"/api/v1/customers/{customer_id}/price-inventory/form", headers=manager).json()
+    purchased = {line["sku"]: line["purchased"] for line in form["lines"]}
+    assert (purchased["SKU001"], purchased["SKU002"], purchased["SKU003"]) == (7, 2, 0)

@@ -19,7 +19,9 @@ from baifang_common import health, mongo
 from baifang_common.context import Caller
 from baifang_common.mongo import Document
 from collection.adapters.agreed_quantity_store import AgreedQuantityStore
+from collection.adapters.customer_code_store import CustomerCodeStore
 from collection.adapters.customer_owner_store import CustomerOwnerStore
+from collection.adapters.order_store import OrderStore
 from collection.adapters.price_inventory_store import PriceInventoryStore
 from collection.adapters.promotion_store import PromotionStore
 from collection.adapters.shelving_store import ShelvingStore
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         TerminalItem,
     )
     from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
+    from collection.usecases.orders import ImportOrders, OrderImportReport
     from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
     from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
     from collection.usecases.shelving import RecordShelving
@@ -68,6 +71,8 @@ S = TypeVar("S", bound=_Indexed)
 class GrpcDeps:
     skus: SkuStore
     owners: CustomerOwnerStore
+    codes: CustomerCodeStore
+    orders: OrderStore
     collections: PriceInventoryStore
     agreed: AgreedQuantityStore
     terminals: TerminalStore
@@ -96,6 +101,7 @@ class UseCases:
     search_skus: Callable[[SearchSkus], list[Sku]]
     admin_upsert_skus: Callable[[WriteSkus], int]
     import_skus: Callable[[WriteSkus], ImportReport]
+    import_orders: Callable[[ImportOrders], OrderImportReport]
     price_inventory_form: Callable[[CustomerQuery], list[FormLine]]
     submit_price_inventory: Callable[[SubmitPriceInventory], Submitted]
     price_inventory_history: Callable[[CustomerQuery], list[PriceInventory]]
@@ -119,9 +125,11 @@ class UseCases:
 
 @dataclass(frozen=True)
 class WorkerDeps:
-    """No inbox: the ownership cache takes only newer assignments, so a redelivery changes nothing."""
+    """No inbox: the ownership cache takes only newer assignments and the code cache writes whole pairs,
+    so a redelivery changes nothing."""
 
     owners: CustomerOwnerStore
+    codes: CustomerCodeStore
     timezone: str
 
 
@@ -137,6 +145,14 @@ def sku_store(settings: CollectionSettings, client: MongoClient[Document]) -> Sk
 
 def owner_store(settings: CollectionSettings, client: MongoClient[Document]) -> CustomerOwnerStore:
     return _indexed(CustomerOwnerStore(mongo.database(settings, client)["customer_owners"]))
+
+
+def code_store(settings: CollectionSettings, client: MongoClient[Document]) -> CustomerCodeStore:
+    return _indexed(CustomerCodeStore(mongo.database(settings, client)["customer_codes"]))
+
+
+def order_store(settings: CollectionSettings, client: MongoClient[Document]) -> OrderStore:
+    return _indexed(OrderStore(mongo.database(settings, client)["orders"]))
 
 
 def price_inventory_store(settings: CollectionSettings, client: MongoClient[Document]) -> PriceInventoryStore:
@@ -188,6 +204,8 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
     return GrpcDeps(
         skus=sku_store(settings, client),
         owners=owner_store(settings, client),
+        codes=code_store(settings, client),
+        orders=order_store(settings, client),
         collections=price_inventory_store(settings, client),
         agreed=AgreedQuantityStore(mongo.database(settings, client)["agreed_quantities"]),
         terminals=terminal_store(settings, client),
@@ -209,18 +227,21 @@ def use_cases(deps: GrpcDeps) -> UseCases:
     from collection.usecases import agreed_quantity, price_inventory, terminal
 
     return UseCases(
-        list_skus=functools.partial(catalogue.list_skus, skus=deps.skus),
-        search_skus=functools.partial(catalogue.search_skus, skus=deps.skus),
-        admin_upsert_skus=functools.partial(catalogue.admin_upsert_skus, skus=deps.skus, publisher=deps.publisher),
-        import_skus=functools.partial(catalogue.import_skus, skus=deps.skus, publisher=deps.publisher),
+        **catalogue_use_cases(deps),
         price_inventory_form=functools.partial(
-            price_inventory.price_inventory_form, owners=deps.owners, skus=deps.skus, collections=deps.collections
+            price_inventory.price_inventory_form,
+            owners=deps.owners,
+            skus=deps.skus,
+            collections=deps.collections,
+            orders=deps.orders,
+            timezone=deps.timezone,
         ),
         submit_price_inventory=functools.partial(
             price_inventory.submit_price_inventory,
             planning=deps.planning,
             skus=deps.skus,
             collections=deps.collections,
+            orders=deps.orders,
             publisher=deps.publisher,
         ),
         price_inventory_history=functools.partial(
@@ -244,6 +265,26 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         set_terminal_items=functools.partial(terminal.set_terminal_items, terminals=deps.terminals),
         **supply_adjustment_use_cases(deps),
     )
+
+
+def catalogue_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
+    """The catalogue and the order import: what the marketing system's data flows through."""
+    from collection.usecases import orders
+
+    return {
+        "list_skus": functools.partial(catalogue.list_skus, skus=deps.skus),
+        "search_skus": functools.partial(catalogue.search_skus, skus=deps.skus),
+        "admin_upsert_skus": functools.partial(catalogue.admin_upsert_skus, skus=deps.skus, publisher=deps.publisher),
+        "import_skus": functools.partial(catalogue.import_skus, skus=deps.skus, publisher=deps.publisher),
+        "import_orders": functools.partial(
+            orders.import_orders,
+            orders=deps.orders,
+            skus=deps.skus,
+            owners=deps.owners,
+            codes=deps.codes,
+            publisher=deps.publisher,
+        ),
+    }
 
 
 def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
@@ -289,4 +330,7 @@ def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]
 
 
 def build_worker(settings: CollectionSettings) -> WorkerDeps:
-    return WorkerDeps(owners=owner_store(settings, mongo.client(settings)), timezone=settings.timezone)
+    client = mongo.client(settings)
+    return WorkerDeps(
+        owners=owner_store(settings, client), codes=code_store(settings, client), timezone=settings.timezone
+    )

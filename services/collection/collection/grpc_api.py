@@ -21,6 +21,7 @@ from collection.domain.model import (
     AgreedQuantity,
     CollectedLine,
     FormLine,
+    OrderLine,
     PriceInventory,
     PriceLineInput,
     Promotion,
@@ -35,6 +36,7 @@ from collection.domain.model import (
 from collection.settings import CollectionSettings
 from collection.usecases.agreed_quantity import MonthQuery, SubmitAgreedQuantity
 from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
+from collection.usecases.orders import ImportOrders
 from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
 from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
 from collection.usecases.shelving import RecordShelving
@@ -73,6 +75,18 @@ def _entry(s: collection_pb2.Sku) -> Sku:
         ref_carton_price_fen=s.ref_carton_price_fen,
         packs_per_carton=s.packs_per_carton,
         active=s.active,
+    )
+
+
+def _order_line(line: collection_pb2.OrderLine) -> OrderLine:
+    return OrderLine(
+        order_id=line.order_id.strip(),
+        line_no=line.line_no,
+        customer_id=line.customer_id.strip(),
+        sku=line.sku.strip(),
+        quantity=line.quantity,
+        amount_fen=line.amount_fen,
+        order_date=line.order_date.strip(),
     )
 
 
@@ -263,6 +277,24 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             for name, reason in problems.items()
         ]
         return collection_pb2.ImportSkusResponse(upserted=report.upserted, rejected=rejected)
+
+    def ImportOrders(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.ImportOrdersRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.ImportOrdersResponse:
+        cmd = ImportOrders(
+            caller=require_caller(),
+            lines=[_order_line(line) for line in request.lines],
+            customer_codes=[line.customer_code.strip() for line in request.lines],
+        )
+        report = self.use.import_orders(cmd)
+        rejected = [
+            collection_pb2.RowProblem(index=index, sku=cmd.lines[index].sku, field=name, reason=reason)
+            for index, problems in sorted(report.rejected.items())
+            for name, reason in problems.items()
+        ]
+        return collection_pb2.ImportOrdersResponse(
+            applied=report.applied, unchanged=report.unchanged, rejected=rejected
+        )
 
     def GetPriceInventoryForm(  # noqa: N802 (generated gRPC name)
         self, request: collection_pb2.GetPriceInventoryFormRequest, context: grpc.ServicerContext

@@ -63,6 +63,8 @@ class StockBase:
     prev_stock: int = 0
     first: bool = True
     ordered: int = 0
+    # The day of that last collection ("" when never collected): purchases count from the day after.
+    since: str = ""
 
 
 @dataclass(frozen=True)
@@ -256,3 +258,23 @@ class ShelvingRecord:
     facts: tuple[ShelvingFact, ...]
     recorded_at: datetime
     op_id: str
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line of an outlet's order from the marketing system (§1.8): cartons of a SKU, money in fen.
+
+    Identified by (order_id, line_no); order_date is the company-time day (YYYY-MM-DD).
+    """
+
+    order_id: str
+    line_no: int
+    customer_id: str
+    sku: str
+    quantity: int
+    amount_fen: int
+    order_date: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.order_id}:{self.line_no}"
