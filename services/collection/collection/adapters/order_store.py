@@ -17,7 +17,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, ReplaceOne
 from pymongo.collection import Collection
 
-from baifang_common.mongo import Document, store_adapter
+from baifang_common.mongo import Document, insert_new, store_adapter
 from collection.domain.model import OrderLine
 
 FIELDS = ("order_id", "line_no", "customer_id", "sku", "quantity", "amount_fen", "order_date")
@@ -37,6 +37,10 @@ def _line(doc: dict[str, Any]) -> OrderLine:
     )
 
 
+def _doc(line: OrderLine, now: datetime) -> Document:
+    return {"_id": line.key, **{f: getattr(line, f) for f in FIELDS}, "imported_at": now}
+
+
 @store_adapter
 class OrderStore:
     def __init__(self, collection: Collection[Document]) -> None:
@@ -52,21 +56,17 @@ class OrderStore:
         for start in range(0, len(keys), READ_SLICE):
             for doc in self.collection.find({"_id": {"$in": keys[start : start + READ_SLICE]}}):
                 stored[str(doc["_id"])] = _line(doc)
-        changed = [line for line in lines if stored.get(line.key) != line]
+        now = datetime.now(UTC)
+        fresh = [_doc(line, now) for line in lines if line.key not in stored]
+        changed = [line for line in lines if line.key in stored and stored[line.key] != line]
+        # New lines in one insert (much cheaper than upserts); a line another import inserted
+        # meanwhile is taken as stored.
+        count = insert_new(self.collection, fresh)
         if changed:
-            now = datetime.now(UTC)
             self.collection.bulk_write(
-                [
-                    ReplaceOne(
-                        {"_id": line.key},
-                        {"_id": line.key, **{f: getattr(line, f) for f in FIELDS}, "imported_at": now},
-                        upsert=True,
-                    )
-                    for line in changed
-                ],
-                ordered=False,
+                [ReplaceOne({"_id": line.key}, _doc(line, now)) for line in changed], ordered=False
             )
-        return len(changed)
+        return count + len(changed)
 
     def for_customer(self, customer_id: str, until: str = "") -> list[OrderLine]:
         """The outlet's order lines dated up to `until` (inclusive; everything when empty), oldest first."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import astuple, dataclass, field, replace
 
 from baifang_common.context import Caller
@@ -64,7 +64,8 @@ def import_orders(
         rejected.setdefault(index, {})["customer"] = f"unknown customer code {code}"
     sound = [line for index, line in enumerate(lines) if index not in rejected]
     applied = orders.upsert_many(sound)
-    announce(sound, owners=owners, publisher=publisher)
+    known = owners.get_many([line.customer_id for line in sound])
+    announce(sound, {c: (o.manager_id, o.team_id) for c, o in known.items()}, publisher=publisher)
     return OrderImportReport(applied=applied, unchanged=len(sound) - applied, rejected=rejected)
 
 
@@ -82,24 +83,24 @@ def _digest(lines: Sequence[OrderLine]) -> str:
     return hashlib.sha256(repr([astuple(line) for line in lines]).encode()).hexdigest()
 
 
-def announce(lines: Sequence[OrderLine], *, owners: CustomerOwnerStore, publisher: EventPublisher) -> None:
-    """`orders.recorded` per chunk of up to CHUNK lines, with the owner the cache knows ("" when unknown)."""
+def announce(lines: Sequence[OrderLine], owners: Mapping[str, tuple[str, str]], *, publisher: EventPublisher) -> None:
+    """`orders.recorded` per chunk of up to CHUNK lines, with each outlet's (manager_id, team_id) as known
+    ("" when unknown)."""
     if not lines:
         return
-    known = owners.get_many([line.customer_id for line in lines])
     import_id = str(uuid.uuid5(NAMESPACE, f"import:{_digest(sorted(lines, key=lambda o: o.key))}"))
     events = []
     for chunk in rules.chunks(lines, CHUNK):
         body = []
         for line in chunk:
-            owner = known.get(line.customer_id)
+            manager_id, team_id = owners.get(line.customer_id, ("", ""))
             body.append(
                 {
                     "order_id": line.order_id,
                     "line_no": line.line_no,
                     "customer_id": line.customer_id,
-                    "manager_id": owner.manager_id if owner else "",
-                    "team_id": owner.team_id if owner else "",
+                    "manager_id": manager_id,
+                    "team_id": team_id,
                     "sku": line.sku,
                     "quantity": line.quantity,
                     "amount_fen": line.amount_fen,
