@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from baifang_common.demo import demo_org
 from baifang_common.events import CustomerAssigned
+from baifang_common.testing.images import jpeg, png
 from baifang_common.timeutil import today
 from collection import bootstrap as collection_bootstrap
 from collection import demo as collection_demo
@@ -378,3 +379,39 @@ def test_order_import_report_repeat_and_prefill(stack: Stack, login: Callable[..
     form = stack.client.get(f"/api/v1/customers/{customer_id}/price-inventory/form", headers=manager).json()
     purchased = {line["sku"]: line["purchased"] for line in form["lines"]}
     assert (purchased["SKU001"], purchased["SKU002"], purchased["SKU003"]) == (7, 2, 0)
+
+
+def test_photo_upload_checked_by_content_and_read_by_those_allowed(stack: Stack, login: Callable[..., Any]) -> None:
+    manager = _headers(stack, login, "m001")
+    visit = _checked_in_visit(stack, manager)
+    customer_id = visit["customer"]["id"]
+    form = {"customer_id": customer_id, "visit_id": visit["visit_id"], "kind": "shelf"}
+    created = stack.client.post(
+        "/api/v1/photos", data=form, files={"file": ("shelf.txt", png(), "text/plain")}, headers=manager
+    )
+    assert created.status_code == 201, created.text
+    photo = created.json()
+    assert (photo["content_type"], photo["width"], photo["height"]) == ("image/png", 3, 2)
+    read = stack.client.get(f"/api/v1/photos/{photo['photo_id']}", headers=_headers(stack, login, "s01"))
+    assert (read.status_code, read.headers["content-type"], read.content) == (200, "image/png", png())
+    assert (
+        stack.client.get(f"/api/v1/photos/{photo['photo_id']}", headers=_headers(stack, login, "m011")).status_code
+        == 403
+    )
+    assert stack.client.get("/api/v1/photos/nope", headers=manager).status_code == 404
+    jpg = stack.client.post(
+        "/api/v1/photos",
+        data={"customer_id": customer_id},
+        files={"file": ("a.png", jpeg(), "image/png")},
+        headers=manager,
+    )
+    assert (jpg.status_code, jpg.json()["content_type"]) == (201, "image/jpeg")
+    fake = stack.client.post(
+        "/api/v1/photos", data=form, files={"file": ("a.jpg", b"GIF89a" + b"\x00" * 64, "image/jpeg")}, headers=manager
+    )
+    assert (fake.status_code, fake.json()["error"]["code"]) == (415, "unsupported_media_type")
+    huge = png() + b"\x00" * (5 * 2**20)
+    big = stack.client.post("/api/v1/photos", data=form, files={"file": ("a.png", huge, "image/png")}, headers=manager)
+    assert (big.status_code, big.json()["error"]["code"]) == (413, "payload_too_large")
+    missing = stack.client.post("/api/v1/photos", data=form, headers=manager)
+    assert missing.status_code == 400

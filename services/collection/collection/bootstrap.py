@@ -22,6 +22,7 @@ from collection.adapters.agreed_quantity_store import AgreedQuantityStore
 from collection.adapters.customer_code_store import CustomerCodeStore
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.adapters.order_store import OrderStore
+from collection.adapters.photo_store import PhotoStore
 from collection.adapters.price_inventory_store import PriceInventoryStore
 from collection.adapters.promotion_store import PromotionStore
 from collection.adapters.shelving_store import ShelvingStore
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from collection.domain.model import (
         AgreedQuantity,
         FormLine,
+        Photo,
         PriceInventory,
         Promotion,
         PromotionFeedback,
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     )
     from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
     from collection.usecases.orders import ImportOrders, OrderImportReport
+    from collection.usecases.photos import PhotoQuery, UploadPhoto
     from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
     from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
     from collection.usecases.shelving import RecordShelving
@@ -73,6 +76,7 @@ class GrpcDeps:
     owners: CustomerOwnerStore
     codes: CustomerCodeStore
     orders: OrderStore
+    photos: PhotoStore
     collections: PriceInventoryStore
     agreed: AgreedQuantityStore
     terminals: TerminalStore
@@ -86,6 +90,7 @@ class GrpcDeps:
     mongo: MongoClient[Document]
     planning_channel: grpc.Channel
     timezone: str
+    photo_max_bytes: int
 
     def close(self) -> None:
         self.publisher.close()
@@ -121,6 +126,8 @@ class UseCases:
     record_feedback: Callable[[RecordFeedback], tuple[PromotionFeedback, bool]]
     record_shelving: Callable[[RecordShelving], tuple[ShelvingRecord, bool]]
     shelving_state: Callable[[CustomerQuery], dict[str, tuple[bool, str]]]
+    upload_photo: Callable[[UploadPhoto], Photo]
+    get_photo: Callable[[PhotoQuery], tuple[Photo, bytes]]
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,10 @@ def owner_store(settings: CollectionSettings, client: MongoClient[Document]) -> 
 
 def code_store(settings: CollectionSettings, client: MongoClient[Document]) -> CustomerCodeStore:
     return _indexed(CustomerCodeStore(mongo.database(settings, client)["customer_codes"]))
+
+
+def photo_store(settings: CollectionSettings, client: MongoClient[Document]) -> PhotoStore:
+    return _indexed(PhotoStore(mongo.database(settings, client)))
 
 
 def order_store(settings: CollectionSettings, client: MongoClient[Document]) -> OrderStore:
@@ -206,6 +217,8 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
         owners=owner_store(settings, client),
         codes=code_store(settings, client),
         orders=order_store(settings, client),
+        photos=photo_store(settings, client),
+        photo_max_bytes=settings.photo_max_bytes,
         collections=price_inventory_store(settings, client),
         agreed=AgreedQuantityStore(mongo.database(settings, client)["agreed_quantities"]),
         terminals=terminal_store(settings, client),
@@ -268,8 +281,8 @@ def use_cases(deps: GrpcDeps) -> UseCases:
 
 
 def catalogue_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
-    """The catalogue and the order import: what the marketing system's data flows through."""
-    from collection.usecases import orders
+    """The catalogue, the order import and photos."""
+    from collection.usecases import orders, photos
 
     return {
         "list_skus": functools.partial(catalogue.list_skus, skus=deps.skus),
@@ -284,6 +297,14 @@ def catalogue_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
             codes=deps.codes,
             publisher=deps.publisher,
         ),
+        "upload_photo": functools.partial(
+            photos.upload_photo,
+            owners=deps.owners,
+            planning=deps.planning,
+            photos=deps.photos,
+            max_bytes=deps.photo_max_bytes,
+        ),
+        "get_photo": functools.partial(photos.get_photo, owners=deps.owners, photos=deps.photos),
     }
 
 

@@ -22,6 +22,7 @@ from collection.domain.model import (
     CollectedLine,
     FormLine,
     OrderLine,
+    Photo,
     PriceInventory,
     PriceLineInput,
     Promotion,
@@ -37,6 +38,7 @@ from collection.settings import CollectionSettings
 from collection.usecases.agreed_quantity import MonthQuery, SubmitAgreedQuantity
 from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
 from collection.usecases.orders import ImportOrders
+from collection.usecases.photos import PhotoQuery, UploadPhoto
 from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
 from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
 from collection.usecases.shelving import RecordShelving
@@ -241,6 +243,21 @@ def _feedback(f: PromotionFeedback, replayed: bool) -> collection_pb2.PromotionF
         intended_qty=f.intended_qty,
         recorded_at=iso(f.recorded_at),
         replayed=replayed,
+    )
+
+
+def _photo(p: Photo) -> collection_pb2.Photo:
+    return collection_pb2.Photo(
+        photo_id=p.photo_id,
+        customer_id=p.customer_id,
+        visit_id=p.visit_id,
+        owner_id=p.owner_id,
+        kind=p.kind,
+        content_type=p.content_type,
+        width=p.width,
+        height=p.height,
+        size=p.size,
+        uploaded_at=iso(p.uploaded_at),
     )
 
 
@@ -493,6 +510,18 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             for brand, (shelved, day) in sorted(state.items())
         ]
         return collection_pb2.ShelvingState(customer_id=request.customer_id, facts=facts)
+
+    def UploadPhoto(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.UploadPhotoRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.Photo:
+        cmd = UploadPhoto(require_caller(), request.customer_id, request.visit_id, request.kind, request.data)
+        return _photo(self.use.upload_photo(cmd))
+
+    def GetPhoto(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.GetPhotoRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.PhotoContent:
+        photo, data = self.use.get_photo(PhotoQuery(require_caller(), request.photo_id))
+        return collection_pb2.PhotoContent(photo=_photo(photo), data=data)
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

@@ -278,3 +278,19 @@ class OrderLine:
     @property
     def key(self) -> str:
         return f"{self.order_id}:{self.line_no}"
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A stored photo's facts (the bytes live beside it in GridFS): who took it, of which outlet, at which visit."""
+
+    photo_id: str
+    customer_id: str
+    visit_id: str
+    owner_id: str
+    kind: str
+    content_type: str
+    width: int
+    height: int
+    size: int
+    uploaded_at: datetime
