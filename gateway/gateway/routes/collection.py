@@ -89,6 +89,7 @@ def collection_item(c: collection_pb2.PriceInventory) -> dict[str, Any]:
         "op_id": c.op_id,
         "superseded": c.superseded,
         "lines": [collected_line(line) for line in c.lines],
+        "photo_ids": list(c.photo_ids),
     }
 
 
@@ -126,6 +127,7 @@ async def submit_price_inventory(
         op=common_pb2.OpMeta(op_id=body.op_id, client_ts=body.client_ts or iso(now_utc())),
         visit_id=visit_id,
         lines=lines,
+        photo_ids=body.photo_ids,
     )
     answer = await deps.clients.call(deps.clients.collection.SubmitPriceInventory, request, caller, write=True)
     return collection_item(answer.collection)
@@ -287,6 +289,7 @@ def _terminal_version(v: collection_pb2.TerminalVersion) -> dict[str, Any]:
         "saved_by": v.saved_by,
         "saved_at": v.saved_at,
         "visit_id": v.visit_id or None,
+        "photo_ids": list(v.photo_ids),
     }
 
 
@@ -324,6 +327,7 @@ async def _save_profile(
         kind=kind,
         values_json=json.dumps(body.values, ensure_ascii=False),
         visit_id=body.visit_id,
+        photo_ids=body.photo_ids,
     )
     answer = await deps.clients.call(deps.clients.collection.SaveTerminalProfile, request, caller, write=True)
     return terminal_profile(answer)

@@ -255,6 +255,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             skus=deps.skus,
             collections=deps.collections,
             orders=deps.orders,
+            photos=deps.photos,
             publisher=deps.publisher,
         ),
         price_inventory_history=functools.partial(
@@ -273,7 +274,11 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         ),
         terminal_profile=functools.partial(terminal.terminal_profile, owners=deps.owners, terminals=deps.terminals),
         save_terminal=functools.partial(
-            terminal.save_terminal, owners=deps.owners, terminals=deps.terminals, publisher=deps.publisher
+            terminal.save_terminal,
+            owners=deps.owners,
+            terminals=deps.terminals,
+            photos=deps.photos,
+            publisher=deps.publisher,
         ),
         set_terminal_items=functools.partial(terminal.set_terminal_items, terminals=deps.terminals),
         **supply_adjustment_use_cases(deps),

@@ -124,6 +124,7 @@ def _collection(c: PriceInventory) -> collection_pb2.PriceInventory:
         op_id=c.op_id,
         superseded=c.superseded,
         lines=[_collected(line) for line in c.lines],
+        photo_ids=list(c.photo_ids),
     )
 
 
@@ -155,6 +156,7 @@ def _version(v: TerminalVersion) -> collection_pb2.TerminalVersion:
         saved_at=iso(v.saved_at),
         visit_id=v.visit_id,
         op_id=v.op_id,
+        photo_ids=list(v.photo_ids),
     )
 
 
@@ -330,6 +332,7 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             op_id=request.op.op_id,
             client_ts=request.op.client_ts,
             lines=[_line_input(line) for line in request.lines],
+            photo_ids=list(request.photo_ids),
         )
         answer = self.use.submit_price_inventory(cmd)
         return collection_pb2.SubmitPriceInventoryResponse(
@@ -381,6 +384,7 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             op_id=request.op.op_id,
             values=_values(request.values_json),
             visit_id=request.visit_id,
+            photo_ids=list(request.photo_ids),
         )
         return _profile(request.customer_id, request.kind, self.use.save_terminal(cmd))
 

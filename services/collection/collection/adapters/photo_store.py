@@ -82,5 +82,7 @@ class PhotoStore:
             return None
 
     def many(self, photo_ids: Sequence[str]) -> dict[str, Photo]:
-        """The stored photos among these ids (one query)."""
+        """The stored photos among these ids (one query; none without ids)."""
+        if not photo_ids:
+            return {}
         return {str(doc["_id"]): _photo(doc) for doc in self.files.find({"_id": {"$in": list(set(photo_ids))}})}

@@ -100,6 +100,8 @@ class PriceInventory:
     op_id: str
     lines: tuple[CollectedLine, ...]
     superseded: bool = False
+    # Photos of this outlet taken for the collection (§1.2).
+    photo_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ class TerminalVersion:
     saved_at: datetime
     op_id: str
     visit_id: str = ""
+    photo_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,12 @@ scan), so a renamed text file or a truncated header is refused whatever its name
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from collection.domain.errors import PhotoTooLarge, UnsupportedPhoto
+from baifang_common.errors import InvalidArgument
+from collection.domain.errors import InvalidPhotoReference, PhotoTooLarge, UnsupportedPhoto
+from collection.domain.model import Photo
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SOI = b"\xff\xd8"
@@ -17,6 +20,7 @@ JPEG_SOI = b"\xff\xd8"
 SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 SOS = 0xDA
+MAX_REFERENCES = 20
 KINDS = frozenset({"shelf", "storefront", "terminal", "promotion", "special_use", "other"})
 
 
@@ -71,3 +75,17 @@ def inspect(data: bytes, max_bytes: int) -> ImageInfo:
     if data.startswith(JPEG_SOI + b"\xff"):
         return _jpeg(data)
     raise UnsupportedPhoto(reason="not a JPEG or PNG image")
+
+
+def checked_references(customer_id: str, photo_ids: Sequence[str], found: Mapping[str, Photo]) -> tuple[str, ...]:
+    """Referenced photos (`found`: those stored) must exist and show this customer: 422 naming each one."""
+    if len(photo_ids) > MAX_REFERENCES:
+        raise InvalidArgument(f"at most {MAX_REFERENCES} photos", field="photo_ids")
+    problems = {
+        pid: "no such photo" if pid not in found else "a photo of another customer"
+        for pid in photo_ids
+        if pid not in found or found[pid].customer_id != customer_id
+    }
+    if problems:
+        raise InvalidPhotoReference(photo_ids=problems)
+    return tuple(dict.fromkeys(photo_ids))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,12 +21,11 @@ from collection.adapters.photo_store import PhotoStore
 from collection.adapters.planning_client import PlanningClient
 from collection.domain import photos as rules
 from collection.domain.agreed_quantity import ensure_can_write
-from collection.domain.errors import CustomerNotFound, Forbidden, InvalidPhotoReference, PhotoNotFound
+from collection.domain.errors import CustomerNotFound, Forbidden, PhotoNotFound
 from collection.domain.model import Photo
 from collection.usecases.price_inventory import readable_owner
 
 NAMESPACE = uuid.UUID("9a4d7c1e-5b3f-4e2a-8c6d-1f0e2b3a4c5d")
-MAX_PHOTOS = 20
 
 
 @dataclass(frozen=True)
@@ -92,20 +91,3 @@ def get_photo(query: PhotoQuery, *, owners: CustomerOwnerStore, photos: PhotoSto
         raise PhotoNotFound(photo_id=query.photo_id)
     readable_owner(query.caller, photo.customer_id, owners)
     return photo, data
-
-
-def ensure_photos(customer_id: str, photo_ids: Sequence[str], photos: PhotoStore) -> tuple[str, ...]:
-    """Referenced photos must exist and show this customer (422 invalid_photo_reference naming each)."""
-    if not photo_ids:
-        return ()
-    if len(photo_ids) > MAX_PHOTOS:
-        raise InvalidArgument(f"at most {MAX_PHOTOS} photos", field="photo_ids")
-    found = photos.many(photo_ids)
-    problems = {
-        pid: "no such photo" if pid not in found else "a photo of another customer"
-        for pid in photo_ids
-        if pid not in found or found[pid].customer_id != customer_id
-    }
-    if problems:
-        raise InvalidPhotoReference(photo_ids=problems)
-    return tuple(dict.fromkeys(photo_ids))

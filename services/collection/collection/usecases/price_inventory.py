@@ -19,6 +19,7 @@ from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import iso, now_utc, parse_date, today
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.adapters.order_store import OrderStore
+from collection.adapters.photo_store import PhotoStore
 from collection.adapters.planning_client import PlanningClient
 from collection.adapters.price_inventory_store import LINE_FIELDS, PriceInventoryStore
 from collection.adapters.sku_store import SkuStore
@@ -26,6 +27,7 @@ from collection.domain import price_inventory as rules
 from collection.domain.errors import CustomerNotFound
 from collection.domain.model import CustomerOwner, FormLine, PriceInventory, PriceLineInput, StockBase
 from collection.domain.orders import with_purchases
+from collection.domain.photos import checked_references
 
 NAMESPACE = uuid.UUID("6f1c2a52-7d0e-4d7b-9a53-0c3c1f0e5a11")
 
@@ -45,6 +47,7 @@ class SubmitPriceInventory:
     op_id: str
     client_ts: str
     lines: Sequence[PriceLineInput]
+    photo_ids: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ def submit_price_inventory(
     skus: SkuStore,
     collections: PriceInventoryStore,
     orders: OrderStore,
+    photos: PhotoStore,
     publisher: EventPublisher,
     now: Callable[[], datetime] = now_utc,
 ) -> Submitted:
@@ -122,6 +126,7 @@ def submit_price_inventory(
         return Submitted(stored, replayed=True)
     visit = planning.visit(cmd.visit_id)
     rules.ensure_can_collect(cmd.caller, visit)
+    photo_ids = checked_references(visit.customer_id, cmd.photo_ids, photos.many(cmd.photo_ids))
     bases = stock_bases(
         visit.customer_id, visit.date, collections=collections, orders=orders, exclude_visit=visit.visit_id
     )
@@ -138,6 +143,7 @@ def submit_price_inventory(
         client_ts=cmd.client_ts,
         op_id=cmd.op_id,
         lines=lines,
+        photo_ids=photo_ids,
     )
     kept = collections.add(collection)
     _announce(kept, publisher)

@@ -57,11 +57,14 @@ class World:
             assert self.planning.visits.mark_checked_in(visit_id, unique("ck"), datetime.now(UTC))
         return visit_id
 
-    def submit(self, visit_id: str, lines: list[dict[str, Any]], who=M001, op_id: str | None = None) -> Any:
+    def submit(
+        self, visit_id: str, lines: list[dict[str, Any]], who=M001, op_id: str | None = None, photo_ids: Any = ()
+    ) -> Any:
         request = collection_pb2.SubmitPriceInventoryRequest(
             op=common_pb2.OpMeta(op_id=op_id or str(uuid.uuid4()), client_ts="2026-11-28T10:00:00+08:00"),
             visit_id=visit_id,
             lines=[collection_pb2.PriceLineInput(**line) for line in lines],
+            photo_ids=list(photo_ids),
         )
         return self.stub.SubmitPriceInventory(request, metadata=caller_md(*who))
 

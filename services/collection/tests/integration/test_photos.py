@@ -6,10 +6,12 @@ import grpc
 import pytest
 
 from baifang.collection.v1 import collection_pb2
+from baifang.common.v1 import common_pb2
 from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.images import jpeg, png
+from baifang_common.testing.plugin import unique
 
-from .price_support import ADMIN, M001, M002, S01, S02, World
+from .price_support import ADMIN, M001, M002, S01, S02, World, zhonghua
 
 pytestmark = pytest.mark.integration
 
@@ -54,3 +56,24 @@ def test_photos_that_are_not_jpeg_or_png_by_content_or_too_large_are_refused(wor
     other_visit = world.visit(world.customer())
     status, _, _ = rpc_error(lambda: upload(world, customer, png(), visit_id=other_visit))
     assert status == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_referenced_photos_must_exist_and_show_the_same_customer(world: World) -> None:
+    customer, other = world.customer(), world.customer()
+    mine = upload(world, customer, png()).photo_id
+    theirs = upload(world, other, png()).photo_id
+    visit = world.visit(customer)
+    status, code, details = rpc_error(lambda: world.submit(visit, [zhonghua(stock=1)], photo_ids=[mine, theirs, "x"]))
+    assert (status, code) == (grpc.StatusCode.OUT_OF_RANGE, "invalid_photo_reference")
+    assert details["photo_ids"] == {theirs: "a photo of another customer", "x": "no such photo"}
+    kept = world.submit(visit, [zhonghua(stock=1)], photo_ids=[mine, mine]).collection
+    assert list(kept.photo_ids) == [mine]
+    save = collection_pb2.SaveTerminalProfileRequest(
+        op=common_pb2.OpMeta(op_id=unique("op")), customer_id=customer, kind="terminal_info", values_json="{}"
+    )
+    save.photo_ids.append(theirs)
+    status, code, _ = rpc_error(lambda: world.stub.SaveTerminalProfile(save, metadata=caller_md(*M001)))
+    assert (status, code) == (grpc.StatusCode.OUT_OF_RANGE, "invalid_photo_reference")
+    save.photo_ids[:] = [mine]
+    saved = world.stub.SaveTerminalProfile(save, metadata=caller_md(*M001))
+    assert list(saved.latest.photo_ids) == [mine]
