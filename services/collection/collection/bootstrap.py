@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         TerminalItem,
     )
     from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
+    from collection.usecases.offline import OfflineAnswer, OfflineOp
     from collection.usecases.orders import ImportOrders, OrderImportReport
     from collection.usecases.photos import PhotoQuery, UploadPhoto
     from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
@@ -127,6 +128,7 @@ class UseCases:
     record_shelving: Callable[[RecordShelving], tuple[ShelvingRecord, bool]]
     shelving_state: Callable[[CustomerQuery], dict[str, tuple[bool, str]]]
     upload_photo: Callable[[UploadPhoto], Photo]
+    apply_offline_op: Callable[[OfflineOp], OfflineAnswer]
     get_photo: Callable[[PhotoQuery], tuple[Photo, bytes]]
 
 
@@ -237,10 +239,13 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
 
 def use_cases(deps: GrpcDeps) -> UseCases:
     """Bind each use case to its adapters once."""
-    from collection.usecases import agreed_quantity, price_inventory, terminal
+    from collection.usecases import agreed_quantity, offline, price_inventory, terminal
 
+    writes = outlet_writes(deps)
     return UseCases(
         **catalogue_use_cases(deps),
+        **writes,
+        apply_offline_op=functools.partial(offline.apply_offline_op, **writes),
         price_inventory_form=functools.partial(
             price_inventory.price_inventory_form,
             owners=deps.owners,
@@ -249,7 +254,24 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             orders=deps.orders,
             timezone=deps.timezone,
         ),
-        submit_price_inventory=functools.partial(
+        price_inventory_history=functools.partial(
+            price_inventory.price_inventory_history, owners=deps.owners, collections=deps.collections
+        ),
+        agreed_quantity=functools.partial(
+            agreed_quantity.agreed_quantity, owners=deps.owners, agreed=deps.agreed, timezone=deps.timezone
+        ),
+        terminal_profile=functools.partial(terminal.terminal_profile, owners=deps.owners, terminals=deps.terminals),
+        set_terminal_items=functools.partial(terminal.set_terminal_items, terminals=deps.terminals),
+        **supply_adjustment_use_cases(deps),
+    )
+
+
+def outlet_writes(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
+    """The writes a tablet may also send offline (POST /sync): price & stock, agreed quantity, terminal."""
+    from collection.usecases import agreed_quantity, price_inventory, terminal
+
+    return {
+        "submit_price_inventory": functools.partial(
             price_inventory.submit_price_inventory,
             planning=deps.planning,
             skus=deps.skus,
@@ -258,13 +280,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             photos=deps.photos,
             publisher=deps.publisher,
         ),
-        price_inventory_history=functools.partial(
-            price_inventory.price_inventory_history, owners=deps.owners, collections=deps.collections
-        ),
-        agreed_quantity=functools.partial(
-            agreed_quantity.agreed_quantity, owners=deps.owners, agreed=deps.agreed, timezone=deps.timezone
-        ),
-        submit_agreed_quantity=functools.partial(
+        "submit_agreed_quantity": functools.partial(
             agreed_quantity.submit_agreed_quantity,
             owners=deps.owners,
             skus=deps.skus,
@@ -272,17 +288,14 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             publisher=deps.publisher,
             timezone=deps.timezone,
         ),
-        terminal_profile=functools.partial(terminal.terminal_profile, owners=deps.owners, terminals=deps.terminals),
-        save_terminal=functools.partial(
+        "save_terminal": functools.partial(
             terminal.save_terminal,
             owners=deps.owners,
             terminals=deps.terminals,
             photos=deps.photos,
             publisher=deps.publisher,
         ),
-        set_terminal_items=functools.partial(terminal.set_terminal_items, terminals=deps.terminals),
-        **supply_adjustment_use_cases(deps),
-    )
+    }
 
 
 def catalogue_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:

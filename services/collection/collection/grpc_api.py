@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import grpc
+from google.protobuf import json_format, struct_pb2
 
 from baifang.collection.v1 import collection_pb2, collection_pb2_grpc
 from baifang_common.context import require_caller
@@ -35,11 +36,12 @@ from collection.domain.model import (
     TerminalVersion,
 )
 from collection.settings import CollectionSettings
-from collection.usecases.agreed_quantity import MonthQuery, SubmitAgreedQuantity
+from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
 from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
+from collection.usecases.offline import OfflineAnswer, OfflineOp
 from collection.usecases.orders import ImportOrders
 from collection.usecases.photos import PhotoQuery, UploadPhoto
-from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
+from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
 from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
 from collection.usecases.shelving import RecordShelving
 from collection.usecases.special_use import FileReport
@@ -49,7 +51,11 @@ from collection.usecases.terminal import SaveTerminal, SetTerminalItems, Termina
 SERVICE_NAME = "baifang.collection.v1.CollectionService"
 # Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor):
 # every collection RPC is public API, reached through the gateway only.
-CALLERS = dict.fromkeys(collection_pb2.DESCRIPTOR.services_by_name["CollectionService"].methods_by_name, FROM_GATEWAY)
+CALLERS = {
+    **dict.fromkeys(collection_pb2.DESCRIPTOR.services_by_name["CollectionService"].methods_by_name, FROM_GATEWAY),
+    # The collection ops of POST /sync come through checkin's offline batch, in the batch's order.
+    "ApplyOfflineOp": frozenset({"checkin"}),
+}
 
 
 def _sku(s: Sku) -> collection_pb2.Sku:
@@ -526,6 +532,25 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
     ) -> collection_pb2.PhotoContent:
         photo, data = self.use.get_photo(PhotoQuery(require_caller(), request.photo_id))
         return collection_pb2.PhotoContent(photo=_photo(photo), data=data)
+
+    def ApplyOfflineOp(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.OfflineOpRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.OfflineOpAnswer:
+        payload = json_format.MessageToDict(request.payload)
+        op = OfflineOp(require_caller(), request.op_id, request.type, payload, request.client_ts)
+        answer = self.use.apply_offline_op(op)
+        result = struct_pb2.Struct()
+        result.update(json_format.MessageToDict(_offline_answer(answer), preserving_proto_field_name=True))
+        return collection_pb2.OfflineOpAnswer(result=result, replayed=answer.replayed)
+
+
+def _offline_answer(answer: OfflineAnswer) -> Any:
+    """The answer the online RPC gives, as its proto message."""
+    if isinstance(answer, Submitted):
+        return collection_pb2.SubmitPriceInventoryResponse(collection=_collection(answer.collection))
+    if isinstance(answer, AgreedAnswer):
+        return _agreed(answer.record.customer_id, answer.record.month, answer.record)
+    return _profile(answer.latest.customer_id if answer.latest else "", "terminal_info", answer)
 
 
 def servicer(deps: GrpcDeps) -> Servicer:
