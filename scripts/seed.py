@@ -50,7 +50,12 @@ def main() -> int:
     steps = [
         ("analytics", lambda: load_analytics(AnalyticsSettings(), org, today=day, reset=args.reset)),
         ("gateway", lambda: load_gateway(GatewaySettings(), org, today=day, reset=args.reset)),
-        ("collection", lambda: load_collection(CollectionSettings(), org, today=day, reset=args.reset)),
+        (
+            "collection",
+            lambda: load_collection(
+                CollectionSettings(), org, today=day, reset=args.reset, customers=0 if args.peak else customers
+            ),
+        ),
         ("checkin", lambda: load_checkin(CheckinSettings(), org, today=day, reset=args.reset)),
         (
             "planning",

@@ -69,9 +69,18 @@ IDEMPOTENT = {
 }
 
 
+# As the services' own receive limit (baifang_common.grpc_server).
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
 def open_channel(target: str, service: str) -> grpc.aio.Channel:
     full_name, methods = IDEMPOTENT[service]
-    options: list[tuple[str, Any]] = [("grpc.enable_retries", 1), ("grpc.keepalive_time_ms", 30000)]
+    options: list[tuple[str, Any]] = [
+        ("grpc.enable_retries", 1),
+        ("grpc.keepalive_time_ms", 30000),
+        # Photos come back whole (up to photo_max_bytes); the default 4 MiB would refuse them.
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ]
     if methods:
         options.append(("grpc.service_config", retry_config(full_name, methods)))
     return grpc.aio.insecure_channel(target, options=options)

@@ -41,6 +41,9 @@ GRPC_TO_HTTP: dict[grpc.StatusCode, tuple[int, str]] = {
     grpc.StatusCode.DEADLINE_EXCEEDED: (503, "unavailable"),
 }
 INTERNAL = (500, "internal")
+# API codes whose HTTP status is not their gRPC status's: the photo checks are rule violations in
+# the service (OUT_OF_RANGE) but HTTP has a status of their own for them.
+CODE_TO_HTTP: dict[str, int] = {"unsupported_media_type": 415, "payload_too_large": 413}
 _RETRY_LATER = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
 
 # HTTP errors raised by the framework (unknown route, wrong method, ...) → API code.
@@ -125,6 +128,7 @@ def from_grpc(status: grpc.StatusCode, code: str, message: str, details: dict[st
     if code == "invalid_argument":  # the services' generic 400 code; clients see one: invalid_request
         code = "invalid_request"
     headers = {"Retry-After": str(wait)} if status in _RETRY_LATER else {}
+    http_status = CODE_TO_HTTP.get(code, http_status)
     return ApiError(http_status, code or default_code, message or default_code, _integral(details), headers)
 
 

@@ -30,6 +30,9 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _VERSION_PART = re.compile(r"^(\d{1,9})")
 _CONTENT_LENGTH = re.compile(r"[0-9]+", re.ASCII)
 API_PREFIX = "/api/"
+# The one route whose body may exceed max_body_bytes: a photo upload (multipart headers add a little).
+PHOTO_UPLOAD_PATH = "/api/v1/photos"
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 class PayloadTooLarge(HTTPException):
@@ -68,6 +71,12 @@ class GatewayMiddleware:
         self.app = app
         self.settings = settings
 
+    def body_limit(self, scope: Scope) -> int:
+        """max_body_bytes, but a photo upload may carry a photo of up to photo_max_bytes."""
+        if scope.get("method") == "POST" and scope.get("path", "").rstrip("/") == PHOTO_UPLOAD_PATH:
+            return self.settings.photo_max_bytes + MULTIPART_OVERHEAD_BYTES
+        return self.settings.max_body_bytes
+
     def _precheck(self, scope: Scope, headers: Headers) -> ApiError | None:
         """426 for outdated clients and 413 for a declared oversized body, before any routing."""
         s = self.settings
@@ -93,8 +102,9 @@ class GatewayMiddleware:
         if length is not None:
             if not _CONTENT_LENGTH.fullmatch(length.strip()):
                 return ApiError(400, "invalid_request", "bad Content-Length", {"Content-Length": "not a number"})
-            if int(length) > s.max_body_bytes:
-                return ApiError(413, "payload_too_large", "request body too large", {"limit_bytes": s.max_body_bytes})
+            limit = self.body_limit(scope)
+            if int(length) > limit:
+                return ApiError(413, "payload_too_large", "request body too large", {"limit_bytes": limit})
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -106,7 +116,7 @@ class GatewayMiddleware:
         request_id = given if _REQUEST_ID.match(given) else new_request_id()
         start = time.perf_counter()
         state: dict[str, Any] = {"status": 500, "started": False}
-        limit = self.settings.max_body_bytes
+        limit = self.body_limit(scope)
         received = 0
 
         async def limited_receive() -> Message:

@@ -39,6 +39,8 @@ class GatewaySettings(ServiceSettings):
     login_max_lock_seconds: int = Field(default=3600, ge=1)
     login_failure_window_seconds: int = Field(default=5 * 60, ge=1)
     max_body_bytes: int = 1024 * 1024
+    # POST /photos: the largest photo accepted (collection has the same limit, COLLECTION_PHOTO_MAX_BYTES).
+    photo_max_bytes: int = 5 * 1024 * 1024
     app_latest_version: str = "1.0.0"
     app_minimum_version: str = "1.0.0"
     app_download_url: str = "https://baifang.example.com/download/baifang-latest.apk"

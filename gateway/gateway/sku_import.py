@@ -3,6 +3,8 @@
 Columns / keys: sku, name, brand, short_code, price_class, ref_pack_price, ref_carton_price
 (integer fen), packs_per_carton (default 10), active (default true). A row that cannot be read
 is reported with its 1-based line number in the file and is not sent to the service.
+
+`records` and `integer` are the reading every import file shares (the order import uses them too).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class ParsedFile:
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _integer(value: Any) -> int:
+def integer(value: Any) -> int:
     """Integers only: a float (even 45.0) or a decimal string is refused, money being in fen."""
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value.strip())
@@ -66,7 +68,7 @@ def _entry(record: dict[str, Any]) -> tuple[collection_pb2.Sku | None, dict[str,
             values[name] = default
             continue
         try:
-            values[name] = _integer(raw)
+            values[name] = integer(raw)
         except ValueError as exc:
             problems[name] = str(exc)
     try:
@@ -108,12 +110,19 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None]]:
             yield reader.line_num, {k.strip(): v for k, v in record.items() if isinstance(k, str)}
 
 
-def parse(body: bytes, content_type: str) -> ParsedFile:
-    """CSV when the content type says so, JSON lines otherwise."""
+def records(body: bytes, content_type: str) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """(line number, record) per non-empty row: CSV when the content type says so, JSON lines otherwise.
+
+    None stands for a row that is not an object; a body that is not UTF-8 raises UnicodeDecodeError.
+    """
     text = body.decode("utf-8-sig")
-    rows = _csv_rows(text) if "csv" in content_type.casefold() else _json_lines(text)
+    return _csv_rows(text) if "csv" in content_type.casefold() else _json_lines(text)
+
+
+def parse(body: bytes, content_type: str) -> ParsedFile:
+    """The catalogue entries of the file, and the rows that cannot be read."""
     parsed = ParsedFile()
-    for number, record in rows:
+    for number, record in records(body, content_type):
         if record is None:
             parsed.rejected.append({"row": number, "sku": "", "field": "row", "reason": "not a JSON object"})
             continue

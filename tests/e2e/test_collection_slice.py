@@ -5,7 +5,7 @@ reaching the customer card in planning, and a supply adjustment decided by the s
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -87,3 +87,58 @@ def test_a_manager_collects_at_a_checked_in_visit(login):
         interval=0.2,
         what="the terminal type on planning's customer card",
     )
+
+
+def test_collection_ops_join_the_offline_batch_in_client_time_order(login):
+    # m009: no other module uses m009's visits.
+    manager, admin = login("m009"), login("admin")
+    visit = next(
+        v for v in manager.get("/visits").json()["items"] if v["status"] == "planned" and v["method"] == "on_site"
+    )
+    customer = visit["customer"]
+    form = wait_until(
+        lambda: (
+            (answer := manager.get(f"/customers/{customer['id']}/price-inventory/form")).status_code == 200
+            and answer.json()
+        ),
+        timeout=10,
+        interval=0.2,
+        what="the customer in collection's ownership cache",
+    )
+    assert sum(line["purchased"] for line in form["lines"]) > 0  # R-1.5.8.1-h: the demo orders prefill
+    qr = admin.get(f"/admin/customers/{customer['id']}/qr").json()["qr"]
+    month = manager.get(f"/visits/{visit['visit_id']}").json()["date"][:7]
+    start = datetime.now(UTC) - timedelta(minutes=10)
+
+    def op(kind: str, payload: dict, minute: int) -> dict:
+        return {
+            "op_id": _op(),
+            "type": kind,
+            "payload": payload,
+            "client_ts": (start + timedelta(minutes=minute)).isoformat(),
+        }
+
+    location = customer["location"]
+    line = {"sku": "SKU001", "pack_price": 4500, "carton_price": 45000, "stock": 1}
+    checkin = op("checkin", {"qr": qr, "lat": location["lat"], "lon": location["lon"], "accuracy_m": 10.0}, 0)
+    price = op("price_inventory", {"visit_id": visit["visit_id"], "lines": [line]}, 2)
+    fraction = op("price_inventory", {"visit_id": visit["visit_id"], "lines": [{**line, "pack_price": 4500.5}]}, 3)
+    agreed = op(
+        "agreed_quantity",
+        {"customer_id": customer["id"], "month": month, "lines": [{"sku": "SKU002", "qty": 12}]},
+        4,
+    )
+    info = op("terminal_info", {"customer_id": customer["id"], "values": {"terminal_type": "便利店"}}, 5)
+    ops = [info, price, fraction, agreed, checkin]  # sent out of order: applied in client-time order
+    answer = manager.post("/sync", json={"ops": ops})
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied", "rejected", "applied", "applied"], results
+    assert results[1]["result"]["lines"][0]["purchased_source"] == "orders"
+    assert results[2]["error"]["code"] == "invalid_request"
+    assert results[3]["result"]["total"] == 12 and results[0]["result"]["latest"]["values"]["terminal_type"] == "便利店"
+    replay = manager.post("/sync", json={"ops": ops}).json()["results"]
+    assert [r["status"] for r in replay] == ["duplicate", "duplicate", "rejected", "duplicate", "duplicate"]
+    assert replay[1]["result"] == results[1]["result"]
+    history = manager.get(f"/customers/{customer['id']}/price-inventory").json()["items"]
+    assert [c["op_id"] for c in history] == [price["op_id"]]

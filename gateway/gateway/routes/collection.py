@@ -9,7 +9,7 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from baifang.collection.v1 import collection_pb2
 from baifang.common.v1 import common_pb2
@@ -18,6 +18,8 @@ from baifang_common.timeutil import iso, now_utc
 from gateway.auth import current_caller, require_roles
 from gateway.deps import Deps, get_deps
 from gateway.errors import ApiError
+from gateway.multipart import parse_form
+from gateway.order_import import parse as parse_order_file
 from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from gateway.routes import API_PREFIX
 from gateway.schemas.collection import (
@@ -87,6 +89,7 @@ def collection_item(c: collection_pb2.PriceInventory) -> dict[str, Any]:
         "op_id": c.op_id,
         "superseded": c.superseded,
         "lines": [collected_line(line) for line in c.lines],
+        "photo_ids": list(c.photo_ids),
     }
 
 
@@ -124,6 +127,7 @@ async def submit_price_inventory(
         op=common_pb2.OpMeta(op_id=body.op_id, client_ts=body.client_ts or iso(now_utc())),
         visit_id=visit_id,
         lines=lines,
+        photo_ids=body.photo_ids,
     )
     answer = await deps.clients.call(deps.clients.collection.SubmitPriceInventory, request, caller, write=True)
     return collection_item(answer.collection)
@@ -206,6 +210,31 @@ async def import_skus(request: Request, caller: AdminDep, deps: DepsDep) -> dict
     }
 
 
+# Lines per ImportOrders call: a large file goes to the service in slices well under the message size.
+ORDER_SLICE = 5000
+
+
+@router.post("/admin/import/orders")
+async def import_orders(request: Request, caller: AdminDep, deps: DepsDep) -> dict[str, Any]:
+    """JSON lines (default) or CSV (`Content-Type: text/csv`) order lines; a repeated import answers all unchanged."""
+    try:
+        parsed = parse_order_file(await request.body(), request.headers.get("content-type", ""))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_request", "the file is not UTF-8 text", {"body": "not UTF-8"}) from exc
+    applied = unchanged = 0
+    rejected = list(parsed.rejected)
+    for start in range(0, len(parsed.lines), ORDER_SLICE):
+        lines = parsed.lines[start : start + ORDER_SLICE]
+        answer = await deps.clients.call(
+            deps.clients.collection.ImportOrders, collection_pb2.ImportOrdersRequest(lines=lines), caller, write=True
+        )
+        applied, unchanged = applied + answer.applied, unchanged + answer.unchanged
+        rejected += [
+            {"row": parsed.rows[start + p.index], "field": p.field, "reason": p.reason} for p in answer.rejected
+        ]
+    return {"applied": applied, "unchanged": unchanged, "rejected": sorted(rejected, key=lambda r: r["row"])}
+
+
 def agreed_item(a: collection_pb2.AgreedQuantityResponse) -> dict[str, Any]:
     return {
         "customer_id": a.customer_id,
@@ -260,6 +289,7 @@ def _terminal_version(v: collection_pb2.TerminalVersion) -> dict[str, Any]:
         "saved_by": v.saved_by,
         "saved_at": v.saved_at,
         "visit_id": v.visit_id or None,
+        "photo_ids": list(v.photo_ids),
     }
 
 
@@ -297,6 +327,7 @@ async def _save_profile(
         kind=kind,
         values_json=json.dumps(body.values, ensure_ascii=False),
         visit_id=body.visit_id,
+        photo_ids=body.photo_ids,
     )
     answer = await deps.clients.call(deps.clients.collection.SaveTerminalProfile, request, caller, write=True)
     return terminal_profile(answer)
@@ -568,3 +599,91 @@ async def shelving_state(customer_id: Id, caller: CallerDep, deps: DepsDep) -> d
     """Per key brand, whether it was last seen shelved, and on which visit date."""
     request = collection_pb2.GetShelvingRequest(customer_id=customer_id)
     return shelving_item(await deps.clients.call(deps.clients.collection.GetShelving, request, caller))
+
+
+PHOTO_UPLOAD_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "customer_id"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "customer_id": {"type": "string", "minLength": 1, "maxLength": 128},
+                        "visit_id": {"type": "string", "maxLength": 128},
+                        "kind": {"type": "string", "maxLength": 32},
+                    },
+                }
+            }
+        },
+    }
+}
+PHOTO_READ_OPENAPI: dict[str, Any] = {
+    "responses": {
+        "200": {
+            "description": "the photo's bytes",
+            "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    }
+}
+
+
+def photo_item(p: collection_pb2.Photo) -> dict[str, Any]:
+    return {
+        "photo_id": p.photo_id,
+        "customer_id": p.customer_id,
+        "visit_id": p.visit_id or None,
+        "owner_id": p.owner_id,
+        "kind": p.kind,
+        "content_type": p.content_type,
+        "width": p.width,
+        "height": p.height,
+        "size": p.size,
+        "uploaded_at": p.uploaded_at,
+    }
+
+
+def _form_text(form: Any, name: str, required: bool = False) -> str:
+    value = str(form.fields.get(name, ""))
+    if required and not value:
+        raise ApiError(400, "invalid_request", f"{name} is required", {name: "required"})
+    if len(value) > 128:
+        raise ApiError(400, "invalid_request", f"{name} is too long", {name: "at most 128 characters"})
+    return value
+
+
+@router.post("/photos", status_code=201, openapi_extra=PHOTO_UPLOAD_OPENAPI)
+async def upload_photo(request: Request, caller: CallerDep, deps: DepsDep) -> dict[str, Any]:
+    """Multipart `file` (JPEG or PNG by content, 415 otherwise; 413 above the size limit), `customer_id`,
+    optional `visit_id` and `kind`; the customer's manager only. A retried upload answers the same photo."""
+    try:
+        form = parse_form(await request.body(), request.headers.get("content-type", ""))
+    except ValueError as exc:
+        raise ApiError(400, "invalid_request", str(exc), {"body": str(exc)}) from exc
+    data = form.files.get("file")
+    if data is None:
+        raise ApiError(400, "invalid_request", "file is required", {"file": "required"})
+    if len(data) > deps.settings.photo_max_bytes:
+        limit = deps.settings.photo_max_bytes
+        raise ApiError(413, "payload_too_large", "the photo is larger than allowed", {"limit_bytes": limit})
+    upload = collection_pb2.UploadPhotoRequest(
+        customer_id=_form_text(form, "customer_id", required=True),
+        visit_id=_form_text(form, "visit_id"),
+        kind=_form_text(form, "kind"),
+        data=data,
+    )
+    return photo_item(await deps.clients.call(deps.clients.collection.UploadPhoto, upload, caller, write=True))
+
+
+@router.get("/photos/{photo_id}", response_class=Response, openapi_extra=PHOTO_READ_OPENAPI)
+async def get_photo(photo_id: Id, caller: CallerDep, deps: DepsDep) -> Response:
+    """The photo's bytes with its content type, to the customer's manager, that team's supervisor and admins."""
+    request = collection_pb2.GetPhotoRequest(photo_id=photo_id)
+    answer = await deps.clients.call(deps.clients.collection.GetPhoto, request, caller)
+    headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    return Response(content=answer.data, media_type=answer.photo.content_type, headers=headers)

@@ -9,12 +9,14 @@ from google.protobuf import json_format, struct_pb2
 from pydantic import ValidationError
 
 from baifang.checkin.v1 import checkin_pb2
+from baifang.collection.v1 import collection_pb2
 from baifang_common.context import Caller
 from gateway.auth import require_roles
 from gateway.bounds import json_problem
 from gateway.deps import Deps, get_deps
 from gateway.errors import validation_details
 from gateway.routes import API_PREFIX
+from gateway.routes.collection import agreed_item, collection_item, terminal_profile
 from gateway.schemas.sync import SyncOp, SyncRequest
 
 router = APIRouter(prefix=API_PREFIX, tags=["checkin"])
@@ -91,9 +93,33 @@ def op_result(result: checkin_pb2.OfflineOpResult, op_type: str) -> dict[str, An
         details = json_format.MessageToDict(result.error_details) if result.HasField("error_details") else {}
         item["error"] = {"code": code, "message": result.error_message, "details": _whole_numbers(details)}
     if result.HasField("result"):
-        data = _whole_numbers(json_format.MessageToDict(result.result))
-        item["result"] = checkin_body(data) if op_type == "checkin" else data
+        if op_type in COLLECTION_BODIES:
+            item["result"] = COLLECTION_BODIES[op_type](json_format.MessageToDict(result.result))
+        else:
+            data = _whole_numbers(json_format.MessageToDict(result.result))
+            item["result"] = checkin_body(data) if op_type == "checkin" else data
     return item
+
+
+def _price_inventory_body(data: dict[str, Any]) -> dict[str, Any]:
+    answer = json_format.ParseDict(data, collection_pb2.SubmitPriceInventoryResponse(), ignore_unknown_fields=True)
+    return collection_item(answer.collection)
+
+
+def _agreed_body(data: dict[str, Any]) -> dict[str, Any]:
+    return agreed_item(json_format.ParseDict(data, collection_pb2.AgreedQuantityResponse(), ignore_unknown_fields=True))
+
+
+def _terminal_body(data: dict[str, Any]) -> dict[str, Any]:
+    return terminal_profile(json_format.ParseDict(data, collection_pb2.TerminalProfile(), ignore_unknown_fields=True))
+
+
+# Collection's ops answer the collection's proto JSON: the same bodies as the online routes.
+COLLECTION_BODIES = {
+    "price_inventory": _price_inventory_body,
+    "agreed_quantity": _agreed_body,
+    "terminal_info": _terminal_body,
+}
 
 
 def checkin_body(data: dict[str, Any]) -> dict[str, Any]:

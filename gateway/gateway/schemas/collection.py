@@ -11,6 +11,8 @@ from gateway.schemas.common import ApiModel, ClientTs, WriteModel
 # Strict: no floats, no numeric strings. Sign and band are the collection service's rules (422 per line).
 Fen = Annotated[int, Field(strict=True, ge=-(10**12), le=10**12)]
 Quantity = Annotated[int, Field(strict=True, ge=-(10**9), le=10**9)]
+# Photos (POST /photos) of the same customer; the service checks that each exists and is theirs.
+PhotoIds = Annotated[list[Annotated[str, Field(min_length=1, max_length=128)]], Field(max_length=20)]
 
 
 class PriceInventoryLine(ApiModel):
@@ -25,6 +27,7 @@ class PriceInventoryLine(ApiModel):
 class PriceInventoryRequest(WriteModel):
     lines: list[PriceInventoryLine] = Field(min_length=1, max_length=500)
     client_ts: ClientTs | None = None
+    photo_ids: PhotoIds = Field(default_factory=list)
 
 
 class SkuEntry(ApiModel):
@@ -53,6 +56,7 @@ class AgreedQuantityRequest(WriteModel):
 class TerminalSaveRequest(WriteModel):
     values: dict[str, Any] = Field(max_length=200)
     visit_id: str = Field(default="", max_length=128)
+    photo_ids: PhotoIds = Field(default_factory=list)
 
 
 class TerminalItemEntry(ApiModel):

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from baifang_common.demo import demo_org
 from baifang_common.events import CustomerAssigned
+from baifang_common.testing.images import jpeg, png
 from baifang_common.timeutil import today
 from collection import bootstrap as collection_bootstrap
 from collection import demo as collection_demo
@@ -348,3 +349,69 @@ def test_shelving_facts_at_a_checked_in_visit(stack: Stack, login: Callable[...,
         headers=headers,
     )
     assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_shelving")
+
+
+def test_order_import_report_repeat_and_prefill(stack: Stack, login: Callable[..., Any]) -> None:
+    manager = _headers(stack, login, "m001")
+    customer_id = _checked_in_visit(stack, manager)["customer"]["id"]
+    admin = _headers(stack, login, "admin")
+    day = today("Asia/Shanghai").isoformat()
+    csv_file = (
+        "order_id,line_no,customer_id,sku,quantity,amount,order_date\n"
+        f"OI-1,1,{customer_id},SKU001,3,1350.00,{day}\n"
+        f"OI-1,2,{customer_id},SKU002,2,1300.5,{day}\n"
+        f"OI-1,3,{customer_id},SKU003,1,12.345,{day}\n"
+        f"OI-1,4,{customer_id},SKU003,1.5,500,{day}\n"
+    )
+    url = "/api/v1/admin/import/orders"
+    report = stack.client.post(url, content=csv_file.encode(), headers={**admin, "Content-Type": "text/csv"})
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert (body["applied"], body["unchanged"]) == (2, 0)
+    assert [(r["row"], r["field"]) for r in body["rejected"]] == [(4, "amount"), (5, "quantity")]
+    again = stack.client.post(url, content=csv_file.encode(), headers={**admin, "Content-Type": "text/csv"})
+    assert (again.json()["applied"], again.json()["unchanged"]) == (0, 2)
+    row = {"order_id": "OI-2", "line_no": 1, "customer_id": customer_id, "sku": "SKU001", "quantity": 4}
+    jsonl = json.dumps({**row, "amount_fen": 180000, "order_date": day}) + "\n[1]\n"
+    lines = stack.client.post(url, content=jsonl.encode(), headers=admin).json()
+    assert (lines["applied"], [(r["row"], r["field"]) for r in lines["rejected"]]) == (1, [(2, "row")])
+    assert stack.client.post(url, content=jsonl.encode(), headers=manager).status_code == 403
+    form = stack.client.get(f"/api/v1/customers/{customer_id}/price-inventory/form", headers=manager).json()
+    purchased = {line["sku"]: line["purchased"] for line in form["lines"]}
+    assert (purchased["SKU001"], purchased["SKU002"], purchased["SKU003"]) == (7, 2, 0)
+
+
+def test_photo_upload_checked_by_content_and_read_by_those_allowed(stack: Stack, login: Callable[..., Any]) -> None:
+    manager = _headers(stack, login, "m001")
+    visit = _checked_in_visit(stack, manager)
+    customer_id = visit["customer"]["id"]
+    form = {"customer_id": customer_id, "visit_id": visit["visit_id"], "kind": "shelf"}
+    created = stack.client.post(
+        "/api/v1/photos", data=form, files={"file": ("shelf.txt", png(), "text/plain")}, headers=manager
+    )
+    assert created.status_code == 201, created.text
+    photo = created.json()
+    assert (photo["content_type"], photo["width"], photo["height"]) == ("image/png", 3, 2)
+    read = stack.client.get(f"/api/v1/photos/{photo['photo_id']}", headers=_headers(stack, login, "s01"))
+    assert (read.status_code, read.headers["content-type"], read.content) == (200, "image/png", png())
+    assert (
+        stack.client.get(f"/api/v1/photos/{photo['photo_id']}", headers=_headers(stack, login, "m011")).status_code
+        == 403
+    )
+    assert stack.client.get("/api/v1/photos/nope", headers=manager).status_code == 404
+    jpg = stack.client.post(
+        "/api/v1/photos",
+        data={"customer_id": customer_id},
+        files={"file": ("a.png", jpeg(), "image/png")},
+        headers=manager,
+    )
+    assert (jpg.status_code, jpg.json()["content_type"]) == (201, "image/jpeg")
+    fake = stack.client.post(
+        "/api/v1/photos", data=form, files={"file": ("a.jpg", b"GIF89a" + b"\x00" * 64, "image/jpeg")}, headers=manager
+    )
+    assert (fake.status_code, fake.json()["error"]["code"]) == (415, "unsupported_media_type")
+    huge = png() + b"\x00" * (5 * 2**20)
+    big = stack.client.post("/api/v1/photos", data=form, files={"file": ("a.png", huge, "image/png")}, headers=manager)
+    assert (big.status_code, big.json()["error"]["code"]) == (413, "payload_too_large")
+    missing = stack.client.post("/api/v1/photos", data=form, headers=manager)
+    assert missing.status_code == 400

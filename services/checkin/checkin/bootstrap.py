@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from baifang_common.inbox import ProcessedEvents
     from baifang_common.publisher import EventPublisher
+    from checkin.adapters.collection_client import CollectionClient
     from checkin.adapters.ingest_queues import IngestQueues
     from checkin.adapters.planning_client import PlanningClient
     from checkin.domain.model import BatchResult, CheckinCommand, ScanBatchCommand, TrackBatchCommand
@@ -69,11 +70,14 @@ class GrpcDeps:
     day_reader: DayReader
     live_positions: LivePositions
     view_rules: ViewRules
+    collection: CollectionClient
+    collection_channel: grpc.Channel
 
     def close(self) -> None:
         self.queues.close()
         self.publisher.close()
         self.planning_channel.close()
+        self.collection_channel.close()
         self.redis.close()
         self.mongo.close()
 
@@ -157,6 +161,7 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
     checkins = CheckinStore(db["checkins"])
     checkins.ensure_indexes()
     planning, planning_channel = planning_client_for(settings)
+    collection, collection_channel = collection_client_for(settings)
     readiness = health.Readiness(
         {
             "mongo": health.mongo_check(mongo),
@@ -182,7 +187,22 @@ def build_grpc(settings: CheckinSettings) -> GrpcDeps:
         day_reader=day_reader_for(db),
         live_positions=LivePositions(redis, redis_factory.key(settings)),
         view_rules=view_rules_from(settings),
+        collection=collection,
+        collection_channel=collection_channel,
     )
+
+
+def collection_client_for(settings: CheckinSettings) -> tuple[CollectionClient, grpc.Channel]:
+    """The client of collection for the collection ops of offline batches (no retries: writes)."""
+    from baifang.collection.v1 import collection_pb2_grpc
+    from baifang_common import grpc_client
+    from checkin.adapters.collection_client import CollectionClient
+
+    channel = grpc_client.channel(
+        settings.collection_addr, default_timeout=5.0, identity=Caller.service(settings.service)
+    )
+    stub = collection_pb2_grpc.CollectionServiceStub(channel)
+    return CollectionClient(stub, settings.planning_work_timeout_s), channel
 
 
 def planning_client_for(settings: CheckinSettings) -> tuple[PlanningClient, grpc.Channel]:
@@ -253,7 +273,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         apply_offline_batch=functools.partial(
             apply_offline_batch,
             applied=deps.sync_ops,
-            work=offline_work(record, deps.planning),
+            work=offline_work(record, deps.planning, deps.collection),
             max_ops=deps.settings.max_sync_ops,
         ),
         get_last_fix=functools.partial(get_last_fix, last_fixes=deps.last_fixes),

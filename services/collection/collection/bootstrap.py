@@ -19,7 +19,10 @@ from baifang_common import health, mongo
 from baifang_common.context import Caller
 from baifang_common.mongo import Document
 from collection.adapters.agreed_quantity_store import AgreedQuantityStore
+from collection.adapters.customer_code_store import CustomerCodeStore
 from collection.adapters.customer_owner_store import CustomerOwnerStore
+from collection.adapters.order_store import OrderStore
+from collection.adapters.photo_store import PhotoStore
 from collection.adapters.price_inventory_store import PriceInventoryStore
 from collection.adapters.promotion_store import PromotionStore
 from collection.adapters.shelving_store import ShelvingStore
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from collection.domain.model import (
         AgreedQuantity,
         FormLine,
+        Photo,
         PriceInventory,
         Promotion,
         PromotionFeedback,
@@ -49,6 +53,9 @@ if TYPE_CHECKING:
         TerminalItem,
     )
     from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
+    from collection.usecases.offline import OfflineAnswer, OfflineOp
+    from collection.usecases.orders import ImportOrders, OrderImportReport
+    from collection.usecases.photos import PhotoQuery, UploadPhoto
     from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
     from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
     from collection.usecases.shelving import RecordShelving
@@ -68,6 +75,9 @@ S = TypeVar("S", bound=_Indexed)
 class GrpcDeps:
     skus: SkuStore
     owners: CustomerOwnerStore
+    codes: CustomerCodeStore
+    orders: OrderStore
+    photos: PhotoStore
     collections: PriceInventoryStore
     agreed: AgreedQuantityStore
     terminals: TerminalStore
@@ -81,6 +91,7 @@ class GrpcDeps:
     mongo: MongoClient[Document]
     planning_channel: grpc.Channel
     timezone: str
+    photo_max_bytes: int
 
     def close(self) -> None:
         self.publisher.close()
@@ -96,6 +107,7 @@ class UseCases:
     search_skus: Callable[[SearchSkus], list[Sku]]
     admin_upsert_skus: Callable[[WriteSkus], int]
     import_skus: Callable[[WriteSkus], ImportReport]
+    import_orders: Callable[[ImportOrders], OrderImportReport]
     price_inventory_form: Callable[[CustomerQuery], list[FormLine]]
     submit_price_inventory: Callable[[SubmitPriceInventory], Submitted]
     price_inventory_history: Callable[[CustomerQuery], list[PriceInventory]]
@@ -115,13 +127,18 @@ class UseCases:
     record_feedback: Callable[[RecordFeedback], tuple[PromotionFeedback, bool]]
     record_shelving: Callable[[RecordShelving], tuple[ShelvingRecord, bool]]
     shelving_state: Callable[[CustomerQuery], dict[str, tuple[bool, str]]]
+    upload_photo: Callable[[UploadPhoto], Photo]
+    apply_offline_op: Callable[[OfflineOp], OfflineAnswer]
+    get_photo: Callable[[PhotoQuery], tuple[Photo, bytes]]
 
 
 @dataclass(frozen=True)
 class WorkerDeps:
-    """No inbox: the ownership cache takes only newer assignments, so a redelivery changes nothing."""
+    """No inbox: the ownership cache takes only newer assignments and the code cache writes whole pairs,
+    so a redelivery changes nothing."""
 
     owners: CustomerOwnerStore
+    codes: CustomerCodeStore
     timezone: str
 
 
@@ -137,6 +154,18 @@ def sku_store(settings: CollectionSettings, client: MongoClient[Document]) -> Sk
 
 def owner_store(settings: CollectionSettings, client: MongoClient[Document]) -> CustomerOwnerStore:
     return _indexed(CustomerOwnerStore(mongo.database(settings, client)["customer_owners"]))
+
+
+def code_store(settings: CollectionSettings, client: MongoClient[Document]) -> CustomerCodeStore:
+    return _indexed(CustomerCodeStore(mongo.database(settings, client)["customer_codes"]))
+
+
+def photo_store(settings: CollectionSettings, client: MongoClient[Document]) -> PhotoStore:
+    return _indexed(PhotoStore(mongo.database(settings, client)))
+
+
+def order_store(settings: CollectionSettings, client: MongoClient[Document]) -> OrderStore:
+    return _indexed(OrderStore(mongo.database(settings, client)["orders"]))
 
 
 def price_inventory_store(settings: CollectionSettings, client: MongoClient[Document]) -> PriceInventoryStore:
@@ -188,6 +217,10 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
     return GrpcDeps(
         skus=sku_store(settings, client),
         owners=owner_store(settings, client),
+        codes=code_store(settings, client),
+        orders=order_store(settings, client),
+        photos=photo_store(settings, client),
+        photo_max_bytes=settings.photo_max_bytes,
         collections=price_inventory_store(settings, client),
         agreed=AgreedQuantityStore(mongo.database(settings, client)["agreed_quantities"]),
         terminals=terminal_store(settings, client),
@@ -206,22 +239,20 @@ def build_grpc(settings: CollectionSettings) -> GrpcDeps:
 
 def use_cases(deps: GrpcDeps) -> UseCases:
     """Bind each use case to its adapters once."""
-    from collection.usecases import agreed_quantity, price_inventory, terminal
+    from collection.usecases import agreed_quantity, offline, price_inventory, terminal
 
+    writes = outlet_writes(deps)
     return UseCases(
-        list_skus=functools.partial(catalogue.list_skus, skus=deps.skus),
-        search_skus=functools.partial(catalogue.search_skus, skus=deps.skus),
-        admin_upsert_skus=functools.partial(catalogue.admin_upsert_skus, skus=deps.skus, publisher=deps.publisher),
-        import_skus=functools.partial(catalogue.import_skus, skus=deps.skus, publisher=deps.publisher),
+        **catalogue_use_cases(deps),
+        **writes,
+        apply_offline_op=functools.partial(offline.apply_offline_op, **writes),
         price_inventory_form=functools.partial(
-            price_inventory.price_inventory_form, owners=deps.owners, skus=deps.skus, collections=deps.collections
-        ),
-        submit_price_inventory=functools.partial(
-            price_inventory.submit_price_inventory,
-            planning=deps.planning,
+            price_inventory.price_inventory_form,
+            owners=deps.owners,
             skus=deps.skus,
             collections=deps.collections,
-            publisher=deps.publisher,
+            orders=deps.orders,
+            timezone=deps.timezone,
         ),
         price_inventory_history=functools.partial(
             price_inventory.price_inventory_history, owners=deps.owners, collections=deps.collections
@@ -229,7 +260,27 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         agreed_quantity=functools.partial(
             agreed_quantity.agreed_quantity, owners=deps.owners, agreed=deps.agreed, timezone=deps.timezone
         ),
-        submit_agreed_quantity=functools.partial(
+        terminal_profile=functools.partial(terminal.terminal_profile, owners=deps.owners, terminals=deps.terminals),
+        set_terminal_items=functools.partial(terminal.set_terminal_items, terminals=deps.terminals),
+        **supply_adjustment_use_cases(deps),
+    )
+
+
+def outlet_writes(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
+    """The writes a tablet may also send offline (POST /sync): price & stock, agreed quantity, terminal."""
+    from collection.usecases import agreed_quantity, price_inventory, terminal
+
+    return {
+        "submit_price_inventory": functools.partial(
+            price_inventory.submit_price_inventory,
+            planning=deps.planning,
+            skus=deps.skus,
+            collections=deps.collections,
+            orders=deps.orders,
+            photos=deps.photos,
+            publisher=deps.publisher,
+        ),
+        "submit_agreed_quantity": functools.partial(
             agreed_quantity.submit_agreed_quantity,
             owners=deps.owners,
             skus=deps.skus,
@@ -237,13 +288,42 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             publisher=deps.publisher,
             timezone=deps.timezone,
         ),
-        terminal_profile=functools.partial(terminal.terminal_profile, owners=deps.owners, terminals=deps.terminals),
-        save_terminal=functools.partial(
-            terminal.save_terminal, owners=deps.owners, terminals=deps.terminals, publisher=deps.publisher
+        "save_terminal": functools.partial(
+            terminal.save_terminal,
+            owners=deps.owners,
+            terminals=deps.terminals,
+            photos=deps.photos,
+            publisher=deps.publisher,
         ),
-        set_terminal_items=functools.partial(terminal.set_terminal_items, terminals=deps.terminals),
-        **supply_adjustment_use_cases(deps),
-    )
+    }
+
+
+def catalogue_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
+    """The catalogue, the order import and photos."""
+    from collection.usecases import orders, photos
+
+    return {
+        "list_skus": functools.partial(catalogue.list_skus, skus=deps.skus),
+        "search_skus": functools.partial(catalogue.search_skus, skus=deps.skus),
+        "admin_upsert_skus": functools.partial(catalogue.admin_upsert_skus, skus=deps.skus, publisher=deps.publisher),
+        "import_skus": functools.partial(catalogue.import_skus, skus=deps.skus, publisher=deps.publisher),
+        "import_orders": functools.partial(
+            orders.import_orders,
+            orders=deps.orders,
+            skus=deps.skus,
+            owners=deps.owners,
+            codes=deps.codes,
+            publisher=deps.publisher,
+        ),
+        "upload_photo": functools.partial(
+            photos.upload_photo,
+            owners=deps.owners,
+            planning=deps.planning,
+            photos=deps.photos,
+            max_bytes=deps.photo_max_bytes,
+        ),
+        "get_photo": functools.partial(photos.get_photo, owners=deps.owners, photos=deps.photos),
+    }
 
 
 def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]:
@@ -289,4 +369,7 @@ def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]
 
 
 def build_worker(settings: CollectionSettings) -> WorkerDeps:
-    return WorkerDeps(owners=owner_store(settings, mongo.client(settings)), timezone=settings.timezone)
+    client = mongo.client(settings)
+    return WorkerDeps(
+        owners=owner_store(settings, client), codes=code_store(settings, client), timezone=settings.timezone
+    )

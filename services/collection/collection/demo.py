@@ -1,19 +1,25 @@
-"""Collection demo data: a cigarette catalogue with reference prices, announced with `sku.upserted`.
+"""Collection demo data: a cigarette catalogue with reference prices, announced with `sku.upserted`,
+and three months of orders of the demo outlets, announced with `orders.recorded`.
 
 Reference pack and carton prices are demo figures in the range of retail prices, not an
 official price list. Codes are stable (`SKU001`..) so other demo loaders may refer to them.
+The outlets are planning's demo outlets: `cu000001`.. spread over the managers in turn
+(outlet n belongs to manager (n − 1) mod managers), as planning's demo loader makes them.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from baifang_common.demo import DemoOrg
 from collection import bootstrap
-from collection.domain.model import Sku
+from collection.domain.model import OrderLine, Sku
 from collection.settings import CollectionSettings
 from collection.usecases.catalogue import upsert_skus
+from collection.usecases.orders import announce
 
 # name, brand, short code, pack price (fen), price class, carton price (fen; None = 10 packs), active
 CATALOGUE: tuple[tuple[str, str, str, int, int, int | None, bool], ...] = (
@@ -82,6 +88,41 @@ def demo_catalogue(size: int | None = None) -> list[Sku]:
     ]
 
 
+ORDER_DAYS = 91
+
+
+def demo_orders(customers: int, catalogue: Sequence[Sku], today: date, seed: int = 2014) -> list[OrderLine]:
+    """Each outlet orders every 2–4 weeks over the last three months (up to yesterday): 1–3 of a
+    preferred handful of active SKUs, 1–5 cartons each, at the reference carton price. About six
+    lines per outlet and month: the store takes ~20,000 lines for the 3,000 demo outlets in seconds."""
+    rng = random.Random(seed)
+    active = [s for s in catalogue if s.active]
+    lines: list[OrderLine] = []
+    for n in range(1, customers + 1):
+        customer_id = f"cu{n:06d}"
+        preferred = rng.sample(active, min(5, len(active)))
+        day = today - timedelta(days=ORDER_DAYS - rng.randrange(14))
+        while day < today:
+            order_id = f"DO{n:06d}{day:%Y%m%d}"
+            for line_no, sku in enumerate(rng.sample(preferred, rng.randint(1, 3)), start=1):
+                cartons = rng.randint(1, 5)
+                lines.append(
+                    OrderLine(
+                        order_id, line_no, customer_id, sku.sku, cartons, cartons * sku.ref_carton_price_fen, f"{day}"
+                    )
+                )
+            day += timedelta(days=rng.randint(14, 28))
+    return lines
+
+
+def _owners(org: DemoOrg, customers: int) -> dict[str, tuple[str, str]]:
+    managers = org.managers
+    return {
+        f"cu{n:06d}": (managers[(n - 1) % len(managers)].id, managers[(n - 1) % len(managers)].team_id)
+        for n in range(1, customers + 1)
+    }
+
+
 def load_demo(
     settings: CollectionSettings,
     org: DemoOrg,
@@ -89,9 +130,11 @@ def load_demo(
     today: date,
     reset: bool = False,
     skus: int | None = None,
+    customers: int = 0,
     **_: Any,
 ) -> dict[str, int]:
-    """Write the catalogue and publish `sku.upserted` for each entry; reset drops the catalogue first.
+    """Write the catalogue and the outlets' orders, publish `sku.upserted` and `orders.recorded`;
+    reset drops the catalogue and the orders first.
 
     Other services' size knobs are accepted and ignored. Reset leaves `customer_owners` alone:
     that cache is rebuilt only from planning's events.
@@ -100,7 +143,12 @@ def load_demo(
     try:
         if reset:
             deps.skus.drop()
-        count = upsert_skus(demo_catalogue(skus), skus=deps.skus, publisher=deps.publisher)
+            deps.orders.drop()
+        catalogue = demo_catalogue(skus)
+        count = upsert_skus(catalogue, skus=deps.skus, publisher=deps.publisher)
+        orders = demo_orders(customers, catalogue, today) if org.managers else []
+        deps.orders.upsert_many(orders)
+        announce(orders, _owners(org, customers), publisher=deps.publisher)
     finally:
         deps.close()
-    return {"skus": count}
+    return {"skus": count, "order lines": len(orders)}

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import grpc
+from google.protobuf import json_format, struct_pb2
 
 from baifang.collection.v1 import collection_pb2, collection_pb2_grpc
 from baifang_common.context import require_caller
@@ -21,6 +22,8 @@ from collection.domain.model import (
     AgreedQuantity,
     CollectedLine,
     FormLine,
+    OrderLine,
+    Photo,
     PriceInventory,
     PriceLineInput,
     Promotion,
@@ -33,9 +36,12 @@ from collection.domain.model import (
     TerminalVersion,
 )
 from collection.settings import CollectionSettings
-from collection.usecases.agreed_quantity import MonthQuery, SubmitAgreedQuantity
+from collection.usecases.agreed_quantity import AgreedAnswer, MonthQuery, SubmitAgreedQuantity
 from collection.usecases.catalogue import ListSkus, SearchSkus, WriteSkus
-from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory
+from collection.usecases.offline import OfflineAnswer, OfflineOp
+from collection.usecases.orders import ImportOrders
+from collection.usecases.photos import PhotoQuery, UploadPhoto
+from collection.usecases.price_inventory import CustomerQuery, SubmitPriceInventory, Submitted
 from collection.usecases.promotion import ListPromotions, RecordFeedback, SavePromotion
 from collection.usecases.shelving import RecordShelving
 from collection.usecases.special_use import FileReport
@@ -45,7 +51,11 @@ from collection.usecases.terminal import SaveTerminal, SetTerminalItems, Termina
 SERVICE_NAME = "baifang.collection.v1.CollectionService"
 # Who may call each RPC (issuers of the signed identity, enforced by the common server interceptor):
 # every collection RPC is public API, reached through the gateway only.
-CALLERS = dict.fromkeys(collection_pb2.DESCRIPTOR.services_by_name["CollectionService"].methods_by_name, FROM_GATEWAY)
+CALLERS = {
+    **dict.fromkeys(collection_pb2.DESCRIPTOR.services_by_name["CollectionService"].methods_by_name, FROM_GATEWAY),
+    # The collection ops of POST /sync come through checkin's offline batch, in the batch's order.
+    "ApplyOfflineOp": frozenset({"checkin"}),
+}
 
 
 def _sku(s: Sku) -> collection_pb2.Sku:
@@ -73,6 +83,18 @@ def _entry(s: collection_pb2.Sku) -> Sku:
         ref_carton_price_fen=s.ref_carton_price_fen,
         packs_per_carton=s.packs_per_carton,
         active=s.active,
+    )
+
+
+def _order_line(line: collection_pb2.OrderLine) -> OrderLine:
+    return OrderLine(
+        order_id=line.order_id.strip(),
+        line_no=line.line_no,
+        customer_id=line.customer_id.strip(),
+        sku=line.sku.strip(),
+        quantity=line.quantity,
+        amount_fen=line.amount_fen,
+        order_date=line.order_date.strip(),
     )
 
 
@@ -108,6 +130,7 @@ def _collection(c: PriceInventory) -> collection_pb2.PriceInventory:
         op_id=c.op_id,
         superseded=c.superseded,
         lines=[_collected(line) for line in c.lines],
+        photo_ids=list(c.photo_ids),
     )
 
 
@@ -139,6 +162,7 @@ def _version(v: TerminalVersion) -> collection_pb2.TerminalVersion:
         saved_at=iso(v.saved_at),
         visit_id=v.visit_id,
         op_id=v.op_id,
+        photo_ids=list(v.photo_ids),
     )
 
 
@@ -230,6 +254,21 @@ def _feedback(f: PromotionFeedback, replayed: bool) -> collection_pb2.PromotionF
     )
 
 
+def _photo(p: Photo) -> collection_pb2.Photo:
+    return collection_pb2.Photo(
+        photo_id=p.photo_id,
+        customer_id=p.customer_id,
+        visit_id=p.visit_id,
+        owner_id=p.owner_id,
+        kind=p.kind,
+        content_type=p.content_type,
+        width=p.width,
+        height=p.height,
+        size=p.size,
+        uploaded_at=iso(p.uploaded_at),
+    )
+
+
 class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
     def __init__(self, deps: GrpcDeps) -> None:
         self.use = bootstrap.use_cases(deps)
@@ -264,6 +303,24 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
         ]
         return collection_pb2.ImportSkusResponse(upserted=report.upserted, rejected=rejected)
 
+    def ImportOrders(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.ImportOrdersRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.ImportOrdersResponse:
+        cmd = ImportOrders(
+            caller=require_caller(),
+            lines=[_order_line(line) for line in request.lines],
+            customer_codes=[line.customer_code.strip() for line in request.lines],
+        )
+        report = self.use.import_orders(cmd)
+        rejected = [
+            collection_pb2.RowProblem(index=index, sku=cmd.lines[index].sku, field=name, reason=reason)
+            for index, problems in sorted(report.rejected.items())
+            for name, reason in problems.items()
+        ]
+        return collection_pb2.ImportOrdersResponse(
+            applied=report.applied, unchanged=report.unchanged, rejected=rejected
+        )
+
     def GetPriceInventoryForm(  # noqa: N802 (generated gRPC name)
         self, request: collection_pb2.GetPriceInventoryFormRequest, context: grpc.ServicerContext
     ) -> collection_pb2.PriceInventoryForm:
@@ -281,6 +338,7 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             op_id=request.op.op_id,
             client_ts=request.op.client_ts,
             lines=[_line_input(line) for line in request.lines],
+            photo_ids=list(request.photo_ids),
         )
         answer = self.use.submit_price_inventory(cmd)
         return collection_pb2.SubmitPriceInventoryResponse(
@@ -332,6 +390,7 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             op_id=request.op.op_id,
             values=_values(request.values_json),
             visit_id=request.visit_id,
+            photo_ids=list(request.photo_ids),
         )
         return _profile(request.customer_id, request.kind, self.use.save_terminal(cmd))
 
@@ -461,6 +520,37 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             for brand, (shelved, day) in sorted(state.items())
         ]
         return collection_pb2.ShelvingState(customer_id=request.customer_id, facts=facts)
+
+    def UploadPhoto(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.UploadPhotoRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.Photo:
+        cmd = UploadPhoto(require_caller(), request.customer_id, request.visit_id, request.kind, request.data)
+        return _photo(self.use.upload_photo(cmd))
+
+    def GetPhoto(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.GetPhotoRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.PhotoContent:
+        photo, data = self.use.get_photo(PhotoQuery(require_caller(), request.photo_id))
+        return collection_pb2.PhotoContent(photo=_photo(photo), data=data)
+
+    def ApplyOfflineOp(  # noqa: N802 (generated gRPC name)
+        self, request: collection_pb2.OfflineOpRequest, context: grpc.ServicerContext
+    ) -> collection_pb2.OfflineOpAnswer:
+        payload = json_format.MessageToDict(request.payload)
+        op = OfflineOp(require_caller(), request.op_id, request.type, payload, request.client_ts)
+        answer = self.use.apply_offline_op(op)
+        result = struct_pb2.Struct()
+        result.update(json_format.MessageToDict(_offline_answer(answer), preserving_proto_field_name=True))
+        return collection_pb2.OfflineOpAnswer(result=result, replayed=answer.replayed)
+
+
+def _offline_answer(answer: OfflineAnswer) -> Any:
+    """The answer the online RPC gives, as its proto message."""
+    if isinstance(answer, Submitted):
+        return collection_pb2.SubmitPriceInventoryResponse(collection=_collection(answer.collection))
+    if isinstance(answer, AgreedAnswer):
+        return _agreed(answer.record.customer_id, answer.record.month, answer.record)
+    return _profile(answer.latest.customer_id if answer.latest else "", "terminal_info", answer)
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

@@ -12,3 +12,6 @@ from baifang_common.settings import ServiceSettings
 class CollectionSettings(ServiceSettings):
     service: ClassVar[str] = "collection"
     model_config = SettingsConfigDict(env_prefix="COLLECTION_", extra="ignore", populate_by_name=True, frozen=True)
+
+    # §1.2: the largest photo stored (the gateway refuses larger uploads first, with the same figure).
+    photo_max_bytes: int = 5 * 1024 * 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from baifang_common.events import CustomerAssigned
+from baifang_common.events import CustomerAssigned, CustomerUpserted
 from baifang_common.logging import configure_logging
 from baifang_common.worker import Deps, RequestId, batch_event_handler, run_worker
 from collection import bootstrap
@@ -24,6 +24,11 @@ class CollectionWorker:
         ownership.record_customer_assignments(
             [CustomerAssigned.from_body(body) for body in bodies], owners=self.deps.owners, timezone=self.deps.timezone
         )
+
+    # Idempotent by construction (code → customer id, written whole), so no inbox either.
+    @batch_event_handler("planning", "customer.upserted", dedupe=False)
+    def on_customer_upserted(self, bodies: list[dict[str, Any]]) -> None:
+        ownership.record_customer_codes([CustomerUpserted.from_body(body) for body in bodies], codes=self.deps.codes)
 
 
 def run() -> None:

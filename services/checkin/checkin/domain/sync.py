@@ -26,6 +26,10 @@ class OpType(StrEnum):
     TASK_COMPLETE = "task.complete"
     VISIT_COMPLETE = "visit.complete"
     UNPLANNED_TASK = "unplanned_task"
+    # Collected at the outlet: applied by the collection service, in the batch's order.
+    PRICE_INVENTORY = "price_inventory"
+    AGREED_QUANTITY = "agreed_quantity"
+    TERMINAL_INFO = "terminal_info"
 
 
 class OpStatus(StrEnum):
@@ -35,6 +39,7 @@ class OpStatus(StrEnum):
 
 
 SUPPORTED_TYPES = tuple(t.value for t in OpType)
+COLLECTION_TYPES = (OpType.PRICE_INVENTORY, OpType.AGREED_QUANTITY, OpType.TERMINAL_INFO)
 # Bounds of payload strings, as the online routes have them.
 MAX_QR = 512
 MAX_ID = 128

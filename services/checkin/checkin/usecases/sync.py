@@ -18,10 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from baifang_common.context import Caller
 from baifang_common.errors import DomainError, RateLimited, RemoteError, Unavailable, code_of
 from baifang_common.idempotency import OpStore
+from checkin.adapters.collection_client import CollectionClient
 from checkin.adapters.planning_client import PlanningClient
 from checkin.domain.errors import NotAManager
 from checkin.domain.model import CheckinCommand
 from checkin.domain.sync import (
+    COLLECTION_TYPES,
     SUPPORTED_TYPES,
     OfflineOp,
     OpOutcome,
@@ -131,15 +133,21 @@ def _transient(exc: DomainError) -> bool:
 
 
 def offline_work(
-    record_checkin: Callable[[CheckinCommand], CheckinAnswer], planning: PlanningClient
+    record_checkin: Callable[[CheckinCommand], CheckinAnswer], planning: PlanningClient, collection: CollectionClient
 ) -> dict[str, OfflineWork]:
-    """What applies each op type, given the bound check-in use case and planning's visit work."""
+    """What applies each op type: the bound check-in use case, planning's visit work, collection's ops."""
     return {
         OpType.CHECKIN: functools.partial(checkin_op, record_checkin),
         OpType.TASK_COMPLETE: functools.partial(task_op, planning),
         OpType.VISIT_COMPLETE: functools.partial(visit_op, planning),
         OpType.UNPLANNED_TASK: functools.partial(unplanned_task_op, planning),
+        **dict.fromkeys(COLLECTION_TYPES, functools.partial(collection_op, collection)),
     }
+
+
+def collection_op(collection: CollectionClient, op: OfflineOp, caller: Caller) -> WorkAnswer:
+    """Price & stock, agreed quantity, terminal information: collection's, by op_id, on the caller's behalf."""
+    return collection.apply_offline_op(op_id=op.op_id, op_type=op.type, payload=op.payload, client_ts=op.client_ts)
 
 
 def checkin_op(record_checkin: Callable[[CheckinCommand], CheckinAnswer], op: OfflineOp, caller: Caller) -> WorkAnswer:

@@ -63,6 +63,11 @@ class CustomerOwnerStore:
         doc = self.collection.find_one({"_id": customer_id})
         return _owner(customer_id, doc) if doc is not None else None
 
+    def get_many(self, customer_ids: Sequence[str]) -> dict[str, CustomerOwner]:
+        """The cached owners of these customers (one query); unknown customers are absent."""
+        docs = self.collection.find({"_id": {"$in": list(set(customer_ids))}})
+        return {str(doc["_id"]): _owner(str(doc["_id"]), doc) for doc in docs}
+
 
 def _owner(customer_id: str, doc: Document) -> CustomerOwner:
     return CustomerOwner(

@@ -1,7 +1,7 @@
 """PriceInventoryStore: collection `price_inventory`, every submitted price & stock collection.
 
     _id (collection_id, derived from caller and op_id), visit_id, customer_id, manager_id, team_id,
-    date (YYYY-MM-DD of the visit), submitted_at (aware UTC), client_ts, op_id, superseded,
+    date (YYYY-MM-DD of the visit), submitted_at (aware UTC), client_ts, op_id, superseded, photo_ids,
     lines: [{sku, name, pack_price_fen, carton_price_fen, ref_pack_price_fen, ref_carton_price_fen,
              prev_stock, purchased, purchased_source, stock, sales, first}]
     indexes: (customer_id, submitted_at desc) for the previous stock and the history; visit_id
@@ -36,6 +36,7 @@ def _doc(c: PriceInventory) -> dict[str, Any]:
         "op_id": c.op_id,
         "superseded": c.superseded,
         "lines": [{f: getattr(line, f) for f in LINE_FIELDS} for line in c.lines],
+        "photo_ids": list(c.photo_ids),
     }
 
 
@@ -52,6 +53,7 @@ def _collection(doc: dict[str, Any]) -> PriceInventory:
         op_id=str(doc.get("op_id", "")),
         superseded=bool(doc.get("superseded", False)),
         lines=tuple(CollectedLine(**{f: line[f] for f in LINE_FIELDS}) for line in doc.get("lines", [])),
+        photo_ids=tuple(str(p) for p in doc.get("photo_ids", [])),
     )
 
 

@@ -3,7 +3,7 @@
 terminal_versions:
     _id (version_id, derived from caller and op_id), customer_id, kind (terminal_resources |
     terminal_info), version (1, 2, … per customer and kind), values {item_code: value}, saved_by,
-    saved_at (aware UTC), op_id, visit_id
+    saved_at (aware UTC), op_id, visit_id, photo_ids
     indexes: (customer_id, kind, version) unique — two concurrent saves cannot take one number
 terminal_items:
     _id (kind), items [{code, label, type, unit, choices, card_field}]
@@ -33,6 +33,7 @@ def _version(doc: dict[str, Any]) -> TerminalVersion:
         saved_at=doc["saved_at"],
         op_id=str(doc.get("op_id", "")),
         visit_id=str(doc.get("visit_id", "")),
+        photo_ids=tuple(str(p) for p in doc.get("photo_ids", [])),
     )
 
 
@@ -72,6 +73,7 @@ class TerminalStore:
                     "saved_at": v.saved_at,
                     "op_id": v.op_id,
                     "visit_id": v.visit_id,
+                    "photo_ids": list(v.photo_ids),
                 }
             )
         except DuplicateKeyError as exc:

@@ -138,3 +138,27 @@ class InvalidShelving(RuleViolation):
 
     code = "invalid_shelving"
     default_message = "some shelving facts are not valid"
+
+
+class UnsupportedPhoto(RuleViolation):
+    """§1.2: JPEG or PNG only, judged by the content (signature and a readable header), not the name."""
+
+    code = "unsupported_media_type"
+    default_message = "a photo must be a JPEG or PNG image"
+
+
+class PhotoTooLarge(RuleViolation):
+    code = "payload_too_large"
+    default_message = "the photo is larger than allowed"
+
+
+class PhotoNotFound(NotFound):
+    code = "photo_not_found"
+    default_message = "no such photo"
+
+
+class InvalidPhotoReference(RuleViolation):
+    """details: {photo_ids: {photo_id: reason}}: unknown, or a photo of another customer."""
+
+    code = "invalid_photo_reference"
+    default_message = "referenced photos must exist and belong to the same customer"

@@ -63,6 +63,8 @@ class StockBase:
     prev_stock: int = 0
     first: bool = True
     ordered: int = 0
+    # The day of that last collection ("" when never collected): purchases count from the day after.
+    since: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class PriceInventory:
     op_id: str
     lines: tuple[CollectedLine, ...]
     superseded: bool = False
+    # Photos of this outlet taken for the collection (§1.2).
+    photo_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,7 @@ class TerminalVersion:
     saved_at: datetime
     op_id: str
     visit_id: str = ""
+    photo_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -256,3 +261,39 @@ class ShelvingRecord:
     facts: tuple[ShelvingFact, ...]
     recorded_at: datetime
     op_id: str
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line of an outlet's order from the marketing system (§1.8): cartons of a SKU, money in fen.
+
+    Identified by (order_id, line_no); order_date is the company-time day (YYYY-MM-DD).
+    """
+
+    order_id: str
+    line_no: int
+    customer_id: str
+    sku: str
+    quantity: int
+    amount_fen: int
+    order_date: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.order_id}:{self.line_no}"
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A stored photo's facts (the bytes live beside it in GridFS): who took it, of which outlet, at which visit."""
+
+    photo_id: str
+    customer_id: str
+    visit_id: str
+    owner_id: str
+    kind: str
+    content_type: str
+    width: int
+    height: int
+    size: int
+    uploaded_at: datetime

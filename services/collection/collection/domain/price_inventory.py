@@ -117,7 +117,7 @@ def latest_stock(history: Iterable[PriceInventory], exclude_visit: str = "") -> 
         if collection.superseded or collection.visit_id == exclude_visit:
             continue
         for line in collection.lines:
-            bases.setdefault(line.sku, StockBase(prev_stock=line.stock, first=False))
+            bases.setdefault(line.sku, StockBase(prev_stock=line.stock, first=False, since=collection.date))
     return bases
 
 

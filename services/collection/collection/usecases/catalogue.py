@@ -69,20 +69,21 @@ def upsert_skus(entries: Sequence[Sku], *, skus: SkuStore, publisher: EventPubli
 
 def admin_upsert_skus(cmd: WriteSkus, *, skus: SkuStore, publisher: EventPublisher) -> int:
     """An admin's edit of catalogue entries: every entry sound, or nothing stored."""
-    _ensure_admin(cmd.caller)
+    ensure_admin(cmd.caller)
     return upsert_skus(cmd.entries, skus=skus, publisher=publisher)
 
 
 def import_skus(cmd: WriteSkus, *, skus: SkuStore, publisher: EventPublisher) -> ImportReport:
     """An admin's import: the sound entries are stored and announced, the others reported by index."""
-    _ensure_admin(cmd.caller)
+    ensure_admin(cmd.caller)
     rejected = entry_problems(cmd.entries)
     sound = [entry for index, entry in enumerate(cmd.entries) if index not in rejected]
     _store(sound, skus, publisher)
     return ImportReport(upserted=len(sound), rejected=rejected)
 
 
-def _ensure_admin(caller: Caller) -> None:
+def ensure_admin(caller: Caller) -> None:
+    """Only an admin writes the catalogue and imports data from the marketing system."""
     if not caller.is_admin:
         raise AdminOnly(role=caller.role)
 

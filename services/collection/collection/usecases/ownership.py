@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from baifang_common.events import CustomerAssigned
+from baifang_common.events import CustomerAssigned, CustomerUpserted
 from baifang_common.timeutil import parse_date, parse_ts
+from collection.adapters.customer_code_store import CustomerCodeStore
 from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.domain.model import CustomerOwner
 
@@ -53,3 +54,10 @@ def record_customer_assignments(
     if changed < len(events):
         logger.info("older or repeated assignments ignored: %d of %d", len(events) - changed, len(events))
     return changed
+
+
+def record_customer_codes(events: Sequence[CustomerUpserted], *, codes: CustomerCodeStore) -> int:
+    """The outlets' codes (order files may name an outlet by its code); how many pairs were written."""
+    pairs = {event.code: event.customer_id for event in events if event.code and event.customer_id}
+    codes.record_many(pairs)
+    return len(pairs)

@@ -16,14 +16,18 @@ from baifang_common.context import Caller
 from baifang_common.errors import InvalidArgument
 from baifang_common.events import PriceInventorySubmitted
 from baifang_common.publisher import EventPublisher
-from baifang_common.timeutil import iso, now_utc, parse_date
+from baifang_common.timeutil import iso, now_utc, parse_date, today
 from collection.adapters.customer_owner_store import CustomerOwnerStore
+from collection.adapters.order_store import OrderStore
+from collection.adapters.photo_store import PhotoStore
 from collection.adapters.planning_client import PlanningClient
 from collection.adapters.price_inventory_store import LINE_FIELDS, PriceInventoryStore
 from collection.adapters.sku_store import SkuStore
 from collection.domain import price_inventory as rules
 from collection.domain.errors import CustomerNotFound
 from collection.domain.model import CustomerOwner, FormLine, PriceInventory, PriceLineInput, StockBase
+from collection.domain.orders import with_purchases
+from collection.domain.photos import checked_references
 
 NAMESPACE = uuid.UUID("6f1c2a52-7d0e-4d7b-9a53-0c3c1f0e5a11")
 
@@ -43,6 +47,7 @@ class SubmitPriceInventory:
     op_id: str
     client_ts: str
     lines: Sequence[PriceLineInput]
+    photo_ids: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,28 @@ def readable_owner(caller: Caller, customer_id: str, owners: CustomerOwnerStore)
     return owner
 
 
+def stock_bases(
+    customer_id: str, until: str, *, collections: PriceInventoryStore, orders: OrderStore, exclude_visit: str = ""
+) -> dict[str, StockBase]:
+    """Per SKU: the last collected stock (R-1.5.8.1-e) and the cartons ordered since, up to `until` (R-h)."""
+    bases = rules.latest_stock(collections.for_customer(customer_id), exclude_visit=exclude_visit)
+    return with_purchases(bases, orders.for_customer(customer_id, until), until)
+
+
 def price_inventory_form(
-    query: CustomerQuery, *, owners: CustomerOwnerStore, skus: SkuStore, collections: PriceInventoryStore
+    query: CustomerQuery,
+    *,
+    owners: CustomerOwnerStore,
+    skus: SkuStore,
+    collections: PriceInventoryStore,
+    orders: OrderStore,
+    timezone: str,
 ) -> list[FormLine]:
-    """R-1.5.8.1-k: the preset (active) SKUs with reference prices and previous stock (0 the first time)."""
+    """R-1.5.8.1-k: the preset (active) SKUs with reference prices, previous stock (0 the first time)
+    and, R-1.5.8.1-h, the purchases imported orders show since that collection (up to today)."""
     readable_owner(query.caller, query.customer_id, owners)
-    bases = rules.latest_stock(collections.for_customer(query.customer_id))
+    until = today(timezone).isoformat()
+    bases = stock_bases(query.customer_id, until, collections=collections, orders=orders)
     return [FormLine(sku=s, base=bases.get(s.sku, StockBase())) for s in skus.list()]
 
 
@@ -90,6 +111,8 @@ def submit_price_inventory(
     planning: PlanningClient,
     skus: SkuStore,
     collections: PriceInventoryStore,
+    orders: OrderStore,
+    photos: PhotoStore,
     publisher: EventPublisher,
     now: Callable[[], datetime] = now_utc,
 ) -> Submitted:
@@ -103,9 +126,12 @@ def submit_price_inventory(
         return Submitted(stored, replayed=True)
     visit = planning.visit(cmd.visit_id)
     rules.ensure_can_collect(cmd.caller, visit)
-    history = collections.for_customer(visit.customer_id)
+    photo_ids = checked_references(visit.customer_id, cmd.photo_ids, photos.many(cmd.photo_ids))
+    bases = stock_bases(
+        visit.customer_id, visit.date, collections=collections, orders=orders, exclude_visit=visit.visit_id
+    )
     catalogue = {s.sku: s for s in skus.list(include_inactive=True)}
-    lines = rules.collect(cmd.lines, catalogue, rules.latest_stock(history, exclude_visit=visit.visit_id))
+    lines = rules.collect(cmd.lines, catalogue, bases)
     collection = PriceInventory(
         collection_id=collection_id,
         visit_id=visit.visit_id,
@@ -117,6 +143,7 @@ def submit_price_inventory(
         client_ts=cmd.client_ts,
         op_id=cmd.op_id,
         lines=lines,
+        photo_ids=photo_ids,
     )
     kept = collections.add(collection)
     _announce(kept, publisher)

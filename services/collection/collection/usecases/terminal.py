@@ -19,10 +19,12 @@ from baifang_common.events import Event, TerminalInfoUpdated, TerminalResourcesC
 from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import iso, now_utc
 from collection.adapters.customer_owner_store import CustomerOwnerStore
+from collection.adapters.photo_store import PhotoStore
 from collection.adapters.terminal_store import TerminalStore
 from collection.domain import agreed_quantity, terminal
 from collection.domain.errors import AdminOnly, CustomerNotFound
 from collection.domain.model import TerminalItem, TerminalVersion
+from collection.domain.photos import checked_references
 from collection.usecases.price_inventory import readable_owner
 
 NAMESPACE = uuid.UUID("5c2d8e71-93a4-4f0b-b6e2-1d7f3a9c8e45")
@@ -43,6 +45,7 @@ class SaveTerminal:
     op_id: str
     values: Mapping[str, Any]
     visit_id: str = ""
+    photo_ids: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ def save_terminal(
     *,
     owners: CustomerOwnerStore,
     terminals: TerminalStore,
+    photos: PhotoStore,
     publisher: EventPublisher,
     now: Callable[[], datetime] = now_utc,
 ) -> TerminalProfile:
@@ -101,6 +105,7 @@ def save_terminal(
             raise CustomerNotFound(customer_id=cmd.customer_id)
         agreed_quantity.ensure_can_write(cmd.caller, owner)
         values = terminal.check_values(cmd.values, items)
+        photo_ids = checked_references(cmd.customer_id, cmd.photo_ids, photos.many(cmd.photo_ids))
         latest = terminals.history(cmd.customer_id, cmd.kind, limit=1)
         at = now()
         new = TerminalVersion(
@@ -113,6 +118,7 @@ def save_terminal(
             saved_at=at.replace(microsecond=at.microsecond // 1000 * 1000),
             op_id=cmd.op_id,
             visit_id=cmd.visit_id,
+            photo_ids=photo_ids,
         )
         stored = terminals.add(new)
         replayed = stored is not new

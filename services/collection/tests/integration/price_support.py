@@ -11,7 +11,7 @@ from typing import Any
 
 from baifang.collection.v1 import collection_pb2, collection_pb2_grpc
 from baifang.common.v1 import common_pb2
-from baifang_common.events import CustomerAssigned
+from baifang_common.events import CustomerAssigned, CustomerUpserted
 from baifang_common.testing.calls import caller_md
 from baifang_common.testing.plugin import unique
 from collection.bootstrap import GrpcDeps
@@ -57,17 +57,24 @@ class World:
             assert self.planning.visits.mark_checked_in(visit_id, unique("ck"), datetime.now(UTC))
         return visit_id
 
-    def submit(self, visit_id: str, lines: list[dict[str, Any]], who=M001, op_id: str | None = None) -> Any:
+    def submit(
+        self, visit_id: str, lines: list[dict[str, Any]], who=M001, op_id: str | None = None, photo_ids: Any = ()
+    ) -> Any:
         request = collection_pb2.SubmitPriceInventoryRequest(
             op=common_pb2.OpMeta(op_id=op_id or str(uuid.uuid4()), client_ts="2026-11-28T10:00:00+08:00"),
             visit_id=visit_id,
             lines=[collection_pb2.PriceLineInput(**line) for line in lines],
+            photo_ids=list(photo_ids),
         )
         return self.stub.SubmitPriceInventory(request, metadata=caller_md(*who))
 
     def form(self, customer_id: str, who=M001) -> Any:
         request = collection_pb2.GetPriceInventoryFormRequest(customer_id=customer_id)
         return self.stub.GetPriceInventoryForm(request, metadata=caller_md(*who))
+
+    def import_orders(self, lines: list[dict[str, Any]], who=ADMIN) -> Any:
+        request = collection_pb2.ImportOrdersRequest(lines=[collection_pb2.OrderLine(**line) for line in lines])
+        return self.stub.ImportOrders(request, metadata=caller_md(*who))
 
     def history(self, customer_id: str, who=M001, **dates: str) -> Any:
         request = collection_pb2.ListPriceInventoryRequest(customer_id=customer_id, **dates)
@@ -79,3 +86,27 @@ def zhonghua(stock: int, purchased: int | None = None, pack: int = 4500, carton:
     if purchased is not None:
         line["purchased"] = purchased
     return line
+
+
+def order(
+    customer_id: str, order_id: str, quantity: int, day: str, sku: str = "SKU001", line_no: int = 1
+) -> dict[str, Any]:
+    """An order line of `quantity` cartons at the demo reference carton price of 中华(硬)."""
+    return {
+        "order_id": order_id,
+        "line_no": line_no,
+        "customer_id": customer_id,
+        "sku": sku,
+        "quantity": quantity,
+        "amount_fen": quantity * 45000,
+        "order_date": day,
+    }
+
+
+def upserted(customer_id: str, code: str) -> CustomerUpserted:
+    """planning's `customer.upserted` of an outlet with that code (other fields blank)."""
+    fields: dict[str, Any] = dict.fromkeys(
+        ("short_code", "name", "licence_no", "address", "terminal_type", "credit_grade", "value_class"), ""
+    )
+    fields.update(order_type="", settlement_method="", location={"lat": 31.8, "lon": 117.2}, star=3)
+    return CustomerUpserted(customer_id=customer_id, code=code, **fields)

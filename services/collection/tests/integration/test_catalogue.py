@@ -50,7 +50,7 @@ def test_invalid_entry_rejects_the_whole_batch(grpc_deps: GrpcDeps) -> None:
 
 
 def test_list_skus_answers_active_entries_by_price_class(stub: Any, collection_settings: CollectionSettings) -> None:
-    counts = load_demo(collection_settings, demo_org(managers=10), today=date(2025, 6, 2), reset=True)
+    counts = load_demo(collection_settings, demo_org(managers=10), today=date(2025, 6, 2), reset=True, customers=12)
     answer = stub.ListSkus(collection_pb2.ListSkusRequest(), metadata=caller_md())
     assert len(answer.skus) == counts["skus"] - 1  # one demo entry is discontinued
     assert all(s.active for s in answer.skus)
@@ -135,3 +135,20 @@ def test_admin_upsert_is_all_or_nothing_and_admin_only(stub: Any, grpc_deps: Grp
         request = collection_pb2.UpsertSkusRequest(skus=[_pb(changed)])
         status, _, _ = rpc_error(lambda who=who, request=request: stub.ImportSkus(request, metadata=caller_md(*who)))
         assert status == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_demo_orders_cover_three_months_of_every_outlet(
+    grpc_deps: GrpcDeps, collection_settings: CollectionSettings, event_probe: Callable[..., Any]
+) -> None:
+    probe = event_probe("collection", "orders.recorded")
+    counts = load_demo(collection_settings, demo_org(managers=10), today=date(2025, 6, 2), reset=True, customers=12)
+    for n in (1, 12):
+        days = [line.order_date for line in grpc_deps.orders.for_customer(f"cu{n:06d}")]
+        assert "2025-03-03" <= days[0] <= "2025-03-17" and days[-1] < "2025-06-02"
+    (body,) = probe.wait(1)
+    assert len(body["lines"]) == counts["order lines"] > 12 * 3
+    assert {(x["customer_id"], x["manager_id"], x["team_id"]) for x in body["lines"]} >= {
+        ("cu000001", "m001", "t01"),
+        ("cu000011", "m001", "t01"),
+        ("cu000012", "m002", "t01"),
+    }

@@ -15,6 +15,8 @@ from collection.adapters.customer_owner_store import CustomerOwnerStore
 from collection.bootstrap import GrpcDeps
 from collection.usecases.ownership import record_customer_assignment, record_customer_assignments
 
+from .price_support import upserted
+
 pytestmark = pytest.mark.integration
 
 # `isolation` comes before `spawn_process` in every signature so the worker is stopped before its
@@ -51,7 +53,7 @@ def test_same_effective_date_is_decided_by_the_later_event(grpc_deps: GrpcDeps) 
     assert stored is not None and stored.manager_id == "m003"
 
 
-def test_worker_keeps_the_newest_owner_from_published_assignments(
+def test_worker_keeps_the_newest_owner_and_the_codes_from_published_events(
     isolation: dict[str, str], grpc_deps: GrpcDeps, spawn_process: Callable[..., Any]
 ) -> None:
     spawn_process("collection", "worker", env=isolation)
@@ -60,6 +62,7 @@ def test_worker_keeps_the_newest_owner_from_published_assignments(
     newer = assigned(customer, "m002", "2025-06-10", previous_manager_id="m001", reason="reassignment")
     older = assigned(customer, "m001", "2025-06-01")
     publisher = EventPublisher(isolation["AMQP_URI"])
+    publisher.publish_many([upserted(customer, "C" + customer), upserted(customer, "C" + customer)])
     publisher.publish_many([newer, newer, older])
     marker = assigned(unique("c"), "m009", "2025-06-01")
     publisher.publish(marker)  # same queue, published last: once applied, the others were handled
@@ -68,6 +71,8 @@ def test_worker_keeps_the_newest_owner_from_published_assignments(
     stored = owners.get(customer)
     assert stored is not None
     assert (stored.manager_id, stored.team_id) == ("m002", "t01")
+    wait_until(lambda: grpc_deps.codes.resolve(["C" + customer]), timeout=10, what="the outlet's code")
+    assert grpc_deps.codes.resolve(["C" + customer, "C-nobody"]) == {"C" + customer: customer}
 
 
 def test_a_batch_of_assignments_keeps_each_customers_newest(grpc_deps: GrpcDeps) -> None:

@@ -77,7 +77,8 @@ def test_R_1_5_8_1_e_previous_is_the_last_collection_of_the_same_sku() -> None:
         submitted("c1", "v1", {"SKU001": 2, "SKU041": 8}),
     ]
     bases = rules.latest_stock(newest_first, exclude_visit="v4")
-    assert bases == {"SKU001": StockBase(2, first=False), "SKU041": StockBase(7, first=False)}
+    day = "2026-11-01"
+    assert bases == {"SKU001": StockBase(2, first=False, since=day), "SKU041": StockBase(7, first=False, since=day)}
     assert "SKU999" not in bases  # never collected here: previous stock 0, first collection
 
 
