@@ -144,6 +144,21 @@ async def login_all(client: httpx.AsyncClient, usernames: Sequence[str]) -> dict
     return dict(zip(usernames, tokens, strict=True))
 
 
+async def qr_codes_of(client: httpx.AsyncClient, customer_ids: set[str]) -> dict[str, str]:
+    """The QR payload of each outlet, read once through the admin API."""
+    admin = await login(client, ADMIN)
+    codes: dict[str, str] = {}
+
+    async def one(cid: str) -> None:
+        resp = await client.get(f"{API}/admin/customers/{cid}/qr", headers=auth_headers(admin))
+        if resp.status_code != 200:
+            raise SystemExit(f"bench: GET /admin/customers/{cid}/qr answered {resp.status_code}")
+        codes[cid] = orjson.loads(resp.content)["qr"]
+
+    await gather_limited([one(c) for c in sorted(customer_ids)])
+    return codes
+
+
 # --- protobuf (only when protos define TrackBatch) --------------------------------------------
 
 TS_NAMES = ("ts", "ts_ms", "ts_unix_ms", "fix_ts", "timestamp", "time")
@@ -721,19 +736,6 @@ class Bench:
             pairs.extend((m, per_manager[m][i]) for m in managers if i < len(per_manager[m]))
         return pairs
 
-    async def qr_codes(self, client: httpx.AsyncClient, customer_ids: set[str]) -> dict[str, str]:
-        admin = await login(client, ADMIN)
-        codes: dict[str, str] = {}
-
-        async def one(cid: str) -> None:
-            resp = await client.get(f"{API}/admin/customers/{cid}/qr", headers=auth_headers(admin))
-            if resp.status_code != 200:
-                raise SystemExit(f"bench: GET /admin/customers/{cid}/qr answered {resp.status_code}")
-            codes[cid] = orjson.loads(resp.content)["qr"]
-
-        await gather_limited([one(c) for c in sorted(customer_ids)])
-        return codes
-
     async def checkins(self) -> None:
         args = self.args
         print(f"\nCheck-ins: POST {API}/checkins, closed loop, {args.seconds:g} s per run")
@@ -743,7 +745,7 @@ class Bench:
             if not pairs:
                 print("  no visits on today's plans of the demo managers: is the demo data seeded? (make seed)")
                 return
-            codes = await self.qr_codes(client, {v["customer"]["id"] for _, v in pairs})
+            codes = await qr_codes_of(client, {v["customer"]["id"] for _, v in pairs})
         first_pending = sum(1 for _, v in pairs if v.get("status") == "planned")
         print(
             f"  {len(pairs)} planned visits of {len(managers)} managers, {first_pending} not yet checked in; "

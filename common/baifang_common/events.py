@@ -209,6 +209,8 @@ class CheckinRecorded(Event):
     received_at: str
     op_id: str = ""
     offline: bool = False
+    # P-003-4: later than 5 minutes before the visit's appointment (false when there is none).
+    late: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

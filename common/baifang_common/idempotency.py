@@ -32,12 +32,19 @@ class OpStore:
 
     def put(self, caller_id: str, op_id: str, kind: str, result: bytes) -> bytes:
         """Store the first answer; when a concurrent replay won the race, return its answer."""
+        return self.put_once(caller_id, op_id, kind, result)[0]
+
+    def put_once(self, caller_id: str, op_id: str, kind: str, result: bytes) -> tuple[bytes, bool]:
+        """Store the first answer; returns the kept answer and whether this call stored it.
+
+        For writes that are idempotent on their own: they skip the `get` before applying, and learn
+        here whether the op had been applied before."""
         if not op_id:
-            return result
+            return result, True
         try:
             self.collection.insert_one(
                 {"_id": self._id(caller_id, op_id), "kind": kind, "result": result, "at": datetime.now(UTC)}
             )
-            return result
+            return result, True
         except DuplicateKeyError:
-            return self.get(caller_id, op_id) or result
+            return self.get(caller_id, op_id) or result, False

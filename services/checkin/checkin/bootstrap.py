@@ -217,11 +217,7 @@ def planning_client_for(settings: CheckinSettings) -> tuple[PlanningClient, grpc
         default_timeout=2.0,
         identity=Caller.service(settings.service),
     )
-    deadlines = Deadlines(
-        resolve=settings.planning_resolve_timeout_s,
-        mark=settings.planning_mark_timeout_s,
-        work=settings.planning_work_timeout_s,
-    )
+    deadlines = Deadlines(checkin=settings.planning_checkin_timeout_s, work=settings.planning_work_timeout_s)
     return PlanningClient(planning_pb2_grpc.PlanningServiceStub(channel), deadlines), channel
 
 

@@ -19,8 +19,7 @@ class CheckinSettings(ServiceSettings):
     max_fix_age_s: float = 120.0
     max_speed_kmh: float = 120.0
     # Deadlines of the calls to planning, in seconds.
-    planning_resolve_timeout_s: float = 1.0
-    planning_mark_timeout_s: float = 2.0
+    planning_checkin_timeout_s: float = 2.0
 
     # Ingestion of GPS track and retail scan batches (issue 3).
     max_batch_points: int = 1000

@@ -154,6 +154,7 @@ class UseCases:
     get_plan_summary: Callable[[plans.GetPlanSummary], PlanSummary]
     list_task_library: Callable[[], list[LibraryTask]]
     get_customer_qr: Callable[[customers.GetCustomerQr], str]
+    check_in_visit: Callable[[checkins.CheckInVisit], checkins.CheckinOutcome]
     resolve_visit_for_checkin: Callable[[checkins.ResolveVisitForCheckin], checkins.Resolution]
     mark_checked_in: Callable[[checkins.MarkCheckedIn], checkins.CheckinMark]
     complete_task: Callable[[visits.CompleteTask], visits.TaskResult]
@@ -241,6 +242,9 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         get_plan_summary=partial(plans.get_plan_summary, visits=v, customers=c, timezone=deps.settings.timezone),
         list_task_library=partial(library.list_task_library, library=deps.library),
         get_customer_qr=partial(customers.get_customer_qr, customers=c),
+        check_in_visit=partial(
+            checkins.check_in_visit, visits=v, customers=c, appointments=deps.appointments, late=late
+        ),
         resolve_visit_for_checkin=partial(checkins.resolve_visit_for_checkin, visits=v, customers=c),
         mark_checked_in=partial(checkins.mark_checked_in, visits=v, late=late),
         complete_task=partial(visits.complete_task, **write, late=late),

@@ -57,6 +57,7 @@ FROM_CHECKIN = frozenset({"checkin"})
 CALLERS = {
     **dict.fromkeys(pb.DESCRIPTOR.services_by_name["PlanningService"].methods_by_name, FROM_GATEWAY),
     "GetVisit": FROM_GATEWAY | {"collection"},
+    "CheckInVisit": FROM_CHECKIN,
     "ResolveVisitForCheckin": FROM_CHECKIN,
     "MarkCheckedIn": FROM_CHECKIN,
     "CompleteTask": FROM_GATEWAY | FROM_CHECKIN,
@@ -102,6 +103,28 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         query = customers.GetCustomerQr(require_caller(), request.customer_id)
         qr = self.use.get_customer_qr(query)
         return pb.GetCustomerQrResponse(customer_id=request.customer_id, qr=qr)
+
+    def CheckInVisit(self, request: pb.CheckInVisitRequest, context: Any) -> pb.CheckInVisitResponse:
+        cmd = checkins.CheckInVisit(
+            require_caller(),
+            request.manager_id,
+            request.customer_id,
+            request.date,
+            request.qr,
+            request.checkin_id,
+            request.checked_in_at,
+            request.visit_id,
+        )
+        outcome = self.use.check_in_visit(cmd)
+        response = pb.CheckInVisitResponse(
+            customer=customer_pb(outcome.customer),
+            qr_valid=outcome.qr_valid,
+            checkin_id=outcome.checkin_id,
+            appointment_at=iso(outcome.appointment_at) if outcome.appointment_at else "",
+        )
+        if outcome.visit is not None:
+            response.visit.CopyFrom(visit_pb(VisitView(outcome.visit, None), with_tasks=False))
+        return response
 
     def ResolveVisitForCheckin(
         self, request: pb.ResolveVisitForCheckinRequest, context: Any

@@ -36,6 +36,7 @@ _FIELDS = (
     "client_ts",
     "received_at",
     "offline",
+    "late",
 )
 
 

@@ -1,8 +1,9 @@
 """PlanningClient — typed wrapper over planning's gRPC stub: the check-in path and the visit work
 of offline batches.
 
-ResolveVisitForCheckin and MarkCheckedIn have short deadlines (the check-in answer waits on them)
-and are idempotent, so the channel retries them on UNAVAILABLE (see bootstrap). CompleteTask,
+CheckInVisit (the check-in path in one round trip) has a short deadline (the check-in answer waits
+on it) and is idempotent for a given checkin_id, so the channel retries it on UNAVAILABLE (see
+bootstrap). CompleteTask,
 CompleteVisit and AddUnplannedTask go with op.offline = true and the client time; planning keeps
 them idempotent by op_id and says in `replayed` whether the op had been applied before. They are
 not retried by the channel: a transient failure goes back to the client, whose retry applies it.
@@ -18,21 +19,21 @@ import grpc
 
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2, planning_pb2_grpc
-from baifang_common.errors import RemoteError, status_of
+from baifang_common.errors import RemoteError, code_of, status_of
 from baifang_common.grpc_client import call
+from baifang_common.timeutil import parse_ts
 from checkin.domain.model import CustomerSummary, GeoPoint, Resolution, VisitRef
 from checkin.domain.sync import WorkAnswer
 
 SERVICE = "baifang.planning.v1.PlanningService"
-IDEMPOTENT_METHODS = ("ResolveVisitForCheckin", "MarkCheckedIn")
+IDEMPOTENT_METHODS = ("CheckInVisit",)
 
 
 @dataclass(frozen=True)
 class Deadlines:
     """Seconds each kind of planning call may take (CheckinSettings.planning_*_timeout_s)."""
 
-    resolve: float = 1.0
-    mark: float = 2.0
+    checkin: float = 2.0
     work: float = 5.0
 
 
@@ -41,16 +42,32 @@ class PlanningClient:
         self.stub = stub
         self.deadlines = deadlines
 
-    def resolve_visit_for_checkin(self, *, manager_id: str, customer_id: str, date: str, qr: str) -> Resolution | None:
-        """The outlet, planning's verdict on the scanned code and the manager's visit that day; None when
-        planning knows no such outlet."""
-        request = planning_pb2.ResolveVisitForCheckinRequest(
-            manager_id=manager_id, customer_id=customer_id, date=date, qr=qr
+    def check_in_visit(
+        self,
+        *,
+        manager_id: str,
+        customer_id: str,
+        date: str,
+        qr: str,
+        checkin_id: str,
+        checked_in_at: str,
+        visit_id: str,
+    ) -> Resolution | None:
+        """The outlet, planning's verdict on the scanned code and the manager's visit that day, marked checked
+        in when the code is good (and the visit the one chosen); None when planning knows no such outlet."""
+        request = planning_pb2.CheckInVisitRequest(
+            manager_id=manager_id,
+            customer_id=customer_id,
+            date=date,
+            qr=qr,
+            checkin_id=checkin_id,
+            checked_in_at=checked_in_at,
+            visit_id=visit_id,
         )
         try:
-            response = call(self.stub.ResolveVisitForCheckin, request, timeout=self.deadlines.resolve)
+            response = call(self.stub.CheckInVisit, request, timeout=self.deadlines.checkin)
         except RemoteError as exc:
-            if status_of(exc) == grpc.StatusCode.NOT_FOUND:
+            if status_of(exc) == grpc.StatusCode.NOT_FOUND and code_of(exc) == "customer_not_found":
                 return None
             raise
         visit = response.visit if response.HasField("visit") and response.visit.visit_id else None
@@ -58,15 +75,9 @@ class PlanningClient:
             customer=_customer(response.customer),
             qr_valid=response.qr_valid,
             visit=_visit_ref(visit) if visit is not None else None,
+            holder=response.checkin_id,
+            appointment_at=parse_ts(response.appointment_at, "appointment_at") if response.appointment_at else None,
         )
-
-    def mark_checked_in(self, *, visit_id: str, checkin_id: str, checked_in_at: str) -> str:
-        """Move the visit to checked_in; returns the check-in that holds it (the first one)."""
-        request = planning_pb2.MarkCheckedInRequest(
-            visit_id=visit_id, checkin_id=checkin_id, checked_in_at=checked_in_at
-        )
-        response = call(self.stub.MarkCheckedIn, request, timeout=self.deadlines.mark)
-        return response.checkin_id or response.visit.checkin_id or checkin_id
 
     def complete_task(self, *, op_id: str, client_ts: str, visit_id: str, task_id: str, note: str) -> WorkAnswer:
         request = planning_pb2.CompleteTaskRequest(

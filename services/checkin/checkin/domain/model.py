@@ -118,6 +118,10 @@ class Resolution:
     customer: CustomerSummary
     qr_valid: bool
     visit: VisitRef | None
+    # The check-in holding the visit after planning marked it (the first one); empty when nothing was marked.
+    holder: str = ""
+    # The scheduled time of the manager's appointment with the outlet that day (P-003-4), if any.
+    appointment_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,8 @@ class CheckinRecord:
     client_ts: str
     received_at: datetime
     offline: bool = False
+    # P-003-4: checked in later than 5 minutes before the visit's appointment.
+    late: bool = False
 
     def result(self) -> CheckinResult:
         return CheckinResult(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from checkin.domain.model import Assessment, Fix, GeoPoint, PreviousFix, Thresholds, Verdict, VerdictReason
 
@@ -13,6 +13,8 @@ EARTH_RADIUS_M = 6_371_008.8
 ID_NAMESPACE = uuid.UUID("6f1c6a52-7d0e-4c57-9a59-2f3c0e0b7a11")
 # Two fixes closer in time than this are treated as this far apart (no division by zero).
 MIN_TRAVEL_SECONDS = 1.0
+# P-003-4: keep the appointment, arriving at least this long before its scheduled time.
+ARRIVE_BEFORE = timedelta(minutes=5)
 
 
 def distance_m(a: GeoPoint, b: GeoPoint) -> float:
@@ -66,6 +68,11 @@ def verdict_for(
         return Assessment(Verdict.SUSPECT, reason, distance)
     verdict = Verdict.OK if distance <= thresholds.geofence_m else Verdict.TOO_FAR
     return Assessment(verdict, VerdictReason.NONE, distance)
+
+
+def is_late(scanned_at: datetime, appointment_at: datetime | None) -> bool:
+    """P-003-4: a check-in later than the appointment's scheduled time minus 5 minutes is late."""
+    return appointment_at is not None and scanned_at > appointment_at - ARRIVE_BEFORE
 
 
 def remembers_fix(assessment: Assessment) -> bool:

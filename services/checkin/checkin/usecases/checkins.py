@@ -2,7 +2,12 @@
 
 Every step is safe to repeat with the same op_id: the check-in id is derived from it, the
 store insert is idempotent, planning keeps the first check-in of a visit, the event id is
-derived from the check-in id, and the answer is kept in the OpStore.
+derived from the check-in id, and the answer is kept in the OpStore. So the kept answer is not
+read first (a round trip on every check-in for the rare replay): a replay runs the same steps,
+which change nothing, and the OpStore insert returns the kept answer. Only when a replay can no
+longer be applied (the plan changed since) is the kept answer read and returned instead.
+
+One call to planning resolves the scanned outlet and marks its visit (CheckInVisit).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from baifang_common.errors import InvalidArgument
+from baifang_common.errors import DomainError, InvalidArgument
 from baifang_common.events import CheckinRecorded
 from baifang_common.idempotency import OpStore
 from baifang_common.publisher import EventPublisher
@@ -27,13 +32,20 @@ from checkin.domain.model import (
     CheckinCommand,
     CheckinRecord,
     CheckinResult,
-    CustomerSummary,
     Fix,
     GeoPoint,
+    Resolution,
     Thresholds,
     VisitRef,
 )
-from checkin.domain.rules import checkin_id_for, event_id_for, is_valid_point, remembers_fix, verdict_for
+from checkin.domain.rules import (
+    checkin_id_for,
+    event_id_for,
+    is_late,
+    is_valid_point,
+    remembers_fix,
+    verdict_for,
+)
 from checkin.metrics import CHECKIN_VERDICTS
 
 logger = logging.getLogger(__name__)
@@ -74,20 +86,35 @@ def record_checkin(
         raise NotAManager(role=cmd.caller.role)
     if not cmd.op_id:
         raise InvalidArgument("op_id is required", field="op_id")
-    replay = ops.get(cmd.caller.id, cmd.op_id)
-    if replay is not None:
+    try:
+        return _apply(cmd, checkins, planning, publisher, ops, last_fixes, thresholds, timezone)
+    except DomainError:
+        replay = ops.get(cmd.caller.id, cmd.op_id)
+        if replay is None:
+            raise
         return CheckinAnswer(_decode(replay), replayed=True)
+
+
+def _apply(
+    cmd: CheckinCommand,
+    checkins: CheckinStore,
+    planning: PlanningClient,
+    publisher: EventPublisher,
+    ops: OpStore,
+    last_fixes: LastFixes,
+    thresholds: Thresholds,
+    timezone: str,
+) -> CheckinAnswer:
     scan = _scan(cmd, timezone)
-    customer_id, outlet, visit = _planned_visit(cmd, scan.date, planning)
-    previous = last_fixes.get(cmd.caller.id)
-    assessment = verdict_for(
-        scan.fix, outlet=outlet.location, scanned_at=scan.at, previous=previous, thresholds=thresholds
-    )
     checkin_id = checkin_id_for(cmd.caller.id, cmd.op_id)
-    holder = planning.mark_checked_in(visit_id=visit.visit_id, checkin_id=checkin_id, checked_in_at=cmd.client_ts)
-    if holder != checkin_id:
-        return _answer(ops, cmd, _first_checkin(checkins, holder, visit.visit_id))
-    record = _record(cmd, checkin_id, customer_id, visit, scan.date, assessment)
+    customer_id, resolution, visit = _planned_visit(cmd, scan.date, checkin_id, planning)
+    if resolution.holder != checkin_id:
+        return _answer(ops, cmd, _first_checkin(checkins, resolution.holder, visit.visit_id))
+    previous = last_fixes.get(cmd.caller.id)
+    outlet = resolution.customer.location
+    assessment = verdict_for(scan.fix, outlet=outlet, scanned_at=scan.at, previous=previous, thresholds=thresholds)
+    late = is_late(scan.at, resolution.appointment_at)
+    record = _record(cmd, checkin_id, customer_id, visit, scan.date, assessment, late)
     stored = _store(record, checkins, publisher)
     if remembers_fix(assessment):
         last_fixes.remember(cmd.caller.id, scan.fix.point, scan.fix.taken_at)
@@ -105,14 +132,22 @@ def _scan(cmd: CheckinCommand, timezone: str) -> Scan:
     return Scan(scanned_at, fix, local_date(scanned_at, timezone).isoformat())
 
 
-def _planned_visit(cmd: CheckinCommand, date: str, planning: PlanningClient) -> tuple[str, CustomerSummary, VisitRef]:
+def _planned_visit(
+    cmd: CheckinCommand, date: str, checkin_id: str, planning: PlanningClient
+) -> tuple[str, Resolution, VisitRef]:
     """The outlet the code names (its signature checked by planning, which holds the secret) and the
-    manager's visit to it that day."""
+    manager's visit to it that day, which planning marks checked in when both are right."""
     customer_id = qr_customer_id(cmd.qr)
     if customer_id is None:
         raise InvalidQr(reason="malformed")
-    resolution = planning.resolve_visit_for_checkin(
-        manager_id=cmd.caller.id, customer_id=customer_id, date=date, qr=cmd.qr
+    resolution = planning.check_in_visit(
+        manager_id=cmd.caller.id,
+        customer_id=customer_id,
+        date=date,
+        qr=cmd.qr,
+        checkin_id=checkin_id,
+        checked_in_at=cmd.client_ts,
+        visit_id=cmd.visit_id,
     )
     if resolution is None:
         raise InvalidQr(reason="unknown_customer")
@@ -123,7 +158,7 @@ def _planned_visit(cmd: CheckinCommand, date: str, planning: PlanningClient) -> 
         raise QrMismatch(visit_id=cmd.visit_id, customer_id=customer_id)
     if resolution.visit is None:
         raise CustomerNotInPlan(customer=resolution.customer.to_details(), date=date)
-    return customer_id, resolution.customer, resolution.visit
+    return customer_id, resolution, resolution.visit
 
 
 def _first_checkin(checkins: CheckinStore, holder: str, visit_id: str) -> CheckinResult:
@@ -136,7 +171,13 @@ def _first_checkin(checkins: CheckinStore, holder: str, visit_id: str) -> Checki
 
 
 def _record(
-    cmd: CheckinCommand, checkin_id: str, customer_id: str, visit: VisitRef, date: str, assessment: Assessment
+    cmd: CheckinCommand,
+    checkin_id: str,
+    customer_id: str,
+    visit: VisitRef,
+    date: str,
+    assessment: Assessment,
+    late: bool,
 ) -> CheckinRecord:
     return CheckinRecord(
         checkin_id=checkin_id,
@@ -157,6 +198,7 @@ def _record(
         client_ts=cmd.client_ts,
         received_at=now_utc(),
         offline=cmd.offline,
+        late=late,
     )
 
 
@@ -190,13 +232,15 @@ def _event(record: CheckinRecord) -> CheckinRecorded:
         received_at=iso(record.received_at),
         op_id=record.op_id,
         offline=record.offline,
+        late=record.late,
     )
 
 
 def _answer(ops: OpStore, cmd: CheckinCommand, result: CheckinResult) -> CheckinAnswer:
-    """Keep the answer for this op_id; a concurrent twin that stored first wins."""
-    stored = ops.put(cmd.caller.id, cmd.op_id, OP_KIND, json.dumps(result.to_dict()).encode())
-    return CheckinAnswer(_decode(stored))
+    """Keep the answer for this op_id; when it was kept before (a replay, or a concurrent twin that stored
+    first), the kept one is the answer."""
+    kept, first = ops.put_once(cmd.caller.id, cmd.op_id, OP_KIND, json.dumps(result.to_dict()).encode())
+    return CheckinAnswer(_decode(kept), replayed=not first)
 
 
 def _decode(raw: bytes) -> CheckinResult:

@@ -1,7 +1,12 @@
-"""Check-in support for the checkin service: resolve a scanned outlet, mark the visit checked in."""
+"""Check-in support for the checkin service: resolve a scanned outlet, mark the visit checked in.
+
+check_in_visit does both in one call (the check-in's hot path: one round trip from checkin, four
+store operations here); resolve_visit_for_checkin and mark_checked_in are its two halves.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,11 +16,12 @@ from baifang_common.context import Caller
 from baifang_common.events import CheckinRecorded
 from baifang_common.qr import qr_signature_ok
 from baifang_common.timeutil import local_date, now_utc, parse_date, parse_ts
+from planning.adapters.appointment_store import AppointmentStore
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain import rules
 from planning.domain.errors import CustomerNotFound, LateUploadExpired, VisitClosed, VisitNotFound
-from planning.domain.model import Customer, Visit
+from planning.domain.model import Customer, Visit, VisitStatus
 from planning.usecases.visits import LateUploads
 
 logger = logging.getLogger(__name__)
@@ -56,6 +62,61 @@ class CheckinMark:
     checkin_id: str
 
 
+@dataclass(frozen=True)
+class CheckInVisit:
+    caller: Caller
+    manager_id: str
+    customer_id: str
+    date: str
+    qr: str
+    checkin_id: str
+    # The check-in's time (ISO 8601 with offset); the server time when empty.
+    checked_in_at: str = ""
+    # The visit the client chose before scanning (R-1.5.3-c): nothing is marked when the outlet's is another.
+    visit_id: str = ""
+
+
+@dataclass(frozen=True)
+class CheckinOutcome:
+    """The resolution, and when the visit was marked, the check-in holding it and the appointment time."""
+
+    customer: Customer
+    qr_valid: bool
+    visit: Visit | None
+    checkin_id: str = ""
+    appointment_at: datetime | None = None
+
+
+def check_in_visit(
+    cmd: CheckInVisit,
+    *,
+    visits: VisitStore,
+    customers: CustomerStore,
+    appointments: AppointmentStore,
+    late: LateUploads,
+    now: Callable[[], datetime] = now_utc,
+) -> CheckinOutcome:
+    """Resolve the scanned outlet and, when the code is good and the visit is the manager's that day (and
+    the one chosen, if any), mark it checked in; the appointment time comes back for P-003-4."""
+    query = ResolveVisitForCheckin(cmd.caller, cmd.manager_id, cmd.customer_id, cmd.date, cmd.qr)
+    found = resolve_visit_for_checkin(query, visits=visits, customers=customers)
+    visit = found.visit
+    if not found.qr_valid or visit is None or (cmd.visit_id and cmd.visit_id != visit.id):
+        return CheckinOutcome(found.customer, found.qr_valid, visit)
+    mark_cmd = MarkCheckedIn(cmd.caller, visit.id, cmd.checkin_id, cmd.checked_in_at)
+    mark = mark_checked_in(mark_cmd, visits=visits, late=late, now=now, read=visit)
+    if mark.checkin_id != cmd.checkin_id:  # another check-in holds the visit: its answer is the one given
+        return CheckinOutcome(found.customer, True, mark.visit, mark.checkin_id)
+    appointment = first_appointment(appointments, cmd.manager_id, cmd.date, cmd.customer_id)
+    return CheckinOutcome(found.customer, True, mark.visit, mark.checkin_id, appointment)
+
+
+def first_appointment(appointments: AppointmentStore, manager_id: str, day: str, customer_id: str) -> datetime | None:
+    """When the manager's first appointment with the outlet that day is scheduled (P-003-4), if any."""
+    times = [a.scheduled_at for a in appointments.for_day(manager_id, day) if a.customer_id == customer_id]
+    return min(times, default=None)
+
+
 def resolve_visit_for_checkin(
     query: ResolveVisitForCheckin, *, visits: VisitStore, customers: CustomerStore
 ) -> Resolution:
@@ -71,25 +132,40 @@ def resolve_visit_for_checkin(
 
 
 def mark_checked_in(
-    cmd: MarkCheckedIn, *, visits: VisitStore, late: LateUploads, now: Callable[[], datetime] = now_utc
+    cmd: MarkCheckedIn,
+    *,
+    visits: VisitStore,
+    late: LateUploads,
+    now: Callable[[], datetime] = now_utc,
+    read: Visit | None = None,
 ) -> CheckinMark:
     """planned → checked_in once; later check-ins get the first one back; a missed visit is closed (409).
 
     A check-in made on a missed visit's own day and uploaded within the late window revives it (R-1.3.3-c).
+    `read` is the visit as the caller just read it (saves a read; the conditional write checks it).
     """
     at = parse_ts(cmd.checked_in_at, "checked_in_at").astimezone(UTC) if cmd.checked_in_at else now()
+    at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # what the store keeps
     client_day = local_date(at, late.timezone) if cmd.checked_in_at else None
     window = rules.LateWindow(local_date(now(), late.timezone), late.days)
     for _ in range(MAX_ATTEMPTS):
-        visit = visits.get(cmd.visit_id)
+        visit = read if read is not None else visits.get(cmd.visit_id)
+        read = None
         if visit is None:
             raise VisitNotFound(visit_id=cmd.visit_id)
         rules.ensure_service_or_owner(cmd.caller, visit.manager_id)
         if rules.checkin_decision(visit, client_day, window) == rules.CheckinDecision.ALREADY:
             return CheckinMark(visit, visit.checkin_id)
         if visits.mark_checked_in(visit.id, cmd.checkin_id, at, from_status=visit.status):
-            marked = visits.get(visit.id) or visit
-            return CheckinMark(marked, marked.checkin_id)
+            # The write was conditional on the status read, so the visit is now exactly this.
+            marked = dataclasses.replace(
+                visit,
+                status=VisitStatus.CHECKED_IN,
+                checkin_id=cmd.checkin_id,
+                checked_in_at=at,
+                version=visit.version + 1,
+            )
+            return CheckinMark(marked, cmd.checkin_id)
     raise RuntimeError(f"visit {cmd.visit_id} kept changing under a check-in")
 
 
