@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 from baifang_common.context import SERVICE_ROLE, Caller
-from baifang_common.identity import GATEWAY, load_signer
+from baifang_common.identity import GATEWAY, TOKEN_KEY, load_signer
 from baifang_common.interceptors import error_from_rpc
 from baifang_common.testing.plugin import unique
 
@@ -20,10 +20,15 @@ def caller_md(
     """The metadata the gateway (or `issuer`, a service acting for this user) sends for this caller, the
     demo manager m001 by default: a token signed with that issuer's key, fresh request id.
 
-    A service on its own account (role "service") signs as itself.
+    A service on its own account (role "service") signs as itself. Test modules build this once at
+    import and the whole suite outlasts the 60 s a gateway token lives, so these tokens live an hour.
     """
     issuer = issuer or (caller_id if role == SERVICE_ROLE else GATEWAY)
-    return load_signer(issuer).metadata(Caller(caller_id, role, team), unique("req"))
+    token = load_signer(issuer).mint(Caller(caller_id, role, team), unique("req"), ttl=TEST_TOKEN_TTL_S)
+    return [(TOKEN_KEY, token)]
+
+
+TEST_TOKEN_TTL_S = 3600
 
 
 class RpcFailure(NamedTuple):
