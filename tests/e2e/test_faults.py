@@ -242,7 +242,7 @@ def _under_load(
         wait_until(lambda: loop.pending == 0 or bool(loop.bad), timeout=90, what="every write acknowledged")
     assert not loop.bad, loop.bad
     assert loop.pending == 0
-    # Clear refusals while the dependency was down, not a stall until it came back.
+    # Clear refusals from the fault on (until requests succeed again), not a stall until it came back.
     assert loop.refused_in_fault > 0, f"no 503 with Retry-After during the fault: {dict(loop.statuses)}"
 
     wait_until(lambda: queued_messages(run.vhost) == 0, timeout=120, interval=0.5, what="queues drained")
