@@ -4,10 +4,10 @@
                   adjusted (approved increases), effective, ordered, amount_fen, order_days,
                   last_order_date, by_sku [[sku, qty, amount_fen], ...],
                   days {date: {quantity, amount_fen, lines [[sku, qty, amount_fen], ...]}}
-                  indexes (manager_id, month), (team_id, month), (customer_id, month)
+                  index customer_id
     order_rows    the same _id and figures without by_sku and days, plus day_totals {date:
-                  [quantity, amount_fen]}: what the list views read
-                  indexes (manager_id, month), (team_id, month), (customer_id, month)
+                  [quantity, amount_fen]}, manager_month "<manager_id>|<month>", team_month: what
+                  the list views read; indexes manager_month, team_month, month, customer_id
     order_keys    _id "<customer_id>:<month>", seq: how many batches changed that key's facts
                   (a month document carries the seq its facts were read at, see `replace`)
 
@@ -39,22 +39,12 @@ class OrderViewsStore:
         self.rows: Collection[Document] = db["order_rows"]
 
     def ensure_indexes(self) -> None:
+        """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
         ensure_indexes(
             self.rows,
-            [
-                IndexModel([("manager_id", ASCENDING), ("month", ASCENDING)]),
-                IndexModel([("team_id", ASCENDING), ("month", ASCENDING)]),
-                IndexModel([("customer_id", ASCENDING), ("month", ASCENDING)]),
-            ],
+            [IndexModel([(name, ASCENDING)]) for name in ("manager_month", "team_month", "month", "customer_id")],
         )
-        ensure_indexes(
-            self.months,
-            [
-                IndexModel([("manager_id", ASCENDING), ("month", ASCENDING)]),
-                IndexModel([("team_id", ASCENDING), ("month", ASCENDING)]),
-                IndexModel([("customer_id", ASCENDING), ("month", ASCENDING)]),
-            ],
-        )
+        ensure_indexes(self.months, [IndexModel([("customer_id", ASCENDING)])])
 
     def touch(self, keys: Iterable[tuple[str, str]]) -> None:
         """Count a change of the facts of each key; called after the facts are written."""
@@ -87,23 +77,25 @@ class OrderViewsStore:
 
     def customer_months(self, customer_ids: Sequence[str]) -> list[tuple[str, str]]:
         """The (customer, month) keys with a month document (to recompute after a reassignment)."""
-        docs = self.months.find({"customer_id": {"$in": list(customer_ids)}}, {"customer_id": 1, "month": 1})
-        return [(doc["customer_id"], doc["month"]) for doc in docs]
+        return [
+            (doc["customer_id"], doc["month"])
+            for cid in customer_ids
+            for doc in self.rows.find({"customer_id": cid}, {"customer_id": 1, "month": 1})
+        ]
 
     def month_rows(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """The lean rows of the month (figures only), by customer."""
-        query = _scoped({"month": month}, manager_id, team_id)
-        return list(self.rows.find(query).sort("customer_id", ASCENDING))
+        return list(self.rows.find(_scoped(month, manager_id, team_id)).sort("customer_id", ASCENDING))
 
     def month_of(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
         """Whole month documents (by SKU and by day) of a few customers."""
-        query = {"customer_id": {"$in": list(customer_ids)}, "month": {"$in": list(months)}}
-        return list(self.months.find(query, {"days": 0}))
+        ids = [f"{cid}:{m}" for cid in customer_ids for m in months]
+        return list(self.months.find({"_id": {"$in": ids}}, {"days": 0}))
 
     def ordered(self, customer_ids: Sequence[str], months: Sequence[str]) -> dict[str, int]:
         """Cartons ordered per customer over the months (lean rows: cheap for hundreds of customers)."""
         totals: dict[str, int] = {}
-        query = {"customer_id": {"$in": list(customer_ids)}, "month": {"$in": list(months)}}
+        query = {"_id": {"$in": [f"{cid}:{m}" for cid in customer_ids for m in months]}}
         for doc in self.rows.find(query, {"customer_id": 1, "ordered": 1}):
             totals[doc["customer_id"]] = totals.get(doc["customer_id"], 0) + int(doc.get("ordered", 0))
         return totals
@@ -111,7 +103,7 @@ class OrderViewsStore:
     def day_rows(self, date: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """Customers with orders on `date`: {customer_id, manager_id, team_id, quantity, amount_fen}."""
         # `day_totals.<date>` exists, not `dates` holds: NX-27017 (0.8.1) does not match inside arrays.
-        query = _scoped({"month": date[:7], f"day_totals.{date}": {"$exists": True}}, manager_id, team_id)
+        query = {**_scoped(date[:7], manager_id, team_id), f"day_totals.{date}": {"$exists": True}}
         rows = []
         for doc in self.rows.find(query).sort("customer_id", ASCENDING):
             quantity, amount = doc["day_totals"][date]
@@ -153,13 +145,17 @@ def lean_row(month: Document) -> Document:
     return {
         "_id": month["_id"],
         **{name: month[name] for name in LEAN},
+        "manager_month": f"{month['manager_id']}|{month['month']}",
+        "team_month": f"{month['team_id']}|{month['month']}",
         "day_totals": {day: [d["quantity"], d["amount_fen"]] for day, d in month["days"].items()},
     }
 
 
-def _scoped(query: dict[str, Any], manager_id: str, team_id: str) -> dict[str, Any]:
+def _scoped(month: str, manager_id: str, team_id: str) -> dict[str, Any]:
+    """The one-field query of a month's rows for a manager, a team, both or all."""
+    query: dict[str, Any] = {"month": month}
     if manager_id:
-        query["manager_id"] = manager_id
+        query = {"manager_month": f"{manager_id}|{month}"}
     if team_id:
-        query["team_id"] = team_id
+        query = {**query, "team_month": f"{team_id}|{month}"} if manager_id else {"team_month": f"{team_id}|{month}"}
     return query
