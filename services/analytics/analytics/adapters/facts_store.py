@@ -171,10 +171,11 @@ class FactsStore:
         docs = self.c["customers"].find({"_id": {"$in": list(customer_ids)}}, {"name": 1, "code": 1})
         return {doc["_id"]: doc for doc in docs}
 
-    def cards(self, customer_ids: Sequence[str] | None) -> list[Document]:
-        """The cards of the customers (None: every customer)."""
-        query: dict[str, Any] = {} if customer_ids is None else {"_id": {"$in": list(customer_ids)}}
-        return list(self.c["customers"].find(query))
+    def cards(self, customer_ids: Sequence[str], fields: Sequence[str]) -> list[Document]:
+        """The named card fields of the customers."""
+        return list(
+            self.c["customers"].find({"_id": {"$in": list(customer_ids)}}, dict.fromkeys(fields, 1) or {"_id": 1})
+        )
 
     def terminals(self, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Per customer: the latest terminal resources and information values merged."""
