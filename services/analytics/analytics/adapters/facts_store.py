@@ -4,7 +4,7 @@
     biz_owners      _id customer_id, manager_id, team_id, since, rank "<effective_from>|<at>"
     biz_skus        _id sku, name, brand, price_class, ref prices, rank "<at>"
     biz_orders      _id "<order_id>:<line_no>", customer_id, manager_id, team_id, sku, quantity,
-                    amount_fen, order_date, month, rank "<at>"           index (customer_id, month)
+                    amount_fen, order_date, month, rank "<at>"           index customer_id
     biz_agreed      _id "<customer_id>:<month>", lines, total (immutable: the earliest is kept)
     biz_adjustments _id adjustment_id, customer_id, month, lines, status, rank "<final?>|<at>"
     biz_collections _id visit_id (a later submission supersedes), customer_id, date, lines, rank
@@ -110,16 +110,15 @@ class FactsStore:
         self.c: dict[str, Collection[Document]] = {kind: db[f"biz_{kind}"] for kind in KINDS}
 
     def ensure_indexes(self) -> None:
-        by_customer = [IndexModel([("customer_id", ASCENDING), ("month", ASCENDING)])]
-        ensure_indexes(self.c["orders"], by_customer)
-        ensure_indexes(self.c["adjustments"], by_customer)
-        ensure_indexes(self.c["agreed"], by_customer)
+        """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
+        by_customer = [IndexModel([("customer_id", ASCENDING)])]
+        for kind in ("orders", "agreed", "adjustments", "collections", "visits", "activities"):
+            ensure_indexes(self.c[kind], by_customer)
         ensure_indexes(
             self.c["owners"], [IndexModel([("manager_id", ASCENDING)]), IndexModel([("team_id", ASCENDING)])]
         )
-        ensure_indexes(self.c["customers"], [IndexModel([("terminal_type", ASCENDING), ("area_id", ASCENDING)])])
-        for kind in ("collections", "visits", "activities"):
-            ensure_indexes(self.c[kind], [IndexModel([("customer_id", ASCENDING), ("date", DESCENDING)])])
+        ensure_indexes(self.c["customers"], [IndexModel([("peer_group", ASCENDING)])])
+        ensure_indexes(self.c["terminals"], [IndexModel([("customer_id", ASCENDING)])])
 
     def write(self, facts: Sequence[Fact]) -> None:
         """One unordered bulk write per kind, one update per document.
@@ -172,10 +171,11 @@ class FactsStore:
         docs = self.c["customers"].find({"_id": {"$in": list(customer_ids)}}, {"name": 1, "code": 1})
         return {doc["_id"]: doc for doc in docs}
 
-    def cards(self, customer_ids: Sequence[str] | None) -> list[Document]:
-        """The cards of the customers (None: every customer)."""
-        query: dict[str, Any] = {} if customer_ids is None else {"_id": {"$in": list(customer_ids)}}
-        return list(self.c["customers"].find(query))
+    def cards(self, customer_ids: Sequence[str], fields: Sequence[str]) -> list[Document]:
+        """The named card fields of the customers."""
+        return list(
+            self.c["customers"].find({"_id": {"$in": list(customer_ids)}}, dict.fromkeys(fields, 1) or {"_id": 1})
+        )
 
     def terminals(self, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Per customer: the latest terminal resources and information values merged."""
@@ -187,21 +187,29 @@ class FactsStore:
 
     def similar(self, terminal_type: str, area_id: str) -> list[str]:
         """Customers of the same terminal type and area (the comparison group of §1.5.13)."""
-        docs = self.c["customers"].find({"terminal_type": terminal_type, "area_id": area_id}, {"_id": 1})
+        docs = self.c["customers"].find({"peer_group": f"{terminal_type}|{area_id}"}, {"_id": 1})
         return [doc["_id"] for doc in docs]
 
     def skus(self) -> dict[str, Document]:
         return {doc["_id"]: doc for doc in self.c["skus"].find()}
 
+    def _by_key(self, kind: str, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
+        """One indexed equality query per (customer, month): NX-27017 scans the collection for `$in`
+        on any field but `_id`, and plans no compound index."""
+        wanted = set(months)
+        return [
+            doc for cid in customer_ids for doc in self.c[kind].find({"customer_id": cid}) if doc.get("month") in wanted
+        ]
+
     def orders(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
-        return list(self.c["orders"].find({"customer_id": {"$in": list(customer_ids)}, "month": {"$in": list(months)}}))
+        return self._by_key("orders", customer_ids, months)
 
     def agreed(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
-        return list(self.c["agreed"].find({"customer_id": {"$in": list(customer_ids)}, "month": {"$in": list(months)}}))
+        ids = [f"{cid}:{m}" for cid in customer_ids for m in months]
+        return list(self.c["agreed"].find({"_id": {"$in": ids}}))
 
     def adjustments(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
-        query = {"customer_id": {"$in": list(customer_ids)}, "month": {"$in": list(months)}}
-        return list(self.c["adjustments"].find(query))
+        return self._by_key("adjustments", customer_ids, months)
 
     def approved(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
         return [doc for doc in self.adjustments(customer_ids, months) if doc.get("status") == APPROVED]
@@ -225,11 +233,12 @@ class FactsStore:
 
     def order_keys(self, customer_ids: Sequence[str] | None = None) -> set[tuple[str, str]]:
         """Every (customer, month) some order, agreed quantity or adjustment speaks of (all: a rebuild)."""
-        query: dict[str, Any] = {} if customer_ids is None else {"customer_id": {"$in": list(customer_ids)}}
+        queries: list[dict[str, Any]] = [{}] if customer_ids is None else [{"customer_id": c} for c in customer_ids]
         keys: set[tuple[str, str]] = set()
         for kind in ("orders", "agreed", "adjustments"):
-            for doc in self.c[kind].find(query, {"customer_id": 1, "month": 1}):
-                keys.add((doc["customer_id"], doc["month"]))
+            for query in queries:
+                for doc in self.c[kind].find(query, {"customer_id": 1, "month": 1}):
+                    keys.add((doc["customer_id"], doc["month"]))
         return keys
 
 

@@ -66,6 +66,7 @@ def _need(**values: Any) -> None:
 def customer_upserted(event: CustomerUpserted, ops: Ops, keys: set[Key]) -> None:
     _need(customer_id=event.customer_id)
     fields = {name: getattr(event, name) for name in CARD_FIELDS}
+    fields["peer_group"] = f"{event.terminal_type}|{event.area_id}"  # similar outlets (one indexed field)
     ops.append(Fact("customers", event.customer_id, fields, "latest", f"{event.version:09d}|{_at(event)}"))
 
 

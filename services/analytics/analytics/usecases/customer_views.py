@@ -238,8 +238,7 @@ def _similar(
     peers = facts.similar(str(card.get("terminal_type", "")), str(card.get("area_id", "")))
     totals = dict.fromkeys(peers, 0)
     totals.setdefault(customer_id, 0)
-    for doc in views.month_of(list(totals), window):
-        totals[doc["customer_id"]] += int(doc.get("ordered", 0))
+    totals.update(views.ordered(list(totals), window))
     mine = totals[customer_id]
     return {
         "terminal_type": card.get("terminal_type"),

@@ -78,6 +78,7 @@ def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore,
     listed_waiting = waiting if scope.manager_id else []
     names = _names(facts, [*shown, *(o.customer_id for o in listed_waiting)])
     sku_names = {sku: str(doc.get("name", "")) for sku, doc in facts.skus().items()}
+    lines = views.day_lines(shown, day)
     managers: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"customers": 0, "ordered_customers": 0, "quantity": 0, "amount_fen": 0}
     )
@@ -88,7 +89,9 @@ def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore,
         m["ordered_customers"] += 1
         m["quantity"] += row["quantity"]
         m["amount_fen"] += row["amount_fen"]
-    page["items"] = [_day_item(row, names, sku_names) for row in page["items"]]
+    page["items"] = [
+        _day_item({**row, "lines": lines.get(row["customer_id"], [])}, names, sku_names) for row in page["items"]
+    ]
     return {
         "date": day,
         "manager_id": scope.manager_id,

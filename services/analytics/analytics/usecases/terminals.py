@@ -14,7 +14,7 @@ from analytics.adapters.facts_store import FactsStore
 from analytics.adapters.standard_store import StandardStore
 from analytics.domain import terminal_standard as std
 from analytics.domain.business import scope_for
-from analytics.domain.errors import InvalidStandard, RoleNotAllowed, StandardChanged, UnknownAttribute
+from analytics.domain.errors import InvalidStandard, RoleNotAllowed, StandardChanged, TeamRequired, UnknownAttribute
 from analytics.usecases.customer_views import readable
 from analytics.usecases.orders import ViewQuery
 from baifang_common.timeutil import iso, now_utc
@@ -86,10 +86,11 @@ def terminal_stats(query: ViewQuery, *, facts: FactsStore, standards: StandardSt
     if attribute not in ATTRIBUTES:
         raise UnknownAttribute(by=attribute, allowed=list(ATTRIBUTES))
     scope = scope_for(query.caller, query.manager_id, query.team_id)
-    owned = facts.owned(scope.manager_id, scope.team_id) if scope.manager_id or scope.team_id else None
-    ids = None if owned is None else [o.customer_id for o in owned]
-    cards = {doc["_id"]: doc for doc in facts.cards(ids)}
-    customer_ids = sorted(set(cards) | set(ids or ()))
+    if not (scope.manager_id or scope.team_id):
+        raise TeamRequired("an admin names a team_id or manager_id", field="team_id")
+    customer_ids = sorted(o.customer_id for o in facts.owned(scope.manager_id, scope.team_id))
+    fields = [attribute] if attribute in CARD_ATTRIBUTES else []
+    cards = {doc["_id"]: doc for doc in facts.cards(customer_ids, fields)}
     values = facts.terminals(customer_ids)
     _, criteria = current_standard(standards)
     groups: dict[str, list[Any]] = defaultdict(lambda: [0, 0, 0.0, 0])  # outlets, evaluated, score sum, meeting
