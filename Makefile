@@ -13,7 +13,7 @@ export STACK_PORT_OFFSET
 GATEWAY := http://127.0.0.1:$(shell echo $$(( $(or $(GATEWAY_PORT),8080) + $(STACK_PORT_OFFSET) )))
 PROMETHEUS := http://127.0.0.1:$(or $(PROMETHEUS_PORT),9090)
 
-.PHONY: setup protos infra up down seed seed-peak test lint bench bench-sink bench-analytics peak clean rebuild-analytics bench-business
+.PHONY: setup protos infra up down seed seed-peak test lint bench bench-sink bench-analytics bench-checkin peak clean rebuild-analytics bench-business
 
 setup:
 	scripts/bootstrap.sh
@@ -72,6 +72,12 @@ bench-sink:
 
 bench-analytics:
 	$(PY) loadtests/bench_analytics.py
+
+# First check-ins need planned visits: reseeds a small peak data set (100 managers, today's plans) first.
+bench-checkin:
+	$(PY) scripts/seed.py --reset --peak --managers 100 --customers 3000
+	$(PY) loadtests/stack_metrics.py drain 300
+	$(PY) loadtests/bench_checkin.py
 
 # Reseeds the peak data set first (fresh plans); PEAK_SEED=0 keeps the current data.
 peak:

@@ -25,6 +25,7 @@ import asyncio
 import random
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -39,11 +40,27 @@ from bench_ingest import (
     record_error,
     render_headers,
 )
+from bench_sink import Cpu
 from stack_metrics import Samples, delta, scrape
 
 from common import API, BASE_URL, auth_headers, checkin_body, location_of
 
 Target = tuple[str, dict[str, Any]]  # manager, visit
+RUN_DIR = Path(__file__).resolve().parent.parent / "var" / "run"
+# The processes a check-in runs through, and those its event wakes (their CPU competes on 2 cores).
+PROCESSES = (
+    "gateway",
+    "checkin-grpc",
+    "planning-grpc",
+    "mongo-checkin",
+    "mongo-planning",
+    "rabbitmq",
+    "redis",
+    "checkin-worker",
+    "planning-worker",
+    "analytics-worker",
+    "mongo-analytics",
+)
 GRPC = "grpc_server_handling_seconds"
 # Where a check-in's time goes, from the servers' own histograms: (label, process, metric, labels).
 STAGES = (
@@ -125,6 +142,19 @@ def stages(before: dict[str, Samples], after: dict[str, Samples], count: int) ->
     return lines
 
 
+def cpu_lines(cpus: dict[str, Cpu], count: int) -> list[str]:
+    """CPU milliseconds per check-in of each process (pid files of `make up`), the most first."""
+    spent = {}
+    for name, cpu in cpus.items():
+        now = cpu.seconds()
+        if now is not None and cpu.start is not None and count:
+            spent[name] = (now - cpu.start) / count * 1000
+    if not spent:
+        return []
+    rows = [f"  {name:<34}{ms:>8.2f} ms CPU" for name, ms in sorted(spent.items(), key=lambda kv: -kv[1])]
+    return [f"CPU per check-in: {sum(spent.values()):.1f} ms in all", *rows]
+
+
 def line(r: RunResult) -> str:
     verdicts = ", ".join(f"{k.removeprefix('verdict ')} {n}" for k, n in r.extra.most_common())
     errors = f"  errors: {r.error_text()}" if r.errors else ""
@@ -155,8 +185,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
     await bench.run("warm-up", 4, args.warmup)
     processes = {process for _, process, _, _ in STAGES}
     before = {p: scrape(p) for p in processes}
+    cpus = {name: Cpu(RUN_DIR / f"{name}.pid") for name in PROCESSES}
     single = await bench.run("one client", 1, args.single)
     breakdown = stages(before, {p: scrape(p) for p in processes}, len(single.latencies))
+    breakdown += cpu_lines(cpus, len(single.latencies))
     many = await bench.run("concurrent", args.clients, args.concurrent)
     print(f"{'run':<11}{'clients':>8}{'n':>8}{'ckin/s':>10}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}")
     for r in (single, many):

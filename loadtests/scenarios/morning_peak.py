@@ -1,8 +1,12 @@
 """The morning peak: thousands of account managers' tablets start their day at once.
 
-A `Tablet` logs in as its own manager (`make seed-peak` creates one per tablet: m001..m2000,
+A `Tablet` is signed in as its own manager (`make seed-peak` creates one per tablet: m001..m2000,
 BAIFANG_DEMO_MANAGERS; with fewer accounts than tablets, tablets share them), fetches today's
-visit list, and then ticks every 10 s. Every tick sends the GPS fixes buffered since the previous one;
+visit list, and then ticks every 10 s. It starts as a real tablet starts its day: by refreshing
+the session it remembered (loadtests/peak_sessions.py logs every manager in once before the run;
+the first tablet of each account takes that session), and logs in with the password only when it
+has none. So the ramp does not hash 2,000 passwords in 3 minutes, which no real morning does.
+Every tick sends the GPS fixes buffered since the previous one;
 the task picked for the tick adds at most one piece of visit work: check in at the next
 outlet of the plan, tick a basic task, complete the visit, or now and then upload an
 offline batch that also replays an operation already sent.
@@ -22,6 +26,7 @@ outlet left today's list) are successes recorded under their own name, e.g.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import random
 import time
@@ -73,6 +78,18 @@ N_COMPLETE = f"POST {API}/visits/{{visit_id}}/complete"
 N_SYNC = f"POST {API}/sync"
 
 _tablet_numbers = itertools.count()
+SESSIONS_FILE = os.environ.get(
+    "PEAK_SESSIONS_FILE", os.path.join(os.path.dirname(os.path.dirname(__file__)), "reports", "peak_sessions.json")
+)
+
+
+def _remembered_sessions() -> dict[str, str]:
+    """Refresh tokens by username from peak_sessions.py; none when it was not run."""
+    try:
+        with open(SESSIONS_FILE, encoding="utf-8") as f:
+            return dict(json.load(f))
+    except (OSError, ValueError):
+        return {}
 
 
 class _ProcessState:
@@ -83,6 +100,8 @@ class _ProcessState:
         self.admin_lock = gevent.lock.Semaphore()
         self.qr: dict[str, str] = {}
         self.qr_locks: dict[str, gevent.lock.Semaphore] = {}
+        # Each remembered session is handed out once (refresh tokens rotate: a second use is a replay).
+        self.sessions = _remembered_sessions()
 
 
 _shared = _ProcessState()
@@ -115,7 +134,7 @@ class Tablet(FastHttpUser):
         self.username = manager_for(self.number)
         self.rng = random.Random()
         self.token = ""
-        self.refresh_token = ""
+        self.refresh_token = _shared.sessions.pop(self.username, "")
         self.token_expires = 0.0
         self.plan: list[dict[str, Any]] = []
         self.plan_loaded = False
@@ -131,10 +150,11 @@ class Tablet(FastHttpUser):
             self._load_plan()
 
     def _ensure_session(self) -> bool:
-        """Log in (first tick or after a 401) or refresh a token about to expire; False when it failed."""
+        """Refresh the remembered session (at start, or a token about to expire), else log in (no session
+        or after a 401); False when it failed."""
         if self.token and time.time() < self.token_expires - 60:
             return True
-        if self.token and self.refresh_token:
+        if self.refresh_token:
             body = orjson.dumps({"refresh_token": self.refresh_token})
             with self.client.post(
                 f"{API}/auth/refresh", data=body, headers=JSON_HEADERS, name=N_REFRESH, catch_response=True
@@ -143,6 +163,7 @@ class Tablet(FastHttpUser):
                     resp.success()
                     return True
                 resp.failure(f"{resp.status_code} {_short(resp.text)}")
+                self.refresh_token = ""
         with self.client.post(
             f"{API}/auth/login",
             data=login_body(self.username, remember=True),

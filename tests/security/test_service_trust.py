@@ -125,7 +125,7 @@ def test_every_rpc_refuses_a_valid_token_from_an_issuer_it_does_not_allow(server
         for issuer in sorted(set(ISSUERS) - set(servicer.callers[method])):
             answers[(method, issuer)] = _call(chan, full_name, method, load_signer(issuer).metadata(ADMIN))
     # Among them: the gateway may not call planning's check-in RPCs, only checkin may.
-    assert {("ResolveVisitForCheckin", GATEWAY), ("MarkCheckedIn", GATEWAY)} <= set(answers)
+    assert {("CheckInVisit", GATEWAY), ("ResolveVisitForCheckin", GATEWAY), ("MarkCheckedIn", GATEWAY)} <= set(answers)
     assert set(answers.values()) == {grpc.StatusCode.PERMISSION_DENIED}
 
 

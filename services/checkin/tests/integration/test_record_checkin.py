@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +16,8 @@ from baifang_common.publisher import EventPublisher
 from baifang_common.testing.plugin import free_port, unique
 from checkin.domain.errors import FirstCheckinPending
 from checkin.domain.model import CheckinCommand, CheckinResult
-from checkin.usecases.checkins import record_checkin
+from checkin.usecases.checkins import CheckinAnswer, record_checkin
+from planning.domain.appointments import Appointment
 
 from .checkin_support import HERE, Outlet, World, now_local
 
@@ -47,9 +50,9 @@ def stored_checkin_ids(world: World, manager_id: str = "m001") -> list[str]:
     return [doc["_id"] for doc in world.checkin.checkins.collection.find({"manager_id": manager_id})]
 
 
-def run(world: World, cmd: CheckinCommand, publisher: EventPublisher | None = None) -> CheckinResult:
+def answer_of(world: World, cmd: CheckinCommand, publisher: EventPublisher | None = None) -> CheckinAnswer:
     deps = world.checkin
-    answer = record_checkin(
+    return record_checkin(
         cmd,
         checkins=deps.checkins,
         planning=deps.planning,
@@ -59,7 +62,10 @@ def run(world: World, cmd: CheckinCommand, publisher: EventPublisher | None = No
         thresholds=deps.thresholds,
         timezone=deps.settings.timezone,
     )
-    return answer.result
+
+
+def run(world: World, cmd: CheckinCommand, publisher: EventPublisher | None = None) -> CheckinResult:
+    return answer_of(world, cmd, publisher).result
 
 
 def test_broker_down_is_unavailable_and_the_retry_with_same_op_id_succeeds_once(
@@ -104,3 +110,59 @@ def test_visit_held_by_an_unrecorded_checkin_asks_for_a_retry(world: World) -> N
     assert info.value.code == "unavailable"
     assert world.checkin.ops.get("m001", op_id) is None
     assert stored_checkin_ids(world) == []
+
+
+def book(world: World, outlet: Outlet, scheduled_at: datetime) -> None:
+    """m001's appointment with the outlet on the world's day (planning's own store)."""
+    appointment = Appointment(
+        id=unique("ap"),
+        manager_id="m001",
+        team_id="t01",
+        customer_id=outlet.customer.id,
+        booked_at=scheduled_at - timedelta(days=2),
+        scheduled_at=scheduled_at,
+        duration_min=30,
+        purpose="新品介绍",
+        date=world.date,
+    )
+    assert world.planning.appointments.insert(appointment)
+
+
+def stored_late(world: World, checkin_id: str) -> bool:
+    doc = world.checkin.checkins.collection.find_one({"_id": checkin_id})
+    assert doc is not None
+    return bool(doc["late"])
+
+
+def test_checkin_later_than_five_minutes_before_the_appointment_is_late_in_the_fact_and_the_event(
+    world: World, event_probe: Callable[..., Any]
+) -> None:
+    """P-003-4: arrive at least 5 minutes early; 4 minutes early is late, 6 minutes early is not."""
+    probe = event_probe("checkin", "checkin.recorded")
+    scanned = now_local()
+    late_outlet, early_outlet, free_outlet = world.outlet(), world.outlet(), world.outlet()
+    book(world, late_outlet, scanned + timedelta(minutes=4))
+    book(world, early_outlet, scanned + timedelta(minutes=6))
+
+    results = [
+        run(world, command(outlet, unique("op"), client_ts=scanned.isoformat()))
+        for outlet in (late_outlet, early_outlet, free_outlet)
+    ]
+
+    assert [stored_late(world, r.checkin_id) for r in results] == [True, False, False]
+    events = {e["checkin_id"]: e["late"] for e in probe.wait(3)}
+    assert [events[r.checkin_id] for r in results] == [True, False, False]
+
+
+def test_replay_that_can_no_longer_apply_answers_the_kept_answer(world: World) -> None:
+    """The kept answer is read only when the replay fails: here the outlet's code was re-issued since."""
+    outlet = world.outlet()
+    cmd = command(outlet, unique("op"))
+    first = run(world, cmd)
+    customer = dataclasses.replace(outlet.customer, qr_secret=uuid.uuid4().hex)
+    world.planning.customers.upsert_many([customer])
+
+    again = answer_of(world, cmd)
+
+    assert (again.result, again.replayed) == (first, True)
+    assert stored_checkin_ids(world) == [first.checkin_id]

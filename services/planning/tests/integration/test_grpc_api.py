@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
@@ -16,6 +17,7 @@ from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.plugin import unique
 from planning import bootstrap
 from planning.demo import TASK_LIBRARY
+from planning.domain.appointments import Appointment
 from planning.domain.model import VisitMethod
 from planning.grpc_api import servicer
 from planning.usecases.events import event_id
@@ -255,6 +257,54 @@ def test_resolve_for_checkin_answers_a_verdict_and_never_the_outlets_secret(stub
     assert not [
         (m.name, f.name) for m in pb.DESCRIPTOR.message_types_by_name.values() for f in m.fields if "secret" in f.name
     ]
+
+
+def check_in(stub, customer, checkin_id: str, qr: str = "", visit_id: str = "") -> pb.CheckInVisitResponse:
+    request = pb.CheckInVisitRequest(
+        manager_id="m001",
+        customer_id=customer.id,
+        date=DAY,
+        qr=qr or sign_qr(customer.id, customer.qr_secret),
+        checkin_id=checkin_id,
+        checked_in_at="2026-11-25T09:58:00+08:00",
+        visit_id=visit_id,
+    )
+    return stub.CheckInVisit(request, metadata=md(M001, via="checkin"))
+
+
+def test_check_in_visit_marks_the_visit_once_and_answers_the_appointment_time(stub, plan, deps):
+    customer, visit = plan["customers"][0], plan["visits"][0]
+    scheduled = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in the company time zone
+    appointment = Appointment(
+        unique("ap"), "m001", "t01", customer.id, scheduled - timedelta(days=2), scheduled, 30, "新品介绍", DAY
+    )
+    assert deps.appointments.insert(appointment)
+
+    first = check_in(stub, customer, "ck1")
+    again = check_in(stub, customer, "ck2")
+
+    assert (first.checkin_id, first.visit.visit_id, first.visit.status) == ("ck1", visit.id, "checked_in")
+    assert datetime.fromisoformat(first.appointment_at) == scheduled
+    assert (again.checkin_id, again.appointment_at) == ("ck1", "")  # the first check-in holds the visit
+    assert check_in(stub, customer, "ck1").appointment_at == first.appointment_at  # a retry answers the same
+    stored = deps.visits.get(visit.id)
+    assert stored is not None
+    assert (stored.status.value, stored.checkin_id, stored.version) == ("checked_in", "ck1", visit.version + 1)
+
+
+def test_check_in_visit_marks_nothing_for_a_forged_code_another_chosen_visit_or_an_outlet_off_the_list(stub, plan):
+    customer, visit = plan["customers"][0], plan["visits"][0]
+    forged = check_in(stub, customer, "ck1", qr=sign_qr(customer.id, "a guessed secret"))
+    chosen_other = check_in(stub, customer, "ck1", visit_id=plan["visits"][1].id)
+    off_list = check_in(stub, plan["other_customer"], "ck1")
+
+    assert (forged.qr_valid, forged.checkin_id, forged.visit.status) == (False, "", "planned")
+    assert (chosen_other.qr_valid, chosen_other.checkin_id, chosen_other.visit.visit_id) == (True, "", visit.id)
+    assert (off_list.checkin_id, off_list.HasField("visit")) == ("", False)
+    gateway_call = rpc_error(
+        lambda: stub.CheckInVisit(pb.CheckInVisitRequest(manager_id="m001", customer_id=customer.id), metadata=md(M001))
+    )
+    assert gateway_call.status == grpc.StatusCode.PERMISSION_DENIED
 
 
 def test_unplanned_task_is_appended_once_per_op_id_and_published_with_a_fixed_event_id(stub, plan, event_probe):

@@ -1,0 +1,59 @@
+"""Remembered sessions of the peak's tablets: one password login per manager, before the timed run.
+
+    .venv/bin/python loadtests/peak_sessions.py                  # BAIFANG_DEMO_MANAGERS accounts
+    .venv/bin/python loadtests/peak_sessions.py --concurrency 2
+
+A real tablet logs in with its password once ("remember password") and starts each morning by
+refreshing the session it kept, not by hashing the password again. So the morning peak starts the
+same way: this script logs every manager in with `remember: true` at a bounded concurrency (argon2
+costs tens of milliseconds of gateway CPU per login, so 2,000 logins in the 3-minute ramp alone take
+a core), and writes each refresh token to loadtests/reports/peak_sessions.json. Each `Tablet` then
+starts with POST /auth/refresh (rotated, one use each), and logs in with its password only when it
+has no session. The file is one run's worth: refresh tokens rotate, so `run_peak.sh` writes a new
+one before each run. Nothing in the gateway's checks changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+import orjson
+from bench_ingest import gather_limited
+
+from common import API, BASE_URL, JSON_HEADERS, MANAGERS, login_body
+
+SESSIONS = Path(__file__).resolve().parent / "reports" / "peak_sessions.json"
+
+
+async def remembered(client: httpx.AsyncClient, username: str) -> str:
+    """The refresh token of a password login with `remember`."""
+    resp = await client.post(f"{API}/auth/login", content=login_body(username, remember=True), headers=JSON_HEADERS)
+    if resp.status_code != 200:
+        raise SystemExit(f"peak_sessions: login as {username} answered {resp.status_code}: {resp.text[:200]}")
+    return str(orjson.loads(resp.content)["refresh_token"])
+
+
+async def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--url", default=BASE_URL, help="the gateway (env BAIFANG_URL)")
+    p.add_argument("--out", type=Path, default=SESSIONS, help=f"where to write the tokens (default {SESSIONS})")
+    p.add_argument("--concurrency", type=int, default=4, help="logins in flight (default 4)")
+    args = p.parse_args(argv)
+    start = time.perf_counter()
+    async with httpx.AsyncClient(base_url=args.url, timeout=60.0) as client:
+        tokens = await gather_limited([remembered(client, m) for m in MANAGERS], limit=args.concurrency)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(dict(zip(MANAGERS, tokens, strict=True))))
+    print(f"peak_sessions: {len(tokens)} sessions in {time.perf_counter() - start:.0f} s -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
