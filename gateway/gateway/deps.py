@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 from gateway.auth import LoginThrottle, RefreshTokens, RevokedAccessTokens
 from gateway.clients import Clients
 from gateway.devices import DeviceKeys
+from gateway.imports import ImportJobs
 from gateway.settings import GatewaySettings
 from gateway.users import ActiveUsers, UserStore
 
@@ -28,6 +29,7 @@ class Deps:
     login_throttle: LoginThrottle
     clients: Clients
     devices: DeviceKeys
+    imports: ImportJobs
 
 
 def get_deps(request: Request) -> Deps:

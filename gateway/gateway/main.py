@@ -22,8 +22,21 @@ from gateway.clients import Clients
 from gateway.deps import Deps
 from gateway.devices import DeviceKeys, DeviceStore
 from gateway.errors import JsonResponse
+from gateway.imports import ImportJobs
 from gateway.middleware import GatewayMiddleware
-from gateway.routes import analytics, assistant, auth, checkin, collection, devices, ingest, planning, sync, users
+from gateway.routes import (
+    analytics,
+    assistant,
+    auth,
+    checkin,
+    collection,
+    devices,
+    imports,
+    ingest,
+    planning,
+    sync,
+    users,
+)
 from gateway.routes import app as app_routes
 from gateway.settings import GatewaySettings
 from gateway.users import ActiveUsers, UserStore
@@ -59,10 +72,13 @@ async def build(settings: GatewaySettings) -> Deps:
         login_throttle=LoginThrottle(redis, settings),
         clients=Clients.open(settings),
         devices=DeviceKeys(device_store, settings.device_cache_seconds),
+        imports=ImportJobs(redis, settings),
     )
 
 
 async def close(deps: Deps) -> None:
+    for job in list(deps.imports.running):
+        job.cancel()
     await deps.clients.close()
     await deps.redis.aclose()
     await deps.mongo.close()
@@ -157,7 +173,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(GatewayMiddleware, settings=settings)
-    for module in (auth, app_routes, planning, assistant, checkin, collection, analytics, ingest, devices, users, sync):
+    for module in (
+        auth,
+        app_routes,
+        planning,
+        assistant,
+        checkin,
+        collection,
+        analytics,
+        ingest,
+        devices,
+        users,
+        sync,
+        imports,
+    ):
         app.include_router(module.router)
     app.include_router(ops_router())
 

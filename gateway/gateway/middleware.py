@@ -93,9 +93,16 @@ class GatewayMiddleware:
         if length is not None:
             if not _CONTENT_LENGTH.fullmatch(length.strip()):
                 return ApiError(400, "invalid_request", "bad Content-Length", {"Content-Length": "not a number"})
-            if int(length) > s.max_body_bytes:
-                return ApiError(413, "payload_too_large", "request body too large", {"limit_bytes": s.max_body_bytes})
+            limit = self._body_limit(scope)
+            if int(length) > limit:
+                return ApiError(413, "payload_too_large", "request body too large", {"limit_bytes": limit})
         return None
+
+    def _body_limit(self, scope: Scope) -> int:
+        """Admin import files may be larger than any other request body."""
+        if str(scope.get("path", "")).startswith(f"{API_PREFIX}/admin/import/"):
+            return self.settings.import_max_body_bytes
+        return self.settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,7 +113,7 @@ class GatewayMiddleware:
         request_id = given if _REQUEST_ID.match(given) else new_request_id()
         start = time.perf_counter()
         state: dict[str, Any] = {"status": 500, "started": False}
-        limit = self.settings.max_body_bytes
+        limit = self._body_limit(scope)
         received = 0
 
         async def limited_receive() -> Message:

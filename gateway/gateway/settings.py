@@ -39,6 +39,13 @@ class GatewaySettings(ServiceSettings):
     login_max_lock_seconds: int = Field(default=3600, ge=1)
     login_failure_window_seconds: int = Field(default=5 * 60, ge=1)
     max_body_bytes: int = 1024 * 1024
+    # POST /admin/import/*: a 10,000-customer file is ~3 MiB of JSON lines.
+    import_max_body_bytes: int = 32 * 1024 * 1024
+    # Import files with more rows than this run as a background job (202 + GET /admin/imports/{job_id}).
+    import_sync_rows: int = Field(default=2000, ge=1)
+    # Rows sent to the service per call, and how long a finished job's report stays readable.
+    import_chunk_rows: int = Field(default=1000, ge=1, le=5000)
+    import_job_ttl_seconds: int = 24 * 3600
     app_latest_version: str = "1.0.0"
     app_minimum_version: str = "1.0.0"
     app_download_url: str = "https://baifang.example.com/download/baifang-latest.apk"

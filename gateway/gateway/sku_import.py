@@ -7,20 +7,14 @@ is reported with its 1-based line number in the file and is not sent to the serv
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from baifang.collection.v1 import collection_pb2
+from gateway.imports import flag, integer, read_rows
 
 TEXT = ("sku", "name", "brand", "short_code")
 INTEGERS = {"price_class": None, "ref_pack_price": None, "ref_carton_price": None, "packs_per_carton": 10}
-TRUE = {"1", "true", "yes", "y", "t"}
-FALSE = {"0", "false", "no", "n", "f"}
 
 
 @dataclass
@@ -30,29 +24,6 @@ class ParsedFile:
     entries: list[collection_pb2.Sku] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _integer(value: Any) -> int:
-    """Integers only: a float (even 45.0) or a decimal string is refused, money being in fen."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("must be an integer")
-    number = value
-    if abs(number) > 10**12:
-        raise ValueError("out of range")
-    return number
-
-
-def _active(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().casefold()
-    if text in TRUE or text == "":
-        return True
-    if text in FALSE:
-        return False
-    raise ValueError("must be true or false")
 
 
 def _entry(record: dict[str, Any]) -> tuple[collection_pb2.Sku | None, dict[str, str]]:
@@ -66,11 +37,11 @@ def _entry(record: dict[str, Any]) -> tuple[collection_pb2.Sku | None, dict[str,
             values[name] = default
             continue
         try:
-            values[name] = _integer(raw)
+            values[name] = integer(raw)
         except ValueError as exc:
             problems[name] = str(exc)
     try:
-        values["active"] = _active(record.get("active", True))
+        values["active"] = flag(record.get("active", True))
     except ValueError as exc:
         problems["active"] = str(exc)
     if problems:
@@ -89,31 +60,10 @@ def _entry(record: dict[str, Any]) -> tuple[collection_pb2.Sku | None, dict[str,
     return entry, {}
 
 
-def _json_lines(text: str) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            yield number, None
-            continue
-        yield number, record if isinstance(record, dict) else None
-
-
-def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    reader = csv.DictReader(io.StringIO(text))
-    for record in reader:
-        if any((v or "").strip() for v in record.values() if isinstance(v, str)):
-            yield reader.line_num, {k.strip(): v for k, v in record.items() if isinstance(k, str)}
-
-
 def parse(body: bytes, content_type: str) -> ParsedFile:
     """CSV when the content type says so, JSON lines otherwise."""
-    text = body.decode("utf-8-sig")
-    rows = _csv_rows(text) if "csv" in content_type.casefold() else _json_lines(text)
     parsed = ParsedFile()
-    for number, record in rows:
+    for number, record in read_rows(body, content_type):
         if record is None:
             parsed.rejected.append({"row": number, "sku": "", "field": "row", "reason": "not a JSON object"})
             continue

@@ -39,6 +39,7 @@ from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
 from planning.domain.documents import Document as LibraryDocument
 from planning.domain.followups import FollowUp
+from planning.domain.imports import ImportReport
 from planning.domain.issues import Issue
 from planning.domain.messages import Message, Thread
 from planning.domain.model import LibraryTask
@@ -54,6 +55,7 @@ from planning.usecases import (
     customers,
     documents,
     followups,
+    imports,
     issues,
     library,
     messages,
@@ -190,6 +192,9 @@ class UseCases:
     read_thread: Callable[[Caller, str], datetime]
     assign_customer: Callable[[assignments.AssignCustomer], Assignment]
     assignment_history: Callable[[Caller, str], list[Assignment]]
+    import_customers: Callable[[imports.ImportCustomers], ImportReport]
+    import_plans: Callable[[imports.ImportPlans], ImportReport]
+    import_tasks: Callable[[imports.ImportTasks], ImportReport]
 
 
 @dataclass(frozen=True)
@@ -317,6 +322,25 @@ def _office_use_cases(deps: GrpcDeps) -> dict[str, Any]:
             assignments.assign_customer, customers=c, assignments=deps.assignments, publisher=deps.publisher
         ),
         "assignment_history": partial(assignments.assignment_history, customers=c, assignments=deps.assignments),
+        **_import_use_cases(deps),
+    }
+
+
+def _import_use_cases(deps: GrpcDeps) -> dict[str, Any]:
+    """The marketing system's imports: customers, visit plans and the base task library."""
+    partial = functools.partial
+    return {
+        "import_customers": partial(
+            imports.import_customers, customers=deps.customers, assignments=deps.assignments, publisher=deps.publisher
+        ),
+        "import_plans": partial(
+            imports.import_plans,
+            visits=deps.visits,
+            customers=deps.customers,
+            library=deps.library,
+            publisher=deps.publisher,
+        ),
+        "import_tasks": partial(imports.import_tasks, library=deps.library),
     }
 
 

@@ -22,9 +22,10 @@ from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
 from planning.domain.documents import Document
 from planning.domain.followups import FollowUp
+from planning.domain.imports import ImportReport, PlanRow
 from planning.domain.issues import Issue
 from planning.domain.messages import Message, Thread
-from planning.domain.model import Customer, Task, Visit
+from planning.domain.model import Customer, LibraryTask, Task, Visit
 from planning.domain.route import Point
 from planning.domain.rules import PlanCounts
 from planning.domain.summaries import WorkSummary
@@ -38,6 +39,7 @@ from planning.usecases import (
     customers,
     documents,
     followups,
+    imports,
     issues,
     messages,
     plans,
@@ -329,6 +331,54 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
     def ListAssignments(self, request: pb.ListAssignmentsRequest, context: Any) -> pb.ListAssignmentsResponse:
         found = self.use.assignment_history(require_caller(), request.customer_id)
         return pb.ListAssignmentsResponse(assignments=[assignment_pb(a) for a in found])
+
+    def ImportCustomers(self, request: pb.ImportCustomersRequest, context: Any) -> pb.ImportReport:
+        rows = [customer_from_pb(c) for c in request.customers]
+        return import_report_pb(self.use.import_customers(imports.ImportCustomers(require_caller(), rows)))
+
+    def ImportPlans(self, request: pb.ImportPlansRequest, context: Any) -> pb.ImportReport:
+        rows = [
+            PlanRow(r.manager_id, r.team_id, r.date, r.customer_id, r.order, r.method, tuple(r.task_codes))
+            for r in request.visits
+        ]
+        return import_report_pb(self.use.import_plans(imports.ImportPlans(require_caller(), rows)))
+
+    def ImportTasks(self, request: pb.ImportTasksRequest, context: Any) -> pb.ImportReport:
+        rows = [LibraryTask(t.code, t.name, t.kind, t.method) for t in request.tasks]
+        return import_report_pb(self.use.import_tasks(imports.ImportTasks(require_caller(), rows)))
+
+
+def customer_from_pb(c: pb.Customer) -> Customer:
+    return Customer(
+        id=c.id,
+        code=c.code,
+        name=c.name,
+        manager_id=c.manager_id,
+        team_id=c.team_id,
+        short_code=c.short_code,
+        licence_no=c.licence_no,
+        address=c.address,
+        lat=c.location.lat,
+        lon=c.location.lon,
+        star=c.star,
+        terminal_type=c.terminal_type,
+        credit_grade=c.credit_grade,
+        value_class=c.value_class,
+        order_type=c.order_type,
+        settlement_method=c.settlement_method,
+        phone=c.phone,
+    )
+
+
+def import_report_pb(report: ImportReport) -> pb.ImportReport:
+    return pb.ImportReport(
+        applied=report.applied,
+        unchanged=report.unchanged,
+        rejected=[
+            pb.ImportProblem(index=index, field=name, reason=reason)
+            for index, (name, reason) in sorted(report.rejected.items())
+        ],
+    )
 
 
 def assignment_pb(a: Assignment) -> pb.AssignmentMessage:

@@ -57,6 +57,15 @@ class CustomerStore:
             return {}
         return {doc["_id"]: from_doc(doc) for doc in self.collection.find({"_id": {"$in": ids}})}
 
+    def ids_by_code(self, codes: Iterable[str]) -> dict[str, str]:
+        """Customer code → the id of the customer holding it, for the codes that are taken."""
+        wanted = list(set(codes))
+        found: dict[str, str] = {}
+        for i in range(0, len(wanted), 1000):
+            for doc in self.collection.find({"code": {"$in": wanted[i : i + 1000]}}, {"code": 1}):
+                found[str(doc["code"])] = str(doc["_id"])
+        return found
+
     def team_of(self, manager_id: str) -> str:
         """The team a manager's customers belong to ("" when the manager has none)."""
         doc = self.collection.find_one({"manager_id": manager_id}, {"team_id": 1})
