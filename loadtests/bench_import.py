@@ -27,12 +27,12 @@ from planning.demo import make_customers
 TARGET_SECONDS = 60.0
 
 
-def build_file(count: int, managers: int, seed: int) -> bytes:
+def build_file(count: int, managers: int, seed: int, prefix: str) -> bytes:
     outlets = make_customers(demo_org(managers=managers), count, random.Random(seed))
     rows = [
         {
-            "id": f"bi{c.id[2:]}",
-            "code": f"BI{c.code[1:]}",
+            "id": f"{prefix}{c.id[2:]}",
+            "code": f"{prefix.upper()}{c.code[1:]}",
             "name": c.name,
             "manager_id": c.manager_id,
             "short_code": c.short_code,
@@ -72,8 +72,9 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--managers", type=int, default=50, help="the demo org's managers (make seed: 50)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--prefix", default="bi", help="customer ids and codes start with it (a new one: new rows)")
     args = parser.parse_args()
-    body = build_file(args.customers, args.managers, args.seed)
+    body = build_file(args.customers, args.managers, args.seed, args.prefix)
     password = os.environ.get("BAIFANG_DEMO_PASSWORD", "baifang-demo")
     with httpx.Client(base_url=f"{args.url}/api/v1", timeout=120) as client:
         login = client.post("/auth/login", json={"username": "admin", "password": password})

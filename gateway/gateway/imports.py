@@ -194,18 +194,23 @@ async def apply_rows(
     apply: Applier[T],
     chunk: int,
     progress: Callable[[int, ImportReport], Awaitable[None]] | None = None,
+    parallel: int = 1,
 ) -> ImportReport:
-    """Send the sound rows chunk by chunk; the report maps each refusal back to its line."""
+    """Send the sound rows chunk by chunk, `parallel` chunks at a time; each refusal mapped back to its line."""
     report = ImportReport(rejected=list(rows.rejected))
-    for start in range(0, len(rows.values), chunk):
-        done = await apply(rows.values[start : start + chunk])
-        report.applied += done.applied
-        report.unchanged += done.unchanged
-        report.rejected += [
-            {"row": rows.lines[start + index], "field": name, "reason": reason} for index, name, reason in done.rejected
-        ]
+    starts = list(range(0, len(rows.values), chunk))
+    for wave in range(0, len(starts), parallel):
+        firsts = starts[wave : wave + parallel]
+        results = await asyncio.gather(*(apply(rows.values[first : first + chunk]) for first in firsts))
+        for first, done in zip(firsts, results, strict=True):
+            report.applied += done.applied
+            report.unchanged += done.unchanged
+            report.rejected += [
+                {"row": rows.lines[first + index], "field": name, "reason": reason}
+                for index, name, reason in done.rejected
+            ]
         if progress is not None:
-            await progress(min(start + chunk, len(rows.values)) + len(rows.rejected), report)
+            await progress(min(firsts[-1] + chunk, len(rows.values)) + len(rows.rejected), report)
     return report
 
 
@@ -252,7 +257,8 @@ class ImportJobs:
             await self._save({**job, "processed": processed, "report": _kept(report)})
 
         try:
-            report = await apply_rows(rows, apply, self.settings.import_chunk_rows, progress)
+            s = self.settings
+            report = await apply_rows(rows, apply, s.import_chunk_rows, progress, s.import_parallel_chunks)
             job.update(status="done", processed=rows.total, report=_kept(report))
         except ApiError as exc:
             logger.warning("import job %s failed: %s", job["job_id"], exc.message)
@@ -276,5 +282,7 @@ async def run_import(
     """(200, report) for a small file; (202, job) for a large one, which runs in the background."""
     if rows.total > jobs.settings.import_sync_rows:
         return 202, await jobs.start(kind, rows, apply, started_by)
-    report = await apply_rows(rows, apply, jobs.settings.import_chunk_rows)
+    report = await apply_rows(
+        rows, apply, jobs.settings.import_chunk_rows, parallel=jobs.settings.import_parallel_chunks
+    )
     return 200, report.as_dict()

@@ -30,6 +30,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _VERSION_PART = re.compile(r"^(\d{1,9})")
 _CONTENT_LENGTH = re.compile(r"[0-9]+", re.ASCII)
 API_PREFIX = "/api/"
+# Admin import files (gateway.imports) have their own, larger body limit.
+IMPORT_PREFIX = "/api/v1/admin/import/"
 
 
 class PayloadTooLarge(HTTPException):
@@ -100,7 +102,7 @@ class GatewayMiddleware:
 
     def _body_limit(self, scope: Scope) -> int:
         """Admin import files may be larger than any other request body."""
-        if str(scope.get("path", "")).startswith(f"{API_PREFIX}/admin/import/"):
+        if str(scope.get("path", "")).startswith(IMPORT_PREFIX):
             return self.settings.import_max_body_bytes
         return self.settings.max_body_bytes
 

@@ -45,6 +45,8 @@ class GatewaySettings(ServiceSettings):
     import_sync_rows: int = Field(default=2000, ge=1)
     # Rows sent to the service per call, and how long a finished job's report stays readable.
     import_chunk_rows: int = Field(default=1000, ge=1, le=5000)
+    # Chunks in flight at once: the service's store writes and event confirms overlap.
+    import_parallel_chunks: int = Field(default=3, ge=1, le=8)
     import_job_ttl_seconds: int = 24 * 3600
     app_latest_version: str = "1.0.0"
     app_minimum_version: str = "1.0.0"

@@ -163,7 +163,8 @@ def test_tasks_and_accounts_import_and_reimport(client: TestClient, admin: dict[
 def test_a_large_file_runs_as_a_job_with_progress(
     planning: tuple[GrpcDeps, str], make_client: Callable[..., TestClient], login: Callable[..., Any]
 ) -> None:
-    client = make_client(planning_addr=planning[1], import_sync_rows=2, import_chunk_rows=2)
+    # The file is larger than any other request body may be.
+    client = make_client(planning_addr=planning[1], import_sync_rows=2, import_chunk_rows=2, max_body_bytes=200)
     admin = {"Authorization": f"Bearer {login(client, 'admin')['access_token']}"}
     rows = [{**CUSTOMER, "id": f"im-j{n}", "code": f"IMJ{n}"} for n in range(5)]
     started = _post(client, "customers", _lines(*rows, {**CUSTOMER, "lat": "north"}), admin)

@@ -11,10 +11,12 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel, ReplaceOne
 from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError
 
 from baifang_common.mongo import Document, ensure_indexes, store_adapter
 from planning.domain.model import Customer
 
+DUPLICATE_KEY = 11000
 INDEXES = [
     IndexModel([("code", ASCENDING)], unique=True, name="code_unique"),
     IndexModel([("manager_id", ASCENDING)], name="manager"),
@@ -87,6 +89,19 @@ class CustomerStore:
             result = self.collection.bulk_write(ops, ordered=False)
             written += result.upserted_count + result.modified_count
         return written
+
+    def insert_or_replace(self, customers: Sequence[Customer]) -> None:
+        """Import path for customers believed new: a bulk insert (much faster than upserts on the store),
+        and those someone inserted meanwhile replaced whole."""
+        if not customers:
+            return
+        try:
+            self.collection.insert_many([to_doc(c) for c in customers], ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            self.upsert_many([customers[int(e["index"])] for e in errors])
 
     def insert_many(self, customers: Sequence[Customer], chunk: int = 2000) -> None:
         """Bulk load into an empty collection (demo); much faster than upserts on the store."""

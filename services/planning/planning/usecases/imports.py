@@ -94,7 +94,8 @@ def import_customers(
             continue
         secret = old.qr_secret if old is not None else secrets.token_hex(16)
         changed.append(Customer(**{**vars(c), "qr_secret": secret, "status": old.status if old else c.status}))
-    customers.upsert_many(changed)
+    customers.insert_or_replace([c for c in changed if c.id not in stored])
+    customers.upsert_many([c for c in changed if c.id in stored])
     at = now()
     at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # the store keeps milliseconds
     moved = [c for c in changed if c.id not in stored or stored[c.id].manager_id != c.manager_id]
