@@ -30,6 +30,7 @@ from gateway.routes import (
     auth,
     checkin,
     collection,
+    customers,
     devices,
     imports,
     ingest,
@@ -186,6 +187,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         users,
         sync,
         imports,
+        customers,
     ):
         app.include_router(module.router)
     app.include_router(ops_router())

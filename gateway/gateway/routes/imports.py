@@ -39,7 +39,7 @@ MIN_PASSWORD = 8
 IMPORT_CALL_SECONDS = 60.0
 CUSTOMER_COLUMNS = (
     "id, code, name, manager_id, lat, lon, short_code, licence_no, address, star, terminal_type,"
-    " credit_grade, value_class, order_type, settlement_method, phone"
+    " credit_grade, value_class, order_type, settlement_method, phone, route_id, area_id"
 )
 RESPONSES: dict[int | str, dict[str, Any]] = {202: {"model": ImportJob, "description": "a background job"}}
 
@@ -130,6 +130,8 @@ def customer_row(record: dict[str, Any]) -> pb.Customer:
         order_type=text(record, "order_type", limit=64),
         settlement_method=text(record, "settlement_method", limit=64),
         phone=text(record, "phone", limit=32),
+        route_id=text(record, "route_id", limit=64),
+        area_id=text(record, "area_id", limit=64),
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -179,3 +180,46 @@ def test_a_large_file_runs_as_a_job_with_progress(
     assert (job["status"], job["processed"], job["report"]["applied"]) == ("done", 6, 5)
     assert job["report"]["rejected"] == [{"row": 6, "field": "lat", "reason": "must be a number"}]
     assert client.get("/api/v1/admin/imports/nope", headers=admin).status_code == 404
+
+
+def test_the_customer_file_is_versioned_and_read_only_by_its_owners(
+    client: TestClient, admin: dict[str, str], login: Callable[..., Any]
+) -> None:
+    def headers(user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {login(client, user)['access_token']}"}
+
+    assert _post(client, "customers", _lines({**CUSTOMER, "route_id": "R01"}), admin).json()["applied"] == 1
+    m001, s01 = headers("m001"), headers("s01")
+    contact = {
+        "op_id": str(uuid.uuid4()),
+        "customer_id": "im-c1",
+        "name": "李会计",
+        "role": "payment",
+        "phone": "13900000000",
+    }
+    assert client.post("/api/v1/contacts", json=contact, headers=m001).status_code == 201
+    url = "/api/v1/customers/im-c1"
+    file = client.get(url, headers=m001).json()
+    assert (file["customer"]["version"], file["customer"]["route_id"]) == (1, "R01")
+    assert (file["responsible"]["manager_id"], file["responsible"]["since"] is not None) == ("m001", True)
+    assert [(c["name"], c["role"]) for c in file["contacts"]] == [("李会计", "payment")]
+
+    edited = client.patch(url, json={"version": 1, "area_id": "A7"}, headers=m001)
+    assert (edited.status_code, edited.json()["customer"]["version"]) == (200, 2), edited.text
+    stale = client.patch(url, json={"version": 1, "area_id": "A8"}, headers=s01)
+    assert (stale.status_code, stale.json()["error"]["code"]) == (409, "version_conflict")
+    assert client.get(url, headers=s01).json()["customer"]["area_id"] == "A7"
+    for other in (headers("m011"), headers("s02")):
+        assert client.get(url, headers=other).status_code == 403
+        assert client.get(f"{url}/history", headers=other).status_code == 403
+        assert client.patch(url, json={"version": 2, "area_id": "X"}, headers=other).status_code == 403
+    assert client.get("/api/v1/customers/im-none", headers=m001).status_code == 404
+
+    # The marketing system's row leaves the route and area empty: the file keeps them.
+    assert _post(client, "customers", _lines(CUSTOMER), admin).json()["unchanged"] == 1
+    history = client.get(f"{url}/history", headers=m001).json()["items"]
+    assert [(h["version"], h["source"], h["changed_by"]) for h in history] == [
+        (1, "import", "admin"),
+        (2, "edit", "m001"),
+    ]
+    assert history[1]["changes"] == [{"field": "area_id", "before": "", "after": "A7"}]

@@ -26,6 +26,7 @@ from planning.adapters.assignment_store import AssignmentStore
 from planning.adapters.assistant_store import NoteStore, NoticeStore
 from planning.adapters.contact_store import ContactStore
 from planning.adapters.customer_store import CustomerStore
+from planning.adapters.customer_version_store import CustomerVersionStore
 from planning.adapters.document_store import DocumentStore
 from planning.adapters.followup_store import FollowUpStore
 from planning.adapters.issue_store import IssueStore
@@ -37,6 +38,7 @@ from planning.domain.appointments import Appointment
 from planning.domain.assignments import Assignment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
+from planning.domain.customer_file import CustomerVersion
 from planning.domain.documents import Document as LibraryDocument
 from planning.domain.followups import FollowUp
 from planning.domain.imports import ImportReport
@@ -52,6 +54,7 @@ from planning.usecases import (
     assistant,
     checkins,
     contacts,
+    customer_file,
     customers,
     documents,
     followups,
@@ -86,6 +89,7 @@ class Stores:
     documents: DocumentStore
     messages: MessageStore
     assignments: AssignmentStore
+    versions: CustomerVersionStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -105,7 +109,9 @@ def build_stores(db: Database[Document]) -> Stores:
         documents=DocumentStore(db["documents"]),
         messages=MessageStore(db["threads"], db["messages"], db["thread_reads"]),
         assignments=AssignmentStore(db["customer_assignments"]),
+        versions=CustomerVersionStore(db["customer_versions"]),
     )
+    stores.versions.ensure_indexes()
     stores.assignments.ensure_indexes()
     stores.messages.ensure_indexes()
     stores.documents.ensure_indexes()
@@ -139,6 +145,7 @@ class GrpcDeps:
     documents: DocumentStore
     messages: MessageStore
     assignments: AssignmentStore
+    versions: CustomerVersionStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -195,6 +202,9 @@ class UseCases:
     import_customers: Callable[[imports.ImportCustomers], ImportReport]
     import_plans: Callable[[imports.ImportPlans], ImportReport]
     import_tasks: Callable[[imports.ImportTasks], ImportReport]
+    get_customer_file: Callable[[Caller, str], customer_file.CustomerFileView]
+    update_customer_file: Callable[[customer_file.UpdateCustomerFile], customer_file.CustomerFileView]
+    list_customer_versions: Callable[[Caller, str], list[CustomerVersion]]
 
 
 @dataclass(frozen=True)
@@ -228,6 +238,7 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         documents=stores.documents,
         messages=stores.messages,
         assignments=stores.assignments,
+        versions=stores.versions,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -331,7 +342,11 @@ def _import_use_cases(deps: GrpcDeps) -> dict[str, Any]:
     partial = functools.partial
     return {
         "import_customers": partial(
-            imports.import_customers, customers=deps.customers, assignments=deps.assignments, publisher=deps.publisher
+            imports.import_customers,
+            customers=deps.customers,
+            assignments=deps.assignments,
+            versions=deps.versions,
+            publisher=deps.publisher,
         ),
         "import_plans": partial(
             imports.import_plans,
@@ -341,6 +356,22 @@ def _import_use_cases(deps: GrpcDeps) -> dict[str, Any]:
             publisher=deps.publisher,
         ),
         "import_tasks": partial(imports.import_tasks, library=deps.library),
+        **_customer_file_use_cases(deps),
+    }
+
+
+def _customer_file_use_cases(deps: GrpcDeps) -> dict[str, Any]:
+    """The customer file: read, edited on a version, its history."""
+    partial = functools.partial
+    file_stores = {"customers": deps.customers, "assignments": deps.assignments, "contacts": deps.contacts}
+    return {
+        "get_customer_file": partial(customer_file.get_customer_file, **file_stores),
+        "update_customer_file": partial(
+            customer_file.update_customer_file, **file_stores, versions=deps.versions, publisher=deps.publisher
+        ),
+        "list_customer_versions": partial(
+            customer_file.list_customer_versions, customers=deps.customers, versions=deps.versions
+        ),
     }
 
 

@@ -20,6 +20,7 @@ from planning.domain.appointments import Appointment
 from planning.domain.assignments import Assignment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
+from planning.domain.customer_file import CustomerVersion
 from planning.domain.documents import Document
 from planning.domain.followups import FollowUp
 from planning.domain.imports import ImportReport, PlanRow
@@ -36,6 +37,7 @@ from planning.usecases import (
     assistant,
     checkins,
     contacts,
+    customer_file,
     customers,
     documents,
     followups,
@@ -347,6 +349,19 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         rows = [LibraryTask(t.code, t.name, t.kind, t.method) for t in request.tasks]
         return import_report_pb(self.use.import_tasks(imports.ImportTasks(require_caller(), rows)))
 
+    def GetCustomerFile(self, request: pb.CustomerFileRequest, context: Any) -> pb.CustomerFile:
+        return customer_file_pb(self.use.get_customer_file(require_caller(), request.customer_id))
+
+    def UpdateCustomerFile(self, request: pb.UpdateCustomerFileRequest, context: Any) -> pb.CustomerFile:
+        cmd = customer_file.UpdateCustomerFile(
+            require_caller(), request.customer_id, request.expected_version, dict(request.fields)
+        )
+        return customer_file_pb(self.use.update_customer_file(cmd))
+
+    def ListCustomerVersions(self, request: pb.CustomerFileRequest, context: Any) -> pb.ListCustomerVersionsResponse:
+        found = self.use.list_customer_versions(require_caller(), request.customer_id)
+        return pb.ListCustomerVersionsResponse(versions=[customer_version_pb(v) for v in found])
+
 
 def customer_from_pb(c: pb.Customer) -> Customer:
     return Customer(
@@ -367,6 +382,27 @@ def customer_from_pb(c: pb.Customer) -> Customer:
         order_type=c.order_type,
         settlement_method=c.settlement_method,
         phone=c.phone,
+        route_id=c.route_id,
+        area_id=c.area_id,
+    )
+
+
+def customer_file_pb(view: customer_file.CustomerFileView) -> pb.CustomerFile:
+    since = view.responsible_since
+    return pb.CustomerFile(
+        customer=customer_pb(view.customer),
+        responsible_since=iso(since) if since else "",
+        contacts=[contact_pb(c) for c in view.contacts],
+    )
+
+
+def customer_version_pb(v: CustomerVersion) -> pb.CustomerVersion:
+    return pb.CustomerVersion(
+        version=v.version,
+        changed_by=v.changed_by,
+        changed_at=iso(v.changed_at),
+        source=v.source,
+        changes=[pb.FieldChange(field=f, before=b, after=a) for f, b, a in v.changes],
     )
 
 
@@ -528,6 +564,9 @@ def customer_pb(c: Customer) -> pb.Customer:
         manager_id=c.manager_id,
         team_id=c.team_id,
         phone=c.phone,
+        route_id=c.route_id,
+        area_id=c.area_id,
+        version=c.version,
     )
 
 

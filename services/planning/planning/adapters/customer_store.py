@@ -108,6 +108,19 @@ class CustomerStore:
         for i in range(0, len(customers), chunk):
             self.collection.insert_many([to_doc(c) for c in customers[i : i + chunk]], ordered=False)
 
+    def save_if_version(self, customer: Customer, expected_version: int) -> bool:
+        """Write the whole record when it is still at `expected_version` (a record never versioned is 0).
+
+        `_id` inside `$and`: NX-27017 ignores an `_id` beside a top-level `$or`.
+        """
+        current: Document = {"version": expected_version}
+        if expected_version == 0:
+            current = {"$or": [{"version": {"$exists": False}}, {"version": 0}]}
+        doc = to_doc(customer)
+        del doc["_id"]
+        result = self.collection.update_one({"$and": [{"_id": customer.id}, current]}, {"$set": doc})
+        return result.modified_count == 1
+
     def update_card(self, customer_id: str, fields: dict[str, str], version: int) -> bool:
         """Set card fields from terminal information version `version`, unless a newer one was applied.
 

@@ -90,9 +90,19 @@ def customer_problem(c: Customer) -> Problem | None:
     )
 
 
-def same_customer(stored: Customer, incoming: Customer) -> bool:
-    """Equal on everything the marketing system owns (planning keeps its QR secret and status)."""
-    return dataclasses.replace(incoming, qr_secret=stored.qr_secret, status=stored.status) == stored
+def merged_customer(stored: Customer | None, incoming: Customer) -> Customer:
+    """The incoming record over the stored one: planning keeps its QR secret, status and version, and
+    the file's route and area when the row leaves them empty."""
+    if stored is None:
+        return incoming
+    return dataclasses.replace(
+        incoming,
+        qr_secret=stored.qr_secret,
+        status=stored.status,
+        version=stored.version,
+        route_id=incoming.route_id or stored.route_id,
+        area_id=incoming.area_id or stored.area_id,
+    )
 
 
 def plan_row_problem(row: PlanRow, library: set[str]) -> Problem | None:

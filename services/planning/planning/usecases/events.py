@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from dataclasses import astuple
 
 from baifang_common.events import (
+    CustomerUpserted,
     TaskCompleted,
     UnplannedTaskRecorded,
     VisitCompleted,
@@ -12,7 +15,7 @@ from baifang_common.events import (
     VisitTemporaryAdded,
 )
 from baifang_common.timeutil import iso, now_utc
-from planning.domain.model import Task, UnplannedTask, Visit
+from planning.domain.model import Customer, Task, UnplannedTask, Visit
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "planning.baifang")
 
@@ -20,6 +23,35 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "planning.baifang")
 def event_id(*parts: str) -> str:
     """The same fact always gets the same id: uuid5 of "<event_type>:<ids...>"."""
     return str(uuid.uuid5(NAMESPACE, ":".join(parts)))
+
+
+def digest(value: object) -> str:
+    """A short content hash: the version part of an event id."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+
+
+def customer_upserted(c: Customer) -> CustomerUpserted:
+    """The customer record as it now is; the id changes with the content, so a repeat is deduplicated."""
+    return CustomerUpserted(
+        event_id=event_id("customer.upserted", c.id, digest(astuple(c))),
+        customer_id=c.id,
+        code=c.code,
+        short_code=c.short_code,
+        name=c.name,
+        licence_no=c.licence_no,
+        address=c.address,
+        location={"lat": c.lat, "lon": c.lon},
+        star=c.star,
+        terminal_type=c.terminal_type,
+        credit_grade=c.credit_grade,
+        value_class=c.value_class,
+        order_type=c.order_type,
+        settlement_method=c.settlement_method,
+        route_id=c.route_id,
+        area_id=c.area_id,
+        status=c.status,
+        version=max(c.version, 1),
+    )
 
 
 def task_completed(visit: Visit, task: Task) -> TaskCompleted:

@@ -8,33 +8,35 @@ so a repeated or resumed import is deduplicated downstream.
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from baifang_common.context import Caller
-from baifang_common.events import CustomerAssigned, CustomerUpserted, Event, VisitPlanPublished
+from baifang_common.events import CustomerAssigned, Event, VisitPlanPublished
 from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import iso, now_utc
 from planning.adapters.assignment_store import AssignmentStore
 from planning.adapters.customer_store import CustomerStore
+from planning.adapters.customer_version_store import CustomerVersionStore
 from planning.adapters.task_library_store import TaskLibraryStore
 from planning.adapters.visit_store import VisitStore
 from planning.domain.assignments import Assignment
+from planning.domain.customer_file import CustomerVersion, changes_between
 from planning.domain.errors import AdminsOnly
 from planning.domain.imports import (
     ImportReport,
     PlanRow,
     customer_problem,
+    merged_customer,
     plan_row_problem,
-    same_customer,
     screen,
     task_problem,
 )
 from planning.domain.model import Customer, LibraryTask, Task, Visit, VisitMethod, VisitStatus
-from planning.usecases.events import event_id
+from planning.usecases.events import customer_upserted, digest, event_id
 
 IMPORT_REASON = "import"
 
@@ -62,22 +64,40 @@ def _ensure_admin(caller: Caller) -> None:
         raise AdminsOnly()
 
 
-def digest(value: object) -> str:
-    """A short content hash: the version part of an event id."""
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
-
-
 def import_customers(
     cmd: ImportCustomers,
     *,
     customers: CustomerStore,
     assignments: AssignmentStore,
+    versions: CustomerVersionStore,
     publisher: EventPublisher,
     now: Callable[[], datetime] = now_utc,
 ) -> ImportReport:
-    """Upsert the sound customers; a new or changed responsible manager is an audited assignment."""
+    """Upsert the sound customers as new versions; a new or changed manager is an audited assignment."""
     _ensure_admin(cmd.caller)
-    rows = cmd.customers
+    report, stored, changed = _changed_customers(cmd.customers, customers)
+    customers.insert_or_replace([c for c in changed if c.id not in stored])
+    customers.upsert_many([c for c in changed if c.id in stored])
+    at = now()
+    at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # the store keeps milliseconds
+    author = cmd.caller.id
+    versions.insert_many(
+        [CustomerVersion(c.id, c.version, author, at, "import", changes_between(stored.get(c.id), c)) for c in changed]
+    )
+    moved = [c for c in changed if c.id not in stored or stored[c.id].manager_id != c.manager_id]
+    history = [_assignment(c, stored.get(c.id), at, author) for c in moved]
+    assignments.insert_many(history)
+    out: list[Event] = [customer_upserted(c) for c in changed]
+    out += [_assigned(a) for a in history]
+    publisher.publish_bulk(out)
+    report.applied = len(changed)
+    return report
+
+
+def _changed_customers(
+    rows: Sequence[Customer], customers: CustomerStore
+) -> tuple[ImportReport, dict[str, Customer], list[Customer]]:
+    """The report so far (refused and unchanged rows), the stored records, and the records to write."""
     report = screen(rows, lambda c: c.id, customer_problem)
     owners = customers.ids_by_code([c.code for c in rows])
     for index, c in enumerate(rows):
@@ -89,49 +109,19 @@ def import_customers(
         if index in report.rejected:
             continue
         old = stored.get(c.id)
-        if old is not None and same_customer(old, c):
+        merged = merged_customer(old, c)
+        if merged == old:
             report.unchanged += 1
             continue
         secret = old.qr_secret if old is not None else secrets.token_hex(16)
-        changed.append(Customer(**{**vars(c), "qr_secret": secret, "status": old.status if old else c.status}))
-    customers.insert_or_replace([c for c in changed if c.id not in stored])
-    customers.upsert_many([c for c in changed if c.id in stored])
-    at = now()
-    at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # the store keeps milliseconds
-    moved = [c for c in changed if c.id not in stored or stored[c.id].manager_id != c.manager_id]
-    history = [_assignment(c, stored.get(c.id), at, cmd.caller.id) for c in moved]
-    assignments.insert_many(history)
-    out: list[Event] = [_upserted(c) for c in changed]
-    out += [_assigned(a) for a in history]
-    publisher.publish_bulk(out)
-    report.applied = len(changed)
-    return report
+        changed.append(dataclasses.replace(merged, qr_secret=secret, version=merged.version + 1))
+    return report, stored, changed
 
 
 def _assignment(c: Customer, old: Customer | None, at: datetime, author: str) -> Assignment:
     previous = old.manager_id if old is not None else ""
     assignment_id = "as-" + event_id("assignment", "import", c.id, previous, c.manager_id, digest(iso(at)))
     return Assignment(assignment_id, c.id, c.manager_id, c.team_id, previous, at, author, IMPORT_REASON)
-
-
-def _upserted(c: Customer) -> CustomerUpserted:
-    return CustomerUpserted(
-        event_id=event_id("customer.upserted", c.id, digest(astuple(c))),
-        customer_id=c.id,
-        code=c.code,
-        short_code=c.short_code,
-        name=c.name,
-        licence_no=c.licence_no,
-        address=c.address,
-        location={"lat": c.lat, "lon": c.lon},
-        star=c.star,
-        terminal_type=c.terminal_type,
-        credit_grade=c.credit_grade,
-        value_class=c.value_class,
-        order_type=c.order_type,
-        settlement_method=c.settlement_method,
-        status=c.status,
-    )
 
 
 def _assigned(a: Assignment) -> CustomerAssigned:
