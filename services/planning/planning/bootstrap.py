@@ -264,7 +264,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             visits.complete_visit,
             **write,
             late=late,
-            after=partial(followups.record_follow_ups, follow_ups=deps.follow_ups),
+            after=partial(followups.record_follow_ups, follow_ups=deps.follow_ups, publisher=deps.publisher),
         ),
         add_unplanned_task=partial(visits.add_unplanned_task, **write),
         lookup_customer=partial(temporary.lookup_customer, visits=v, customers=c, **serving),
@@ -279,14 +279,15 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
     partial = functools.partial
     c = deps.customers
     scope = ServingScope(deps.settings.serving_scope)
+    out = deps.publisher
     return {
-        "create_note": partial(assistant.create_note, notes=deps.notes),
+        "create_note": partial(assistant.create_note, notes=deps.notes, publisher=out),
         "list_notes": partial(assistant.list_notes, notes=deps.notes),
-        "update_note": partial(assistant.update_note, notes=deps.notes),
-        "delete_note": partial(assistant.delete_note, notes=deps.notes),
-        "post_notice": partial(assistant.post_notice, notices=deps.notices),
+        "update_note": partial(assistant.update_note, notes=deps.notes, publisher=out),
+        "delete_note": partial(assistant.delete_note, notes=deps.notes, publisher=out),
+        "post_notice": partial(assistant.post_notice, notices=deps.notices, publisher=out),
         "list_notices": partial(assistant.list_notices, notices=deps.notices),
-        "read_notice": partial(assistant.read_notice, notices=deps.notices),
+        "read_notice": partial(assistant.read_notice, notices=deps.notices, publisher=out),
         "notice_receipts": partial(assistant.notice_receipts, notices=deps.notices),
         "book_appointment": partial(
             appointments.book_appointment,
@@ -294,10 +295,11 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
             customers=c,
             scope=scope,
             timezone=deps.settings.timezone,
+            publisher=out,
         ),
         "list_appointments": partial(appointments.list_appointments, appointments=deps.appointments, customers=c),
         "list_follow_ups": partial(followups.list_follow_ups, follow_ups=deps.follow_ups, customers=c),
-        "close_follow_up": partial(followups.close_follow_up, follow_ups=deps.follow_ups),
+        "close_follow_up": partial(followups.close_follow_up, follow_ups=deps.follow_ups, publisher=out),
         "add_contact": partial(contacts.add_contact, contacts=deps.contacts, customers=c, scope=scope),
         "search_contacts": partial(contacts.search_contacts, contacts=deps.contacts, customers=c),
         "open_issue": partial(
@@ -306,9 +308,10 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
             customers=c,
             scope=scope,
             timezone=deps.settings.timezone,
+            publisher=out,
         ),
         "list_issues": partial(issues.list_issues, issues_store=deps.issues),
-        "move_issue": partial(issues.move_issue, issues_store=deps.issues),
+        "move_issue": partial(issues.move_issue, issues_store=deps.issues, publisher=out),
         **_office_use_cases(deps),
     }
 
@@ -319,7 +322,10 @@ def _office_use_cases(deps: GrpcDeps) -> dict[str, Any]:
     c = deps.customers
     return {
         "save_summary": partial(
-            summaries.save_summary, summaries_store=deps.summaries, today=partial(today, deps.settings.timezone)
+            summaries.save_summary,
+            summaries_store=deps.summaries,
+            today=partial(today, deps.settings.timezone),
+            publisher=deps.publisher,
         ),
         "get_summary": partial(summaries.get_summary, summaries_store=deps.summaries, customers=c),
         "upload_document": partial(documents.upload_document, documents=deps.documents),
