@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from baifang_common.testing.wait import wait_until
+from baifang_common.timeutil import today
+from gateway.settings import GatewaySettings
 from planning.bootstrap import GrpcDeps, build_grpc
 from planning.domain.model import Customer, LibraryTask
 from planning.grpc_api import servicer as planning_servicer
@@ -223,3 +225,37 @@ def test_the_customer_file_is_versioned_and_read_only_by_its_owners(
         (2, "edit", "m001"),
     ]
     assert history[1]["changes"] == [{"field": "area_id", "before": "", "after": "A7"}]
+
+
+def test_another_manager_or_team_is_refused_on_every_planning_read(
+    client: TestClient, admin: dict[str, str], login: Callable[..., Any], gateway_settings: GatewaySettings
+) -> None:
+    """P-004-15, P-004-17: a manager sees their own, a supervisor their team; everyone else 403."""
+    day = today(gateway_settings.timezone).isoformat()
+    plan = f"manager_id,date,customer_id,task_codes\nm001,{day},im-c0,T01\n".encode()
+    assert _post(client, "plans", plan, admin, **CSV).json()["applied"] == 1
+
+    def headers(user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {login(client, user)['access_token']}"}
+
+    (visit,) = client.get("/api/v1/visits", headers=headers("m001")).json()["items"]
+    of_m001 = {"manager_id": "m001", "date": day}
+    reads = [
+        ("/api/v1/visits", of_m001),
+        (f"/api/v1/visits/{visit['visit_id']}", {}),
+        ("/api/v1/plans/summary", of_m001),
+        ("/api/v1/route", of_m001),
+        ("/api/v1/appointments", of_m001),
+        ("/api/v1/follow-ups", {"manager_id": "m001"}),
+        (f"/api/v1/work-summaries/{day}", {"manager_id": "m001"}),
+        ("/api/v1/customers/im-c0", {}),
+        ("/api/v1/customers/im-c0/history", {}),
+        ("/api/v1/customers/im-c0/assignments", {}),
+    ]
+    for user in ("m002", "m011", "s02"):
+        who = headers(user)
+        refused = {url: client.get(url, params=params, headers=who).status_code for url, params in reads}
+        assert set(refused.values()) <= {403, 404}, (user, refused)
+    supervisor = headers("s01")
+    allowed = {url: client.get(url, params=params, headers=supervisor).status_code for url, params in reads[:4]}
+    assert set(allowed.values()) == {200}, allowed
