@@ -72,7 +72,14 @@ def _json_lines(text: str) -> Iterator[tuple[int, dict[str, Any] | None]]:
 
 def _csv_rows(text: str, strict: bool) -> Iterator[tuple[int, dict[str, Any] | None]]:
     reader = csv.DictReader(io.StringIO(text))
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # a NUL byte, an unterminated quote at the end: the row cannot be read
+            yield reader.line_num, None
+            continue
         if any((v or "").strip() for v in record.values() if isinstance(v, str)):
             # Cells beyond the header land under the key None.
             overlong = strict and None in record
