@@ -185,6 +185,104 @@ class VisitMissed(Event):
     date: str
 
 
+# --- planning: the manager's day beyond visits (assistant, appointments, follow-ups, requests) ---
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoteWritten(Event):
+    """A private note was created, changed or deleted: counts only, never its text (P-004-15)."""
+
+    event_type: ClassVar[str] = "note.written"
+    producer: ClassVar[str] = "planning"
+    note_id: str
+    author_id: str
+    action: str  # created | updated | deleted
+    version: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoticePosted(Event):
+    event_type: ClassVar[str] = "notice.posted"
+    producer: ClassVar[str] = "planning"
+    notice_id: str
+    author_id: str
+    audience: str  # a team id, or "*" for everyone
+    title: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoticeReadRecorded(Event):
+    event_type: ClassVar[str] = "notice.read"
+    producer: ClassVar[str] = "planning"
+    notice_id: str
+    reader_id: str
+    read_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentBooked(Event):
+    event_type: ClassVar[str] = "appointment.booked"
+    producer: ClassVar[str] = "planning"
+    appointment_id: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    date: str
+    booked_at: str
+    scheduled_at: str
+    duration_min: int
+    purpose: str
+    short_notice: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpChanged(Event):
+    """A follow-up item was created (by a completed visit) or closed."""
+
+    event_type: ClassVar[str] = "follow_up.changed"
+    producer: ClassVar[str] = "planning"
+    follow_up_id: str
+    kind: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    visit_id: str
+    status: str  # open | done
+    due_at: str
+    done_at: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerIssueChanged(Event):
+    """A customer request or complaint was opened or moved (open → in_progress → resolved)."""
+
+    event_type: ClassVar[str] = "customer_issue.changed"
+    producer: ClassVar[str] = "planning"
+    issue_id: str
+    kind: str
+    customer_id: str
+    manager_id: str
+    team_id: str
+    status: str
+    opened_at: str
+    reply_due_at: str
+    changed_by: str
+    version: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkSummarySaved(Event):
+    """A manager's daily work summary and next-day plan (P-002-4) was saved (again)."""
+
+    event_type: ClassVar[str] = "work_summary.saved"
+    producer: ClassVar[str] = "planning"
+    manager_id: str
+    team_id: str
+    date: str
+    version: int
+    saved_at: str
+
+
 # --- checkin --------------------------------------------------------------------------
 
 
@@ -444,6 +542,13 @@ CATALOGUE: dict[str, type[Event]] = {
         UnplannedTaskRecorded,
         VisitCompleted,
         VisitMissed,
+        NoteWritten,
+        NoticePosted,
+        NoticeReadRecorded,
+        AppointmentBooked,
+        FollowUpChanged,
+        CustomerIssueChanged,
+        WorkSummarySaved,
         CheckinRecorded,
         TrackBatchAccepted,
         ScanBatchAccepted,

@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 from gateway.auth import LoginThrottle, RefreshTokens, RevokedAccessTokens
 from gateway.clients import Clients
 from gateway.devices import DeviceKeys
+from gateway.imports import ImportJobs
 from gateway.settings import GatewaySettings
 from gateway.trackers import TrackerKeys
 from gateway.users import ActiveUsers, UserStore
@@ -30,6 +31,7 @@ class Deps:
     clients: Clients
     devices: DeviceKeys
     trackers: TrackerKeys
+    imports: ImportJobs
 
 
 def get_deps(request: Request) -> Deps:

@@ -23,6 +23,7 @@ from gateway.console import install as install_console
 from gateway.deps import Deps
 from gateway.devices import DeviceKeys, DeviceStore
 from gateway.errors import JsonResponse
+from gateway.imports import ImportJobs
 from gateway.middleware import GatewayMiddleware
 from gateway.routes import (
     analytics,
@@ -30,7 +31,9 @@ from gateway.routes import (
     auth,
     checkin,
     collection,
+    customers,
     devices,
+    imports,
     ingest,
     planning,
     sync,
@@ -78,10 +81,13 @@ async def build(settings: GatewaySettings) -> Deps:
         clients=Clients.open(settings),
         devices=DeviceKeys(device_store, settings.device_cache_seconds),
         trackers=TrackerKeys(tracker_store, settings.device_cache_seconds),
+        imports=ImportJobs(redis, settings),
     )
 
 
 async def close(deps: Deps) -> None:
+    for job in list(deps.imports.running):
+        job.cancel()
     await deps.clients.close()
     await deps.redis.aclose()
     await deps.mongo.close()
@@ -176,7 +182,21 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(GatewayMiddleware, settings=settings)
-    for module in (auth, app_routes, planning, assistant, checkin, collection, analytics, ingest, devices, users, sync):
+    for module in (
+        auth,
+        app_routes,
+        planning,
+        assistant,
+        checkin,
+        collection,
+        analytics,
+        ingest,
+        devices,
+        users,
+        sync,
+        imports,
+        customers,
+    ):
         app.include_router(module.router)
     app.include_router(tracker_routes.admin)
     app.include_router(tracker_routes.phones)

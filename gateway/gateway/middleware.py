@@ -33,6 +33,8 @@ API_PREFIX = "/api/"
 # The one route whose body may exceed max_body_bytes: a photo upload (multipart headers add a little).
 PHOTO_UPLOAD_PATH = "/api/v1/photos"
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
+# Admin import files (gateway.imports) have their own, larger body limit.
+IMPORT_PREFIX = "/api/v1/admin/import/"
 
 
 class PayloadTooLarge(HTTPException):
@@ -72,9 +74,13 @@ class GatewayMiddleware:
         self.settings = settings
 
     def body_limit(self, scope: Scope) -> int:
-        """max_body_bytes, but a photo upload may carry a photo of up to photo_max_bytes."""
-        if scope.get("method") == "POST" and scope.get("path", "").rstrip("/") == PHOTO_UPLOAD_PATH:
+        """max_body_bytes, but a photo upload may carry a photo of up to photo_max_bytes, and admin
+        import files may be larger than any other request body."""
+        path = str(scope.get("path", ""))
+        if scope.get("method") == "POST" and path.rstrip("/") == PHOTO_UPLOAD_PATH:
             return self.settings.photo_max_bytes + MULTIPART_OVERHEAD_BYTES
+        if path.startswith(IMPORT_PREFIX):
+            return self.settings.import_max_body_bytes
         return self.settings.max_body_bytes
 
     def _precheck(self, scope: Scope, headers: Headers) -> ApiError | None:

@@ -3,8 +3,8 @@
 Columns / keys: order_id, line_no, customer_id (or customer_code), sku, quantity (whole cartons),
 amount_fen (integer fen) or amount (yuan as a string such as "1234.50", converted exactly: at most
 two decimals, never through a binary float), order_date (YYYY-MM-DD). A row that cannot be read is
-reported with its 1-based line number and is not sent to the service. Reading is the catalogue
-import's (`gateway.sku_import.records`).
+reported with its 1-based line number and is not sent to the service. Rows are read as every
+import reads them (`gateway.imports.read_rows`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from baifang.collection.v1 import collection_pb2
-from gateway.sku_import import integer, records
+from gateway.imports import integer, read_rows
 
 YUAN = re.compile(r"^-?\d{1,12}(\.\d{1,2})?$")
 
@@ -84,7 +84,7 @@ def _line(record: dict[str, Any]) -> tuple[collection_pb2.OrderLine | None, dict
 def parse(body: bytes, content_type: str) -> ParsedOrders:
     """The order lines of the file, and the rows that cannot be read."""
     parsed = ParsedOrders()
-    for number, record in records(body, content_type):
+    for number, record in read_rows(body, content_type):
         if record is None:
             parsed.rejected.append({"row": number, "field": "row", "reason": "not a JSON object"})
             continue

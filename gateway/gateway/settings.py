@@ -41,6 +41,15 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = 1024 * 1024
     # POST /photos: the largest photo accepted (collection has the same limit, COLLECTION_PHOTO_MAX_BYTES).
     photo_max_bytes: int = 5 * 1024 * 1024
+    # POST /admin/import/*: a 10,000-customer file is ~3 MiB of JSON lines.
+    import_max_body_bytes: int = 32 * 1024 * 1024
+    # Import files with more rows than this run as a background job (202 + GET /admin/imports/{job_id}).
+    import_sync_rows: int = Field(default=2000, ge=1)
+    # Rows sent to the service per call, and how long a finished job's report stays readable.
+    import_chunk_rows: int = Field(default=1000, ge=1, le=5000)
+    # Chunks in flight at once: the service's store writes and event confirms overlap.
+    import_parallel_chunks: int = Field(default=3, ge=1, le=8)
+    import_job_ttl_seconds: int = 24 * 3600
     app_latest_version: str = "1.0.0"
     app_minimum_version: str = "1.0.0"
     app_download_url: str = "https://baifang.example.com/download/baifang-latest.apk"

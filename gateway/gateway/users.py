@@ -63,6 +63,24 @@ class UserStore:
         doc = await self.collection.find_one({"_id": user_id})
         return _user(doc) if doc else None
 
+    async def get_many(self, user_ids: Iterable[str]) -> dict[str, User]:
+        ids = list(set(user_ids))
+        if not ids:
+            return {}
+        return {doc["_id"]: _user(doc) async for doc in self.collection.find({"_id": {"$in": ids}})}
+
+    async def write_imported(self, users: Iterable[tuple[User, bool]]) -> None:
+        """Imported accounts in one bulk: (account, was active before). Disabling one refuses its tokens."""
+        ops = []
+        for u, was_active in users:
+            update: dict[str, Any] = {"$set": {**u.admin_view(), "password_hash": u.password_hash}}
+            del update["$set"]["id"]
+            if was_active and not u.active:
+                update["$inc"] = {"token_version": 1}
+            ops.append(UpdateOne({"_id": u.id}, update, upsert=True))
+        if ops:
+            await self.collection.bulk_write(ops, ordered=False)
+
     async def set_active(self, user_id: str, active: bool) -> User | None:
         """Enable or disable an account (idempotent); None when there is no such account.
 

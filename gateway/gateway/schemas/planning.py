@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gateway.schemas.common import ClientTs, WriteModel
+from gateway.schemas.common import ApiModel, ClientTs, WriteModel
 
 
 class CompleteTaskRequest(WriteModel):
@@ -47,3 +47,14 @@ class AssignmentRequest(WriteModel):
     # Admins only: another team; supervisors stay within theirs.
     team_id: str = Field(default="", max_length=64)
     effective_from: ClientTs | None = None
+
+
+class CustomerFileEdit(ApiModel):
+    """An edit of the customer file, made on the version read (409 version_conflict when it moved on)."""
+
+    version: int = Field(strict=True, ge=0, le=10**9)
+    route_id: str | None = Field(default=None, max_length=64)
+    area_id: str | None = Field(default=None, max_length=64)
+    address: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    short_code: str | None = Field(default=None, max_length=32)

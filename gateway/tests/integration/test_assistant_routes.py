@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -240,3 +240,56 @@ def test_message_threads_post_count_unread_and_stay_among_participants(
     assert (
         client.post(f"{url}/messages", json={"op_id": str(uuid.uuid4()), "text": "x"}, headers=m011).status_code == 404
     )
+
+
+def test_every_state_change_of_the_managers_day_is_announced(
+    client: TestClient,
+    as_user: Callable[[str], dict[str, str]],
+    settings_for: Callable[..., Any],
+    event_probe: Callable[..., Any],
+    gateway_settings: GatewaySettings,
+) -> None:
+    probe = event_probe("planning", "#")
+    deps = build_grpc(settings_for(PlanningSettings))
+    try:
+        deps.customers.upsert_many([Customer("ev-c1", "EV1", "孙记超市", "m001", "t01")])
+    finally:
+        deps.close()
+    m001, s01 = as_user("m001"), as_user("s01")
+
+    def ok(answer: Any) -> dict[str, Any]:
+        assert answer.status_code in (200, 201, 204), answer.text
+        return answer.json() if answer.status_code != 204 else {}
+
+    note = ok(client.post("/api/v1/notes", json={"op_id": str(uuid.uuid4()), "body": "私人备忘"}, headers=m001))
+    ok(client.put(f"/api/v1/notes/{note['note_id']}", json={"body": "改"}, headers=m001))
+    ok(client.delete(f"/api/v1/notes/{note['note_id']}", headers=m001))
+    notice_body = {"op_id": str(uuid.uuid4()), "title": "通知", "body": "例会"}
+    notice = ok(client.post("/api/v1/notices", json=notice_body, headers=s01))
+    ok(client.post(f"/api/v1/notices/{notice['notice_id']}/read", headers=m001))
+    issue_body = {"op_id": str(uuid.uuid4()), "customer_id": "ev-c1", "kind": "request", "text": "要新品"}
+    issue = ok(client.post("/api/v1/customer-issues", json=issue_body, headers=m001))
+    moved = client.post(
+        f"/api/v1/customer-issues/{issue['issue_id']}/status", json={"status": "in_progress"}, headers=m001
+    )
+    ok(moved)
+    day = today(gateway_settings.timezone).isoformat()
+    ok(client.put(f"/api/v1/work-summaries/{day}", json={"summary": "拜访3户"}, headers=m001))
+    later = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    booking = {"op_id": str(uuid.uuid4()), "customer_id": "ev-c1", "scheduled_at": later, "duration_min": 30}
+    ok(client.post("/api/v1/appointments", json={**booking, "purpose": "新品推介"}, headers=m001))
+
+    seen = probe.wait(9)
+    kinds = [(e["event_type"], e.get("action") or e.get("status") or "") for e in seen]
+    assert kinds == [
+        ("note.written", "created"),
+        ("note.written", "updated"),
+        ("note.written", "deleted"),
+        ("notice.posted", ""),
+        ("notice.read", ""),
+        ("customer_issue.changed", "open"),
+        ("customer_issue.changed", "in_progress"),
+        ("work_summary.saved", ""),
+        ("appointment.booked", ""),
+    ]
+    assert all("body" not in e and "text" not in e for e in seen)  # private text never leaves planning

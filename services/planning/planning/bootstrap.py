@@ -26,6 +26,7 @@ from planning.adapters.assignment_store import AssignmentStore
 from planning.adapters.assistant_store import NoteStore, NoticeStore
 from planning.adapters.contact_store import ContactStore
 from planning.adapters.customer_store import CustomerStore
+from planning.adapters.customer_version_store import CustomerVersionStore
 from planning.adapters.document_store import DocumentStore
 from planning.adapters.followup_store import FollowUpStore
 from planning.adapters.issue_store import IssueStore
@@ -37,8 +38,10 @@ from planning.domain.appointments import Appointment
 from planning.domain.assignments import Assignment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
+from planning.domain.customer_file import CustomerVersion
 from planning.domain.documents import Document as LibraryDocument
 from planning.domain.followups import FollowUp
+from planning.domain.imports import ImportReport
 from planning.domain.issues import Issue
 from planning.domain.messages import Message, Thread
 from planning.domain.model import LibraryTask
@@ -51,9 +54,11 @@ from planning.usecases import (
     assistant,
     checkins,
     contacts,
+    customer_file,
     customers,
     documents,
     followups,
+    imports,
     issues,
     library,
     messages,
@@ -84,6 +89,7 @@ class Stores:
     documents: DocumentStore
     messages: MessageStore
     assignments: AssignmentStore
+    versions: CustomerVersionStore
 
 
 def build_stores(db: Database[Document]) -> Stores:
@@ -103,7 +109,9 @@ def build_stores(db: Database[Document]) -> Stores:
         documents=DocumentStore(db["documents"]),
         messages=MessageStore(db["threads"], db["messages"], db["thread_reads"]),
         assignments=AssignmentStore(db["customer_assignments"]),
+        versions=CustomerVersionStore(db["customer_versions"]),
     )
+    stores.versions.ensure_indexes()
     stores.assignments.ensure_indexes()
     stores.messages.ensure_indexes()
     stores.documents.ensure_indexes()
@@ -137,6 +145,7 @@ class GrpcDeps:
     documents: DocumentStore
     messages: MessageStore
     assignments: AssignmentStore
+    versions: CustomerVersionStore
     publisher: EventPublisher
     readiness: health.Readiness
 
@@ -191,6 +200,12 @@ class UseCases:
     read_thread: Callable[[Caller, str], datetime]
     assign_customer: Callable[[assignments.AssignCustomer], Assignment]
     assignment_history: Callable[[Caller, str], list[Assignment]]
+    import_customers: Callable[[imports.ImportCustomers], ImportReport]
+    import_plans: Callable[[imports.ImportPlans], ImportReport]
+    import_tasks: Callable[[imports.ImportTasks], ImportReport]
+    get_customer_file: Callable[[Caller, str], customer_file.CustomerFileView]
+    update_customer_file: Callable[[customer_file.UpdateCustomerFile], customer_file.CustomerFileView]
+    list_customer_versions: Callable[[Caller, str], list[CustomerVersion]]
 
 
 @dataclass(frozen=True)
@@ -224,6 +239,7 @@ def build_grpc(settings: PlanningSettings) -> GrpcDeps:
         documents=stores.documents,
         messages=stores.messages,
         assignments=stores.assignments,
+        versions=stores.versions,
         publisher=EventPublisher(settings.amqp_uri),
         readiness=readiness,
     )
@@ -252,7 +268,7 @@ def use_cases(deps: GrpcDeps) -> UseCases:
             visits.complete_visit,
             **write,
             late=late,
-            after=partial(followups.record_follow_ups, follow_ups=deps.follow_ups),
+            after=partial(followups.record_follow_ups, follow_ups=deps.follow_ups, publisher=deps.publisher),
         ),
         add_unplanned_task=partial(visits.add_unplanned_task, **write),
         lookup_customer=partial(temporary.lookup_customer, visits=v, customers=c, **serving),
@@ -267,14 +283,15 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
     partial = functools.partial
     c = deps.customers
     scope = ServingScope(deps.settings.serving_scope)
+    out = deps.publisher
     return {
-        "create_note": partial(assistant.create_note, notes=deps.notes),
+        "create_note": partial(assistant.create_note, notes=deps.notes, publisher=out),
         "list_notes": partial(assistant.list_notes, notes=deps.notes),
-        "update_note": partial(assistant.update_note, notes=deps.notes),
-        "delete_note": partial(assistant.delete_note, notes=deps.notes),
-        "post_notice": partial(assistant.post_notice, notices=deps.notices),
+        "update_note": partial(assistant.update_note, notes=deps.notes, publisher=out),
+        "delete_note": partial(assistant.delete_note, notes=deps.notes, publisher=out),
+        "post_notice": partial(assistant.post_notice, notices=deps.notices, publisher=out),
         "list_notices": partial(assistant.list_notices, notices=deps.notices),
-        "read_notice": partial(assistant.read_notice, notices=deps.notices),
+        "read_notice": partial(assistant.read_notice, notices=deps.notices, publisher=out),
         "notice_receipts": partial(assistant.notice_receipts, notices=deps.notices),
         "book_appointment": partial(
             appointments.book_appointment,
@@ -282,10 +299,11 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
             customers=c,
             scope=scope,
             timezone=deps.settings.timezone,
+            publisher=out,
         ),
         "list_appointments": partial(appointments.list_appointments, appointments=deps.appointments, customers=c),
         "list_follow_ups": partial(followups.list_follow_ups, follow_ups=deps.follow_ups, customers=c),
-        "close_follow_up": partial(followups.close_follow_up, follow_ups=deps.follow_ups),
+        "close_follow_up": partial(followups.close_follow_up, follow_ups=deps.follow_ups, publisher=out),
         "add_contact": partial(contacts.add_contact, contacts=deps.contacts, customers=c, scope=scope),
         "search_contacts": partial(contacts.search_contacts, contacts=deps.contacts, customers=c),
         "open_issue": partial(
@@ -294,9 +312,10 @@ def _assistant_use_cases(deps: GrpcDeps) -> dict[str, Any]:
             customers=c,
             scope=scope,
             timezone=deps.settings.timezone,
+            publisher=out,
         ),
         "list_issues": partial(issues.list_issues, issues_store=deps.issues),
-        "move_issue": partial(issues.move_issue, issues_store=deps.issues),
+        "move_issue": partial(issues.move_issue, issues_store=deps.issues, publisher=out),
         **_office_use_cases(deps),
     }
 
@@ -307,7 +326,10 @@ def _office_use_cases(deps: GrpcDeps) -> dict[str, Any]:
     c = deps.customers
     return {
         "save_summary": partial(
-            summaries.save_summary, summaries_store=deps.summaries, today=partial(today, deps.settings.timezone)
+            summaries.save_summary,
+            summaries_store=deps.summaries,
+            today=partial(today, deps.settings.timezone),
+            publisher=deps.publisher,
         ),
         "get_summary": partial(summaries.get_summary, summaries_store=deps.summaries, customers=c),
         "upload_document": partial(documents.upload_document, documents=deps.documents),
@@ -321,6 +343,45 @@ def _office_use_cases(deps: GrpcDeps) -> dict[str, Any]:
             assignments.assign_customer, customers=c, assignments=deps.assignments, publisher=deps.publisher
         ),
         "assignment_history": partial(assignments.assignment_history, customers=c, assignments=deps.assignments),
+        **_import_use_cases(deps),
+    }
+
+
+def _import_use_cases(deps: GrpcDeps) -> dict[str, Any]:
+    """The marketing system's imports: customers, visit plans and the base task library."""
+    partial = functools.partial
+    return {
+        "import_customers": partial(
+            imports.import_customers,
+            customers=deps.customers,
+            assignments=deps.assignments,
+            versions=deps.versions,
+            publisher=deps.publisher,
+        ),
+        "import_plans": partial(
+            imports.import_plans,
+            visits=deps.visits,
+            customers=deps.customers,
+            library=deps.library,
+            publisher=deps.publisher,
+        ),
+        "import_tasks": partial(imports.import_tasks, library=deps.library),
+        **_customer_file_use_cases(deps),
+    }
+
+
+def _customer_file_use_cases(deps: GrpcDeps) -> dict[str, Any]:
+    """The customer file: read, edited on a version, its history."""
+    partial = functools.partial
+    file_stores = {"customers": deps.customers, "assignments": deps.assignments, "contacts": deps.contacts}
+    return {
+        "get_customer_file": partial(customer_file.get_customer_file, **file_stores),
+        "update_customer_file": partial(
+            customer_file.update_customer_file, **file_stores, versions=deps.versions, publisher=deps.publisher
+        ),
+        "list_customer_versions": partial(
+            customer_file.list_customer_versions, customers=deps.customers, versions=deps.versions
+        ),
     }
 
 

@@ -20,11 +20,13 @@ from planning.domain.appointments import Appointment
 from planning.domain.assignments import Assignment
 from planning.domain.assistant import Note, Notice, NoticeRead
 from planning.domain.contacts import Contact
+from planning.domain.customer_file import CustomerVersion
 from planning.domain.documents import Document
 from planning.domain.followups import FollowUp
+from planning.domain.imports import ImportReport, PlanRow
 from planning.domain.issues import Issue
 from planning.domain.messages import Message, Thread
-from planning.domain.model import Customer, Task, Visit
+from planning.domain.model import Customer, LibraryTask, Task, Visit
 from planning.domain.route import Point
 from planning.domain.rules import PlanCounts
 from planning.domain.summaries import WorkSummary
@@ -35,9 +37,11 @@ from planning.usecases import (
     assistant,
     checkins,
     contacts,
+    customer_file,
     customers,
     documents,
     followups,
+    imports,
     issues,
     messages,
     plans,
@@ -353,6 +357,88 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
         found = self.use.assignment_history(require_caller(), request.customer_id)
         return pb.ListAssignmentsResponse(assignments=[assignment_pb(a) for a in found])
 
+    def ImportCustomers(self, request: pb.ImportCustomersRequest, context: Any) -> pb.ImportReport:
+        rows = [customer_from_pb(c) for c in request.customers]
+        return import_report_pb(self.use.import_customers(imports.ImportCustomers(require_caller(), rows)))
+
+    def ImportPlans(self, request: pb.ImportPlansRequest, context: Any) -> pb.ImportReport:
+        rows = [
+            PlanRow(r.manager_id, r.team_id, r.date, r.customer_id, r.order, r.method, tuple(r.task_codes))
+            for r in request.visits
+        ]
+        return import_report_pb(self.use.import_plans(imports.ImportPlans(require_caller(), rows)))
+
+    def ImportTasks(self, request: pb.ImportTasksRequest, context: Any) -> pb.ImportReport:
+        rows = [LibraryTask(t.code, t.name, t.kind, t.method) for t in request.tasks]
+        return import_report_pb(self.use.import_tasks(imports.ImportTasks(require_caller(), rows)))
+
+    def GetCustomerFile(self, request: pb.CustomerFileRequest, context: Any) -> pb.CustomerFile:
+        return customer_file_pb(self.use.get_customer_file(require_caller(), request.customer_id))
+
+    def UpdateCustomerFile(self, request: pb.UpdateCustomerFileRequest, context: Any) -> pb.CustomerFile:
+        cmd = customer_file.UpdateCustomerFile(
+            require_caller(), request.customer_id, request.expected_version, dict(request.fields)
+        )
+        return customer_file_pb(self.use.update_customer_file(cmd))
+
+    def ListCustomerVersions(self, request: pb.CustomerFileRequest, context: Any) -> pb.ListCustomerVersionsResponse:
+        found = self.use.list_customer_versions(require_caller(), request.customer_id)
+        return pb.ListCustomerVersionsResponse(versions=[customer_version_pb(v) for v in found])
+
+
+def customer_from_pb(c: pb.Customer) -> Customer:
+    return Customer(
+        id=c.id,
+        code=c.code,
+        name=c.name,
+        manager_id=c.manager_id,
+        team_id=c.team_id,
+        short_code=c.short_code,
+        licence_no=c.licence_no,
+        address=c.address,
+        lat=c.location.lat,
+        lon=c.location.lon,
+        star=c.star,
+        terminal_type=c.terminal_type,
+        credit_grade=c.credit_grade,
+        value_class=c.value_class,
+        order_type=c.order_type,
+        settlement_method=c.settlement_method,
+        phone=c.phone,
+        route_id=c.route_id,
+        area_id=c.area_id,
+    )
+
+
+def customer_file_pb(view: customer_file.CustomerFileView) -> pb.CustomerFile:
+    since = view.responsible_since
+    return pb.CustomerFile(
+        customer=customer_pb(view.customer),
+        responsible_since=iso(since) if since else "",
+        contacts=[contact_pb(c) for c in view.contacts],
+    )
+
+
+def customer_version_pb(v: CustomerVersion) -> pb.CustomerVersion:
+    return pb.CustomerVersion(
+        version=v.version,
+        changed_by=v.changed_by,
+        changed_at=iso(v.changed_at),
+        source=v.source,
+        changes=[pb.FieldChange(field=f, before=b, after=a) for f, b, a in v.changes],
+    )
+
+
+def import_report_pb(report: ImportReport) -> pb.ImportReport:
+    return pb.ImportReport(
+        applied=report.applied,
+        unchanged=report.unchanged,
+        rejected=[
+            pb.ImportProblem(index=index, field=name, reason=reason)
+            for index, (name, reason) in sorted(report.rejected.items())
+        ],
+    )
+
 
 def assignment_pb(a: Assignment) -> pb.AssignmentMessage:
     return pb.AssignmentMessage(
@@ -501,6 +587,9 @@ def customer_pb(c: Customer) -> pb.Customer:
         manager_id=c.manager_id,
         team_id=c.team_id,
         phone=c.phone,
+        route_id=c.route_id,
+        area_id=c.area_id,
+        version=c.version,
     )
 
 

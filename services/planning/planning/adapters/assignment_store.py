@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from baifang_common.mongo import Document, ensure_indexes, store_adapter
 from planning.domain.assignments import Assignment
+
+DUPLICATE_KEY = 11000
 
 
 def _aware(value: Any) -> datetime:
@@ -35,6 +38,17 @@ class AssignmentStore:
             self.collection.insert_one(doc)
         except DuplicateKeyError:
             return
+
+    def insert_many(self, assignments: Sequence[Assignment]) -> None:
+        """Bulk insert (imports); one already there (same id) is kept as it was."""
+        docs = [{"_id": a.id, **{k: v for k, v in dataclasses.asdict(a).items() if k != "id"}} for a in assignments]
+        if not docs:
+            return
+        try:
+            self.collection.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
 
     def get(self, assignment_id: str) -> Assignment | None:
         doc = self.collection.find_one({"_id": assignment_id})

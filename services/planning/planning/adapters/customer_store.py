@@ -11,10 +11,12 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel, ReplaceOne
 from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError
 
 from baifang_common.mongo import Document, ensure_indexes, store_adapter
 from planning.domain.model import Customer
 
+DUPLICATE_KEY = 11000
 INDEXES = [
     IndexModel([("code", ASCENDING)], unique=True, name="code_unique"),
     IndexModel([("manager_id", ASCENDING)], name="manager"),
@@ -57,6 +59,15 @@ class CustomerStore:
             return {}
         return {doc["_id"]: from_doc(doc) for doc in self.collection.find({"_id": {"$in": ids}})}
 
+    def ids_by_code(self, codes: Iterable[str]) -> dict[str, str]:
+        """Customer code → the id of the customer holding it, for the codes that are taken."""
+        wanted = list(set(codes))
+        found: dict[str, str] = {}
+        for i in range(0, len(wanted), 1000):
+            for doc in self.collection.find({"code": {"$in": wanted[i : i + 1000]}}, {"code": 1}):
+                found[str(doc["code"])] = str(doc["_id"])
+        return found
+
     def team_of(self, manager_id: str) -> str:
         """The team a manager's customers belong to ("" when the manager has none)."""
         doc = self.collection.find_one({"manager_id": manager_id}, {"team_id": 1})
@@ -79,10 +90,36 @@ class CustomerStore:
             written += result.upserted_count + result.modified_count
         return written
 
+    def insert_or_replace(self, customers: Sequence[Customer]) -> None:
+        """Import path for customers believed new: a bulk insert (much faster than upserts on the store),
+        and those someone inserted meanwhile replaced whole."""
+        if not customers:
+            return
+        try:
+            self.collection.insert_many([to_doc(c) for c in customers], ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            self.upsert_many([customers[int(e["index"])] for e in errors])
+
     def insert_many(self, customers: Sequence[Customer], chunk: int = 2000) -> None:
         """Bulk load into an empty collection (demo); much faster than upserts on the store."""
         for i in range(0, len(customers), chunk):
             self.collection.insert_many([to_doc(c) for c in customers[i : i + chunk]], ordered=False)
+
+    def save_if_version(self, customer: Customer, expected_version: int) -> bool:
+        """Write the whole record when it is still at `expected_version` (a record never versioned is 0).
+
+        `_id` inside `$and`: NX-27017 ignores an `_id` beside a top-level `$or`.
+        """
+        current: Document = {"version": expected_version}
+        if expected_version == 0:
+            current = {"$or": [{"version": {"$exists": False}}, {"version": 0}]}
+        doc = to_doc(customer)
+        del doc["_id"]
+        result = self.collection.update_one({"$and": [{"_id": customer.id}, current]}, {"$set": doc})
+        return result.modified_count == 1
 
     def update_card(self, customer_id: str, fields: dict[str, str], version: int) -> bool:
         """Set card fields from terminal information version `version`, unless a newer one was applied.

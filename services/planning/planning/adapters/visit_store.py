@@ -11,7 +11,7 @@ Every change bumps `version`; task and completion writes are conditional on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pymongo import ASCENDING, IndexModel
@@ -96,6 +96,16 @@ class VisitStore:
     def find(self, manager_id: str, day: str, customer_id: str) -> Visit | None:
         doc = self.collection.find_one({"slot": slot(manager_id, day, customer_id)})
         return from_doc(doc) if doc else None
+
+    def find_slots(self, slots: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], Visit]:
+        """The visits at these (manager_id, date, customer_id) slots, by slot (imports read them in bulk)."""
+        keys = list({slot(*s) for s in slots})
+        found: dict[tuple[str, str, str], Visit] = {}
+        for i in range(0, len(keys), 1000):
+            for doc in self.collection.find({"slot": {"$in": keys[i : i + 1000]}}):
+                visit = from_doc(doc)
+                found[(visit.manager_id, visit.date, visit.customer_id)] = visit
+        return found
 
     def insert_new(self, visit: Visit) -> bool:
         """Insert one visit; False when the manager's day already has that customer (or the id exists)."""

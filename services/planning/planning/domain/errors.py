@@ -170,3 +170,10 @@ class AssignmentNotAllowed(PermissionDenied):
 
     code = "forbidden"
     default_message = "you may not reassign this customer"
+
+
+class StaleVersion(Conflict):
+    """An edit made on an older version of the record: nothing is overwritten silently."""
+
+    code = "version_conflict"
+    default_message = "the record changed since it was read; read it again"

@@ -55,6 +55,10 @@ class Customer:
     phone: str = ""
     qr_secret: str = ""
     status: str = "active"
+    # The customer file (P-004-4): delivery route and sales area; `version` counts recorded changes.
+    route_id: str = ""
+    area_id: str = ""
+    version: int = 0
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 
 from baifang_common.context import Caller
 from baifang_common.errors import InvalidArgument
+from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import local_date, now_utc, parse_date, parse_ts
 from planning.adapters.appointment_store import AppointmentStore
 from planning.adapters.customer_store import CustomerStore
 from planning.domain import rules
 from planning.domain.appointments import Appointment, check_appointment, warnings_for
 from planning.domain.errors import CustomerNotFound, ManagersOnly
+from planning.usecases import events
 from planning.usecases.events import event_id
 
 
@@ -47,6 +49,7 @@ def book_appointment(
     customers: CustomerStore,
     scope: rules.ServingScope,
     timezone: str,
+    publisher: EventPublisher,
     now: Callable[[], datetime] = now_utc,
 ) -> Booking:
     """A manager books a customer they may serve; idempotent by op_id (the id derives from it)."""
@@ -77,7 +80,9 @@ def book_appointment(
         date=local_date(scheduled, timezone).isoformat(),
     )
     appointments.insert(appointment)
-    return Booking(appointments.get(appointment_id) or appointment, tuple(warnings))
+    booked = appointments.get(appointment_id) or appointment
+    publisher.publish(events.appointment_booked(booked, short_notice=bool(warnings)))
+    return Booking(booked, tuple(warnings))
 
 
 def list_appointments(

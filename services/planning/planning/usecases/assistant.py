@@ -9,11 +9,13 @@ from datetime import datetime
 
 from baifang_common.context import Caller
 from baifang_common.errors import InvalidArgument
+from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import now_utc
 from planning.adapters.assistant_store import NoteStore, NoticeStore
 from planning.domain import assistant
 from planning.domain.assistant import EVERYONE, MAX_BODY, MAX_TITLE, Note, Notice, NoticeRead
 from planning.domain.errors import NoticeNotAllowed, NoticeNotFound
+from planning.usecases import events
 from planning.usecases.events import event_id
 
 MAX_ATTEMPTS = 5
@@ -62,7 +64,9 @@ def _required_op(op_id: str) -> None:
         raise InvalidArgument("op_id is required", field="op_id")
 
 
-def create_note(cmd: WriteNote, *, notes: NoteStore, now: Callable[[], datetime] = now_utc) -> Note:
+def create_note(
+    cmd: WriteNote, *, notes: NoteStore, publisher: EventPublisher, now: Callable[[], datetime] = now_utc
+) -> Note:
     """A private note; the id comes from the author and op_id, so a replay answers the first note."""
     _required_op(cmd.op_id)
     at = _ms(now)
@@ -74,9 +78,10 @@ def create_note(cmd: WriteNote, *, notes: NoteStore, now: Callable[[], datetime]
         created_at=at,
         updated_at=at,
     )
-    if notes.insert(note):
-        return note
-    return assistant.ensure_author(cmd.caller, notes.get(note.id), note.id)
+    if not notes.insert(note):
+        note = assistant.ensure_author(cmd.caller, notes.get(note.id), note.id)
+    publisher.publish(events.note_written(note, "created"))
+    return note
 
 
 def list_notes(caller: Caller, *, notes: NoteStore) -> list[Note]:
@@ -84,23 +89,29 @@ def list_notes(caller: Caller, *, notes: NoteStore) -> list[Note]:
     return notes.of_author(caller.id)
 
 
-def update_note(cmd: WriteNote, *, notes: NoteStore, now: Callable[[], datetime] = now_utc) -> Note:
+def update_note(
+    cmd: WriteNote, *, notes: NoteStore, publisher: EventPublisher, now: Callable[[], datetime] = now_utc
+) -> Note:
     title = assistant.text(cmd.title, "title", MAX_TITLE, required=False)
     body = assistant.text(cmd.body, "body", MAX_BODY)
     for _ in range(MAX_ATTEMPTS):
         current = assistant.ensure_author(cmd.caller, notes.get(cmd.note_id), cmd.note_id)
         changed = dataclasses.replace(current, title=title, body=body, updated_at=_ms(now), version=current.version + 1)
         if notes.save_if_version(changed, current.version):
+            publisher.publish(events.note_written(changed, "updated"))
             return changed
     raise RuntimeError(f"note {cmd.note_id} kept changing")
 
 
-def delete_note(caller: Caller, note_id: str, *, notes: NoteStore) -> None:
-    assistant.ensure_author(caller, notes.get(note_id), note_id)
+def delete_note(caller: Caller, note_id: str, *, notes: NoteStore, publisher: EventPublisher) -> None:
+    note = assistant.ensure_author(caller, notes.get(note_id), note_id)
     notes.delete(note_id)
+    publisher.publish(events.note_written(note, "deleted"))
 
 
-def post_notice(cmd: PostNotice, *, notices: NoticeStore, now: Callable[[], datetime] = now_utc) -> Notice:
+def post_notice(
+    cmd: PostNotice, *, notices: NoticeStore, publisher: EventPublisher, now: Callable[[], datetime] = now_utc
+) -> Notice:
     """P-001-1: a supervisor to their team, an admin to a team or everyone; idempotent by op_id."""
     _required_op(cmd.op_id)
     notice = Notice(
@@ -111,9 +122,10 @@ def post_notice(cmd: PostNotice, *, notices: NoticeStore, now: Callable[[], date
         body=assistant.text(cmd.body, "body", MAX_BODY),
         sent_at=_ms(now),
     )
-    if notices.insert(notice):
-        return notice
-    return notices.get(notice.id) or notice
+    if not notices.insert(notice):
+        notice = notices.get(notice.id) or notice
+    publisher.publish(events.notice_posted(notice))
+    return notice
 
 
 def list_notices(caller: Caller, *, notices: NoticeStore) -> NoticeList:
@@ -125,11 +137,18 @@ def list_notices(caller: Caller, *, notices: NoticeStore) -> NoticeList:
 
 
 def read_notice(
-    caller: Caller, notice_id: str, *, notices: NoticeStore, now: Callable[[], datetime] = now_utc
+    caller: Caller,
+    notice_id: str,
+    *,
+    notices: NoticeStore,
+    publisher: EventPublisher,
+    now: Callable[[], datetime] = now_utc,
 ) -> NoticeRead:
     """The caller's read receipt (the first one is kept); a notice not for the caller does not exist."""
     notice = _readable(caller, notice_id, notices)
-    return notices.mark_read(NoticeRead(notice.id, caller.id, _ms(now)))
+    receipt = notices.mark_read(NoticeRead(notice.id, caller.id, _ms(now)))
+    publisher.publish(events.notice_read(receipt))
+    return receipt
 
 
 def notice_receipts(caller: Caller, notice_id: str, *, notices: NoticeStore) -> list[NoticeRead]:

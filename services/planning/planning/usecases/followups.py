@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from baifang_common.context import Caller
+from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import now_utc
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.followup_store import FollowUpStore
 from planning.domain import followups, rules
 from planning.domain.followups import FollowUp, FollowUpKind
 from planning.domain.model import Visit
+from planning.usecases import events
 from planning.usecases.events import event_id
 
 
@@ -29,10 +31,12 @@ class FollowUpView:
     overdue: bool
 
 
-def record_follow_ups(visit: Visit, *, follow_ups: FollowUpStore) -> None:
+def record_follow_ups(visit: Visit, *, follow_ups: FollowUpStore, publisher: EventPublisher) -> None:
     """After a completion: the thank-you and the next-steps item, each once (ids derive from the visit)."""
     ids = {kind: "fu-" + event_id("follow_up", kind.value, visit.id) for kind in FollowUpKind}
-    follow_ups.ensure(followups.follow_ups_of(visit, ids))
+    items = followups.follow_ups_of(visit, ids)
+    follow_ups.ensure(items)
+    publisher.publish_many(events.follow_up_changed(f) for f in items)
 
 
 def list_follow_ups(
@@ -52,8 +56,15 @@ def list_follow_ups(
 
 
 def close_follow_up(
-    caller: Caller, follow_up_id: str, *, follow_ups: FollowUpStore, now: Callable[[], datetime] = now_utc
+    caller: Caller,
+    follow_up_id: str,
+    *,
+    follow_ups: FollowUpStore,
+    publisher: EventPublisher,
+    now: Callable[[], datetime] = now_utc,
 ) -> FollowUp:
     done = followups.close(caller, follow_ups.get(follow_up_id), follow_up_id, now())
     follow_ups.mark_done(done)
-    return follow_ups.get(follow_up_id) or done
+    kept = follow_ups.get(follow_up_id) or done
+    publisher.publish(events.follow_up_changed(kept))
+    return kept

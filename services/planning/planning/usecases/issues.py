@@ -9,6 +9,7 @@ from datetime import datetime
 
 from baifang_common.context import Caller
 from baifang_common.errors import InvalidArgument
+from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import now_utc
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.issue_store import IssueStore
@@ -16,6 +17,7 @@ from planning.domain import issues, rules
 from planning.domain.assistant import MAX_BODY, text
 from planning.domain.errors import CustomerNotFound, IssueNotFound
 from planning.domain.issues import Change, Issue, IssueStatus
+from planning.usecases import events
 from planning.usecases.events import event_id
 
 MAX_ATTEMPTS = 5
@@ -56,6 +58,7 @@ def open_issue(
     customers: CustomerStore,
     scope: rules.ServingScope,
     timezone: str,
+    publisher: EventPublisher,
     now: Callable[[], datetime] = now_utc,
 ) -> Issue:
     """Record a request or complaint for a customer the caller serves; the reply is due in 2 working days."""
@@ -79,7 +82,9 @@ def open_issue(
         history=(Change(IssueStatus.OPEN, at, cmd.caller.id),),
     )
     issues_store.insert(issue)
-    return issues_store.get(issue.id) or issue
+    kept = issues_store.get(issue.id) or issue
+    publisher.publish(events.customer_issue_changed(kept))
+    return kept
 
 
 def list_issues(
@@ -97,7 +102,9 @@ def list_issues(
     return [IssueView(i, i.overdue(at)) for i in found if wanted is None or i.status == wanted]
 
 
-def move_issue(cmd: MoveIssue, *, issues_store: IssueStore, now: Callable[[], datetime] = now_utc) -> IssueView:
+def move_issue(
+    cmd: MoveIssue, *, issues_store: IssueStore, publisher: EventPublisher, now: Callable[[], datetime] = now_utc
+) -> IssueView:
     """open → in_progress → resolved, each change kept in the history with author and time."""
     status = issues.status_of(cmd.status)
     for _ in range(MAX_ATTEMPTS):
@@ -107,6 +114,8 @@ def move_issue(cmd: MoveIssue, *, issues_store: IssueStore, now: Callable[[], da
             dataclasses.replace(moved, version=issue.version), issue.version
         ):
             kept = issues_store.get(issue.id) or moved
+            if changed:
+                publisher.publish(events.customer_issue_changed(kept))
             return IssueView(kept, kept.overdue(now()))
     raise RuntimeError(f"issue {cmd.issue_id} kept changing")
 

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from baifang_common.context import Caller
+from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import now_utc, parse_date
 from planning.adapters.customer_store import CustomerStore
 from planning.adapters.summary_store import WorkSummaryStore
 from planning.domain import rules, summaries
 from planning.domain.errors import ManagersOnly, SummaryNotFound
 from planning.domain.summaries import WorkSummary
+from planning.usecases import events
 
 MAX_ATTEMPTS = 5
 
@@ -30,6 +32,7 @@ def save_summary(
     *,
     summaries_store: WorkSummaryStore,
     today: Callable[[], date],
+    publisher: EventPublisher,
     now: Callable[[], datetime] = now_utc,
 ) -> WorkSummary:
     """The manager's own summary of a day (today or past); each save keeps the previous one as a version."""
@@ -50,7 +53,9 @@ def save_summary(
             at=at.replace(microsecond=at.microsecond // 1000 * 1000),
         )
         if summaries_store.save_if_version(saved, current.version if current else None):
-            return summaries_store.get(cmd.caller.id, day.isoformat()) or saved
+            kept = summaries_store.get(cmd.caller.id, day.isoformat()) or saved
+            publisher.publish(events.work_summary_saved(kept))
+            return kept
     raise RuntimeError(f"work summary of {cmd.caller.id} on {day} kept changing")
 
 

@@ -11,6 +11,7 @@ from baifang.planning.v1 import planning_pb2 as pb
 from baifang.planning.v1 import planning_pb2_grpc
 from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.plugin import unique
+from baifang_common.testing.wait import wait_until
 from baifang_common.timeutil import parse_ts
 from planning import bootstrap
 from planning.domain.model import VisitMethod
@@ -45,7 +46,8 @@ def complete(stub, visit_id: str, next_steps: str = "") -> pb.CompleteVisitRespo
     return stub.CompleteVisit(pb.CompleteVisitRequest(op=op, visit_id=visit_id, next_steps=next_steps), metadata=M001)
 
 
-def test_a_completed_formal_visit_owes_a_thank_you_in_48_hours_and_its_next_steps(stub, deps):
+def test_a_completed_formal_visit_owes_a_thank_you_in_48_hours_and_its_next_steps(stub, deps, event_probe):
+    probe = event_probe("planning", "follow_up.changed")
     on_site, phone = make_customer("m001", "t01"), make_customer("m001", "t01")
     deps.customers.upsert_many([on_site, phone])
     visit, call = make_visit(on_site, DAY), make_visit(phone, DAY, order=2, method=VisitMethod.PHONE)
@@ -73,3 +75,10 @@ def test_a_completed_formal_visit_owes_a_thank_you_in_48_hours_and_its_next_step
     assert stub.CloseFollowUp(request, metadata=M001).done_at == closed.done_at
     left = stub.ListFollowUps(pb.ListFollowUpsRequest(), metadata=M001).follow_ups
     assert [f.kind for f in left] == ["next_steps"]
+
+    def announced() -> set[tuple[str, str]]:
+        probe.wait(1)
+        return {(e["kind"], e["status"]) for e in probe.bodies}
+
+    expected = {("thank_you", "open"), ("next_steps", "open"), ("thank_you", "done")}
+    assert wait_until(lambda: announced() == expected and announced(), what="the follow-ups announced") == expected
