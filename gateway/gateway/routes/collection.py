@@ -480,6 +480,7 @@ def report_item(r: collection_pb2.SpecialUseReport) -> dict[str, Any]:
         "status": r.status,
         "filed_at": r.filed_at,
         "warnings": warnings,
+        "photo_ids": list(r.photo_ids),
     }
 
 
@@ -496,6 +497,7 @@ async def file_special_use_report(body: SpecialUseRequest, caller: CallerDep, de
         event_date=body.event_date,
         lines=[collection_pb2.AgreedLine(sku=line.sku, qty=line.qty) for line in body.lines],
         note=body.note,
+        photo_ids=body.photo_ids,
     )
     answer = await deps.clients.call(deps.clients.collection.FileSpecialUseReport, request, caller, write=True)
     return report_item(answer)
@@ -560,6 +562,7 @@ async def promotion_feedback(
         feedback=body.feedback,
         intent=body.intent,
         intended_qty=body.intended_qty,
+        photo_ids=body.photo_ids,
     )
     answer = await deps.clients.call(deps.clients.collection.RecordPromotionFeedback, request, caller, write=True)
     return {
@@ -571,6 +574,7 @@ async def promotion_feedback(
         "intent": answer.intent,
         "intended_qty": answer.intended_qty,
         "recorded_at": answer.recorded_at,
+        "photo_ids": list(answer.photo_ids),
     }
 
 

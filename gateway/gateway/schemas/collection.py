@@ -97,6 +97,7 @@ class SpecialUseRequest(WriteModel):
     event_date: str = Field(max_length=10)
     lines: list[AgreedLine] = Field(min_length=1, max_length=200)
     note: str = Field(default="", max_length=2000)
+    photo_ids: PhotoIds = Field(default_factory=list)
 
 
 class PromotionEntry(ApiModel):
@@ -114,6 +115,7 @@ class FeedbackRequest(WriteModel):
     feedback: str = Field(default="", max_length=2000)
     intent: str = Field(default="none", max_length=16)
     intended_qty: Quantity = 0
+    photo_ids: PhotoIds = Field(default_factory=list)
 
 
 class ShelvingFactEntry(ApiModel):

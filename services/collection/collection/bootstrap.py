@@ -347,7 +347,12 @@ def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]
             sa.effective_quantities, owners=deps.owners, agreed=deps.agreed, adjustments=deps.adjustments
         ),
         "file_report": functools.partial(
-            special_use.file_report, owners=deps.owners, skus=deps.skus, reports=deps.reports, publisher=deps.publisher
+            special_use.file_report,
+            owners=deps.owners,
+            skus=deps.skus,
+            reports=deps.reports,
+            photos=deps.photos,
+            publisher=deps.publisher,
         ),
         "list_reports": functools.partial(special_use.list_reports, owners=deps.owners, reports=deps.reports),
         "list_promotions": functools.partial(
@@ -363,7 +368,11 @@ def supply_adjustment_use_cases(deps: GrpcDeps) -> dict[str, Callable[..., Any]]
         ),
         "shelving_state": functools.partial(shelving.shelving_state, owners=deps.owners, shelving=deps.shelving),
         "record_feedback": functools.partial(
-            promotion.record_feedback, owners=deps.owners, promotions=deps.promotions, publisher=deps.publisher
+            promotion.record_feedback,
+            owners=deps.owners,
+            promotions=deps.promotions,
+            photos=deps.photos,
+            publisher=deps.publisher,
         ),
     }
 

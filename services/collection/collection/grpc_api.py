@@ -225,6 +225,7 @@ def _report(r: SpecialUseReport, replayed: bool = False) -> collection_pb2.Speci
         filed_at=iso(r.filed_at),
         manager_id=r.manager_id,
         replayed=replayed,
+        photo_ids=list(r.photo_ids),
     )
 
 
@@ -251,6 +252,7 @@ def _feedback(f: PromotionFeedback, replayed: bool) -> collection_pb2.PromotionF
         intended_qty=f.intended_qty,
         recorded_at=iso(f.recorded_at),
         replayed=replayed,
+        photo_ids=list(f.photo_ids),
     )
 
 
@@ -451,6 +453,7 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             event_date=request.event_date,
             lines=[AgreedLine(sku=line.sku, qty=line.qty) for line in request.lines],
             note=request.note,
+            photo_ids=list(request.photo_ids),
         )
         return _report(*self.use.file_report(cmd))
 
@@ -492,6 +495,7 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):
             intent=request.intent,
             intended_qty=request.intended_qty,
             visit_id=request.visit_id,
+            photo_ids=list(request.photo_ids),
         )
         return _feedback(*self.use.record_feedback(cmd))
 

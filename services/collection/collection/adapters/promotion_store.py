@@ -2,7 +2,7 @@
 
 promotions: _id (promotion_id), title, skus, content, valid_from, valid_to (YYYY-MM-DD), active
 promotion_feedback: _id (feedback_id, derived from caller and op_id), promotion_id, customer_id,
-    manager_id, team_id, visit_id, feedback, intent, intended_qty, recorded_at, op_id
+    manager_id, team_id, visit_id, feedback, intent, intended_qty, recorded_at, op_id, photo_ids
     indexes: (promotion_id, customer_id)
 """
 
@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from baifang_common.mongo import Document, store_adapter
 from collection.domain.model import Promotion, PromotionFeedback
 
-FEEDBACK_FIELDS = tuple(f for f in PromotionFeedback.__dataclass_fields__ if f != "feedback_id")
+FEEDBACK_FIELDS = tuple(f for f in PromotionFeedback.__dataclass_fields__ if f not in ("feedback_id", "photo_ids"))
 
 
 def _promotion(doc: dict[str, Any]) -> Promotion:
@@ -66,12 +66,14 @@ class PromotionStore:
         doc = self.feedback.find_one({"_id": feedback_id})
         if doc is None:
             return None
-        return PromotionFeedback(feedback_id=feedback_id, **{f: doc[f] for f in FEEDBACK_FIELDS})
+        photo_ids = tuple(str(p) for p in doc.get("photo_ids", []))
+        return PromotionFeedback(feedback_id=feedback_id, **{f: doc[f] for f in FEEDBACK_FIELDS}, photo_ids=photo_ids)
 
     def add_feedback(self, f: PromotionFeedback) -> PromotionFeedback:
         """Insert once; a replay finds the stored answer."""
         try:
-            self.feedback.insert_one({"_id": f.feedback_id, **{name: getattr(f, name) for name in FEEDBACK_FIELDS}})
+            fields = {name: getattr(f, name) for name in FEEDBACK_FIELDS}
+            self.feedback.insert_one({"_id": f.feedback_id, **fields, "photo_ids": list(f.photo_ids)})
         except DuplicateKeyError:
             stored = self.get_feedback(f.feedback_id)
             return stored if stored is not None else f

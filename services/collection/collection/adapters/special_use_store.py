@@ -1,7 +1,7 @@
 """SpecialUseStore: collection `special_use_reports`, every filed report (never changed).
 
 _id (report_id, derived from caller and op_id), customer_id, manager_id, team_id, consumer_name,
-phone, occasion, area, event_date, lines [{sku, qty}], note, warnings [...], filed_at, op_id, status
+phone, occasion, area, event_date, lines [{sku, qty}], note, warnings [...], filed_at, op_id, status, photo_ids
 indexes: (customer_id, filed_at desc)
 """
 
@@ -29,6 +29,7 @@ def _report(doc: dict[str, Any]) -> SpecialUseReport:
         filed_at=doc["filed_at"],
         op_id=str(doc.get("op_id", "")),
         status=str(doc.get("status", "filed")),
+        photo_ids=tuple(str(p) for p in doc.get("photo_ids", [])),
     )
 
 
@@ -57,6 +58,7 @@ class SpecialUseStore:
                     "filed_at": r.filed_at,
                     "op_id": r.op_id,
                     "status": r.status,
+                    "photo_ids": list(r.photo_ids),
                 }
             )
         except DuplicateKeyError:

@@ -208,6 +208,7 @@ class SpecialUseReport:
     filed_at: datetime
     op_id: str
     status: str = "filed"
+    photo_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ class PromotionFeedback:
     intended_qty: int
     recorded_at: datetime
     op_id: str
+    photo_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,12 +13,14 @@ from baifang_common.events import PromotionFeedbackRecorded
 from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import iso, local_date, now_utc
 from collection.adapters.customer_owner_store import CustomerOwnerStore
+from collection.adapters.photo_store import PhotoStore
 from collection.adapters.promotion_store import PromotionStore
 from collection.adapters.sku_store import SkuStore
 from collection.domain import agreed_quantity as agreed_rules
 from collection.domain import promotion as rules
 from collection.domain.errors import AdminOnly, CustomerNotFound, PromotionNotFound
 from collection.domain.model import Promotion, PromotionFeedback
+from collection.domain.photos import checked_references
 
 NAMESPACE = uuid.UUID("2a9c7e15-6b3d-4f8a-9e0c-4d1b8f7a6c32")
 
@@ -45,6 +47,7 @@ class RecordFeedback:
     intent: str
     intended_qty: int = 0
     visit_id: str = ""
+    photo_ids: Sequence[str] = ()
 
 
 def list_promotions(
@@ -71,6 +74,7 @@ def record_feedback(
     *,
     owners: CustomerOwnerStore,
     promotions: PromotionStore,
+    photos: PhotoStore,
     publisher: EventPublisher,
     now: Callable[[], datetime] = now_utc,
 ) -> tuple[PromotionFeedback, bool]:
@@ -88,12 +92,13 @@ def record_feedback(
         raise CustomerNotFound(customer_id=cmd.customer_id)
     agreed_rules.ensure_can_write(cmd.caller, owner)
     rules.check_feedback(cmd.feedback, cmd.intent, cmd.intended_qty)
+    photo_ids = checked_references(cmd.customer_id, cmd.photo_ids, photos.many(cmd.photo_ids))
     at = now()
     recorded = promotions.add_feedback(
         PromotionFeedback(
             feedback_id, cmd.promotion_id, cmd.customer_id, owner.manager_id, owner.team_id, cmd.visit_id,
             cmd.feedback.strip(), cmd.intent, cmd.intended_qty, at.replace(microsecond=at.microsecond // 1000 * 1000),
-            cmd.op_id,
+            cmd.op_id, photo_ids,
         )
     )  # fmt: skip
     publisher.publish(

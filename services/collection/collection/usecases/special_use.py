@@ -16,12 +16,14 @@ from baifang_common.events import SpecialUseReported
 from baifang_common.publisher import EventPublisher
 from baifang_common.timeutil import iso, now_utc
 from collection.adapters.customer_owner_store import CustomerOwnerStore
+from collection.adapters.photo_store import PhotoStore
 from collection.adapters.sku_store import SkuStore
 from collection.adapters.special_use_store import SpecialUseStore
 from collection.domain import agreed_quantity as agreed_rules
 from collection.domain import special_use as rules
 from collection.domain.errors import CustomerNotFound
 from collection.domain.model import AgreedLine, SpecialUseReport
+from collection.domain.photos import checked_references
 from collection.usecases.price_inventory import CustomerQuery, readable_owner
 
 NAMESPACE = uuid.UUID("7e4b1c2d-8f9a-4e3b-a1c6-5d2f0b9e8a74")
@@ -39,6 +41,7 @@ class FileReport:
     event_date: str
     lines: Sequence[AgreedLine]
     note: str = ""
+    photo_ids: Sequence[str] = ()
 
 
 def file_report(
@@ -47,6 +50,7 @@ def file_report(
     owners: CustomerOwnerStore,
     skus: SkuStore,
     reports: SpecialUseStore,
+    photos: PhotoStore,
     publisher: EventPublisher,
     now: Callable[[], datetime] = now_utc,
 ) -> tuple[SpecialUseReport, bool]:
@@ -65,6 +69,7 @@ def file_report(
     lines = rules.check_report(
         cmd.consumer_name, cmd.phone, cmd.occasion, cmd.area, cmd.event_date, cmd.lines, catalogue
     )
+    photo_ids = checked_references(cmd.customer_id, cmd.photo_ids, photos.many(cmd.photo_ids))
     at = now()
     report = reports.add(
         SpecialUseReport(
@@ -82,6 +87,7 @@ def file_report(
             warnings=rules.price_warnings(cmd.occasion, cmd.area, lines, catalogue),
             filed_at=at.replace(microsecond=at.microsecond // 1000 * 1000),
             op_id=cmd.op_id,
+            photo_ids=photo_ids,
         )
     )
     publisher.publish(_event(report))

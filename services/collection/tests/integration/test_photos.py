@@ -77,3 +77,46 @@ def test_referenced_photos_must_exist_and_show_the_same_customer(world: World) -
     save.photo_ids[:] = [mine]
     saved = world.stub.SaveTerminalProfile(save, metadata=caller_md(*M001))
     assert list(saved.latest.photo_ids) == [mine]
+
+
+def test_special_use_reports_and_promotion_feedback_reference_photos_of_their_customer(world: World) -> None:
+    customer, other = world.customer(), world.customer()
+    mine, theirs = upload(world, customer, png()).photo_id, upload(world, other, jpeg()).photo_id
+    report = collection_pb2.FileSpecialUseReportRequest(
+        op=common_pb2.OpMeta(op_id=unique("op")),
+        customer_id=customer,
+        consumer_name="张先生",
+        phone="13800000000",
+        occasion="wedding",
+        area="city",
+        event_date="2026-12-18",
+        lines=[collection_pb2.AgreedLine(sku="SKU001", qty=10)],
+        photo_ids=[theirs],
+    )
+    status, code, _ = rpc_error(lambda: world.stub.FileSpecialUseReport(report, metadata=caller_md(*M001)))
+    assert (status, code) == (grpc.StatusCode.OUT_OF_RANGE, "invalid_photo_reference")
+    report.photo_ids[:] = [mine]
+    assert list(world.stub.FileSpecialUseReport(report, metadata=caller_md(*M001)).photo_ids) == [mine]
+
+    promotion = collection_pb2.Promotion(
+        promotion_id=unique("p"),
+        title="新品",
+        skus=["SKU008"],
+        valid_from="2020-01-01",
+        valid_to="2099-12-31",
+        active=True,
+    )
+    world.stub.SavePromotion(promotion, metadata=caller_md(*ADMIN))
+    feedback = collection_pb2.RecordPromotionFeedbackRequest(
+        op=common_pb2.OpMeta(op_id=unique("op")),
+        promotion_id=promotion.promotion_id,
+        customer_id=customer,
+        feedback="愿意试销",
+        intent="high",
+        intended_qty=5,
+        photo_ids=["no-such-photo"],
+    )
+    status, code, _ = rpc_error(lambda: world.stub.RecordPromotionFeedback(feedback, metadata=caller_md(*M001)))
+    assert (status, code) == (grpc.StatusCode.OUT_OF_RANGE, "invalid_photo_reference")
+    feedback.photo_ids[:] = [mine]
+    assert list(world.stub.RecordPromotionFeedback(feedback, metadata=caller_md(*M001)).photo_ids) == [mine]
