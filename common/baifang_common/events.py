@@ -553,6 +553,7 @@ CATALOGUE: dict[str, type[Event]] = {
         TrackBatchAccepted,
         ScanBatchAccepted,
         SkuUpserted,
+        OrdersRecorded,
         PriceInventorySubmitted,
         AgreedQuantitySubmitted,
         TerminalResourcesCollected,
