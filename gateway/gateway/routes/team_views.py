@@ -132,8 +132,9 @@ def _changes(before: dict[str, dict[str, Any]], now: dict[str, dict[str, Any]]) 
     ]
 
 
-async def _events(request: Request, caller: Caller, deps: Deps, team_id: str, expires: float) -> AsyncIterator[bytes]:
-    snapshot = await _positions(caller, deps, team_id)
+async def _events(
+    request: Request, caller: Caller, deps: Deps, team_id: str, expires: float, snapshot: dict[str, Any]
+) -> AsyncIterator[bytes]:
     yield f"retry: {STREAM_RETRY_MS}\n\n".encode() + sse("snapshot", snapshot)
     known = {item["manager_id"]: item for item in snapshot["items"]}
     last_sent = time.monotonic()
@@ -168,10 +169,9 @@ async def team_positions_stream(
 ) -> StreamingResponse:
     """Server-Sent Events (docs/api.md): `snapshot` first, then `position` per changed member."""
     caller, expires = await _stream_caller(request, access_token)
-    first = await _positions(caller, deps, team_id)  # refuse a wrong team before the stream starts
-    del first
+    snapshot = await _positions(caller, deps, team_id)  # a wrong team is refused before the stream starts
     return StreamingResponse(
-        _events(request, caller, deps, team_id, expires),
+        _events(request, caller, deps, team_id, expires, snapshot),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

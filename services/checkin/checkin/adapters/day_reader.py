@@ -1,8 +1,9 @@
 """DayReader — read-only queries of one manager's or one team's day for the supervisor views.
 
 Reads `checkins`, `tracking_gaps` and the track chunks (through BucketStore, which merges an
-hour's chunks: device-time order, one point per timestamp). Writes nothing; the indexes it adds
-are single-field, the kind NX-27017 uses: `checkins.date`, `track_buckets.date`. Retracted gaps
+hour's chunks: device-time order, one point per timestamp). Writes nothing; the index it adds
+is single-field, the kind NX-27017 uses: `checkins.date` (the track chunks are read by bucket id,
+so their hot insert path gets no index). Retracted gaps
 are skipped here rather than in the query: NX-27017 answers nothing for `date` combined with a
 `$ne` (0.8.1), and a day holds a handful of gaps.
 """
@@ -30,7 +31,6 @@ class DayReader:
 
     def ensure_indexes(self) -> None:
         ensure_indexes(self.checkins, [IndexModel([("date", ASCENDING)], name="date")])
-        ensure_indexes(self.tracks.collection, [IndexModel([("date", ASCENDING)], name="date")])
 
     def points(self, manager_id: str, start_ms: int, end_ms: int) -> list[TrackFix]:
         """The manager's fixes in [start_ms, end_ms), merged, in device-time order."""
@@ -72,13 +72,8 @@ class DayReader:
         docs = self.gaps.find({"manager_id": manager_id, "date": date})
         return sorted((d for d in docs if not d.get("retracted")), key=lambda doc: int(doc.get("start_ms") or 0))
 
-    def team_day(self, team_id: str, date: str) -> tuple[set[str], list[Document], list[Document]]:
-        """Managers with any fix that day, the team's check-ins and its live gaps of the day."""
-        managers = {
-            str(doc["manager_id"])
-            for doc in self.tracks.collection.find({"date": date, "team_id": team_id}, {"manager_id": 1})
-            if doc.get("manager_id")
-        }
+    def team_day(self, team_id: str, date: str) -> tuple[list[Document], list[Document]]:
+        """The team's check-ins and its live (not retracted) gaps of the day."""
         checkins = sorted(
             self.checkins.find({"date": date, "team_id": team_id}), key=lambda doc: str(doc.get("client_ts") or "")
         )
@@ -86,4 +81,4 @@ class DayReader:
             (d for d in self.gaps.find({"team_id": team_id, "date": date}) if not d.get("retracted")),
             key=lambda doc: int(doc.get("start_ms") or 0),
         )
-        return managers, checkins, gaps
+        return checkins, gaps
