@@ -41,6 +41,8 @@ TeamQuery = Annotated[str, Query(max_length=64, description="required for an adm
 STREAM_POLL_S = 1.0
 STREAM_HEARTBEAT_S = 15.0
 STREAM_RETRY_MS = 3000
+# Attendance reads every fix of the team's day (distance): a report's deadline, not a live view's.
+REPORT_TIMEOUT_S = 10.0
 
 
 def iso_ms(ms: int) -> str:
@@ -99,9 +101,9 @@ async def _positions(caller: Caller, deps: Deps, team_id: str) -> dict[str, Any]
 
 
 @router.get("/team/positions", response_model=TeamPositions)
-async def team_positions(caller: LeadDep, deps: DepsDep, team_id: TeamQuery = "") -> dict[str, Any]:
+async def team_positions(caller: LeadDep, deps: DepsDep, team_id: TeamQuery = "") -> Response:
     """Each team member's newest fix: age, accuracy, speed, `stale`, and the current or last visit."""
-    return await _positions(caller, deps, team_id)
+    return JsonResponse(await _positions(caller, deps, team_id))  # the schema documents it; no re-validation
 
 
 async def _stream_caller(request: Request, access_token: str) -> tuple[Caller, float]:
@@ -130,8 +132,9 @@ def _changes(before: dict[str, dict[str, Any]], now: dict[str, dict[str, Any]]) 
     ]
 
 
-async def _events(request: Request, caller: Caller, deps: Deps, team_id: str, expires: float) -> AsyncIterator[bytes]:
-    snapshot = await _positions(caller, deps, team_id)
+async def _events(
+    request: Request, caller: Caller, deps: Deps, team_id: str, expires: float, snapshot: dict[str, Any]
+) -> AsyncIterator[bytes]:
     yield f"retry: {STREAM_RETRY_MS}\n\n".encode() + sse("snapshot", snapshot)
     known = {item["manager_id"]: item for item in snapshot["items"]}
     last_sent = time.monotonic()
@@ -166,10 +169,9 @@ async def team_positions_stream(
 ) -> StreamingResponse:
     """Server-Sent Events (docs/api.md): `snapshot` first, then `position` per changed member."""
     caller, expires = await _stream_caller(request, access_token)
-    first = await _positions(caller, deps, team_id)  # refuse a wrong team before the stream starts
-    del first
+    snapshot = await _positions(caller, deps, team_id)  # a wrong team is refused before the stream starts
     return StreamingResponse(
-        _events(request, caller, deps, team_id, expires),
+        _events(request, caller, deps, team_id, expires, snapshot),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -385,7 +387,12 @@ async def team_attendance(
     day = resolve_date(date, deps.settings.timezone)
     c = deps.clients
     facts, plans = await asyncio.gather(
-        c.call(c.checkin.GetTeamDay, checkin_pb2.GetTeamDayRequest(team_id=team_id, date=day), caller),
+        c.call(
+            c.checkin.GetTeamDay,
+            checkin_pb2.GetTeamDayRequest(team_id=team_id, date=day),
+            caller,
+            timeout=REPORT_TIMEOUT_S,
+        ),
         c.call(
             c.analytics.GetTeamAttendance, analytics_pb2.GetTeamAttendanceRequest(team_id=team_id, date=day), caller
         ),

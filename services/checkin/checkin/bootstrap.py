@@ -259,7 +259,9 @@ def use_cases(deps: GrpcDeps) -> UseCases:
         get_last_fix=functools.partial(get_last_fix, last_fixes=deps.last_fixes),
         get_team_positions=functools.partial(get_team_positions, live=deps.live_positions, rules=deps.view_rules),
         get_track_day=functools.partial(get_track_day, reader=deps.day_reader, rules=deps.view_rules),
-        get_team_day=functools.partial(get_team_day, reader=deps.day_reader, rules=deps.view_rules),
+        get_team_day=functools.partial(
+            get_team_day, reader=deps.day_reader, live=deps.live_positions, rules=deps.view_rules
+        ),
     )
 
 

@@ -5,7 +5,7 @@ manager_id, team_id, date (company-local), start, end (aware UTC), start_ms, end
 retracted (true once a late upload put fixes inside it; readers skip it).
 Insert-only but for the retraction flag: one `insert_many` per consumed batch, a duplicate id (a
 replay) is a no-op, so a replay of the batch that found a gap never brings a retracted gap back.
-Indexes: (team_id, date), (manager_id, start_ms).
+Indexes: (team_id, date), (manager_id, start_ms), end_ms.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ class TrackingGapStore:
             [
                 IndexModel([("team_id", ASCENDING), ("date", ASCENDING)], name="team_date"),
                 IndexModel([("manager_id", ASCENDING), ("start_ms", ASCENDING)], name="manager_start"),
+                # The late-upload check of every consumed batch asks for gaps ending after its first
+                # fix: single-field (NX-27017 uses those), and live batches find none.
+                IndexModel([("end_ms", ASCENDING)], name="end"),
             ],
         )
 
@@ -57,7 +60,7 @@ class TrackingGapStore:
         """Gaps not retracted of these managers that overlap [start_ms, end_ms]."""
         if not manager_ids:
             return []
-        query = {"manager_id": {"$in": list(manager_ids)}, "start_ms": {"$lt": end_ms}, "end_ms": {"$gt": start_ms}}
+        query = {"end_ms": {"$gt": start_ms}, "manager_id": {"$in": list(manager_ids)}, "start_ms": {"$lt": end_ms}}
         # `retracted` filtered here: NX-27017 drops matches when `$ne` joins some other conditions.
         return [doc for doc in self.collection.find(query) if not doc.get("retracted")]
 

@@ -91,6 +91,10 @@ class LivePositions:
         decoded = {manager: orjson.loads(raw) for manager, raw in visits.items()}
         return LiveTeam(sorted(positions, key=lambda p: p.manager_id), decoded)
 
+    def members(self, team_id: str) -> list[str]:
+        """Managers with a live position in the team (kept 7 days after their last fix)."""
+        return [str(m) for m in self.client.hkeys(self._key("fix_time", team_id))]
+
     def remember_visit(self, team_id: str, manager_id: str, visit: dict[str, Any]) -> bool:
         """Keep the check-in as the manager's current visit unless a newer one is kept (`at` ISO UTC)."""
         stored = self._visit(

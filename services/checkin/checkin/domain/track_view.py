@@ -13,14 +13,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from checkin.domain.rules import EARTH_RADIUS_M
 
 
-@dataclass(frozen=True)
-class TrackFix:
-    """One stored fix: epoch ms of device time, position, accuracy (m), speed (m/s) or None."""
+class TrackFix(NamedTuple):
+    """One stored fix: epoch ms of device time, position, accuracy (m), speed (m/s) or None.
+    A tuple: a day holds thousands, and a frozen dataclass costs several times more to build."""
 
     ms: int
     lat: float
@@ -173,24 +174,41 @@ def travel(points: Sequence[TrackFix], max_speed_mps: float) -> Travel:
 
 
 def stops(points: Sequence[TrackFix], min_s: float, radius_m: float) -> list[Stop]:
-    """Stays longer than `min_s` whose fixes all lie within `radius_m` of the stay's first fix."""
+    """Stays longer than `min_s` whose fixes all lie within `radius_m` of the stay's first fix.
+
+    The first fix more than `min_s` after a candidate start must lie within the radius, so a
+    moving manager costs one distance per fix; only a possible stay is scanned fix by fix."""
     found: list[Stop] = []
     xs, ys = _projected(points)
-    n, start = len(points), 0
-    limit = radius_m * radius_m
+    ms = [p.ms for p in points]
+    n, start, beyond = len(points), 0, 0
+    limit, min_ms = radius_m * radius_m, min_s * 1000
     while start < n:
+        beyond = max(beyond, start + 1)
+        while beyond < n and ms[beyond] - ms[start] <= min_ms:
+            beyond += 1
+        if beyond >= n:
+            break  # nothing more than `min_s` later: no stay can start here or after
+        x0, y0 = xs[start], ys[start]
+        dx, dy = xs[beyond] - x0, ys[beyond] - y0
+        if dx * dx + dy * dy > limit:
+            start += 1
+            continue
         end = start + 1
-        while end < n and (xs[end] - xs[start]) ** 2 + (ys[end] - ys[start]) ** 2 <= limit:
+        while end < n:
+            dx, dy = xs[end] - x0, ys[end] - y0
+            if dx * dx + dy * dy > limit:
+                break
             end += 1
         last = end - 1
-        if (points[last].ms - points[start].ms) / 1000 > min_s:
+        if ms[last] - ms[start] > min_ms:
             stay = points[start:end]
             found.append(
                 Stop(
                     lat=sum(p.lat for p in stay) / len(stay),
                     lon=sum(p.lon for p in stay) / len(stay),
-                    start_ms=points[start].ms,
-                    end_ms=points[last].ms,
+                    start_ms=ms[start],
+                    end_ms=ms[last],
                     points=len(stay),
                 )
             )

@@ -166,10 +166,9 @@ def get_track_day(query: TrackQuery, *, reader: DayReader, rules: ViewRules) -> 
     """The day's fixes (simplified unless asked raw), distance without impossible jumps, stops,
     check-ins with verdicts and live tracking gaps."""
     checkins = reader.checkins_of(query.manager_id, query.date)
-    team = reader.track_team(query.manager_id, query.date) or next((str(d.get("team_id")) for d in checkins), "")
-    _may_read_track(query.caller, query.manager_id, team)
     start, end = day_bounds_ms(query.date, rules.timezone)
-    points = reader.points(query.manager_id, start, end)
+    points, team = reader.day(query.manager_id, start, end)
+    _may_read_track(query.caller, query.manager_id, team or next((str(d.get("team_id")) for d in checkins), ""))
     shown = points
     if query.simplify:
         shown = [points[i] for i in simplify(points, query.tolerance_m)]
@@ -218,14 +217,19 @@ def manager_day(manager_id: str, points: Sequence[TrackFix], rules: ViewRules) -
 
 
 def get_team_day(
-    caller: Caller, team_id: str, date: str, *, reader: DayReader, rules: ViewRules
+    caller: Caller, team_id: str, date: str, *, reader: DayReader, live: LivePositions, rules: ViewRules
 ) -> tuple[str, list[ManagerDay]]:
-    """Per manager with a fix or a check-in that day: first and last fix, distance, check-ins, gaps."""
+    """Per manager with a fix or a check-in that day: first and last fix, distance, check-ins, gaps.
+
+    The team's members are those with a live position (the last 7 days), a check-in or a gap that
+    day: the chunks are then read by bucket id, never by scanning a date's chunks company-wide."""
     team = team_to_read(caller, team_id)
-    managers, checkins, gaps = reader.team_day(team, date)
-    managers |= {str(doc["manager_id"]) for doc in checkins}
+    checkins, gaps = reader.team_day(team, date)
+    candidates = {*live.members(team), *(str(d["manager_id"]) for d in (*checkins, *gaps))}
     start, end = day_bounds_ms(date, rules.timezone)
-    days = {m: manager_day(m, reader.points(m, start, end), rules) for m in sorted(managers)}
+    fixes, teams = reader.days(sorted(candidates), start, end)
+    managers = {m for m in fixes if teams.get(m) == team} | {str(d["manager_id"]) for d in checkins}
+    days = {m: manager_day(m, fixes.get(m, []), rules) for m in sorted(managers)}
     for doc in checkins:
         days[str(doc["manager_id"])].checkins.append(checkin_view(doc))
     for doc in gaps:
