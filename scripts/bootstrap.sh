@@ -19,8 +19,9 @@ as_root() {
 }
 
 # (a) Debian packages when missing: RabbitMQ, Redis (server and CLI), Prometheus (with
-# promtool), Leaflet and Chromium (the console and its browser tests), python3.11 and its venv support. policy-rc.d 101 keeps the packages' postinst
-# from starting system-wide daemons: we run our own on loopback with data under var/.
+# promtool), Leaflet and Chromium (the console and its browser tests), python3.11 and its venv
+# support. policy-rc.d 101 keeps the packages' postinst from starting system-wide daemons: we run
+# our own on loopback with data under var/.
 apt_packages() {
   local pkgs=()
   command -v rabbitmq-server >/dev/null 2>&1 || pkgs+=(rabbitmq-server)
