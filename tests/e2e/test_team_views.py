@@ -199,6 +199,11 @@ def test_live_positions_show_the_newest_fix_and_the_current_visit_and_attendance
     assert LIVE_MANAGER in {i["manager_id"] for i in admin_view["items"]} and admin_view["team_id"] == "t02"
 
     s_qr, s_outlet = _outlet(suspect, admin)
+    # P-003-4: an appointment two minutes from now; a check-in now is later than it minus 5 minutes.
+    soon = (datetime.now(TZ) + timedelta(minutes=2)).isoformat()
+    booking = {"op_id": str(uuid.uuid4()), "customer_id": s_outlet["id"], "scheduled_at": soon}
+    booked = suspect.post("/appointments", json={**booking, "duration_min": 30, "purpose": "stock check"})
+    assert booked.status_code == 201, booked.text
     _checkin(suspect, s_qr, s_outlet["location"], mock_location=True)
     today = datetime.now(TZ).date().isoformat()
 
@@ -216,16 +221,17 @@ def test_live_positions_show_the_newest_fix_and_the_current_visit_and_attendance
         s_outlet["id"],
     )
     assert by_manager[LIVE_MANAGER]["suspect_checkins"] == [] and by_manager[LIVE_MANAGER]["checkins"] >= 1
+    assert (by_manager[SUSPECT_MANAGER]["visits"]["late"], by_manager[LIVE_MANAGER]["visits"]["late"]) == (1, 0)
 
     exported = supervisor.get("/team/attendance", params={"date": today, "format": "csv"})
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(exported.text)))
     line = next(r for r in table if r["manager_id"] == SUSPECT_MANAGER)
-    assert (line["suspect_checkins"], line["suspect_reasons"]) == ("1", "mock_location")
+    assert (line["suspect_checkins"], line["suspect_reasons"], line["late"]) == ("1", "mock_location", "1")
 
     track = _track(live, LIVE_MANAGER, today)  # a manager reads their own track
     (checkin,) = [c for c in track["checkins"] if c["checkin_id"] == done["checkin_id"]]
-    assert (checkin["verdict"], checkin["customer_id"]) == ("ok", outlet["id"])
+    assert (checkin["verdict"], checkin["customer_id"], checkin["late"]) == ("ok", outlet["id"], False)
 
 
 def test_the_stream_pushes_a_new_position_to_a_connected_supervisor(login, stack: str) -> None:

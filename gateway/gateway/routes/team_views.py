@@ -193,6 +193,7 @@ def _checkin(c: checkin_pb2.ViewCheckin) -> dict[str, Any]:
         "verdict_reason": c.verdict_reason,
         "offline": c.offline,
         "mock_location": c.mock_location,
+        "late": c.late,
     }
 
 
@@ -273,7 +274,7 @@ def attendance_rows(facts: checkin_pb2.GetTeamDayResponse, plans: Any) -> list[d
                     "done": c.done if c else 0,
                     "checked_in": c.checked_in if c else 0,
                     "missed": c.missed if c else 0,
-                    "late": None,
+                    "late": len({x.visit_id for x in checkins if x.late}),
                     "phone_done": c.phone_done if c else 0,
                 },
                 "distance_m": round(d.distance_m, 1) if d else 0.0,
@@ -358,7 +359,7 @@ def attendance_csv(rows: list[dict[str, Any]]) -> str:
                 v["done"],
                 v["checked_in"],
                 v["missed"],
-                "" if v["late"] is None else v["late"],
+                v["late"],
                 v["phone_done"],
                 f"{r['distance_m'] / 1000:.2f}",
                 r["checkins"],

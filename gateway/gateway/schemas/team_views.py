@@ -62,6 +62,7 @@ class TrackCheckin(BaseModel):
     verdict_reason: str
     offline: bool
     mock_location: bool
+    late: bool
 
 
 class TrackGap(BaseModel):
@@ -98,7 +99,7 @@ class AttendanceVisits(BaseModel):
     done: int
     checked_in: int
     missed: int
-    late: int | None
+    late: int
     phone_done: int
 
 

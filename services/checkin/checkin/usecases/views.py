@@ -143,6 +143,7 @@ def checkin_view(doc: dict[str, Any]) -> dict[str, Any]:
         "verdict_reason": doc.get("verdict_reason", ""),
         "offline": bool(doc.get("offline", False)),
         "mock_location": bool(doc.get("mock_location", False)),
+        "late": bool(doc.get("late", False)),
     }
 
 
