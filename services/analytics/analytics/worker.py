@@ -134,6 +134,14 @@ class AnalyticsWorker:
     def on_visit_completed_fact(self, bodies: list[dict[str, Any]]) -> None:
         self._facts("visit.completed", bodies)
 
+    @batch_event_handler("planning", "follow_up.changed", dedupe=False)
+    def on_follow_up_changed_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("follow_up.changed", bodies)
+
+    @batch_event_handler("planning", "customer_issue.changed", dedupe=False)
+    def on_customer_issue_changed_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("customer_issue.changed", bodies)
+
     @batch_event_handler("checkin", "scan.batch_accepted", dedupe=False)
     def on_scan_batch_accepted(self, bodies: list[dict[str, Any]]) -> None:
         events = [ScanBatchAccepted.from_body(body) for body in bodies]

@@ -12,6 +12,8 @@
     biz_visits      _id visit_id, customer_id, date, checkin / completion / missed facts
     biz_activities  _id "<kind>:<id>", customer_id, kind, at, summary (special use, promotion
                     feedback, shelving; immutable)
+    biz_follow_ups  _id follow_up_id, customer_id, kind, status, due_at, done_at, rank "<done?>|<at>"
+    biz_issues      _id issue_id, customer_id, kind, status, opened_at, reply_due_at, rank "<version>|<at>"
 
 Every write is idempotent and order-independent: immutable facts are `$setOnInsert`, facts that
 supersede each other are "latest wins" on a sortable `rank` (one upsert filtered on a lower stored
@@ -49,6 +51,8 @@ KINDS = (
     "terminals",
     "visits",
     "activities",
+    "follow_ups",
+    "issues",
 )
 
 
@@ -112,7 +116,7 @@ class FactsStore:
     def ensure_indexes(self) -> None:
         """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
         by_customer = [IndexModel([("customer_id", ASCENDING)])]
-        for kind in ("orders", "agreed", "adjustments", "collections", "visits", "activities"):
+        for kind in ("orders", "agreed", "adjustments", "collections", "visits", "activities", "follow_ups", "issues"):
             ensure_indexes(self.c[kind], by_customer)
         ensure_indexes(
             self.c["owners"], [IndexModel([("manager_id", ASCENDING)]), IndexModel([("team_id", ASCENDING)])]
@@ -216,6 +220,10 @@ class FactsStore:
 
     def pending_adjustments(self, customer_id: str) -> list[Document]:
         return list(self.c["adjustments"].find({"customer_id": customer_id, "status": "pending"}))
+
+    def open_items(self, kind: str, customer_id: str, closed: str) -> list[Document]:
+        """The customer's follow-ups or requests whose latest status is not `closed`."""
+        return [doc for doc in self.c[kind].find({"customer_id": customer_id}) if doc.get("status") != closed]
 
     def collections(self, customer_id: str, since: str = "", limit: int = 0) -> list[Document]:
         """The customer's price & stock collections from `since` (a date), newest first."""

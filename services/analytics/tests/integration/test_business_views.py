@@ -31,8 +31,10 @@ from baifang_common.errors import DomainError
 from baifang_common.events import (
     AgreedQuantitySubmitted,
     CustomerAssigned,
+    CustomerIssueChanged,
     CustomerUpserted,
     Event,
+    FollowUpChanged,
     OrdersRecorded,
     PriceInventorySubmitted,
     ScanBatchAccepted,
@@ -92,6 +94,39 @@ def _collection(cid: str, day: str, submitted: str, s1_price: int, s1_stock: int
     )  # fmt: skip
 
 
+PAST, FUTURE = "2020-01-02T08:00:00+00:00", "2999-01-02T08:00:00+00:00"
+
+
+def _follow_up(fid: str, kind: str, status: str, due: str, at: int) -> Event:
+    done = f"2030-01-01T00:00:{at:02d}+00:00" if status == "done" else ""
+    return FollowUpChanged(
+        follow_up_id=fid, kind=kind, customer_id="c1", manager_id="m1", team_id="t1", visit_id="v-c1",
+        status=status, due_at=due, done_at=done, occurred_at=f"2030-01-01T00:00:{at:02d}+00:00",
+    )  # fmt: skip
+
+
+def _issue(iid: str, status: str, version: int, due: str) -> Event:
+    return CustomerIssueChanged(
+        issue_id=iid, kind="request", customer_id="c1", manager_id="m1", team_id="t1", status=status,
+        opened_at="2030-01-01T00:00:00+00:00", reply_due_at=due, changed_by="m1", version=version,
+        occurred_at=f"2030-01-01T00:00:{version:02d}+00:00",
+    )  # fmt: skip
+
+
+def open_items() -> list[Event]:
+    """c1's follow-ups: F1 opened then done (the done state is final, whatever arrives first), F2 open and
+    due in the future, F3 open and overdue → open F3 (overdue), F2 (not), soonest due first.
+    Requests: I1 open → in_progress (v2) and overdue; I2 open → in_progress → resolved (v3): not listed;
+    I3 open (v1), due in the future."""
+    return [
+        _follow_up("F1", "thank_you", "open", PAST, 1), _follow_up("F1", "thank_you", "done", PAST, 5),
+        _follow_up("F2", "next_steps", "open", FUTURE, 1), _follow_up("F3", "thank_you", "open", PAST, 2),
+        _issue("I1", "open", 1, PAST), _issue("I1", "in_progress", 2, PAST),
+        _issue("I2", "open", 1, FUTURE), _issue("I2", "in_progress", 2, FUTURE), _issue("I2", "resolved", 3, FUTURE),
+        _issue("I3", "open", 1, FUTURE),
+    ]  # fmt: skip
+
+
 def scenario(month: str) -> list[Event]:
     """c1, c2 owned by m1 and c3 by m2 (team t1), all 便利店 in area a1. For c1 in `month`:
 
@@ -138,6 +173,7 @@ def scenario(month: str) -> list[Event]:
         VisitCompleted(visit_id="v-c1", customer_id="c1", manager_id="m1", team_id="t1", date=day, temporary=False,
                        method="field", checked_in_at=f"{day}T01:00:00+00:00", completed_at=f"{day}T01:30:00+00:00",
                        tasks_total=2, tasks_done=2, summary="补货"),
+        *open_items(),
     ]  # fmt: skip
 
 
@@ -206,6 +242,14 @@ def assert_hand_computed(views: dict[str, Callable[[ViewQuery], dict[str, Any]]]
     assert [line["pack_price_fen"] for line in details["last_collection"]["lines"]] == [1000, 1900]
     assert [(v["visit_id"], v["status"], v["summary"]) for v in details["recent_visits"]] == [
         ("v-c1", "completed", "补货")
+    ]
+    assert [(f["follow_up_id"], f["kind"], f["overdue"]) for f in details["open_follow_ups"]] == [
+        ("F3", "thank_you", True),
+        ("F2", "next_steps", False),
+    ]
+    assert [(r["issue_id"], r["status"], r["due_at"], r["overdue"]) for r in details["open_requests"]] == [
+        ("I1", "in_progress", PAST, True),
+        ("I3", "open", FUTURE, False),
     ]
 
 
