@@ -64,6 +64,7 @@ IDEMPOTENT = {
             "GetTerminalStandard",
             "GetTerminalEvaluation",
             "GetTerminalStats",
+            "GetCustomerValue",
         ],
     ),
 }

@@ -103,6 +103,13 @@ async def customer_analysis(
     return await _view(deps, "GetCustomerAnalysis", caller, request)
 
 
+@router.get("/customers/{customer_id}/value")
+async def customer_value(caller: ViewerDep, deps: DepsDep, customer_id: CustomerId) -> dict[str, Any]:
+    """Customer value class A/B/C/D (P-004-7/9): the current class, the figures behind it, its history."""
+    request = analytics_pb2.BusinessViewRequest(customer_id=customer_id)
+    return await _view(deps, "GetCustomerValue", caller, request)
+
+
 # --- retail scans (§1.9): amounts as the devices report unit prices -------------------------------
 
 OutletQuery = Annotated[str, Query(min_length=1, max_length=128, description="the outlet (customer id)")]

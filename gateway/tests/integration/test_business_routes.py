@@ -124,6 +124,11 @@ def test_business_views_answer_the_owner_the_team_lead_and_refuse_others(
         ("gi1", "complaint", True)
     ]
     assert details.json()["open_follow_ups"] == []
+    value = client.get("/api/v1/customers/gc1/value", headers=m001)  # never recomputed: judged on read
+    assert value.status_code == 200, value.text
+    assert (value.json()["value_class"], value.json()["history"]) == ("D", [])  # 13,500 fen < C's 500,000
+    assert (value.json()["figures"]["amount_fen"], value.json()["figures"]["cartons"]) == (13500, 9)
+    assert client.get("/api/v1/customers/gc1/value", headers=m002).status_code == 403
     analysis = client.get("/api/v1/customers/gc1/analysis?months=2", headers=m001).json()
     assert [r["month"] for r in analysis["rows"]][-1] == month
     assert (analysis["rows"][-1]["value_per_carton_fen"], analysis["similar_outlets"]["percentile"]) == (1500, 100.0)

@@ -64,7 +64,9 @@ class AnalyticsWorker:
     # --- business facts (usecases/business_facts.py): each event type has its own queue and batch ---
 
     def _facts(self, event_type: str, bodies: list[dict[str, Any]]) -> None:
-        business_facts.apply_bodies(event_type, bodies, facts=self.deps.facts, views=self.deps.order_views)
+        business_facts.apply_bodies(
+            event_type, bodies, facts=self.deps.facts, views=self.deps.order_views, values=self.deps.values
+        )
 
     @batch_event_handler("planning", "customer.upserted", dedupe=False)
     def on_customer_upserted_fact(self, bodies: list[dict[str, Any]]) -> None:

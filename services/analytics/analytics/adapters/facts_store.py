@@ -239,6 +239,16 @@ class FactsStore:
         """The customer's latest visits or activities (by date, newest first)."""
         return list(self.c[kind].find({"customer_id": customer_id}).sort("date", DESCENDING).limit(limit))
 
+    def customer_orders(self, customer_id: str) -> list[Document]:
+        """Every order line of the customer (the value class's purchases and tenure)."""
+        fields = {"order_date": 1, "quantity": 1, "amount_fen": 1}
+        return list(self.c["orders"].find({"customer_id": customer_id}, fields))
+
+    def customer_ids(self) -> set[str]:
+        """Every customer analytics knows of: a card, an owner or an order line."""
+        ids = {doc["_id"] for kind in ("customers", "owners") for doc in self.c[kind].find({}, {"_id": 1})}
+        return ids | {doc["customer_id"] for doc in self.c["orders"].find({}, {"customer_id": 1})}
+
     def order_keys(self, customer_ids: Sequence[str] | None = None) -> set[tuple[str, str]]:
         """Every (customer, month) some order, agreed quantity or adjustment speaks of (all: a rebuild)."""
         queries: list[dict[str, Any]] = [{}] if customer_ids is None else [{"customer_id": c} for c in customer_ids]

@@ -15,6 +15,8 @@ from typing import Any
 from analytics.adapters.facts_store import Fact, FactsStore
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, FOLLOW_UP_RANK, month_of
+from analytics.usecases import customer_value
+from analytics.usecases.customer_value import ValueBook
 from analytics.usecases.order_views import Key, recompute
 from baifang_common.events import (
     AgreedQuantitySubmitted,
@@ -242,19 +244,32 @@ HANDLERS: dict[str, tuple[type[Event], Handler]] = {
 }
 
 
-def apply_bodies(event_type: str, bodies: list[dict[str, Any]], *, facts: FactsStore, views: OrderViewsStore) -> None:
+def apply_bodies(
+    event_type: str,
+    bodies: list[dict[str, Any]],
+    *,
+    facts: FactsStore,
+    views: OrderViewsStore,
+    values: ValueBook | None = None,
+) -> None:
     """The worker's entry: a batch of one event type's JSON bodies."""
     event_cls = HANDLERS[event_type][0]
-    apply_events([event_cls.from_body(body) for body in bodies], facts=facts, views=views)
+    apply_events([event_cls.from_body(body) for body in bodies], facts=facts, views=views, values=values)
 
 
-def apply_events(events: Sequence[Event], *, facts: FactsStore, views: OrderViewsStore) -> None:
-    """Store the batch's facts, then recompute the order views of every key it touched."""
+def apply_events(
+    events: Sequence[Event], *, facts: FactsStore, views: OrderViewsStore, values: ValueBook | None = None
+) -> None:
+    """Store the batch's facts, recompute the order views of every key it touched and (given `values`)
+    the value class of every customer whose orders changed."""
     ops: Ops = []
     keys: set[Key] = set()
     for event in events:
         HANDLERS[event.event_type][1](event, ops, keys)
     facts.write(ops)
+    if values is not None:
+        ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
+        customer_value.recompute(ordered, facts=facts, book=values)
     reassigned = [customer for customer, month in keys if not month]
     if reassigned:
         keys |= set(views.customer_months(reassigned)) | facts.order_keys(reassigned)

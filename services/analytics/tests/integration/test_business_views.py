@@ -7,6 +7,7 @@ rebuilt from the stored facts; every view is checked against the hand-computed n
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics.bootstrap import GrpcDeps, business_views
+from analytics.domain.business import months_back
 from analytics.domain.errors import (
     BadPeriod,
     CustomerNotYours,
@@ -24,7 +26,9 @@ from analytics.domain.errors import (
     RoleNotAllowed,
     UnknownAttribute,
 )
-from analytics.usecases import business_facts, order_views, scan_views
+from analytics.domain.value import ValuePolicy
+from analytics.usecases import business_facts, customer_value, order_views, scan_views
+from analytics.usecases.customer_value import ValueBook
 from analytics.usecases.orders import ViewQuery
 from baifang_common.context import Caller
 from baifang_common.errors import DomainError
@@ -320,6 +324,9 @@ def test_the_worker_builds_the_views_from_events_published_through_rabbitmq(
 
     wait_until(converged, timeout=30, what="the views from the published events")
     assert_hand_computed(views, month)
+    # The worker judged the value class of the customers whose orders it stored (140,000 fen < C's 500,000).
+    wait_until(lambda: (grpc_deps.values.store.get("c1") or {}).get("figures", {}).get("amount_fen") == 140000)
+    assert grpc_deps.values.store.get("c1")["value_class"] == "D"
 
 
 def test_a_recompute_that_read_older_facts_never_overwrites_a_newer_one(grpc_deps: GrpcDeps) -> None:
@@ -454,3 +461,56 @@ def test_terminal_evaluation_and_statistics_against_the_standard(grpc_deps: Grpc
         views["SetTerminalStandard"](ViewQuery(caller=ADMIN, payload=[{**scanner_only[0], "weight": 0}]))
     with pytest.raises(UnknownAttribute):
         views["GetTerminalStats"](ViewQuery(caller=S1, by="nonsense"))
+
+
+def _value_orders(today_: date) -> tuple[OrdersRecorded, OrdersRecorded]:
+    """Order lines dated the 1st of months counted back from the current one (tenure = whole months)."""
+
+    def line(oid: str, cid: str, months: int, qty: int, amount: int) -> dict[str, Any]:
+        return _order(oid, 1, cid, "S1", qty, amount, f"{months_back(today_.isoformat()[:7], months + 1)[0]}-01")
+
+    first = OrdersRecorded(import_id="vi1", occurred_at="2030-01-01T00:00:01+00:00", lines=[
+        line("V1", "c1", 17, 2, 30000), line("V2", "c1", 3, 5, 60000), line("V3", "c1", 0, 4, 50000),
+        line("V4", "c3", 41, 10, 100000), line("V5", "c3", 1, 6, 80000),
+    ])  # fmt: skip
+    reimport = OrdersRecorded(
+        import_id="vi2", occurred_at="2030-01-01T00:00:09+00:00", lines=[line("V3", "c1", 0, 8, 90000)]
+    )
+    return first, reimport
+
+
+def test_value_class_from_purchases_and_tenure_with_history(grpc_deps: GrpcDeps) -> None:
+    """Thresholds: A ≥ 200,000 fen, B ≥ 120,000, C ≥ 50,000 over 12 months; 24 months of tenure lift a class.
+
+    c1: first order 17 months ago (30,000, outside the window: tenure 17, no lift); 60,000 three months ago
+    and this month's V3 imported as 50,000 → 110,000: C; V3 re-imported as 90,000 → 150,000: B (history C, B).
+    c3: 80,000 last month → C, first order 41 months ago → lifted to B. c2 has no orders: D.
+    """
+    book = ValueBook(
+        store=grpc_deps.values.store,
+        policy=ValuePolicy(window_months=12, a_min_fen=200_000, b_min_fen=120_000, c_min_fen=50_000),
+        timezone=grpc_deps.timezone,
+    )
+    first, reimport = _value_orders(today(grpc_deps.timezone))
+    cards = [*_customer("c1", "m1"), *_customer("c2", "m1"), *_customer("c3", "m2")]
+    apply = functools.partial(business_facts.apply_events, facts=grpc_deps.facts, views=grpc_deps.order_views)
+    apply([*cards, first], values=book)
+    assert [h["value_class"] for h in book.store.get("c1")["history"]] == ["C"]
+    apply([reimport, first], values=book)  # the re-import, then the first import delivered again: V3 stays 90,000
+    apply([first, *cards, reimport], values=book)  # a replay of everything: no new history
+    incremental = {doc["_id"]: doc for doc in book.store.snapshot()}
+    assert customer_value.recompute_all(facts=grpc_deps.facts, book=book) == 3
+    full = {doc["_id"]: doc for doc in book.store.snapshot()}
+    assert {cid: full[cid] for cid in incremental} == incremental  # the scheduled run agrees with the worker's
+    assert {cid: doc["value_class"] for cid, doc in full.items()} == {"c1": "B", "c2": "D", "c3": "B"}
+
+    view = customer_value.customer_value(ViewQuery(caller=S1, customer_id="c1"), facts=grpc_deps.facts, book=book)
+    figures = view["figures"]
+    assert (view["value_class"], figures["amount_fen"], figures["cartons"], figures["order_months"]) == (
+        "B", 150000, 13, 2,
+    )  # fmt: skip
+    assert (figures["tenure_months"], figures["payment_behaviour"]) == (17, None)
+    assert [(h["value_class"], h["amount_fen"]) for h in view["history"]] == [("C", 110000), ("B", 150000)]
+    assert full["c3"]["figures"]["tenure_months"] == 41 and full["c3"]["figures"]["amount_fen"] == 80000
+    with pytest.raises(CustomerNotYours):
+        customer_value.customer_value(ViewQuery(caller=M2, customer_id="c1"), facts=grpc_deps.facts, book=book)
