@@ -65,6 +65,7 @@ IDEMPOTENT = {
             "GetTerminalEvaluation",
             "GetTerminalStats",
             "GetCustomerValue",
+            "GetVisitFrequencyCompliance",
         ],
     ),
 }

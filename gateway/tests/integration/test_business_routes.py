@@ -129,6 +129,13 @@ def test_business_views_answer_the_owner_the_team_lead_and_refuse_others(
     assert (value.json()["value_class"], value.json()["history"]) == ("D", [])  # 13,500 fen < C's 500,000
     assert (value.json()["figures"]["amount_fen"], value.json()["figures"]["cartons"]) == (13500, 9)
     assert client.get("/api/v1/customers/gc1/value", headers=m002).status_code == 403
+    # No visits: each of m001's B customers (once a month) is below its frequency.
+    frequency = client.get(f"/api/v1/visits/frequency-compliance?month={month}&limit=1", headers=m001)
+    assert frequency.status_code == 200, frequency.text
+    body = frequency.json()
+    assert (body["customers"], body["below"], body["compliance_pct"], body["total_items"]) == (2, 2, 0.0, 2)
+    assert [i["customer_id"] for i in body["items"]] == ["gc1"] and body["next_cursor"]
+    assert client.get("/api/v1/visits/frequency-compliance?manager_id=m001", headers=m002).status_code == 403
     analysis = client.get("/api/v1/customers/gc1/analysis?months=2", headers=m001).json()
     assert [r["month"] for r in analysis["rows"]][-1] == month
     assert (analysis["rows"][-1]["value_per_carton_fen"], analysis["similar_outlets"]["percentile"]) == (1500, 100.0)

@@ -24,7 +24,7 @@ from analytics.domain.attendance import VisitTally
 from analytics.domain.model import TeamProgress
 from analytics.domain.value import ValuePolicy
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import customer_value, customer_views, orders, scan_views, terminals
+from analytics.usecases import customer_value, customer_views, orders, scan_views, terminals, visit_frequency
 from analytics.usecases.attendance import TeamAttendanceQuery, get_team_attendance
 from analytics.usecases.customer_value import ValueBook
 from analytics.usecases.orders import ViewQuery
@@ -44,6 +44,7 @@ class GrpcDeps:
     scans: ScanStore
     standards: StandardStore
     values: ValueBook
+    visit_frequency: dict[str, tuple[int, int]]
 
     def close(self) -> None:
         self.mongo.close()
@@ -90,6 +91,7 @@ def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
         scans=scan_store(settings, client),
         standards=StandardStore(mongo.database(settings, client)["terminal_standards"]),
         values=value_book(settings, client),
+        visit_frequency=dict(settings.visit_frequency),
     )
 
 
@@ -169,4 +171,7 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
         ),
         "GetTerminalStats": functools.partial(terminals.terminal_stats, facts=deps.facts, standards=deps.standards),
         "GetCustomerValue": functools.partial(customer_value.customer_value, facts=deps.facts, book=deps.values),
+        "GetVisitFrequencyCompliance": functools.partial(
+            visit_frequency.frequency_compliance, facts=deps.facts, table=deps.visit_frequency, timezone=deps.timezone
+        ),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from baifang_common.settings import ServiceSettings
@@ -20,3 +21,9 @@ class AnalyticsSettings(ServiceSettings):
     value_b_min_fen: int = 2_000_000
     value_c_min_fen: int = 500_000
     value_tenure_lift_months: int = 24
+
+    # Visit frequency per tier (the card's value class) → [visits, months]: at least that many completed
+    # visits within that many months ending with the report month (P-004-1). JSON in ANALYTICS_VISIT_FREQUENCY.
+    visit_frequency: dict[str, tuple[int, int]] = Field(
+        default_factory=lambda: {"A": (1, 1), "B": (1, 1), "C": (1, 3), "D": (0, 1)}
+    )

@@ -122,6 +122,7 @@ class FactsStore:
             self.c["owners"], [IndexModel([("manager_id", ASCENDING)]), IndexModel([("team_id", ASCENDING)])]
         )
         ensure_indexes(self.c["customers"], [IndexModel([("peer_group", ASCENDING)])])
+        ensure_indexes(self.c["visits"], [IndexModel([("date", ASCENDING)])])
         ensure_indexes(self.c["terminals"], [IndexModel([("customer_id", ASCENDING)])])
 
     def write(self, facts: Sequence[Fact]) -> None:
@@ -238,6 +239,13 @@ class FactsStore:
     def recent(self, kind: str, customer_id: str, limit: int) -> list[Document]:
         """The customer's latest visits or activities (by date, newest first)."""
         return list(self.c[kind].find({"customer_id": customer_id}).sort("date", DESCENDING).limit(limit))
+
+    def completed_visits(self, days: Sequence[str]) -> list[Document]:
+        """The completed visits of the days: one indexed equality query per day (NX-27017 compares
+        date strings wrongly in a range filter and scans for `$in`)."""
+        fields = {"customer_id": 1, "date": 1, "completion": 1}
+        docs = (doc for day in days for doc in self.c["visits"].find({"date": day}, fields))
+        return [doc for doc in docs if "completion" in doc]
 
     def customer_orders(self, customer_id: str) -> list[Document]:
         """Every order line of the customer (the value class's purchases and tenure)."""

@@ -7,6 +7,7 @@ rebuilt from the stored facts; every view is checked against the hand-computed n
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from baifang_common.context import Caller
 from baifang_common.errors import DomainError
 from baifang_common.events import (
     AgreedQuantitySubmitted,
+    CheckinRecorded,
     CustomerAssigned,
     CustomerIssueChanged,
     CustomerUpserted,
@@ -49,6 +51,7 @@ from baifang_common.events import (
     TerminalInfoUpdated,
     TerminalResourcesCollected,
     VisitCompleted,
+    VisitMissed,
 )
 from baifang_common.publisher import EventPublisher
 from baifang_common.testing.plugin import unique
@@ -514,3 +517,69 @@ def test_value_class_from_purchases_and_tenure_with_history(grpc_deps: GrpcDeps)
     assert full["c3"]["figures"]["tenure_months"] == 41 and full["c3"]["figures"]["amount_fen"] == 80000
     with pytest.raises(CustomerNotYours):
         customer_value.customer_value(ViewQuery(caller=M2, customer_id="c1"), facts=grpc_deps.facts, book=book)
+
+
+def _tiered(cid: str, manager: str, team: str, tier: str) -> list[Event]:
+    card, assigned = _customer(cid, manager)
+    return [
+        dataclasses.replace(card, value_class=tier),
+        dataclasses.replace(assigned, team_id=team),
+    ]
+
+
+def _done(visit_id: str, cid: str, manager: str, day: str) -> Event:
+    return VisitCompleted(
+        visit_id=visit_id, customer_id=cid, manager_id=manager, team_id="t1", date=day, temporary=False,
+        method="field", checked_in_at=f"{day}T01:00:00+00:00", completed_at=f"{day}T01:30:00+00:00",
+        tasks_total=1, tasks_done=1,
+    )  # fmt: skip
+
+
+def frequency_scenario() -> list[Event]:
+    """Default table: A and B once a month, C once in three months, D nothing. Team t1: m1 owns f1 (A),
+    f2 (B), f3 (C), f4 (D); m2 owns f5 (B). Team t2: m3 owns f6 (A).
+
+    June 2025: f1 visited 06-10 (met; a second visit only checked in does not count); f2 last visited
+    05-20 (below); f3 visited 04-15, inside April–June (met); f4 asks nothing; f5's visit was missed
+    (below); f6 never visited (below, team t2). → team t1: 4 customers, 2 below, 50.0 %;
+    m1 3 / 1 / 66.7, m2 1 / 1 / 0.0. July 2025: every t1 customer with a frequency is below (0.0 %).
+    """
+    checked_in_only = CheckinRecorded(
+        checkin_id="ci-f1b", visit_id="v-f1b", customer_id="f1", manager_id="m1", team_id="t1",
+        date="2025-06-20", lat=31.8, lon=117.2, accuracy_m=5.0, distance_m=3.0, verdict="ok",
+        verdict_reason="", mock_location=False, client_ts="2025-06-20T09:00:00+08:00",
+        received_at="2025-06-20T01:00:00+00:00",
+    )  # fmt: skip
+    return [
+        *_tiered("f1", "m1", "t1", "A"), *_tiered("f2", "m1", "t1", "B"), *_tiered("f3", "m1", "t1", "C"),
+        *_tiered("f4", "m1", "t1", "D"), *_tiered("f5", "m2", "t1", "B"), *_tiered("f6", "m3", "t2", "A"),
+        _done("v-f1", "f1", "m1", "2025-06-10"), checked_in_only, _done("v-f2", "f2", "m1", "2025-05-20"),
+        _done("v-f3", "f3", "m1", "2025-04-15"),
+        VisitMissed(visit_id="v-f5", customer_id="f5", manager_id="m2", team_id="t1", date="2025-06-05"),
+    ]  # fmt: skip
+
+
+def test_visit_frequency_compliance_per_tier_and_manager(grpc_deps: GrpcDeps) -> None:
+    _apply_shuffled(grpc_deps, frequency_scenario(), seed=3)
+    view = _views(grpc_deps)["GetVisitFrequencyCompliance"]
+    team = view(ViewQuery(caller=S1, month="2025-06"))
+    assert (team["customers"], team["below"], team["compliance_pct"]) == (4, 2, 50.0)
+    assert [(m["manager_id"], m["customers"], m["below"], m["compliance_pct"]) for m in team["managers"]] == [
+        ("m1", 3, 1, 66.7),
+        ("m2", 1, 1, 0.0),
+    ]
+    assert [(i["customer_id"], i["tier"], i["required"], i["visits"]) for i in team["items"]] == [
+        ("f2", "B", 1, 0),
+        ("f5", "B", 1, 0),
+    ]
+    assert team["frequency"] == {"A": [1, 1], "B": [1, 1], "C": [1, 3], "D": [0, 1]}
+    mine = view(ViewQuery(caller=M1, month="2025-06"))
+    assert (mine["customers"], [i["customer_id"] for i in mine["items"]]) == (3, ["f2"])
+    everyone = view(ViewQuery(caller=ADMIN, month="2025-06"))
+    assert (everyone["customers"], everyone["below"]) == (5, 3)
+    july = view(ViewQuery(caller=S1, month="2025-07"))
+    assert (july["below"], july["compliance_pct"]) == (4, 0.0)
+    with pytest.raises(CustomerNotYours):
+        view(ViewQuery(caller=M2, manager_id="m1"))
+    with pytest.raises(BadPeriod):
+        view(ViewQuery(caller=S1, month="2025-13"))
