@@ -3,7 +3,8 @@
 Each handler takes up to ANALYTICS_CONSUMER_BATCH_MAX events of its type and writes them with
 one bulk write (one update per manager-day); the business facts (usecases/business_facts.py) are
 written the same way, then the order views of the (customer, month) keys a batch touched are
-recomputed from the facts. No inbox: every write is a `$set` of a fact that
+recomputed from the facts, and the value class of every customer an `orders.recorded` batch named
+is re-judged (usecases/customer_value.py). No inbox: every write is a `$set` of a fact that
 never changes (adapters/day_progress_store.py), so a redelivered event rewrites what is there;
 on NX-27017 the inbox's query and insert cost about as much as the read model's own write.
 """
