@@ -27,6 +27,10 @@ class ValueStore:
     def get(self, customer_id: str) -> Document | None:
         return self.c.find_one({"_id": customer_id})
 
+    def get_many(self, customer_ids: list[str]) -> dict[str, Document]:
+        """The held documents of many customers in one `_id` lookup (a recompute of a whole batch)."""
+        return {doc["_id"]: doc for doc in self.c.find({"_id": {"$in": customer_ids}})}
+
     def save(self, held: Document | None, customer_id: str, value_class: str, figures: dict[str, Any], on: str) -> None:
         """Store the recomputed class over the `held` document; a new class (or the first) appends to the history.
 

@@ -38,12 +38,12 @@ def _judge(customer_id: str, facts: FactsStore, policy: ValuePolicy, on: date) -
 def recompute(customer_ids: Iterable[str], *, facts: FactsStore, book: ValueBook, on: date | None = None) -> int:
     """Re-judge the customers from their order facts (today, company time, unless `on` says)."""
     day = on or today(book.timezone)
-    count = 0
-    for customer_id in sorted(set(customer_ids)):
+    ids = sorted(set(customer_ids))
+    held = book.store.get_many(ids)
+    for customer_id in ids:
         value_class, values = _judge(customer_id, facts, book.policy, day)
-        book.store.save(book.store.get(customer_id), customer_id, value_class, values, day.isoformat())
-        count += 1
-    return count
+        book.store.save(held.get(customer_id), customer_id, value_class, values, day.isoformat())
+    return len(ids)
 
 
 def recompute_all(*, facts: FactsStore, book: ValueBook, on: date | None = None) -> int:
