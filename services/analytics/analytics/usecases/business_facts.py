@@ -196,6 +196,8 @@ def follow_up_changed(event: FollowUpChanged, ops: Ops, keys: set[Key]) -> None:
     _need(follow_up_id=event.follow_up_id, customer_id=event.customer_id, status=event.status)
     if event.status not in FOLLOW_UP_RANK:
         raise ValueError(f"follow-up status {event.status!r}")
+    if event.due_at:
+        _stamp(event.due_at, "due_at")  # a malformed due time is refused here, not at every read
     fields = {
         "customer_id": event.customer_id, "kind": event.kind, "manager_id": event.manager_id,
         "team_id": event.team_id, "visit_id": event.visit_id, "status": event.status,
@@ -208,6 +210,8 @@ def follow_up_changed(event: FollowUpChanged, ops: Ops, keys: set[Key]) -> None:
 def customer_issue_changed(event: CustomerIssueChanged, ops: Ops, keys: set[Key]) -> None:
     """Planning bumps the issue's version at every move: the highest version wins, whatever arrives first."""
     _need(issue_id=event.issue_id, customer_id=event.customer_id, status=event.status)
+    if event.reply_due_at:
+        _stamp(event.reply_due_at, "reply_due_at")  # a malformed due time is refused here, not at every read
     fields = {
         "customer_id": event.customer_id, "kind": event.kind, "manager_id": event.manager_id,
         "team_id": event.team_id, "status": event.status, "opened_at": event.opened_at,

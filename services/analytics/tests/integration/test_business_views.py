@@ -583,3 +583,13 @@ def test_visit_frequency_compliance_per_tier_and_manager(grpc_deps: GrpcDeps) ->
         view(ViewQuery(caller=M2, manager_id="m1"))
     with pytest.raises(BadPeriod):
         view(ViewQuery(caller=S1, month="2025-13"))
+
+
+def test_an_open_item_with_a_malformed_due_time_is_refused_at_consumption(grpc_deps: GrpcDeps) -> None:
+    """Refused (so retried, then dead-lettered) rather than stored and failing every read of the details."""
+    for bad in (_follow_up("F9", "thank_you", "open", "next week", 1), _issue("I9", "open", 1, "soon")):
+        with pytest.raises(DomainError):
+            business_facts.apply_events([bad], facts=grpc_deps.facts, views=grpc_deps.order_views)
+    business_facts.apply_events(_customer("c1", "m1"), facts=grpc_deps.facts, views=grpc_deps.order_views)
+    details = _views(grpc_deps)["GetCustomerDetails"](ViewQuery(caller=M1, customer_id="c1"))
+    assert (details["open_follow_ups"], details["open_requests"]) == ([], [])
