@@ -13,7 +13,7 @@ export STACK_PORT_OFFSET
 GATEWAY := http://127.0.0.1:$(shell echo $$(( $(or $(GATEWAY_PORT),8080) + $(STACK_PORT_OFFSET) )))
 PROMETHEUS := http://127.0.0.1:$(or $(PROMETHEUS_PORT),9090)
 
-.PHONY: setup protos infra up down seed seed-peak test lint bench bench-sink bench-analytics bench-checkin peak clean rebuild-analytics bench-business
+.PHONY: setup protos infra up down seed seed-peak test lint bench bench-sink bench-analytics bench-checkin peak clean rebuild-analytics recompute-customer-values bench-business
 
 setup:
 	scripts/bootstrap.sh
@@ -90,6 +90,10 @@ clean: down
 # Recompute analytics' order views from the business facts it stored (scripts/rebuild_analytics.py).
 rebuild-analytics:
 	$(PY) scripts/rebuild_analytics.py
+
+# Re-judge every customer's value class (P-004-9; run it on a schedule): scripts/recompute_customer_values.py.
+recompute-customer-values:
+	$(PY) scripts/recompute_customer_values.py
 
 # p50/p95 of every business view for 30 managers, 3,000 outlets and three months of orders and collections.
 bench-business:

@@ -64,6 +64,8 @@ IDEMPOTENT = {
             "GetTerminalStandard",
             "GetTerminalEvaluation",
             "GetTerminalStats",
+            "GetCustomerValue",
+            "GetVisitFrequencyCompliance",
         ],
     ),
 }

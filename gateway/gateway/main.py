@@ -182,6 +182,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(GatewayMiddleware, settings=settings)
+    app.include_router(business_routes.visit_views)
     for module in (
         auth,
         app_routes,

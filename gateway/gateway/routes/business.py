@@ -23,6 +23,8 @@ from gateway.routes import API_PREFIX
 from gateway.schemas.common import ApiModel
 
 router = APIRouter(prefix=API_PREFIX, tags=["business views"])
+# Included before planning's `/visits/{visit_id}`, which would otherwise take these paths.
+visit_views = APIRouter(prefix=API_PREFIX, tags=["business views"])
 
 ViewerDep = Annotated[Caller, Depends(require_roles("manager", "supervisor", "admin"))]
 DepsDep = Annotated[Deps, Depends(get_deps)]
@@ -101,6 +103,13 @@ async def customer_analysis(
     """Business analysis (§1.5.13) over the last `months` months, the current one included."""
     request = analytics_pb2.BusinessViewRequest(customer_id=customer_id, months=months)
     return await _view(deps, "GetCustomerAnalysis", caller, request)
+
+
+@router.get("/customers/{customer_id}/value")
+async def customer_value(caller: ViewerDep, deps: DepsDep, customer_id: CustomerId) -> dict[str, Any]:
+    """Customer value class A/B/C/D (P-004-7/9): the current class, the figures behind it, its history."""
+    request = analytics_pb2.BusinessViewRequest(customer_id=customer_id)
+    return await _view(deps, "GetCustomerValue", caller, request)
 
 
 # --- retail scans (§1.9): amounts as the devices report unit prices -------------------------------
@@ -222,3 +231,20 @@ async def terminal_stats(
     """Terminal statistics (§1.6.3): the caller's terminals grouped by one attribute, with scores."""
     request = analytics_pb2.BusinessViewRequest(by=by, manager_id=manager_id, team_id=team_id)
     return await _view(deps, "GetTerminalStats", caller, request)
+
+
+@visit_views.get("/visits/frequency-compliance")
+async def visit_frequency_compliance(
+    caller: ViewerDep,
+    deps: DepsDep,
+    month: MonthQuery = "",
+    manager_id: ManagerFilter = "",
+    team_id: TeamFilter = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Visit-frequency compliance (P-004-1): customers visited below their tier's frequency, per manager."""
+    request = analytics_pb2.BusinessViewRequest(
+        month=month, manager_id=manager_id, team_id=team_id, limit=limit, offset=decode_cursor(cursor)
+    )
+    return _paged(await _view(deps, "GetVisitFrequencyCompliance", caller, request), limit)

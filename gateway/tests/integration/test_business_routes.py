@@ -2,7 +2,8 @@
 
 m001 (team t01) owns gc1 and gc2, m002 owns gc3. This month gc1 agreed 10 cartons with +2
 approved (effective 12) and ordered 3 + 6 = 9 cartons for 4,500 + 9,000 fen on the 1st: 75.0 %,
-3 remaining; gc3 ordered 1 carton.
+3 remaining; gc3 ordered 1 carton. gc1 has one open request (reply overdue since 2020) and one
+follow-up that was opened and then done.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from analytics.usecases import business_facts, scan_views
 from baifang_common.events import (
     AgreedQuantitySubmitted,
     CustomerAssigned,
+    CustomerIssueChanged,
     CustomerUpserted,
     Event,
+    FollowUpChanged,
     OrdersRecorded,
     ScanBatchAccepted,
     SkuUpserted,
@@ -46,6 +49,12 @@ def _events(month: str) -> list[Event]:
              "quantity": qty, "amount_fen": qty * 1500, "order_date": day}
             for n, (cid, qty) in enumerate((("gc1", 3), ("gc1", 6), ("gc3", 1)))
         ]),
+        CustomerIssueChanged(issue_id="gi1", kind="complaint", customer_id="gc1", manager_id="m001", team_id="t01",
+                             status="open", opened_at="2020-01-01T00:00:00+00:00",
+                             reply_due_at="2020-01-02T00:00:00+00:00", changed_by="m001", version=1),
+        *(FollowUpChanged(follow_up_id="gf1", kind="thank_you", customer_id="gc1", manager_id="m001", team_id="t01",
+                          visit_id="gv1", status=status, due_at="2020-01-02T00:00:00+00:00",
+                          occurred_at=f"2030-01-01T00:00:0{n}+00:00") for n, status in ((2, "done"), (1, "open"))),
     ]  # fmt: skip
     for cid, manager in (("gc1", "m001"), ("gc2", "m001"), ("gc3", "m002")):
         events.append(
@@ -111,6 +120,22 @@ def test_business_views_answer_the_owner_the_team_lead_and_refuse_others(
     details = client.get("/api/v1/customers/gc1/details", headers=s01)
     assert details.status_code == 200, details.text
     assert details.json()["orders_this_month"]["effective"] == 12
+    assert [(r["issue_id"], r["kind"], r["overdue"]) for r in details.json()["open_requests"]] == [
+        ("gi1", "complaint", True)
+    ]
+    assert details.json()["open_follow_ups"] == []
+    value = client.get("/api/v1/customers/gc1/value", headers=m001)  # never recomputed: judged on read
+    assert value.status_code == 200, value.text
+    assert (value.json()["value_class"], value.json()["history"]) == ("D", [])  # 13,500 fen < C's 500,000
+    assert (value.json()["figures"]["amount_fen"], value.json()["figures"]["cartons"]) == (13500, 9)
+    assert client.get("/api/v1/customers/gc1/value", headers=m002).status_code == 403
+    # No visits: each of m001's B customers (once a month) is below its frequency.
+    frequency = client.get(f"/api/v1/visits/frequency-compliance?month={month}&limit=1", headers=m001)
+    assert frequency.status_code == 200, frequency.text
+    body = frequency.json()
+    assert (body["customers"], body["below"], body["compliance_pct"], body["total_items"]) == (2, 2, 0.0, 2)
+    assert [i["customer_id"] for i in body["items"]] == ["gc1"] and body["next_cursor"]
+    assert client.get("/api/v1/visits/frequency-compliance?manager_id=m001", headers=m002).status_code == 403
     analysis = client.get("/api/v1/customers/gc1/analysis?months=2", headers=m001).json()
     assert [r["month"] for r in analysis["rows"]][-1] == month
     assert (analysis["rows"][-1]["value_per_carton_fen"], analysis["similar_outlets"]["percentile"]) == (1500, 100.0)

@@ -19,11 +19,14 @@ from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.plan_facts_reader import PlanFactsReader
 from analytics.adapters.scan_store import ScanStore
 from analytics.adapters.standard_store import StandardStore
+from analytics.adapters.value_store import ValueStore
 from analytics.domain.attendance import VisitTally
 from analytics.domain.model import TeamProgress
+from analytics.domain.value import ValuePolicy
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import customer_views, orders, scan_views, terminals
+from analytics.usecases import customer_value, customer_views, orders, scan_views, terminals, visit_frequency
 from analytics.usecases.attendance import TeamAttendanceQuery, get_team_attendance
+from analytics.usecases.customer_value import ValueBook
 from analytics.usecases.orders import ViewQuery
 from analytics.usecases.team_progress import TeamProgressQuery, get_team_progress
 from baifang_common import health, mongo
@@ -40,6 +43,8 @@ class GrpcDeps:
     order_views: OrderViewsStore
     scans: ScanStore
     standards: StandardStore
+    values: ValueBook
+    visit_frequency: dict[str, tuple[int, int]]
 
     def close(self) -> None:
         self.mongo.close()
@@ -63,6 +68,7 @@ class WorkerDeps:
     order_views: OrderViewsStore
     scans: ScanStore
     timezone: str
+    values: ValueBook
 
 
 def day_progress_store(settings: AnalyticsSettings, client: MongoClient[Document]) -> DayProgressStore:
@@ -84,6 +90,8 @@ def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
         order_views=views,
         scans=scan_store(settings, client),
         standards=StandardStore(mongo.database(settings, client)["terminal_standards"]),
+        values=value_book(settings, client),
+        visit_frequency=dict(settings.visit_frequency),
     )
 
 
@@ -107,6 +115,7 @@ def build_worker(settings: AnalyticsSettings) -> WorkerDeps:
         order_views=views,
         scans=scan_store(settings, client),
         timezone=settings.timezone,
+        values=value_book(settings, client),
     )
 
 
@@ -114,6 +123,19 @@ def scan_store(settings: AnalyticsSettings, client: MongoClient[Document]) -> Sc
     store = ScanStore(mongo.database(settings, client)["scan_days"])
     store.ensure_indexes()
     return store
+
+
+def value_book(settings: AnalyticsSettings, client: MongoClient[Document]) -> ValueBook:
+    """The customer value classes with the thresholds of the settings (worker, gRPC, the scheduled recompute)."""
+    policy = ValuePolicy(
+        window_months=settings.value_window_months,
+        a_min_fen=settings.value_a_min_fen,
+        b_min_fen=settings.value_b_min_fen,
+        c_min_fen=settings.value_c_min_fen,
+        tenure_lift_months=settings.value_tenure_lift_months,
+    )
+    store = ValueStore(mongo.database(settings, client)["customer_values"])
+    return ValueBook(store=store, policy=policy, timezone=settings.timezone)
 
 
 def business_stores(settings: AnalyticsSettings, client: MongoClient[Document]) -> tuple[FactsStore, OrderViewsStore]:
@@ -148,4 +170,8 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
             terminals.terminal_evaluation, facts=deps.facts, standards=deps.standards
         ),
         "GetTerminalStats": functools.partial(terminals.terminal_stats, facts=deps.facts, standards=deps.standards),
+        "GetCustomerValue": functools.partial(customer_value.customer_value, facts=deps.facts, book=deps.values),
+        "GetVisitFrequencyCompliance": functools.partial(
+            visit_frequency.frequency_compliance, facts=deps.facts, table=deps.visit_frequency, timezone=deps.timezone
+        ),
     }

@@ -26,7 +26,7 @@ CALLERS |= dict.fromkeys(
 ) | dict.fromkeys(("GetScansLive", "GetScansYesterday", "GetStockLive", "GetProfitCurrent"), FROM_GATEWAY)
 CALLERS |= dict.fromkeys(
     ("GetTerminalStandard", "SetTerminalStandard", "GetTerminalEvaluation", "GetTerminalStats"), FROM_GATEWAY
-)
+) | dict.fromkeys(("GetCustomerValue", "GetVisitFrequencyCompliance"), FROM_GATEWAY)
 
 
 def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
@@ -167,6 +167,18 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     ) -> analytics_pb2.BusinessViewResponse:
         caller = require_caller()
         return _view(self.use.business_views["GetTerminalStats"](_view_query(request, caller)))
+
+    def GetCustomerValue(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetCustomerValue"](_view_query(request, caller)))
+
+    def GetVisitFrequencyCompliance(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetVisitFrequencyCompliance"](_view_query(request, caller)))
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

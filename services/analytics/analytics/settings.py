@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from baifang_common.settings import ServiceSettings
@@ -12,3 +13,17 @@ from baifang_common.settings import ServiceSettings
 class AnalyticsSettings(ServiceSettings):
     service: ClassVar[str] = "analytics"
     model_config = SettingsConfigDict(env_prefix="ANALYTICS_", extra="ignore", populate_by_name=True, frozen=True)
+
+    # Customer value class (analytics/domain/value.py): purchases over the window, in fen, per class;
+    # buying for `value_tenure_lift_months` or longer lifts a class by one.
+    value_window_months: int = 12
+    value_a_min_fen: int = 5_000_000
+    value_b_min_fen: int = 2_000_000
+    value_c_min_fen: int = 500_000
+    value_tenure_lift_months: int = 24
+
+    # Visit frequency per tier (the card's value class) → [visits, months]: at least that many completed
+    # visits within that many months ending with the report month (P-004-1). JSON in ANALYTICS_VISIT_FREQUENCY.
+    visit_frequency: dict[str, tuple[int, int]] = Field(
+        default_factory=lambda: {"A": (1, 1), "B": (1, 1), "C": (1, 3), "D": (0, 1)}
+    )

@@ -3,7 +3,8 @@
 Each handler takes up to ANALYTICS_CONSUMER_BATCH_MAX events of its type and writes them with
 one bulk write (one update per manager-day); the business facts (usecases/business_facts.py) are
 written the same way, then the order views of the (customer, month) keys a batch touched are
-recomputed from the facts. No inbox: every write is a `$set` of a fact that
+recomputed from the facts, and the value class of every customer an `orders.recorded` batch named
+is re-judged (usecases/customer_value.py). No inbox: every write is a `$set` of a fact that
 never changes (adapters/day_progress_store.py), so a redelivered event rewrites what is there;
 on NX-27017 the inbox's query and insert cost about as much as the read model's own write.
 """
@@ -64,7 +65,9 @@ class AnalyticsWorker:
     # --- business facts (usecases/business_facts.py): each event type has its own queue and batch ---
 
     def _facts(self, event_type: str, bodies: list[dict[str, Any]]) -> None:
-        business_facts.apply_bodies(event_type, bodies, facts=self.deps.facts, views=self.deps.order_views)
+        business_facts.apply_bodies(
+            event_type, bodies, facts=self.deps.facts, views=self.deps.order_views, values=self.deps.values
+        )
 
     @batch_event_handler("planning", "customer.upserted", dedupe=False)
     def on_customer_upserted_fact(self, bodies: list[dict[str, Any]]) -> None:
@@ -133,6 +136,14 @@ class AnalyticsWorker:
     @batch_event_handler("planning", "visit.completed", dedupe=False)
     def on_visit_completed_fact(self, bodies: list[dict[str, Any]]) -> None:
         self._facts("visit.completed", bodies)
+
+    @batch_event_handler("planning", "follow_up.changed", dedupe=False)
+    def on_follow_up_changed_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("follow_up.changed", bodies)
+
+    @batch_event_handler("planning", "customer_issue.changed", dedupe=False)
+    def on_customer_issue_changed_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("customer_issue.changed", bodies)
 
     @batch_event_handler("checkin", "scan.batch_accepted", dedupe=False)
     def on_scan_batch_accepted(self, bodies: list[dict[str, Any]]) -> None:

@@ -12,6 +12,8 @@
     biz_visits      _id visit_id, customer_id, date, checkin / completion / missed facts
     biz_activities  _id "<kind>:<id>", customer_id, kind, at, summary (special use, promotion
                     feedback, shelving; immutable)
+    biz_follow_ups  _id follow_up_id, customer_id, kind, status, due_at, done_at, rank "<done?>|<at>"
+    biz_issues      _id issue_id, customer_id, kind, status, opened_at, reply_due_at, rank "<version>|<at>"
 
 Every write is idempotent and order-independent: immutable facts are `$setOnInsert`, facts that
 supersede each other are "latest wins" on a sortable `rank` (one upsert filtered on a lower stored
@@ -49,6 +51,8 @@ KINDS = (
     "terminals",
     "visits",
     "activities",
+    "follow_ups",
+    "issues",
 )
 
 
@@ -112,12 +116,13 @@ class FactsStore:
     def ensure_indexes(self) -> None:
         """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
         by_customer = [IndexModel([("customer_id", ASCENDING)])]
-        for kind in ("orders", "agreed", "adjustments", "collections", "visits", "activities"):
+        for kind in ("orders", "agreed", "adjustments", "collections", "visits", "activities", "follow_ups", "issues"):
             ensure_indexes(self.c[kind], by_customer)
         ensure_indexes(
             self.c["owners"], [IndexModel([("manager_id", ASCENDING)]), IndexModel([("team_id", ASCENDING)])]
         )
         ensure_indexes(self.c["customers"], [IndexModel([("peer_group", ASCENDING)])])
+        ensure_indexes(self.c["visits"], [IndexModel([("date", ASCENDING)])])
         ensure_indexes(self.c["terminals"], [IndexModel([("customer_id", ASCENDING)])])
 
     def write(self, facts: Sequence[Fact]) -> None:
@@ -217,6 +222,10 @@ class FactsStore:
     def pending_adjustments(self, customer_id: str) -> list[Document]:
         return list(self.c["adjustments"].find({"customer_id": customer_id, "status": "pending"}))
 
+    def open_items(self, kind: str, customer_id: str, closed: str) -> list[Document]:
+        """The customer's follow-ups or requests whose latest status is not `closed`."""
+        return [doc for doc in self.c[kind].find({"customer_id": customer_id}) if doc.get("status") != closed]
+
     def collections(self, customer_id: str, since: str = "", limit: int = 0) -> list[Document]:
         """The customer's price & stock collections from `since` (a date), newest first."""
         query: dict[str, Any] = {"customer_id": customer_id}
@@ -230,6 +239,23 @@ class FactsStore:
     def recent(self, kind: str, customer_id: str, limit: int) -> list[Document]:
         """The customer's latest visits or activities (by date, newest first)."""
         return list(self.c[kind].find({"customer_id": customer_id}).sort("date", DESCENDING).limit(limit))
+
+    def completed_visits(self, days: Sequence[str]) -> list[Document]:
+        """The completed visits of the days: one indexed equality query per day (NX-27017 compares
+        date strings wrongly in a range filter and scans for `$in`)."""
+        fields = {"customer_id": 1, "date": 1, "completion": 1}
+        docs = (doc for day in days for doc in self.c["visits"].find({"date": day}, fields))
+        return [doc for doc in docs if "completion" in doc]
+
+    def customer_orders(self, customer_id: str) -> list[Document]:
+        """Every order line of the customer (the value class's purchases and tenure)."""
+        fields = {"order_date": 1, "quantity": 1, "amount_fen": 1}
+        return list(self.c["orders"].find({"customer_id": customer_id}, fields))
+
+    def customer_ids(self) -> set[str]:
+        """Every customer analytics knows of: a card, an owner or an order line."""
+        ids = {doc["_id"] for kind in ("customers", "owners") for doc in self.c[kind].find({}, {"_id": 1})}
+        return ids | {doc["customer_id"] for doc in self.c["orders"].find({}, {"customer_id": 1})}
 
     def order_keys(self, customer_ids: Sequence[str] | None = None) -> set[tuple[str, str]]:
         """Every (customer, month) some order, agreed quantity or adjustment speaks of (all: a rebuild)."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from analytics.domain.errors import CustomerNotYours, RoleNotAllowed
 from baifang_common.context import Caller
+from baifang_common.timeutil import parse_ts
 
 # R-1.5.9.1-c: only approved increases count towards the effective quantity.
 APPROVED = "approved"
@@ -23,6 +24,10 @@ ADJUSTMENT_STATUS = {
     "supply_adjustment.withdrawn": "withdrawn",
 }
 ADJUSTMENT_RANK = {"pending": "0", "approved": "1", "rejected": "1", "withdrawn": "1"}
+# A done follow-up is final (planning only creates and closes them): done outranks open whatever arrives first.
+FOLLOW_UP_RANK = {"open": "0", "done": "1"}
+# Customer requests move open → in_progress → resolved; every status but resolved is still open (§1.5.12).
+ISSUE_CLOSED = "resolved"
 
 
 @dataclass(frozen=True)
@@ -141,3 +146,10 @@ def deviation_pct(price_fen: int, ref_fen: int) -> float | None:
     if ref_fen <= 0:
         return None
     return round((price_fen - ref_fen) * 100 / ref_fen, 1)
+
+
+def overdue(due_at: str, now: datetime) -> bool:
+    """An open item whose due time has passed (planning's is_overdue: due < now); no due time: never."""
+    if not due_at:
+        return False
+    return parse_ts(due_at, "due_at", naive_zone=UTC) < now

@@ -14,14 +14,18 @@ from typing import Any
 
 from analytics.adapters.facts_store import Fact, FactsStore
 from analytics.adapters.order_views_store import OrderViewsStore
-from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, month_of
+from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, FOLLOW_UP_RANK, month_of
+from analytics.usecases import customer_value
+from analytics.usecases.customer_value import ValueBook
 from analytics.usecases.order_views import Key, recompute
 from baifang_common.events import (
     AgreedQuantitySubmitted,
     CheckinRecorded,
     CustomerAssigned,
+    CustomerIssueChanged,
     CustomerUpserted,
     Event,
+    FollowUpChanged,
     OrdersRecorded,
     PriceInventorySubmitted,
     PromotionFeedbackRecorded,
@@ -187,6 +191,35 @@ def activity(
     ops.append(Fact("activities", f"{kind}:{ident}", fields, "first"))
 
 
+def follow_up_changed(event: FollowUpChanged, ops: Ops, keys: set[Key]) -> None:
+    """The event has no version: done is final and outranks open, then the later statement wins."""
+    _need(follow_up_id=event.follow_up_id, customer_id=event.customer_id, status=event.status)
+    if event.status not in FOLLOW_UP_RANK:
+        raise ValueError(f"follow-up status {event.status!r}")
+    if event.due_at:
+        _stamp(event.due_at, "due_at")  # a malformed due time is refused here, not at every read
+    fields = {
+        "customer_id": event.customer_id, "kind": event.kind, "manager_id": event.manager_id,
+        "team_id": event.team_id, "visit_id": event.visit_id, "status": event.status,
+        "due_at": event.due_at, "done_at": event.done_at,
+    }  # fmt: skip
+    rank = f"{FOLLOW_UP_RANK[event.status]}|{_at(event)}"
+    ops.append(Fact("follow_ups", event.follow_up_id, fields, "latest", rank))
+
+
+def customer_issue_changed(event: CustomerIssueChanged, ops: Ops, keys: set[Key]) -> None:
+    """Planning bumps the issue's version at every move: the highest version wins, whatever arrives first."""
+    _need(issue_id=event.issue_id, customer_id=event.customer_id, status=event.status)
+    if event.reply_due_at:
+        _stamp(event.reply_due_at, "reply_due_at")  # a malformed due time is refused here, not at every read
+    fields = {
+        "customer_id": event.customer_id, "kind": event.kind, "manager_id": event.manager_id,
+        "team_id": event.team_id, "status": event.status, "opened_at": event.opened_at,
+        "reply_due_at": event.reply_due_at, "changed_by": event.changed_by, "version": int(event.version),
+    }  # fmt: skip
+    ops.append(Fact("issues", event.issue_id, fields, "latest", f"{int(event.version):09d}|{_at(event)}"))
+
+
 Handler = Callable[[Any, Ops, set[Key]], None]
 HANDLERS: dict[str, tuple[type[Event], Handler]] = {
     cls.event_type: (cls, handler)
@@ -209,23 +242,38 @@ HANDLERS: dict[str, tuple[type[Event], Handler]] = {
         (SpecialUseReported, activity),
         (PromotionFeedbackRecorded, activity),
         (ShelvingRecorded, activity),
+        (FollowUpChanged, follow_up_changed),
+        (CustomerIssueChanged, customer_issue_changed),
     )
 }
 
 
-def apply_bodies(event_type: str, bodies: list[dict[str, Any]], *, facts: FactsStore, views: OrderViewsStore) -> None:
+def apply_bodies(
+    event_type: str,
+    bodies: list[dict[str, Any]],
+    *,
+    facts: FactsStore,
+    views: OrderViewsStore,
+    values: ValueBook | None = None,
+) -> None:
     """The worker's entry: a batch of one event type's JSON bodies."""
     event_cls = HANDLERS[event_type][0]
-    apply_events([event_cls.from_body(body) for body in bodies], facts=facts, views=views)
+    apply_events([event_cls.from_body(body) for body in bodies], facts=facts, views=views, values=values)
 
 
-def apply_events(events: Sequence[Event], *, facts: FactsStore, views: OrderViewsStore) -> None:
-    """Store the batch's facts, then recompute the order views of every key it touched."""
+def apply_events(
+    events: Sequence[Event], *, facts: FactsStore, views: OrderViewsStore, values: ValueBook | None = None
+) -> None:
+    """Store the batch's facts, recompute the order views of every key it touched and (given `values`)
+    the value class of every customer whose orders changed."""
     ops: Ops = []
     keys: set[Key] = set()
     for event in events:
         HANDLERS[event.event_type][1](event, ops, keys)
     facts.write(ops)
+    if values is not None:
+        ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
+        customer_value.recompute(ordered, facts=facts, book=values)
     reassigned = [customer for customer, month in keys if not month]
     if reassigned:
         keys |= set(views.customer_months(reassigned)) | facts.order_keys(reassigned)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from analytics.adapters.facts_store import FactsStore
@@ -17,7 +18,7 @@ from analytics.domain import business as rules
 from analytics.domain.errors import BadPeriod, CustomerUnknown
 from analytics.usecases.orders import ViewQuery
 from baifang_common.mongo import Document
-from baifang_common.timeutil import today
+from baifang_common.timeutil import now_utc, today
 
 CARD = (
     "code", "short_code", "name", "licence_no", "address", "location", "star", "terminal_type", "credit_grade",
@@ -79,11 +80,39 @@ def customer_details(query: ViewQuery, *, facts: FactsStore, views: OrderViewsSt
             }
             for doc in facts.pending_adjustments(customer_id)
         ],
+        **_open_items(facts, customer_id),
         "recent_activities": [
             {"kind": doc["kind"], "at": doc["date"], **doc.get("summary", {})}
             for doc in facts.recent("activities", customer_id, RECENT)
         ],
     }
+
+
+def _open_items(facts: FactsStore, customer_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Open requests (not resolved) and open follow-ups, soonest due first, each with its overdue flag."""
+    now = now_utc()
+    requests = [_request(doc, now) for doc in facts.open_items("issues", customer_id, rules.ISSUE_CLOSED)]
+    follow_ups = [_follow_up(doc, now) for doc in facts.open_items("follow_ups", customer_id, "done")]
+    return {
+        "open_requests": sorted(requests, key=lambda r: (r["due_at"], r["issue_id"])),
+        "open_follow_ups": sorted(follow_ups, key=lambda f: (f["due_at"], f["follow_up_id"])),
+    }
+
+
+def _request(doc: Document, now: datetime) -> dict[str, Any]:
+    due = doc.get("reply_due_at", "")
+    return {
+        "issue_id": doc["_id"], "kind": doc.get("kind", ""), "status": doc["status"],
+        "opened_at": doc.get("opened_at", ""), "due_at": due, "overdue": rules.overdue(due, now),
+    }  # fmt: skip
+
+
+def _follow_up(doc: Document, now: datetime) -> dict[str, Any]:
+    due = doc.get("due_at", "")
+    return {
+        "follow_up_id": doc["_id"], "kind": doc.get("kind", ""), "visit_id": doc.get("visit_id", ""),
+        "manager_id": doc.get("manager_id", ""), "due_at": due, "overdue": rules.overdue(due, now),
+    }  # fmt: skip
 
 
 def _visit(doc: Document) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def resolve_month(value: str, timezone: str) -> str:
     return value
 
 
-def _page(rows: Sequence[Any], query: ViewQuery) -> dict[str, Any]:
+def page_of(rows: Sequence[Any], query: ViewQuery) -> dict[str, Any]:
     limit = max(1, min(query.limit or 50, 500))
     chunk = list(rows[query.offset : query.offset + limit])
     return {"items": chunk, "total_items": len(rows), "offset": query.offset}
@@ -73,7 +73,7 @@ def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore,
     owned = facts.owned(scope.manager_id, scope.team_id)
     ordered_ids = {row["customer_id"] for row in rows}
     waiting = [o for o in owned if o.customer_id not in ordered_ids]
-    page = _page(rows, query)
+    page = page_of(rows, query)
     shown = [row["customer_id"] for row in page["items"]]
     listed_waiting = waiting if scope.manager_id else []
     names = _names(facts, [*shown, *(o.customer_id for o in listed_waiting)])
@@ -144,7 +144,7 @@ def monthly_progress(query: ViewQuery, *, facts: FactsStore, views: OrderViewsSt
     per_manager: dict[str, list[Document]] = defaultdict(list)
     for row in rows:
         per_manager[row["manager_id"]].append(row)
-    page = _page(rows, query)
+    page = page_of(rows, query)
     names = _names(facts, [row["customer_id"] for row in page["items"]])
     page["items"] = [
         {

@@ -7,6 +7,8 @@ rebuilt from the stored facts; every view is checked against the hand-computed n
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics.bootstrap import GrpcDeps, business_views
+from analytics.domain.business import months_back
 from analytics.domain.errors import (
     BadPeriod,
     CustomerNotYours,
@@ -24,15 +27,20 @@ from analytics.domain.errors import (
     RoleNotAllowed,
     UnknownAttribute,
 )
-from analytics.usecases import business_facts, order_views, scan_views
+from analytics.domain.value import ValuePolicy
+from analytics.usecases import business_facts, customer_value, order_views, scan_views
+from analytics.usecases.customer_value import ValueBook
 from analytics.usecases.orders import ViewQuery
 from baifang_common.context import Caller
 from baifang_common.errors import DomainError
 from baifang_common.events import (
     AgreedQuantitySubmitted,
+    CheckinRecorded,
     CustomerAssigned,
+    CustomerIssueChanged,
     CustomerUpserted,
     Event,
+    FollowUpChanged,
     OrdersRecorded,
     PriceInventorySubmitted,
     ScanBatchAccepted,
@@ -43,6 +51,7 @@ from baifang_common.events import (
     TerminalInfoUpdated,
     TerminalResourcesCollected,
     VisitCompleted,
+    VisitMissed,
 )
 from baifang_common.publisher import EventPublisher
 from baifang_common.testing.plugin import unique
@@ -92,6 +101,39 @@ def _collection(cid: str, day: str, submitted: str, s1_price: int, s1_stock: int
     )  # fmt: skip
 
 
+PAST, FUTURE = "2020-01-02T08:00:00+00:00", "2999-01-02T08:00:00+00:00"
+
+
+def _follow_up(fid: str, kind: str, status: str, due: str, at: int) -> Event:
+    done = f"2030-01-01T00:00:{at:02d}+00:00" if status == "done" else ""
+    return FollowUpChanged(
+        follow_up_id=fid, kind=kind, customer_id="c1", manager_id="m1", team_id="t1", visit_id="v-c1",
+        status=status, due_at=due, done_at=done, occurred_at=f"2030-01-01T00:00:{at:02d}+00:00",
+    )  # fmt: skip
+
+
+def _issue(iid: str, status: str, version: int, due: str) -> Event:
+    return CustomerIssueChanged(
+        issue_id=iid, kind="request", customer_id="c1", manager_id="m1", team_id="t1", status=status,
+        opened_at="2030-01-01T00:00:00+00:00", reply_due_at=due, changed_by="m1", version=version,
+        occurred_at=f"2030-01-01T00:00:{version:02d}+00:00",
+    )  # fmt: skip
+
+
+def open_items() -> list[Event]:
+    """c1's follow-ups: F1 opened then done (the done state is final, whatever arrives first), F2 open and
+    due in the future, F3 open and overdue → open F3 (overdue), F2 (not), soonest due first.
+    Requests: I1 open → in_progress (v2) and overdue; I2 open → in_progress → resolved (v3): not listed;
+    I3 open (v1), due in the future."""
+    return [
+        _follow_up("F1", "thank_you", "open", PAST, 1), _follow_up("F1", "thank_you", "done", PAST, 5),
+        _follow_up("F2", "next_steps", "open", FUTURE, 1), _follow_up("F3", "thank_you", "open", PAST, 2),
+        _issue("I1", "open", 1, PAST), _issue("I1", "in_progress", 2, PAST),
+        _issue("I2", "open", 1, FUTURE), _issue("I2", "in_progress", 2, FUTURE), _issue("I2", "resolved", 3, FUTURE),
+        _issue("I3", "open", 1, FUTURE),
+    ]  # fmt: skip
+
+
 def scenario(month: str) -> list[Event]:
     """c1, c2 owned by m1 and c3 by m2 (team t1), all 便利店 in area a1. For c1 in `month`:
 
@@ -138,6 +180,7 @@ def scenario(month: str) -> list[Event]:
         VisitCompleted(visit_id="v-c1", customer_id="c1", manager_id="m1", team_id="t1", date=day, temporary=False,
                        method="field", checked_in_at=f"{day}T01:00:00+00:00", completed_at=f"{day}T01:30:00+00:00",
                        tasks_total=2, tasks_done=2, summary="补货"),
+        *open_items(),
     ]  # fmt: skip
 
 
@@ -206,6 +249,14 @@ def assert_hand_computed(views: dict[str, Callable[[ViewQuery], dict[str, Any]]]
     assert [line["pack_price_fen"] for line in details["last_collection"]["lines"]] == [1000, 1900]
     assert [(v["visit_id"], v["status"], v["summary"]) for v in details["recent_visits"]] == [
         ("v-c1", "completed", "补货")
+    ]
+    assert [(f["follow_up_id"], f["kind"], f["overdue"]) for f in details["open_follow_ups"]] == [
+        ("F3", "thank_you", True),
+        ("F2", "next_steps", False),
+    ]
+    assert [(r["issue_id"], r["status"], r["due_at"], r["overdue"]) for r in details["open_requests"]] == [
+        ("I1", "in_progress", PAST, True),
+        ("I3", "open", FUTURE, False),
     ]
 
 
@@ -276,6 +327,9 @@ def test_the_worker_builds_the_views_from_events_published_through_rabbitmq(
 
     wait_until(converged, timeout=30, what="the views from the published events")
     assert_hand_computed(views, month)
+    # The worker judged the value class of the customers whose orders it stored (140,000 fen < C's 500,000).
+    wait_until(lambda: (grpc_deps.values.store.get("c1") or {}).get("figures", {}).get("amount_fen") == 140000)
+    assert grpc_deps.values.store.get("c1")["value_class"] == "D"
 
 
 def test_a_recompute_that_read_older_facts_never_overwrites_a_newer_one(grpc_deps: GrpcDeps) -> None:
@@ -410,3 +464,132 @@ def test_terminal_evaluation_and_statistics_against_the_standard(grpc_deps: Grpc
         views["SetTerminalStandard"](ViewQuery(caller=ADMIN, payload=[{**scanner_only[0], "weight": 0}]))
     with pytest.raises(UnknownAttribute):
         views["GetTerminalStats"](ViewQuery(caller=S1, by="nonsense"))
+
+
+def _value_orders(today_: date) -> tuple[OrdersRecorded, OrdersRecorded]:
+    """Order lines dated the 1st of months counted back from the current one (tenure = whole months)."""
+
+    def line(oid: str, cid: str, months: int, qty: int, amount: int) -> dict[str, Any]:
+        return _order(oid, 1, cid, "S1", qty, amount, f"{months_back(today_.isoformat()[:7], months + 1)[0]}-01")
+
+    first = OrdersRecorded(import_id="vi1", occurred_at="2030-01-01T00:00:01+00:00", lines=[
+        line("V1", "c1", 17, 2, 30000), line("V2", "c1", 3, 5, 60000), line("V3", "c1", 0, 4, 50000),
+        line("V4", "c3", 41, 10, 100000), line("V5", "c3", 1, 6, 80000),
+    ])  # fmt: skip
+    reimport = OrdersRecorded(
+        import_id="vi2", occurred_at="2030-01-01T00:00:09+00:00", lines=[line("V3", "c1", 0, 8, 90000)]
+    )
+    return first, reimport
+
+
+def test_value_class_from_purchases_and_tenure_with_history(grpc_deps: GrpcDeps) -> None:
+    """Thresholds: A ≥ 200,000 fen, B ≥ 120,000, C ≥ 50,000 over 12 months; 24 months of tenure lift a class.
+
+    c1: first order 17 months ago (30,000, outside the window: tenure 17, no lift); 60,000 three months ago
+    and this month's V3 imported as 50,000 → 110,000: C; V3 re-imported as 90,000 → 150,000: B (history C, B).
+    c3: 80,000 last month → C, first order 41 months ago → lifted to B. c2 has no orders: D.
+    """
+    book = ValueBook(
+        store=grpc_deps.values.store,
+        policy=ValuePolicy(window_months=12, a_min_fen=200_000, b_min_fen=120_000, c_min_fen=50_000),
+        timezone=grpc_deps.timezone,
+    )
+    first, reimport = _value_orders(today(grpc_deps.timezone))
+    cards = [*_customer("c1", "m1"), *_customer("c2", "m1"), *_customer("c3", "m2")]
+    apply = functools.partial(business_facts.apply_events, facts=grpc_deps.facts, views=grpc_deps.order_views)
+    apply([*cards, first], values=book)
+    assert [h["value_class"] for h in book.store.get("c1")["history"]] == ["C"]
+    apply([reimport, first], values=book)  # the re-import, then the first import delivered again: V3 stays 90,000
+    apply([first, *cards, reimport], values=book)  # a replay of everything: no new history
+    incremental = {doc["_id"]: doc for doc in book.store.snapshot()}
+    assert customer_value.recompute_all(facts=grpc_deps.facts, book=book) == 3
+    full = {doc["_id"]: doc for doc in book.store.snapshot()}
+    assert {cid: full[cid] for cid in incremental} == incremental  # the scheduled run agrees with the worker's
+    assert {cid: doc["value_class"] for cid, doc in full.items()} == {"c1": "B", "c2": "D", "c3": "B"}
+
+    view = customer_value.customer_value(ViewQuery(caller=S1, customer_id="c1"), facts=grpc_deps.facts, book=book)
+    figures = view["figures"]
+    assert (view["value_class"], figures["amount_fen"], figures["cartons"], figures["order_months"]) == (
+        "B", 150000, 13, 2,
+    )  # fmt: skip
+    assert (figures["tenure_months"], figures["payment_behaviour"]) == (17, None)
+    assert [(h["value_class"], h["amount_fen"]) for h in view["history"]] == [("C", 110000), ("B", 150000)]
+    assert full["c3"]["figures"]["tenure_months"] == 41 and full["c3"]["figures"]["amount_fen"] == 80000
+    with pytest.raises(CustomerNotYours):
+        customer_value.customer_value(ViewQuery(caller=M2, customer_id="c1"), facts=grpc_deps.facts, book=book)
+
+
+def _tiered(cid: str, manager: str, team: str, tier: str) -> list[Event]:
+    card, assigned = _customer(cid, manager)
+    return [
+        dataclasses.replace(card, value_class=tier),
+        dataclasses.replace(assigned, team_id=team),
+    ]
+
+
+def _done(visit_id: str, cid: str, manager: str, day: str) -> Event:
+    return VisitCompleted(
+        visit_id=visit_id, customer_id=cid, manager_id=manager, team_id="t1", date=day, temporary=False,
+        method="field", checked_in_at=f"{day}T01:00:00+00:00", completed_at=f"{day}T01:30:00+00:00",
+        tasks_total=1, tasks_done=1,
+    )  # fmt: skip
+
+
+def frequency_scenario() -> list[Event]:
+    """Default table: A and B once a month, C once in three months, D nothing. Team t1: m1 owns f1 (A),
+    f2 (B), f3 (C), f4 (D); m2 owns f5 (B). Team t2: m3 owns f6 (A).
+
+    June 2025: f1 visited 06-10 (met; a second visit only checked in does not count); f2 last visited
+    05-20 (below); f3 visited 04-15, inside April–June (met); f4 asks nothing; f5's visit was missed
+    (below); f6 never visited (below, team t2). → team t1: 4 customers, 2 below, 50.0 %;
+    m1 3 / 1 / 66.7, m2 1 / 1 / 0.0. July 2025: every t1 customer with a frequency is below (0.0 %).
+    """
+    checked_in_only = CheckinRecorded(
+        checkin_id="ci-f1b", visit_id="v-f1b", customer_id="f1", manager_id="m1", team_id="t1",
+        date="2025-06-20", lat=31.8, lon=117.2, accuracy_m=5.0, distance_m=3.0, verdict="ok",
+        verdict_reason="", mock_location=False, client_ts="2025-06-20T09:00:00+08:00",
+        received_at="2025-06-20T01:00:00+00:00",
+    )  # fmt: skip
+    return [
+        *_tiered("f1", "m1", "t1", "A"), *_tiered("f2", "m1", "t1", "B"), *_tiered("f3", "m1", "t1", "C"),
+        *_tiered("f4", "m1", "t1", "D"), *_tiered("f5", "m2", "t1", "B"), *_tiered("f6", "m3", "t2", "A"),
+        _done("v-f1", "f1", "m1", "2025-06-10"), checked_in_only, _done("v-f2", "f2", "m1", "2025-05-20"),
+        _done("v-f3", "f3", "m1", "2025-04-15"),
+        VisitMissed(visit_id="v-f5", customer_id="f5", manager_id="m2", team_id="t1", date="2025-06-05"),
+    ]  # fmt: skip
+
+
+def test_visit_frequency_compliance_per_tier_and_manager(grpc_deps: GrpcDeps) -> None:
+    _apply_shuffled(grpc_deps, frequency_scenario(), seed=3)
+    view = _views(grpc_deps)["GetVisitFrequencyCompliance"]
+    team = view(ViewQuery(caller=S1, month="2025-06"))
+    assert (team["customers"], team["below"], team["compliance_pct"]) == (4, 2, 50.0)
+    assert [(m["manager_id"], m["customers"], m["below"], m["compliance_pct"]) for m in team["managers"]] == [
+        ("m1", 3, 1, 66.7),
+        ("m2", 1, 1, 0.0),
+    ]
+    assert [(i["customer_id"], i["tier"], i["required"], i["visits"]) for i in team["items"]] == [
+        ("f2", "B", 1, 0),
+        ("f5", "B", 1, 0),
+    ]
+    assert team["frequency"] == {"A": [1, 1], "B": [1, 1], "C": [1, 3], "D": [0, 1]}
+    mine = view(ViewQuery(caller=M1, month="2025-06"))
+    assert (mine["customers"], [i["customer_id"] for i in mine["items"]]) == (3, ["f2"])
+    everyone = view(ViewQuery(caller=ADMIN, month="2025-06"))
+    assert (everyone["customers"], everyone["below"]) == (5, 3)
+    july = view(ViewQuery(caller=S1, month="2025-07"))
+    assert (july["below"], july["compliance_pct"]) == (4, 0.0)
+    with pytest.raises(CustomerNotYours):
+        view(ViewQuery(caller=M2, manager_id="m1"))
+    with pytest.raises(BadPeriod):
+        view(ViewQuery(caller=S1, month="2025-13"))
+
+
+def test_an_open_item_with_a_malformed_due_time_is_refused_at_consumption(grpc_deps: GrpcDeps) -> None:
+    """Refused (so retried, then dead-lettered) rather than stored and failing every read of the details."""
+    for bad in (_follow_up("F9", "thank_you", "open", "next week", 1), _issue("I9", "open", 1, "soon")):
+        with pytest.raises(DomainError):
+            business_facts.apply_events([bad], facts=grpc_deps.facts, views=grpc_deps.order_views)
+    business_facts.apply_events(_customer("c1", "m1"), facts=grpc_deps.facts, views=grpc_deps.order_views)
+    details = _views(grpc_deps)["GetCustomerDetails"](ViewQuery(caller=M1, customer_id="c1"))
+    assert (details["open_follow_ups"], details["open_requests"]) == ([], [])

@@ -1,0 +1,40 @@
+"""Re-judge every customer's value class from the stored order facts: `make recompute-customer-values`.
+
+The scheduled run of P-004-9 (a daily or monthly cron job): the worker already recomputes a
+customer when its orders change, this moves the purchase window on for customers who stopped
+ordering and lengthens everyone's tenure. A class that changes gets a history entry; an unchanged
+one only refreshes its figures, so running it twice a day adds nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from datetime import date
+
+from analytics.bootstrap import business_stores, value_book
+from analytics.settings import AnalyticsSettings
+from analytics.usecases import customer_value
+from baifang_common import mongo, stores
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--on", type=date.fromisoformat, default=None, help="judge as of YYYY-MM-DD (default today)")
+    args = parser.parse_args()
+    os.environ.update(stores.service_urls())  # the local stack's analytics store, unless ANALYTICS_MONGO_URL says
+    settings = AnalyticsSettings()
+    client = mongo.client(settings)
+    try:
+        facts, _ = business_stores(settings, client)
+        start = time.perf_counter()
+        count = customer_value.recompute_all(facts=facts, book=value_book(settings, client), on=args.on)
+        print(f"recomputed the value class of {count} customers in {time.perf_counter() - start:.1f}s")
+    finally:
+        client.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
