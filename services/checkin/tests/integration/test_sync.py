@@ -139,8 +139,9 @@ def test_an_out_of_order_batch_is_applied_in_client_time_order_and_a_replay_chan
     again = world.planning.visits.get(visit.id)
     assert again is not None and again.version == stored.version
     assert len(settle(checkin_events, 1)) == 1
-    kinds = Counter(b["event_type"] for b in settle(planning_events, 4))
-    assert kinds == {"task.completed": 2, "unplanned_task.recorded": 1, "visit.completed": 1}
+    kinds = Counter(b["event_type"] for b in settle(planning_events, 6))
+    # The completion also opens two follow-ups: the thank-you (P-003-7) and its next steps.
+    assert kinds == {"task.completed": 2, "unplanned_task.recorded": 1, "visit.completed": 1, "follow_up.changed": 2}
     assert all(b["offline"] for b in checkin_events.bodies)
 
 
