@@ -32,7 +32,10 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 """
 
-# A track batch's newest usable point: last fix, live position and fix time, only when newer.
+# A track batch's newest usable point: last fix when newer than it, and live position (GEO set, fix
+# time, detail) when newer than the one shown. The two are compared apart: a check-in's fix (kept by
+# `remember`) may be newer than a track point the sink stores after it, and the map must still show
+# that point rather than nothing.
 # KEYS: last_fix, positions, fix_time, fix_detail; ARGV: lat, lon, ts ('' = nothing usable), ttl,
 # manager, batch, accuracy, speed.
 # Returns {stored 0|1, "lat,lon,ts" of the fix before this batch or ''}.
@@ -41,15 +44,19 @@ local cur = redis.call('HMGET', KEYS[1], 'lat', 'lon', 'ts', 'batch', 'prev')
 if ARGV[6] ~= '' and cur[4] == ARGV[6] then return {0, cur[5] or ''} end
 local prev = ''
 if cur[3] then prev = cur[1] .. ',' .. cur[2] .. ',' .. cur[3] end
-if ARGV[3] == '' or (cur[3] and tonumber(cur[3]) >= tonumber(ARGV[3])) then return {0, prev} end
+if ARGV[3] == '' then return {0, prev} end
+local shown = redis.call('HGET', KEYS[3], ARGV[5])
+if not shown or tonumber(shown) < tonumber(ARGV[3]) then
+  redis.call('GEOADD', KEYS[2], ARGV[2], ARGV[1], ARGV[5])
+  redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
+  redis.call('HSET', KEYS[4], ARGV[5], ARGV[1] .. ',' .. ARGV[2] .. ',' .. ARGV[7] .. ',' .. ARGV[8] .. ',' .. ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
+  redis.call('EXPIRE', KEYS[4], ARGV[4])
+end
+if cur[3] and tonumber(cur[3]) >= tonumber(ARGV[3]) then return {0, prev} end
 redis.call('HSET', KEYS[1], 'lat', ARGV[1], 'lon', ARGV[2], 'ts', ARGV[3], 'batch', ARGV[6], 'prev', prev)
-redis.call('GEOADD', KEYS[2], ARGV[2], ARGV[1], ARGV[5])
-redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
-redis.call('HSET', KEYS[4], ARGV[5], ARGV[1] .. ',' .. ARGV[2] .. ',' .. ARGV[7] .. ',' .. ARGV[8] .. ',' .. ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-redis.call('EXPIRE', KEYS[4], ARGV[4])
 return {1, prev}
 """
 

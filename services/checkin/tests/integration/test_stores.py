@@ -17,8 +17,9 @@ from baifang_common.idempotency import OpStore
 from baifang_common.testing.plugin import free_port
 from checkin.adapters.attendance_store import AttendanceStore
 from checkin.adapters.checkin_store import CheckinStore
-from checkin.adapters.last_fixes import LastFixes
-from checkin.domain.model import AttendanceFact, CheckinRecord, GeoPoint
+from checkin.adapters.last_fixes import LastFixes, TrackFix
+from checkin.adapters.live_positions import LivePositions
+from checkin.domain.model import AttendanceFact, CheckinRecord, GeoPoint, LatestFix
 from checkin.settings import CheckinSettings
 
 pytestmark = pytest.mark.integration
@@ -105,6 +106,26 @@ def test_last_fix_is_only_replaced_by_a_newer_fix(settings: CheckinSettings) -> 
     assert latest is not None
     assert (latest.point, latest.taken_at) == (GeoPoint(31.1, 121.1), at + timedelta(minutes=1))
     assert client.exists(settings.key_prefix + "checkin:last_fix:m001")
+    client.close()
+
+
+def test_a_track_point_older_than_the_check_in_fix_still_shows_on_the_live_map(settings: CheckinSettings) -> None:
+    """The check-in keeps its fix first; the sink stores the track's earlier point after it."""
+    client = redis_factory.client(settings)
+    fixes = LastFixes(client, redis_factory.key(settings, "last_fix"))
+    live = LivePositions(client, redis_factory.key(settings))
+    at = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
+    assert fixes.remember("m007", GeoPoint(31.0, 121.0), at)
+    earlier = LatestFix(31.2, 121.2, int((at - timedelta(seconds=5)).timestamp() * 1000), 6.0, 0.5)
+    fixes.remember_tracks([TrackFix("m007", "t07", earlier, "b1")])
+
+    (shown,) = live.team("t07").positions
+    assert (shown.manager_id, shown.lat, shown.lon, shown.ms) == ("m007", 31.2, 121.2, earlier.ms)
+    last = fixes.get("m007")
+    assert last is not None and last.taken_at == at  # the last fix stays the newer check-in's
+    older = LatestFix(31.3, 121.3, earlier.ms - 60_000, 6.0, None)
+    fixes.remember_tracks([TrackFix("m007", "t07", older, "b0")])
+    assert live.team("t07").positions[0].ms == earlier.ms  # never moved back in time
     client.close()
 
 
