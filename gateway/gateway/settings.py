@@ -54,6 +54,8 @@ class GatewaySettings(ServiceSettings):
     app_minimum_version: str = "1.0.0"
     app_download_url: str = "https://baifang.example.com/download/baifang-latest.apk"
     read_timeout_seconds: float = 2.0
+    # Reports that read a whole team or period at request time (attendance, visit-frequency compliance).
+    report_timeout_seconds: float = 10.0
     write_timeout_seconds: float = 5.0
     readiness_timeout_seconds: float = 1.0
     # POST /tracks and /scans: 1000 JSON points are ~150 KiB, so 512 KiB leaves room and stops abuse early.

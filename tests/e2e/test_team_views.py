@@ -30,7 +30,7 @@ LAT0, LON0 = 31.80, 117.20
 KY = math.pi * 6_371_008.8 / 180
 KX = KY * math.cos(math.radians(LAT0))
 # Team t02 (supervisor s02): accounts the other end-to-end tests do not write for.
-DAY_MANAGER, JUMP_MANAGER, LIVE_MANAGER, SUSPECT_MANAGER, OWN_MANAGER = "m012", "m013", "m014", "m015", "m016"
+DAY_MANAGER, JUMP_MANAGER, LIVE_MANAGER, SUSPECT_MANAGER, OWN_MANAGER = "m017", "m018", "m014", "m015", "m016"
 
 
 def _yesterday() -> str:

@@ -36,8 +36,10 @@ ManagerFilter = Annotated[str, Query(max_length=64, description="one manager (su
 TeamFilter = Annotated[str, Query(max_length=64, description="admins: one team")]
 
 
-async def _view(deps: Deps, rpc: str, caller: Caller, request: analytics_pb2.BusinessViewRequest) -> dict[str, Any]:
-    answer = await deps.clients.call(getattr(deps.clients.analytics, rpc), request, caller)
+async def _view(
+    deps: Deps, rpc: str, caller: Caller, request: analytics_pb2.BusinessViewRequest, timeout: float | None = None
+) -> dict[str, Any]:
+    answer = await deps.clients.call(getattr(deps.clients.analytics, rpc), request, caller, timeout=timeout)
     document: dict[str, Any] = orjson.loads(answer.json)
     return document
 
@@ -247,4 +249,5 @@ async def visit_frequency_compliance(
     request = analytics_pb2.BusinessViewRequest(
         month=month, manager_id=manager_id, team_id=team_id, limit=limit, offset=decode_cursor(cursor)
     )
-    return _paged(await _view(deps, "GetVisitFrequencyCompliance", caller, request), limit)
+    report = await _view(deps, "GetVisitFrequencyCompliance", caller, request, deps.settings.report_timeout_seconds)
+    return _paged(report, limit)

@@ -41,8 +41,6 @@ TeamQuery = Annotated[str, Query(max_length=64, description="required for an adm
 STREAM_POLL_S = 1.0
 STREAM_HEARTBEAT_S = 15.0
 STREAM_RETRY_MS = 3000
-# Attendance reads every fix of the team's day (distance): a report's deadline, not a live view's.
-REPORT_TIMEOUT_S = 10.0
 
 
 def iso_ms(ms: int) -> str:
@@ -392,7 +390,7 @@ async def team_attendance(
             c.checkin.GetTeamDay,
             checkin_pb2.GetTeamDayRequest(team_id=team_id, date=day),
             caller,
-            timeout=REPORT_TIMEOUT_S,
+            timeout=deps.settings.report_timeout_seconds,
         ),
         c.call(
             c.analytics.GetTeamAttendance, analytics_pb2.GetTeamAttendanceRequest(team_id=team_id, date=day), caller
