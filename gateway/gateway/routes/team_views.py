@@ -11,6 +11,7 @@ import asyncio
 import csv
 import io
 import math
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -399,7 +400,8 @@ async def team_attendance(
     rows = attendance_rows(facts, plans)
     team = facts.team_id or plans.team_id or team_id
     if format == "csv":
-        filename = f"attendance-{team}-{day}.csv"
+        # A header is latin-1: any other character of an admin-given team id becomes "_".
+        filename = f"attendance-{re.sub(r'[^A-Za-z0-9_.-]', '_', team)}-{day}.csv"
         return Response(
             attendance_csv(rows),
             media_type="text/csv; charset=utf-8",
