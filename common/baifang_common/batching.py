@@ -261,6 +261,7 @@ class BatchConsumer:
         self.idle_poll_s = idle_poll_s
         self.outage_backoff_s = outage_backoff_s
         self.pending: list[Any] = []
+        self.declared = False  # the queue exists: events published from now on reach it (readiness)
         self._children: dict[tuple[str, str], Any] = {}
         self.batch_size = CONSUMER_BATCH_SIZE.labels(queue.name)
         self.batch_seconds = CONSUMER_BATCH_SECONDS.labels(queue.name)
@@ -293,6 +294,7 @@ class BatchConsumer:
         channel.basic_qos(0, self.max_batch * 2, False)
         queue = self.queue.bind(channel)
         queue.declare()
+        self.declared = True
         consumer = kombu.Consumer(channel, queues=[queue], on_message=self.pending.append, no_ack=False)
         consumer.consume()
         while not stopping():

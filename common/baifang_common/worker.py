@@ -212,8 +212,18 @@ def run_worker(service_cls: type, settings: ServiceSettings) -> None:
     started = {"ok": False}
 
     def consumers() -> None:
+        """Ready once every queue exists: the broker drops an event routed to no queue, so a worker
+        that answered ready before its batched consumers declared theirs could miss the first events."""
         if not started["ok"]:
             raise RuntimeError("consumers not started")
+        waiting = [
+            entrypoint.method_name
+            for container in runner.containers
+            for entrypoint in container.entrypoints
+            if isinstance(entrypoint, BatchEventHandler) and not (entrypoint.consumer and entrypoint.consumer.declared)
+        ]
+        if waiting:
+            raise RuntimeError(f"queues not declared yet: {', '.join(sorted(waiting))}")
 
     readiness = health.Readiness(
         {"consumers": consumers, "amqp": health.amqp_check(settings.amqp_uri), "mongo": health.mongo_check(mongo)}

@@ -23,7 +23,7 @@ import urllib.request
 import uuid
 import warnings
 from base64 import b64encode
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,21 +85,11 @@ def create_vhost(vhost: str) -> str:
     return _amqp_uri_with_vhost(vhost)
 
 
-def wait_for_queues(amqp_uri: str, event_types: Iterable[str], timeout: float = 60.0) -> None:
-    """Wait until a worker has declared a queue for each event type in the vhost of `amqp_uri`.
-
-    A worker reports ready once its consumers start; events published before their queue exists
-    are dropped by the broker, so a test that spawns a worker and publishes at once waits here.
-    """
+def declared_queues(amqp_uri: str) -> set[str]:
+    """The names of the queues that exist in the vhost of `amqp_uri` (management API)."""
     vhost = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).path.lstrip("/")) or "/"
-    wanted = set(event_types)
-
-    def declared() -> bool:
-        queues = _management("GET", f"queues/{urllib.parse.quote(vhost, safe='')}?columns=name") or []
-        names = [queue["name"] for queue in queues]
-        return all(any(f"-{kind}--" in name for name in names) for kind in wanted)
-
-    wait_until(declared, timeout=timeout, interval=0.2, what=f"queues for {sorted(wanted)}")
+    queues = _management("GET", f"queues/{urllib.parse.quote(vhost, safe='')}?columns=name") or []
+    return {queue["name"] for queue in queues}
 
 
 def queued_messages(vhost: str) -> int:

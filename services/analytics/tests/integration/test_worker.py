@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import kombu
@@ -13,7 +15,7 @@ from analytics.usecases import progress
 from baifang_common.batching import BatchConsumer, event_queue
 from baifang_common.events import TaskCompleted
 from baifang_common.publisher import EventPublisher, exchange_for
-from baifang_common.testing.plugin import consume_until, unique
+from baifang_common.testing.plugin import consume_until, declared_queues, unique
 from baifang_common.testing.wait import wait_until
 
 pytestmark = pytest.mark.integration
@@ -27,6 +29,13 @@ DATE = "2025-06-02"  # the date of the `day` fixture's events
 ATTEMPTS_HEADER = "x-baifang-attempts"
 MAX_ATTEMPTS = 5
 PLAN_QUEUE = "evt-planning-visit_plan.published--analytics.on_visit_plan_published"
+
+
+def batched_queues() -> set[str]:
+    """The queue of every `@batch_event_handler` of the worker, read from its source."""
+    source = (Path(__file__).parents[2] / "analytics" / "worker.py").read_text(encoding="utf-8")
+    handlers = re.findall(r'@batch_event_handler\("([\w.]+)", "([\w.]+)".*\)\n    def (\w+)', source)
+    return {event_queue(producer, event_type, "analytics", method).name for producer, event_type, method in handlers}
 
 
 def counts(days: DayProgressStore, manager_id: str) -> tuple[int, ...] | None:
@@ -57,6 +66,16 @@ def test_worker_builds_progress_from_published_events(
     publisher.close()
     # 3 planned customers and 6 planned tasks; v1 completed with 1 task, checked in.
     wait_until(lambda: counts(days, m) == (3, 1, 6, 1, 1), timeout=10, what="progress from events")
+
+
+def test_the_worker_is_ready_only_once_every_queue_exists(
+    isolation: dict[str, str], spawn_process: Callable[..., Any]
+) -> None:
+    """An event routed to no queue is dropped: events published right after readiness must not be."""
+    expected = batched_queues()
+    assert len(expected) > 20  # the source was read
+    spawn_process("analytics", "worker", env=isolation)
+    assert expected - declared_queues(isolation["AMQP_URI"]) == set()
 
 
 def test_a_malformed_event_is_dead_lettered_and_its_batch_applied(
