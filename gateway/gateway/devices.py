@@ -11,9 +11,10 @@ import hashlib
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
@@ -139,33 +140,54 @@ class DeviceStore:
         return _device(doc) if doc else None
 
 
-class DeviceKeys:
-    """Key → active device, with a short in-process cache of positive answers (ttl_seconds, ~5 s)."""
+class KeyHolder(Protocol):
+    """What a key names: a device or a tracker (read-only id and active flag)."""
 
-    def __init__(self, store: DeviceStore, ttl_seconds: float) -> None:
-        self.store = store
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def active(self) -> bool: ...
+
+
+H = TypeVar("H", bound=KeyHolder)
+
+
+class CachedKeys(Generic[H]):
+    """Key → active holder, positive answers cached in-process for `ttl_seconds` (~5 s); misses ask the store."""
+
+    def __init__(self, lookup: Callable[[str], Awaitable[H | None]], ttl_seconds: float) -> None:
+        self.lookup = lookup
         self.ttl_seconds = ttl_seconds
-        self._cache: dict[str, tuple[float, Device]] = {}
+        self._cache: dict[str, tuple[float, H]] = {}
 
-    async def authenticate(self, key: str) -> Device | None:
+    async def authenticate(self, key: str) -> H | None:
         digest = key_digest(key)
         now = time.monotonic()
         hit = self._cache.get(digest)
         if hit is not None and hit[0] > now:
             return hit[1]
-        device = await self.store.by_key_hash(digest)
-        if device is None or not device.active:
+        holder = await self.lookup(digest)
+        if holder is None or not holder.active:
             self._cache.pop(digest, None)
             return None
         if len(self._cache) >= DEVICE_CACHE_MAX_ENTRIES:
             self._cache.clear()  # bounded memory; the next requests refill it
-        self._cache[digest] = (now + self.ttl_seconds, device)
-        return device
+        self._cache[digest] = (now + self.ttl_seconds, holder)
+        return holder
 
-    def forget(self, device_id: str) -> None:
-        """Drop a revoked device from this process's cache at once."""
-        for digest in [d for d, (_, dev) in self._cache.items() if dev.id == device_id]:
+    def forget(self, holder_id: str) -> None:
+        """Drop a revoked device or tracker from this process's cache at once."""
+        for digest in [d for d, (_, holder) in self._cache.items() if holder.id == holder_id]:
             self._cache.pop(digest, None)
+
+
+class DeviceKeys(CachedKeys[Device]):
+    """Key → active device (the admin routes reach the store through `store`)."""
+
+    def __init__(self, store: DeviceStore, ttl_seconds: float) -> None:
+        super().__init__(store.by_key_hash, ttl_seconds)
+        self.store = store
 
 
 def invalid_device_key() -> ApiError:

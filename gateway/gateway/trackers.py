@@ -8,7 +8,6 @@ the accounts it belongs to; the key is shown once, at creation, and never stored
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 
 from baifang_common.timeutil import iso
-from gateway.devices import DEVICE_CACHE_MAX_ENTRIES, _aware, _now, key_digest
+from gateway.devices import CachedKeys, _aware, _now
 
 
 @dataclass(frozen=True)
@@ -105,30 +104,9 @@ class TrackerStore:
         return _tracker(doc) if doc else None
 
 
-class TrackerKeys:
-    """Key → active tracker, positive answers cached in-process for `ttl_seconds` (the device key cache's)."""
+class TrackerKeys(CachedKeys[Tracker]):
+    """Key → active tracker, cached as device keys are (GATEWAY_DEVICE_CACHE_SECONDS)."""
 
     def __init__(self, store: TrackerStore, ttl_seconds: float) -> None:
+        super().__init__(store.by_key_hash, ttl_seconds)
         self.store = store
-        self.ttl_seconds = ttl_seconds
-        self._cache: dict[str, tuple[float, Tracker]] = {}
-
-    async def authenticate(self, key: str) -> Tracker | None:
-        digest = key_digest(key)
-        now = time.monotonic()
-        hit = self._cache.get(digest)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        tracker = await self.store.by_key_hash(digest)
-        if tracker is None or not tracker.active:
-            self._cache.pop(digest, None)
-            return None
-        if len(self._cache) >= DEVICE_CACHE_MAX_ENTRIES:
-            self._cache.clear()
-        self._cache[digest] = (now + self.ttl_seconds, tracker)
-        return tracker
-
-    def forget(self, tracker_id: str) -> None:
-        """Drop a revoked tracker from this process's cache at once."""
-        for digest in [d for d, (_, t) in self._cache.items() if t.id == tracker_id]:
-            self._cache.pop(digest, None)
