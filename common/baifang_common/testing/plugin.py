@@ -274,6 +274,14 @@ class EventProbe:
         wait_until(enough, timeout=timeout, interval=0, what=f"{count} event(s) on {self.queue.routing_key}")
         return list(self.bodies)
 
+    def settle(self, count: int) -> list[dict[str, Any]]:
+        """The events seen once `count` arrived, plus any stragglers published right behind them."""
+        self.wait(count)
+        for _ in range(5):
+            with contextlib.suppress(TimeoutError):
+                self.conn.drain_events(timeout=0.1)
+        return list(self.bodies)
+
     def close(self) -> None:
         self.conn.release()
 

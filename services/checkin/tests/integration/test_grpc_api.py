@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -21,15 +20,6 @@ from .checkin_support import HERE, World, checkin_request, north, now_local
 pytestmark = pytest.mark.integration
 
 Stub = checkin_pb2_grpc.CheckinServiceStub
-
-
-def settle(probe: Any, expected: int) -> list[dict[str, Any]]:
-    """The events seen once `expected` arrived, plus any stragglers published right behind them."""
-    bodies = probe.wait(expected)
-    for _ in range(5):
-        with contextlib.suppress(TimeoutError):
-            probe.conn.drain_events(timeout=0.1)
-    return list(probe.bodies) or bodies
 
 
 def test_checkin_at_the_outlet_is_ok_and_published(
@@ -69,7 +59,7 @@ def test_replayed_op_id_returns_identical_answer_and_one_event_id(
     second = checkin_stub.RecordCheckin(request, metadata=caller_md())
 
     assert second == first
-    assert {b["event_id"] for b in settle(probe, 1)} == {event_id_for(first.checkin_id)}
+    assert {b["event_id"] for b in probe.settle(1)} == {event_id_for(first.checkin_id)}
     assert world.checkin.checkins.collection.count_documents({"manager_id": "m001"}) == 1
 
 
@@ -83,7 +73,7 @@ def test_second_checkin_on_same_visit_returns_the_first(
     second = checkin_stub.RecordCheckin(checkin_request(outlet, at=north(500)), metadata=caller_md())
 
     assert second == first
-    assert [b["checkin_id"] for b in settle(probe, 1)] == [first.checkin_id]
+    assert [b["checkin_id"] for b in probe.settle(1)] == [first.checkin_id]
 
 
 def test_forged_signature_is_invalid_qr(world: World, checkin_stub: Stub) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -74,15 +73,6 @@ def results(answer: checkin_pb2.ApplyOfflineBatchResponse) -> list[dict[str, Any
     return [json_format.MessageToDict(r, preserving_proto_field_name=True) for r in answer.results]
 
 
-def settle(probe: Any, expected: int) -> list[dict[str, Any]]:
-    """The events seen once `expected` arrived, plus any stragglers published right behind them."""
-    probe.wait(expected)
-    for _ in range(5):
-        with contextlib.suppress(TimeoutError):
-            probe.conn.drain_events(timeout=0.1)
-    return list(probe.bodies)
-
-
 def sync_count(type_: str, status: str) -> float:
     return REGISTRY.get_sample_value("baifang_sync_ops_total", {"type": type_, "status": status}) or 0.0
 
@@ -138,8 +128,8 @@ def test_an_out_of_order_batch_is_applied_in_client_time_order_and_a_replay_chan
     assert [r["result"] for r in replay] == [r["result"] for r in first]
     again = world.planning.visits.get(visit.id)
     assert again is not None and again.version == stored.version
-    assert len(settle(checkin_events, 1)) == 1
-    kinds = Counter(b["event_type"] for b in settle(planning_events, 6))
+    assert len(checkin_events.settle(1)) == 1
+    kinds = Counter(b["event_type"] for b in planning_events.settle(6))
     # The completion also opens two follow-ups: the thank-you (P-003-7) and its next steps.
     assert kinds == {"task.completed": 2, "unplanned_task.recorded": 1, "visit.completed": 1, "follow_up.changed": 2}
     assert all(b["offline"] for b in checkin_events.bodies)
