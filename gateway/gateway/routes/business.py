@@ -44,6 +44,14 @@ async def _view(
     return document
 
 
+async def _rows(
+    deps: Deps, rpc: str, caller: Caller, limit: int, cursor: str | None, timeout: float | None = None, **fields: Any
+) -> dict[str, Any]:
+    """A view of customer rows: the cursor goes to analytics as an offset, the rows come back paged."""
+    request = analytics_pb2.BusinessViewRequest(limit=limit, offset=decode_cursor(cursor), **fields)
+    return _paged(await _view(deps, rpc, caller, request, timeout), limit)
+
+
 def _paged(document: dict[str, Any], limit: int) -> dict[str, Any]:
     """The view's page of rows as {items, next_cursor} (analytics cut it at `offset`)."""
     total, offset = int(document.pop("total_items", 0)), int(document.pop("offset", 0))
@@ -65,10 +73,7 @@ async def orders_daily(
 ) -> dict[str, Any]:
     """Daily purchases (§1.8.1): who ordered on the date, by SKU; who has not; totals per manager."""
     day = resolve_date(date, deps.settings.timezone)
-    request = analytics_pb2.BusinessViewRequest(
-        date=day, manager_id=manager_id, team_id=team_id, limit=limit, offset=decode_cursor(cursor)
-    )
-    return _paged(await _view(deps, "GetDailyOrders", caller, request), limit)
+    return await _rows(deps, "GetDailyOrders", caller, limit, cursor, date=day, manager_id=manager_id, team_id=team_id)
 
 
 @router.get("/orders/monthly-progress")
@@ -82,10 +87,9 @@ async def orders_monthly_progress(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Monthly order progress (§1.8.2): ordered vs effective quantity (agreed + approved increases)."""
-    request = analytics_pb2.BusinessViewRequest(
-        month=month, manager_id=manager_id, team_id=team_id, limit=limit, offset=decode_cursor(cursor)
+    return await _rows(
+        deps, "GetMonthlyOrderProgress", caller, limit, cursor, month=month, manager_id=manager_id, team_id=team_id
     )
-    return _paged(await _view(deps, "GetMonthlyOrderProgress", caller, request), limit)
 
 
 @router.get("/customers/{customer_id}/details")
@@ -149,10 +153,7 @@ async def scans_yesterday(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Yesterday's tracking (§1.9.2): per outlet sales, purchases and top SKUs; scanners gone silent."""
-    request = analytics_pb2.BusinessViewRequest(
-        manager_id=manager_id, team_id=team_id, limit=limit, offset=decode_cursor(cursor)
-    )
-    return _paged(await _view(deps, "GetScansYesterday", caller, request), limit)
+    return await _rows(deps, "GetScansYesterday", caller, limit, cursor, manager_id=manager_id, team_id=team_id)
 
 
 @router.get("/stock/live")
@@ -246,8 +247,6 @@ async def visit_frequency_compliance(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Visit-frequency compliance (P-004-1): customers visited below their tier's frequency, per manager."""
-    request = analytics_pb2.BusinessViewRequest(
-        month=month, manager_id=manager_id, team_id=team_id, limit=limit, offset=decode_cursor(cursor)
-    )
-    report = await _view(deps, "GetVisitFrequencyCompliance", caller, request, deps.settings.report_timeout_seconds)
-    return _paged(report, limit)
+    timeout = deps.settings.report_timeout_seconds
+    filters = {"month": month, "manager_id": manager_id, "team_id": team_id}
+    return await _rows(deps, "GetVisitFrequencyCompliance", caller, limit, cursor, timeout, **filters)
