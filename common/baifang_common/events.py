@@ -151,6 +151,9 @@ class UnplannedTaskRecorded(Event):
     text: str
     client_ts: str
     op_id: str = ""
+    # The visit's manager-day, so the team's live progress counts the entry (analytics).
+    team_id: str = ""
+    date: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,9 +1,10 @@
-"""One working visit through the public API: plan, QR check-in, tasks, completion, team progress."""
+"""One working visit through the public API: plan, QR check-in, tasks, an unplanned task, completion, an
+appointment and the work summary; the team progress and the merchant details follow."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -81,6 +82,12 @@ def test_a_manager_works_a_visit_and_the_supervisor_sees_it_live(login):
     replay = _checkin(manager, qr, customer["location"], op_id)
     assert (replay.status_code, replay.json()) == (201, first.json())
 
+    unplanned = manager.post(
+        f"/visits/{visit['visit_id']}/unplanned-tasks",
+        json={"op_id": str(uuid.uuid4()), "text": "协助整理陈列柜", "client_ts": _now()},
+    )
+    assert unplanned.status_code == 201, unplanned.text
+
     done_op = str(uuid.uuid4())
     task_url = f"/visits/{visit['visit_id']}/tasks/{tasks[0]['task_id']}/complete"
     done = manager.post(task_url, json={"op_id": done_op, "note": "陈列已整改", "client_ts": _now()})
@@ -95,14 +102,32 @@ def test_a_manager_works_a_visit_and_the_supervisor_sees_it_live(login):
     assert completed.status_code in (200, 201), completed.text
     assert manager.get(f"/visits/{visit['visit_id']}").json()["status"] == "completed"
 
+    soon = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    appointment = {"op_id": str(uuid.uuid4()), "customer_id": customer["id"], "scheduled_at": soon,
+                   "duration_min": 30, "purpose": "新品推介"}  # fmt: skip
+    assert manager.post("/appointments", json=appointment).status_code == 201
+    saved = manager.put(f"/work-summaries/{detail['date']}", json={"summary": "拜访完成, 补记一项计划外任务"})
+    assert saved.status_code in (200, 201), saved.text
+
     def progressed():
         row = progress_of_m001()
         done = row["completed_customers"] == start["completed_customers"] + 1
-        return row if done and row["executed_tasks"] >= start["executed_tasks"] + 1 else None
+        extras = row["unplanned_tasks"] >= start["unplanned_tasks"] + 1 and row["work_summary_saved"]
+        return row if done and extras and row["executed_tasks"] >= start["executed_tasks"] + 1 else None
 
     row = wait_until(progressed, timeout=10, interval=0.1, what=f"m001's progress to move from {start}")
     assert row["planned_customers"] == len(visits)
     assert row["planned_tasks"] == day["planned_tasks"]
+
+    def merchant_details():
+        answer = manager.get(f"/customers/{customer['id']}/details").json()
+        seen = next((v for v in answer["recent_visits"] if v["visit_id"] == visit["visit_id"]), {})
+        booked = [a for a in answer["upcoming_appointments"] if a["purpose"] == "新品推介"]
+        return answer if seen.get("unplanned_tasks") and booked else None
+
+    found = wait_until(merchant_details, timeout=10, interval=0.2, what="the visit's extras in the merchant details")
+    (seen,) = [v for v in found["recent_visits"] if v["visit_id"] == visit["visit_id"]]
+    assert [u["text"] for u in seen["unplanned_tasks"]] == ["协助整理陈列柜"]
 
 
 def test_codes_that_do_not_belong_to_the_plan_are_refused_clearly(login):

@@ -38,7 +38,8 @@ async def team_progress(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """Per manager of the team: the four plan counts of the day and check-ins, live."""
+    """Per manager of the team: the four plan counts of the day, check-ins, unplanned tasks and whether
+    the day's work summary is saved, live."""
     day = resolve_date(date, deps.settings.timezone)
     offset = decode_cursor(cursor)
     team = team_of(caller, team_id)
@@ -54,6 +55,8 @@ async def team_progress(
             "executed_tasks": m.executed_tasks,
             "checked_in_customers": m.checked_in_customers,
             "last_event_at": m.last_event_at or None,
+            "unplanned_tasks": m.unplanned_tasks,
+            "work_summary_saved": m.work_summary_saved,
         }
         for m in answer.managers
     ]

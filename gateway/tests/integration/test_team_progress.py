@@ -12,7 +12,7 @@ from analytics.bootstrap import build_grpc
 from analytics.grpc_api import servicer
 from analytics.settings import AnalyticsSettings
 from analytics.usecases import progress
-from baifang_common.events import CheckinRecorded, VisitPlanPublished
+from baifang_common.events import CheckinRecorded, UnplannedTaskRecorded, VisitPlanPublished, WorkSummarySaved
 
 pytestmark = pytest.mark.integration
 
@@ -36,12 +36,22 @@ def _checkin(manager_id: str) -> CheckinRecorded:
     )  # fmt: skip
 
 
+def _day_work(manager_id: str) -> list[UnplannedTaskRecorded | WorkSummarySaved]:
+    """One unplanned task on the first visit and the day's work summary."""
+    entry = UnplannedTaskRecorded(
+        visit_id=f"{manager_id}-v1", customer_id="c1", manager_id=manager_id, team_id="t01", date=DATE,
+        text="协助整理陈列柜", client_ts="2025-06-02T09:20:00+08:00", op_id="u1",
+    )  # fmt: skip
+    saved = WorkSummarySaved(manager_id=manager_id, team_id="t01", date=DATE, version=1, saved_at=f"{DATE}T10:00:00Z")
+    return [entry, saved]
+
+
 @pytest.fixture
 def analytics_client(
     settings_for: Callable[..., Any], grpc_server: Callable[..., Any], make_client: Callable[..., TestClient]
 ) -> Iterator[TestClient]:
     deps = build_grpc(settings_for(AnalyticsSettings))
-    progress.apply_events([_plan("m002"), _plan("m001"), _checkin("m001")], days=deps.days)
+    progress.apply_events([_plan("m002"), _plan("m001"), _checkin("m001"), *_day_work("m001")], days=deps.days)
     server, _ = grpc_server([servicer(deps)])
     yield make_client(analytics_addr=f"127.0.0.1:{server.port}")
     deps.close()
@@ -57,6 +67,7 @@ def test_supervisor_reads_own_team_progress(analytics_client: TestClient, login:
     first = body["items"][0]
     assert (first["planned_customers"], first["planned_tasks"], first["checked_in_customers"]) == (3, 6, 1)
     assert {"completed_customers", "executed_tasks"} <= set(first)
+    assert [(m["unplanned_tasks"], m["work_summary_saved"]) for m in body["items"]] == [(1, True), (0, False)]
     page = analytics_client.get(f"/api/v1/team/progress?date={DATE}&limit=1", headers=headers).json()
     assert len(page["items"]) == 1
     rest = analytics_client.get(

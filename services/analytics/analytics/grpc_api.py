@@ -39,6 +39,8 @@ def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
         executed_tasks=counts.executed_tasks,
         checked_in_customers=counts.checked_in_customers,
         last_event_at=progress.last_event_at,
+        unplanned_tasks=progress.unplanned_tasks,
+        work_summary_saved=progress.work_summary_saved,
     )
 
 

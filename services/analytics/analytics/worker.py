@@ -21,10 +21,12 @@ from baifang_common.events import (
     Event,
     ScanBatchAccepted,
     TaskCompleted,
+    UnplannedTaskRecorded,
     VisitCompleted,
     VisitMissed,
     VisitPlanPublished,
     VisitTemporaryAdded,
+    WorkSummarySaved,
 )
 from baifang_common.logging import configure_logging
 from baifang_common.worker import Deps, RequestId, batch_event_handler, run_worker
@@ -61,6 +63,14 @@ class AnalyticsWorker:
     @batch_event_handler("planning", "visit.missed", dedupe=False)
     def on_visit_missed(self, bodies: list[dict[str, Any]]) -> None:
         self._apply(VisitMissed, bodies)
+
+    @batch_event_handler("planning", "unplanned_task.recorded", dedupe=False)
+    def on_unplanned_task_recorded(self, bodies: list[dict[str, Any]]) -> None:
+        self._apply(UnplannedTaskRecorded, bodies)
+
+    @batch_event_handler("planning", "work_summary.saved", dedupe=False)
+    def on_work_summary_saved(self, bodies: list[dict[str, Any]]) -> None:
+        self._apply(WorkSummarySaved, bodies)
 
     # --- business facts (usecases/business_facts.py): each event type has its own queue and batch ---
 
@@ -144,6 +154,26 @@ class AnalyticsWorker:
     @batch_event_handler("planning", "customer_issue.changed", dedupe=False)
     def on_customer_issue_changed_fact(self, bodies: list[dict[str, Any]]) -> None:
         self._facts("customer_issue.changed", bodies)
+
+    @batch_event_handler("planning", "unplanned_task.recorded", dedupe=False)
+    def on_unplanned_task_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("unplanned_task.recorded", bodies)
+
+    @batch_event_handler("planning", "appointment.booked", dedupe=False)
+    def on_appointment_booked_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("appointment.booked", bodies)
+
+    @batch_event_handler("planning", "note.written", dedupe=False)
+    def on_note_written_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("note.written", bodies)
+
+    @batch_event_handler("planning", "notice.posted", dedupe=False)
+    def on_notice_posted_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("notice.posted", bodies)
+
+    @batch_event_handler("planning", "notice.read", dedupe=False)
+    def on_notice_read_fact(self, bodies: list[dict[str, Any]]) -> None:
+        self._facts("notice.read", bodies)
 
     @batch_event_handler("checkin", "scan.batch_accepted", dedupe=False)
     def on_scan_batch_accepted(self, bodies: list[dict[str, Any]]) -> None:

@@ -4,7 +4,8 @@
     UTC ISO string), plans: {plan event id: [[visit_id, customer_id, task_count], ...]} (ids
     escaped as the `visits` keys are), visits: {visit_id: {checkin: {customer_id}, temporary:
     {customer_id, task_count}, completion: {customer_id, tasks_done, checked_in, temporary,
-    tasks_total}, missed: {customer_id}, tasks_done: {task_id: customer_id}}}
+    tasks_total}, missed: {customer_id}, tasks_done: {task_id: customer_id}, unplanned: {event id:
+    customer_id}}}, summaries: {work summary version: saved_at}
     index: (team_id, date)
 
 Each kind of event writes its facts about a visit as one object under its own key, with a plain
@@ -51,6 +52,11 @@ def task_key(task_id: str) -> str:
     return f"tasks_done.{_segment(task_id, 'task_id')}"
 
 
+def unplanned_key(event_id: str) -> str:
+    """The field name under a visit that records one unplanned task (its event id: a replay is the same)."""
+    return f"unplanned.{_segment(event_id, 'event_id')}"
+
+
 @dataclass
 class DayChange:
     """What one or more events say about one manager's day: visit fields to set, and when."""
@@ -59,6 +65,7 @@ class DayChange:
     at: str  # utc_key of the latest event
     visits: dict[str, dict[str, Any]] = field(default_factory=dict)  # visit_id -> field -> value
     plans: dict[str, list[list[Any]]] = field(default_factory=dict)  # plan event id -> its visits
+    summaries: dict[str, str] = field(default_factory=dict)  # work summary version -> saved_at
 
     def merge(self, other: DayChange) -> None:
         """Fold a later change of the same document into this one (delivery order wins a tie)."""
@@ -67,6 +74,7 @@ class DayChange:
         for visit_id, fields in other.visits.items():
             self.visits.setdefault(visit_id, {}).update(fields)
         self.plans.update(other.plans)
+        self.summaries.update(other.summaries)
 
 
 @store_adapter
@@ -109,4 +117,6 @@ def _update(change: DayChange) -> UpdateOne:
         # Visit ids escaped as in the `visits` keys, so the reader matches a plan's visit to its facts.
         escaped = [[_segment(row[0], "visit_id"), *row[1:]] for row in rows]
         sets[f"plans.{_segment(event_id, 'event_id')}"] = escaped
+    for version, saved_at in change.summaries.items():
+        sets[f"summaries.{_segment(version, 'version')}"] = saved_at
     return UpdateOne({"_id": key.doc_id}, {"$set": sets, "$max": {"last_event_at": change.at}}, upsert=True)

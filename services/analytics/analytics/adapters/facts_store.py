@@ -9,11 +9,17 @@
     biz_adjustments _id adjustment_id, customer_id, month, lines, status, rank "<final?>|<at>"
     biz_collections _id visit_id (a later submission supersedes), customer_id, date, lines, rank
     biz_terminals   _id "<customer_id>:<resources|info>", version, values, card_fields, rank
-    biz_visits      _id visit_id, customer_id, date, checkin / completion / missed facts
+    biz_visits      _id visit_id, customer_id, date, checkin / completion / missed facts,
+                    unplanned.<event_id> {text, client_ts, at} (one key per unplanned task)
     biz_activities  _id "<kind>:<id>", customer_id, kind, at, summary (special use, promotion
                     feedback, shelving; immutable)
     biz_follow_ups  _id follow_up_id, customer_id, kind, status, due_at, done_at, rank "<done?>|<at>"
     biz_issues      _id issue_id, customer_id, kind, status, opened_at, reply_due_at, rank "<version>|<at>"
+    biz_appointments _id appointment_id, customer_id, manager_id, scheduled_at, duration_min, purpose
+                    (immutable)                                          index customer_id
+    biz_notes       _id note_id, author_id, version, deleted, rank "<deleted?>|<version>|<at>" (no text)
+    biz_notices     _id notice_id, author_id, audience, title, posted_at (immutable)
+    biz_notice_reads _id "<notice_id>:<reader_id>", read_at (the earliest is kept)  index notice_id
 
 Every write is idempotent and order-independent: immutable facts are `$setOnInsert`, facts that
 supersede each other are "latest wins" on a sortable `rank` (one upsert filtered on a lower stored
@@ -53,6 +59,10 @@ KINDS = (
     "activities",
     "follow_ups",
     "issues",
+    "appointments",
+    "notes",
+    "notices",
+    "notice_reads",
 )
 
 
@@ -116,7 +126,8 @@ class FactsStore:
     def ensure_indexes(self) -> None:
         """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
         by_customer = [IndexModel([("customer_id", ASCENDING)])]
-        for kind in ("orders", "agreed", "adjustments", "collections", "visits", "activities", "follow_ups", "issues"):
+        for kind in ("orders", "agreed", "adjustments", "collections", "visits", "activities", "follow_ups", "issues",
+                     "appointments"):  # fmt: skip
             ensure_indexes(self.c[kind], by_customer)
         ensure_indexes(
             self.c["owners"], [IndexModel([("manager_id", ASCENDING)]), IndexModel([("team_id", ASCENDING)])]
@@ -124,6 +135,8 @@ class FactsStore:
         ensure_indexes(self.c["customers"], [IndexModel([("peer_group", ASCENDING)])])
         ensure_indexes(self.c["visits"], [IndexModel([("date", ASCENDING)])])
         ensure_indexes(self.c["terminals"], [IndexModel([("customer_id", ASCENDING)])])
+        ensure_indexes(self.c["notice_reads"], [IndexModel([("notice_id", ASCENDING)])])
+        ensure_indexes(self.c["notes"], [IndexModel([("author_id", ASCENDING)])])
 
     def write(self, facts: Sequence[Fact]) -> None:
         """One unordered bulk write per kind, one update per document.
@@ -225,6 +238,10 @@ class FactsStore:
     def open_items(self, kind: str, customer_id: str, closed: str) -> list[Document]:
         """The customer's follow-ups or requests whose latest status is not `closed`."""
         return [doc for doc in self.c[kind].find({"customer_id": customer_id}) if doc.get("status") != closed]
+
+    def appointments(self, customer_id: str) -> list[Document]:
+        """Every appointment booked with the customer (a handful: they are filtered at read time)."""
+        return list(self.c["appointments"].find({"customer_id": customer_id}))
 
     def collections(self, customer_id: str, since: str = "", limit: int = 0) -> list[Document]:
         """The customer's price & stock collections from `since` (a date), newest first."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from analytics.domain.errors import CustomerNotYours, RoleNotAllowed
 from baifang_common.context import Caller
@@ -153,3 +153,8 @@ def overdue(due_at: str, now: datetime) -> bool:
     if not due_at:
         return False
     return parse_ts(due_at, "due_at", naive_zone=UTC) < now
+
+
+def upcoming(scheduled_at: str, duration_min: int, now: datetime) -> bool:
+    """An appointment not over yet (P-003-3): its planned end, scheduled time + duration, is after now."""
+    return parse_ts(scheduled_at, "scheduled_at", naive_zone=UTC) + timedelta(minutes=duration_min) > now

@@ -66,6 +66,8 @@ class ManagerProgress:
     manager_id: str
     counts: PlanCounts
     last_event_at: str = ""
+    unplanned_tasks: int = 0  # entries recorded on the day's visits (§1.5.6)
+    work_summary_saved: bool = False  # the day's work summary (P-002-4) was saved at least once
 
 
 @dataclass(frozen=True)

@@ -139,4 +139,6 @@ def progress_of_document(doc: Mapping[str, Any]) -> ManagerProgress:
         manager_id=str(doc.get("manager_id", "")),
         counts=plan_counts(visits),
         last_event_at=str(doc.get("last_event_at") or ""),
+        unplanned_tasks=sum(len(v.get("unplanned") or {}) for v in recorded.values() if isinstance(v, Mapping)),
+        work_summary_saved=bool(doc.get("summaries")),
     )

@@ -20,12 +20,16 @@ from analytics.usecases.customer_value import ValueBook
 from analytics.usecases.order_views import Key, recompute
 from baifang_common.events import (
     AgreedQuantitySubmitted,
+    AppointmentBooked,
     CheckinRecorded,
     CustomerAssigned,
     CustomerIssueChanged,
     CustomerUpserted,
     Event,
     FollowUpChanged,
+    NoteWritten,
+    NoticePosted,
+    NoticeReadRecorded,
     OrdersRecorded,
     PriceInventorySubmitted,
     PromotionFeedbackRecorded,
@@ -39,6 +43,7 @@ from baifang_common.events import (
     SupplyAdjustmentWithdrawn,
     TerminalInfoUpdated,
     TerminalResourcesCollected,
+    UnplannedTaskRecorded,
     VisitCompleted,
     VisitMissed,
 )
@@ -172,6 +177,60 @@ def visit_fact(event: CheckinRecorded | VisitCompleted | VisitMissed, ops: Ops, 
     ops.append(Fact("visits", event.visit_id, {**base, **fact}, "merge"))
 
 
+def unplanned_task(event: UnplannedTaskRecorded, ops: Ops, keys: set[Key]) -> None:
+    """An entry of the visit's unplanned tasks (§1.5.6), under its own key: entries never change."""
+    _need(visit_id=event.visit_id, customer_id=event.customer_id, date=event.date, event_id=event.event_id)
+    if "." in event.event_id or event.event_id.startswith("$"):
+        raise ValueError(f"event_id cannot be used as a document key: {event.event_id!r}")
+    fields = {
+        "customer_id": event.customer_id, "manager_id": event.manager_id, "date": parse_date(event.date).isoformat(),
+        f"unplanned.{event.event_id}": {"text": event.text, "client_ts": event.client_ts, "at": event.occurred_at},
+    }  # fmt: skip
+    ops.append(Fact("visits", event.visit_id, fields, "merge"))
+
+
+def appointment_booked(event: AppointmentBooked, ops: Ops, keys: set[Key]) -> None:
+    """An appointment is booked once and never changes (P-003-3): the first statement is kept."""
+    _need(appointment_id=event.appointment_id, customer_id=event.customer_id, scheduled_at=event.scheduled_at)
+    _stamp(event.scheduled_at, "scheduled_at")  # a malformed time is refused here, not at every read
+    if int(event.duration_min) <= 0:
+        raise ValueError(f"appointment duration {event.duration_min!r}")
+    fields = {
+        "customer_id": event.customer_id, "manager_id": event.manager_id, "team_id": event.team_id,
+        "date": event.date, "booked_at": event.booked_at, "scheduled_at": event.scheduled_at,
+        "duration_min": int(event.duration_min), "purpose": event.purpose, "short_notice": bool(event.short_notice),
+    }  # fmt: skip
+    ops.append(Fact("appointments", event.appointment_id, fields, "first"))
+
+
+NOTE_ACTIONS = {"created": 0, "updated": 0, "deleted": 1}  # deletion is final, whatever arrives after it
+
+
+def note_written(event: NoteWritten, ops: Ops, keys: set[Key]) -> None:
+    """Counts only: the event carries neither text nor customer (notes are their author's, P-004-15)."""
+    _need(note_id=event.note_id, author_id=event.author_id, action=event.action)
+    if event.action not in NOTE_ACTIONS:
+        raise ValueError(f"note action {event.action!r}")
+    fields = {"author_id": event.author_id, "version": int(event.version), "deleted": event.action == "deleted"}
+    rank = f"{NOTE_ACTIONS[event.action]}|{int(event.version):09d}|{_at(event)}"
+    ops.append(Fact("notes", event.note_id, fields, "latest", rank))
+
+
+def notice_posted(event: NoticePosted, ops: Ops, keys: set[Key]) -> None:
+    _need(notice_id=event.notice_id, author_id=event.author_id, audience=event.audience)
+    fields = {"author_id": event.author_id, "audience": event.audience, "title": event.title,
+              "posted_at": event.occurred_at}  # fmt: skip
+    ops.append(Fact("notices", event.notice_id, fields, "first"))
+
+
+def notice_read(event: NoticeReadRecorded, ops: Ops, keys: set[Key]) -> None:
+    """One receipt per reader and notice: the earliest reading is kept."""
+    _need(notice_id=event.notice_id, reader_id=event.reader_id, read_at=event.read_at)
+    fields = {"notice_id": event.notice_id, "reader_id": event.reader_id, "read_at": event.read_at}
+    rank = _stamp(event.read_at, "read_at")
+    ops.append(Fact("notice_reads", f"{event.notice_id}:{event.reader_id}", fields, "earliest", rank))
+
+
 def activity(
     event: SpecialUseReported | PromotionFeedbackRecorded | ShelvingRecorded, ops: Ops, keys: set[Key]
 ) -> None:
@@ -244,6 +303,11 @@ HANDLERS: dict[str, tuple[type[Event], Handler]] = {
         (ShelvingRecorded, activity),
         (FollowUpChanged, follow_up_changed),
         (CustomerIssueChanged, customer_issue_changed),
+        (UnplannedTaskRecorded, unplanned_task),
+        (AppointmentBooked, appointment_booked),
+        (NoteWritten, note_written),
+        (NoticePosted, notice_posted),
+        (NoticeReadRecorded, notice_read),
     )
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from analytics.adapters.facts_store import FactsStore
@@ -18,7 +18,7 @@ from analytics.domain import business as rules
 from analytics.domain.errors import BadPeriod, CustomerUnknown
 from analytics.usecases.orders import ViewQuery
 from baifang_common.mongo import Document
-from baifang_common.timeutil import now_utc, today
+from baifang_common.timeutil import now_utc, parse_ts, today
 
 CARD = (
     "code", "short_code", "name", "licence_no", "address", "location", "star", "terminal_type", "credit_grade",
@@ -81,6 +81,7 @@ def customer_details(query: ViewQuery, *, facts: FactsStore, views: OrderViewsSt
             for doc in facts.pending_adjustments(customer_id)
         ],
         **_open_items(facts, customer_id),
+        "upcoming_appointments": _appointments(facts, customer_id),
         "recent_activities": [
             {"kind": doc["kind"], "at": doc["date"], **doc.get("summary", {})}
             for doc in facts.recent("activities", customer_id, RECENT)
@@ -97,6 +98,21 @@ def _open_items(facts: FactsStore, customer_id: str) -> dict[str, list[dict[str,
         "open_requests": sorted(requests, key=lambda r: (r["due_at"], r["issue_id"])),
         "open_follow_ups": sorted(follow_ups, key=lambda f: (f["due_at"], f["follow_up_id"])),
     }
+
+
+def _appointments(facts: FactsStore, customer_id: str) -> list[dict[str, Any]]:
+    """Appointments not over yet, soonest first (at most RECENT)."""
+    now = now_utc()
+    docs = [d for d in facts.appointments(customer_id) if rules.upcoming(d["scheduled_at"], d["duration_min"], now)]
+    docs.sort(key=lambda d: (parse_ts(d["scheduled_at"], "scheduled_at", naive_zone=UTC), d["_id"]))
+    return [_appointment(doc) for doc in docs[:RECENT]]
+
+
+def _appointment(doc: Document) -> dict[str, Any]:
+    return {
+        "appointment_id": doc["_id"], "manager_id": doc.get("manager_id", ""), "scheduled_at": doc["scheduled_at"],
+        "duration_min": doc["duration_min"], "purpose": doc.get("purpose", ""),
+    }  # fmt: skip
 
 
 def _request(doc: Document, now: datetime) -> dict[str, Any]:
@@ -136,6 +152,10 @@ def _visit(doc: Document) -> dict[str, Any]:
         "tasks_done": completion.get("tasks_done"),
         "tasks_total": completion.get("tasks_total"),
         "summary": completion.get("summary") or None,
+        "unplanned_tasks": [
+            {"text": u.get("text", ""), "client_ts": u.get("client_ts", "")}
+            for _, u in sorted((doc.get("unplanned") or {}).items(), key=lambda kv: (kv[1].get("at", ""), kv[0]))
+        ],
     }
 
 

@@ -12,16 +12,18 @@ from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any
 
-from analytics.adapters.day_progress_store import DayChange, DayProgressStore, task_key
+from analytics.adapters.day_progress_store import DayChange, DayProgressStore, task_key, unplanned_key
 from analytics.domain.model import DayKey
 from baifang_common.events import (
     CheckinRecorded,
     Event,
     TaskCompleted,
+    UnplannedTaskRecorded,
     VisitCompleted,
     VisitMissed,
     VisitPlanPublished,
     VisitTemporaryAdded,
+    WorkSummarySaved,
 )
 from baifang_common.timeutil import parse_date, parse_ts, utc_key
 
@@ -88,6 +90,19 @@ def visit_missed(event: VisitMissed) -> DayChange:
     return _visit(event, "missed", {"customer_id": event.customer_id})
 
 
+def unplanned_task_recorded(event: UnplannedTaskRecorded) -> DayChange:
+    """One entry of the visit's unplanned tasks (§1.5.6), under its event id: a replay counts once."""
+    return _visit(event, unplanned_key(event.event_id), event.customer_id or True)
+
+
+def work_summary_saved(event: WorkSummarySaved) -> DayChange:
+    """The manager saved the day's work summary (P-002-4): one field per version, any order."""
+    if int(event.version) < 1:
+        raise ValueError(f"work summary version {event.version!r}")
+    key = _key(event.manager_id, event.team_id, event.date)
+    return DayChange(key, _at(event), summaries={str(int(event.version)): event.saved_at})
+
+
 CHANGES: dict[type[Event], Callable[[Any], DayChange]] = {
     VisitPlanPublished: plan_published,
     VisitTemporaryAdded: temporary_added,
@@ -95,6 +110,8 @@ CHANGES: dict[type[Event], Callable[[Any], DayChange]] = {
     TaskCompleted: task_completed,
     VisitCompleted: visit_completed,
     VisitMissed: visit_missed,
+    UnplannedTaskRecorded: unplanned_task_recorded,
+    WorkSummarySaved: work_summary_saved,
 }
 
 

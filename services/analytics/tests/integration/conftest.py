@@ -11,10 +11,12 @@ from baifang_common.events import (
     CheckinRecorded,
     Event,
     TaskCompleted,
+    UnplannedTaskRecorded,
     VisitCompleted,
     VisitMissed,
     VisitPlanPublished,
     VisitTemporaryAdded,
+    WorkSummarySaved,
 )
 
 DATE = "2025-06-02"
@@ -72,6 +74,26 @@ def completed(
     )
 
 
+def unplanned(manager_id: str, team_id: str, visit_id: str, customer_id: str, op_id: str) -> UnplannedTaskRecorded:
+    return UnplannedTaskRecorded(
+        event_id=f"ut-{visit_id}-{op_id}",
+        visit_id=visit_id,
+        customer_id=customer_id,
+        manager_id=manager_id,
+        team_id=team_id,
+        date=DATE,
+        text="协助整理陈列柜",
+        client_ts="2025-06-02T09:20:00+08:00",
+        op_id=op_id,
+    )
+
+
+def summary(manager_id: str, team_id: str, version: int) -> WorkSummarySaved:
+    return WorkSummarySaved(
+        manager_id=manager_id, team_id=team_id, date=DATE, version=version, saved_at=f"2025-06-02T10:0{version}:00Z"
+    )
+
+
 def plan(manager_id: str, team_id: str) -> VisitPlanPublished:
     return VisitPlanPublished(
         manager_id=manager_id,
@@ -87,7 +109,8 @@ def plan(manager_id: str, team_id: str) -> VisitPlanPublished:
 
 
 def day_of(manager_id: str, team_id: str = "t01") -> list[Event]:
-    """Expected: 4 planned customers, 2 completed, 8 planned tasks, 4 executed, 3 checked in."""
+    """Expected: 4 planned customers, 2 completed, 8 planned tasks, 4 executed, 3 checked in;
+    3 unplanned tasks (two on v1, one on v4) and the work summary saved (two versions)."""
     m, t = manager_id, team_id
     v1, v2, v3, v4 = (f"{m}-v{i}" for i in range(1, 5))
     return [
@@ -110,15 +133,22 @@ def day_of(manager_id: str, team_id: str = "t01") -> list[Event]:
         checkin(m, t, v4, "c4"),
         task(m, t, v4, "c4", f"{v4}-t1"),
         completed(m, t, v4, "c4", done=1, total=2, temporary=True),
+        unplanned(m, t, v1, "c1", "u1"),
+        unplanned(m, t, v1, "c1", "u2"),
+        unplanned(m, t, v4, "c4", "u1"),
+        summary(m, t, 2),
+        summary(m, t, 1),
     ]
 
 
-EXPECTED = (4, 2, 8, 4, 3)
+EXPECTED = (4, 2, 8, 4, 3, 3, True)
 
 
 @pytest.fixture
 def day() -> SimpleNamespace:
-    """The event builders: plan, checkin, task, completed, day_of; DATE and EXPECTED counts."""
+    """The event builders: plan, checkin, task, completed, unplanned, summary, day_of; DATE and EXPECTED counts
+    (the four plan counts, check-ins, unplanned tasks, work summary saved)."""
     return SimpleNamespace(
-        DATE=DATE, EXPECTED=EXPECTED, plan=plan, checkin=checkin, task=task, completed=completed, day_of=day_of
-    )
+        DATE=DATE, EXPECTED=EXPECTED, plan=plan, checkin=checkin, task=task, completed=completed, day_of=day_of,
+        unplanned=unplanned, summary=summary,
+    )  # fmt: skip

@@ -35,12 +35,16 @@ from baifang_common.context import Caller
 from baifang_common.errors import DomainError
 from baifang_common.events import (
     AgreedQuantitySubmitted,
+    AppointmentBooked,
     CheckinRecorded,
     CustomerAssigned,
     CustomerIssueChanged,
     CustomerUpserted,
     Event,
     FollowUpChanged,
+    NoteWritten,
+    NoticePosted,
+    NoticeReadRecorded,
     OrdersRecorded,
     PriceInventorySubmitted,
     ScanBatchAccepted,
@@ -50,6 +54,7 @@ from baifang_common.events import (
     SupplyAdjustmentRequested,
     TerminalInfoUpdated,
     TerminalResourcesCollected,
+    UnplannedTaskRecorded,
     VisitCompleted,
     VisitMissed,
 )
@@ -134,6 +139,43 @@ def open_items() -> list[Event]:
     ]  # fmt: skip
 
 
+def _appointment(aid: str, scheduled: str, minutes: int, purpose: str) -> Event:
+    return AppointmentBooked(
+        appointment_id=aid, customer_id="c1", manager_id="m1", team_id="t1", date=scheduled[:10],
+        booked_at="2020-01-01T00:00:00+00:00", scheduled_at=scheduled, duration_min=minutes, purpose=purpose,
+    )  # fmt: skip
+
+
+def _unplanned(op_id: str, text: str, at: str, day: str) -> Event:
+    return UnplannedTaskRecorded(
+        event_id=f"ut-{op_id}", occurred_at=at, visit_id="v-c1", customer_id="c1", manager_id="m1", team_id="t1",
+        date=day, text=text, client_ts=at, op_id=op_id,
+    )  # fmt: skip
+
+
+def assistant_and_appointments(day: str) -> list[Event]:
+    """c1's appointments: P1 in the future (60 min), P2 sooner (30 min), P3 over long ago → upcoming P2, P1.
+    Two unplanned tasks on v-c1 (U2 recorded after U1). A note N1 created, updated (v2) then deleted (v3):
+    deleted whatever arrives last; notice T1 to team t1, read by m1 twice (the first reading is kept) and m2.
+    """
+    note = functools.partial(NoteWritten, note_id="N1", author_id="m1")
+    read = functools.partial(NoticeReadRecorded, notice_id="T1")
+    return [
+        _appointment("P1", "2999-01-02T08:00:00+00:00", 60, "新品推介"),
+        _appointment("P2", "2998-06-01T01:30:00+00:00", 30, "回访"),
+        _appointment("P3", PAST, 45, "过期"),
+        _unplanned("U1", "协助整理陈列柜", f"{day}T01:10:00+00:00", day),
+        _unplanned("U2", "收集竞品价格", f"{day}T01:20:00+00:00", day),
+        note(action="created", version=1, occurred_at="2030-01-01T00:00:01+00:00"),
+        note(action="updated", version=2, occurred_at="2030-01-01T00:00:02+00:00"),
+        note(action="deleted", version=3, occurred_at="2030-01-01T00:00:03+00:00"),
+        NoticePosted(notice_id="T1", author_id="s1", audience="t1", title="本周重点"),
+        read(reader_id="m1", read_at="2030-01-01T00:00:05+00:00"),
+        read(reader_id="m1", read_at="2030-01-01T00:00:09+00:00"),
+        read(reader_id="m2", read_at="2030-01-01T00:00:07+00:00"),
+    ]
+
+
 def scenario(month: str) -> list[Event]:
     """c1, c2 owned by m1 and c3 by m2 (team t1), all 便利店 in area a1. For c1 in `month`:
 
@@ -180,7 +222,7 @@ def scenario(month: str) -> list[Event]:
         VisitCompleted(visit_id="v-c1", customer_id="c1", manager_id="m1", team_id="t1", date=day, temporary=False,
                        method="field", checked_in_at=f"{day}T01:00:00+00:00", completed_at=f"{day}T01:30:00+00:00",
                        tasks_total=2, tasks_done=2, summary="补货"),
-        *open_items(),
+        *open_items(), *assistant_and_appointments(day),
     ]  # fmt: skip
 
 
@@ -250,6 +292,11 @@ def assert_hand_computed(views: dict[str, Callable[[ViewQuery], dict[str, Any]]]
     assert [(v["visit_id"], v["status"], v["summary"]) for v in details["recent_visits"]] == [
         ("v-c1", "completed", "补货")
     ]
+    assert [u["text"] for u in details["recent_visits"][0]["unplanned_tasks"]] == ["协助整理陈列柜", "收集竞品价格"]
+    assert [(a["appointment_id"], a["duration_min"], a["purpose"]) for a in details["upcoming_appointments"]] == [
+        ("P2", 30, "回访"),
+        ("P1", 60, "新品推介"),
+    ]
     assert [(f["follow_up_id"], f["kind"], f["overdue"]) for f in details["open_follow_ups"]] == [
         ("F3", "thank_you", True),
         ("F2", "next_steps", False),
@@ -260,10 +307,54 @@ def assert_hand_computed(views: dict[str, Callable[[ViewQuery], dict[str, Any]]]
     ]
 
 
+def assert_assistant_facts(grpc_deps: GrpcDeps) -> None:
+    """Facts no view shows yet (docs/architecture.md): the note's last state, the notice's receipts."""
+    facts = grpc_deps.facts.c
+    assert {k: v for k, v in (facts["notes"].find_one({"_id": "N1"}) or {}).items() if k != "rank"} == {
+        "_id": "N1", "author_id": "m1", "version": 3, "deleted": True,
+    }  # fmt: skip
+    assert (facts["notices"].find_one({"_id": "T1"}) or {}).get("audience") == "t1"
+    reads = {d["reader_id"]: d["read_at"] for d in facts["notice_reads"].find({"notice_id": "T1"})}
+    assert reads == {"m1": "2030-01-01T00:00:05+00:00", "m2": "2030-01-01T00:00:07+00:00"}
+
+
 def test_views_match_hand_computed_figures_whatever_the_order_and_repetition(grpc_deps: GrpcDeps) -> None:
     month = _month(grpc_deps)
     _apply_shuffled(grpc_deps, scenario(month), seed=12)
     assert_hand_computed(_views(grpc_deps), month)
+    assert_assistant_facts(grpc_deps)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_assistant_and_appointment_facts_in_reverse_order_and_replayed(grpc_deps: GrpcDeps, seed: int) -> None:
+    """The newest statements first, then everything again in a shuffled order: the same facts and details."""
+    day = f"{_month(grpc_deps)}-01"
+    events = [*_customer("c1", "m1"), *assistant_and_appointments(day)]
+    apply = functools.partial(business_facts.apply_events, facts=grpc_deps.facts, views=grpc_deps.order_views)
+    apply(list(reversed(events)))
+    replay = events[:]
+    random.Random(seed).shuffle(replay)
+    apply(replay)
+    assert_assistant_facts(grpc_deps)
+    details = _views(grpc_deps)["GetCustomerDetails"](ViewQuery(caller=S1, customer_id="c1"))
+    (visit,) = details["recent_visits"]
+    assert (visit["status"], len(visit["unplanned_tasks"])) == ("planned", 2)  # no check-in known yet
+    assert [a["appointment_id"] for a in details["upcoming_appointments"]] == ["P2", "P1"]
+
+
+def test_malformed_assistant_and_appointment_events_are_refused(grpc_deps: GrpcDeps) -> None:
+    """Refused at consumption (so retried, then dead-lettered), and nothing of them is stored."""
+    good = assistant_and_appointments("2025-06-01")
+    bad = [
+        dataclasses.replace(good[0], scheduled_at="next tuesday"),  # type: ignore[type-var]
+        dataclasses.replace(good[3], visit_id=""),  # type: ignore[type-var]
+        dataclasses.replace(good[5], action="archived"),  # type: ignore[type-var]
+        dataclasses.replace(good[9], reader_id=""),  # type: ignore[type-var]
+    ]
+    for event in bad:
+        with pytest.raises((ValueError, DomainError)):
+            business_facts.apply_events([event], facts=grpc_deps.facts, views=grpc_deps.order_views)
+    assert all(grpc_deps.facts.c[kind].count_documents({}) == 0 for kind in ("appointments", "visits", "notes"))
 
 
 def test_a_rebuild_from_the_facts_equals_the_incremental_views(grpc_deps: GrpcDeps) -> None:
@@ -313,7 +404,8 @@ def test_the_worker_builds_the_views_from_events_published_through_rabbitmq(
     publisher = EventPublisher(isolation["AMQP_URI"])
     publisher.publish_many([*reversed(events), *events[:10]])  # reversed, then some delivered again
     bad = OrdersRecorded(import_id=unique("bad"), lines=[{"order_id": "X", "sku": "S1"}])  # no customer: dead-lettered
-    publisher.publish_many([bad])
+    no_visit = dataclasses.replace(assistant_and_appointments(f"{month}-01")[3], visit_id="", event_id=unique("ut"))
+    publisher.publish_many([bad, no_visit])  # type: ignore[list-item]
     publisher.close()
     views = _views(grpc_deps)
 
@@ -321,6 +413,7 @@ def test_the_worker_builds_the_views_from_events_published_through_rabbitmq(
         """Every queue drained as far as the views go (the queues are consumed concurrently)."""
         try:
             assert_hand_computed(views, month)
+            assert_assistant_facts(grpc_deps)
         except (AssertionError, ValueError, KeyError, TypeError, DomainError):
             return False
         return True
@@ -329,6 +422,7 @@ def test_the_worker_builds_the_views_from_events_published_through_rabbitmq(
         wait_until(converged, timeout=60, what="the views from the published events")
     except AssertionError:
         assert_hand_computed(views, month)  # the figure that differs, not only the timeout
+        assert_assistant_facts(grpc_deps)
         raise
     # The worker judged the value class of the customers whose orders it stored (140,000 fen < C's 500,000).
     wait_until(lambda: (grpc_deps.values.store.get("c1") or {}).get("figures", {}).get("amount_fen") == 140000)

@@ -37,7 +37,10 @@ def counts(days: DayProgressStore, manager_id: str, team_id: str = "t01") -> tup
     found = manager_day(days, manager_id, team_id)
     assert found is not None
     c = found.counts
-    return (c.planned_customers, c.completed_customers, c.planned_tasks, c.executed_tasks, c.checked_in_customers)
+    return (
+        *(c.planned_customers, c.completed_customers, c.planned_tasks, c.executed_tasks, c.checked_in_customers),
+        *(found.unplanned_tasks, found.work_summary_saved),
+    )
 
 
 def test_events_in_publication_order_give_the_day_counts(day: Any, days: DayProgressStore) -> None:
@@ -126,3 +129,25 @@ def test_ids_with_dots_and_dollars_are_counted_not_refused(days: DayProgressStor
     ]
     apply([plan, *tasks], days)
     assert counts(days, manager)[:4] == (1, 0, 2, 2)
+
+
+def test_unplanned_tasks_and_the_work_summary_count_once_whatever_the_order(day: Any, days: DayProgressStore) -> None:
+    """A replayed unplanned task counts once; a summary alone makes the manager appear (no visit counted);
+    a manager without a summary shows it unsaved."""
+    manager, lazy = unique("m"), unique("m")
+    entry = day.unplanned(lazy, "t01", f"{lazy}-v1", "c1", "u1")
+    apply([entry, day.plan(lazy, "t01"), entry, day.summary(manager, "t01", 1)], days)
+    assert counts(days, manager) == (0, 0, 0, 0, 0, 0, True)
+    assert counts(days, lazy) == (3, 0, 6, 0, 0, 1, False)
+
+
+def test_a_malformed_unplanned_task_or_summary_is_refused(day: Any, days: DayProgressStore) -> None:
+    """Refused, so the consumer retries it and then dead-letters it; nothing is written."""
+    manager = unique("m")
+    for bad in (
+        dataclasses.replace(day.unplanned(manager, "t01", f"{manager}-v1", "c1", "u1"), team_id=""),
+        dataclasses.replace(day.summary(manager, "t01", 1), version=0),
+    ):
+        with pytest.raises(ValueError):
+            progress.apply_events([bad], days=days)
+    assert manager_day(days, manager) is None

@@ -48,6 +48,7 @@ def test_supervisor_reads_own_team_progress_sorted_by_manager(stub: Any, team: s
         4,
     )
     assert first.checked_in_customers == 3
+    assert (first.unplanned_tasks, first.work_summary_saved) == (3, True)
     assert first.last_event_at
 
 

@@ -92,6 +92,8 @@ def unplanned_task_recorded(visit: Visit, entry: UnplannedTask) -> UnplannedTask
         visit_id=visit.id,
         customer_id=visit.customer_id,
         manager_id=visit.manager_id,
+        team_id=visit.team_id,
+        date=visit.date,
         text=entry.text,
         client_ts=entry.client_ts,
         op_id=entry.op_id,

@@ -326,6 +326,7 @@ def test_unplanned_task_is_appended_once_per_op_id_and_published_with_a_fixed_ev
     (body,) = probe.wait(1)
     assert body["event_id"] == event_id("unplanned_task.recorded", visit.id, "op-u1")
     assert (body["text"], body["op_id"], body["manager_id"]) == ("协助客户整理陈列柜", "op-u1", "m001")
+    assert (body["team_id"], body["date"]) == (visit.team_id, visit.date)  # the manager-day analytics counts it in
 
     missing_op = pb.AddUnplannedTaskRequest(visit_id=visit.id, text="x")
     assert rpc_error(lambda: stub.AddUnplannedTask(missing_op, metadata=md(M001))).code == "invalid_argument"
