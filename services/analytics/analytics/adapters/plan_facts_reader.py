@@ -1,9 +1,13 @@
-"""PlanFactsReader — the raw `day_progress` documents of a team's day, for the attendance counts.
+"""PlanFactsReader — the raw `day_progress` documents of a team's day, for the attendance counts,
+and of a period's days, for the indicators' plan execution.
 
 Read-only; the collection and its (team_id, date) index belong to DayProgressStore.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
@@ -18,3 +22,14 @@ class PlanFactsReader:
 
     def team_day(self, team_id: str, date: str) -> list[Document]:
         return list(self.collection.find({"team_id": team_id, "date": date}).sort("manager_id", ASCENDING))
+
+    def days(self, dates: Sequence[str], manager_id: str = "", team_id: str = "") -> list[Document]:
+        """The day documents of one manager (by _id), of a team or of everyone, one query per date."""
+        if manager_id:
+            docs = self.collection.find({"_id": {"$in": [f"{manager_id}:{day}" for day in dates]}})
+            return [doc for doc in docs if not team_id or doc.get("team_id") == team_id]
+        found: list[Document] = []
+        for day in dates:
+            query: dict[str, Any] = {"team_id": team_id, "date": day} if team_id else {"date": day}
+            found += self.collection.find(query)
+        return found
