@@ -209,6 +209,8 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
     os.environ.update(stores.service_urls())
+    # Bulk writes of a whole data set on a busy machine: no per-operation socket limit (as the seed).
+    os.environ.setdefault("MONGO_SOCKET_TIMEOUT_MS", "0")
     deps = build_grpc(AnalyticsSettings(db_suffix="_bench_business", key_brands=KEY_BRANDS))
     rng = random.Random(20260)
     if not args.keep:

@@ -7,7 +7,6 @@ Read-only; the collection and its (team_id, date) index belong to DayProgressSto
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
@@ -24,12 +23,12 @@ class PlanFactsReader:
         return list(self.collection.find({"team_id": team_id, "date": date}).sort("manager_id", ASCENDING))
 
     def days(self, dates: Sequence[str], manager_id: str = "", team_id: str = "") -> list[Document]:
-        """The day documents of one manager (by _id), of a team or of everyone, one query per date."""
+        """The day documents of the dates: one manager's by _id, a team's or everyone's by month."""
         if manager_id:
             docs = self.collection.find({"_id": {"$in": [f"{manager_id}:{day}" for day in dates]}})
             return [doc for doc in docs if not team_id or doc.get("team_id") == team_id]
-        found: list[Document] = []
-        for day in dates:
-            query: dict[str, Any] = {"team_id": team_id, "date": day} if team_id else {"date": day}
-            found += self.collection.find(query)
+        wanted, found = set(dates), []
+        for month in sorted({day[:7] for day in dates}):
+            query = {"team_month": f"{team_id}|{month}"} if team_id else {"month": month}
+            found += [doc for doc in self.collection.find(query) if doc.get("date") in wanted]
         return found

@@ -16,10 +16,13 @@ execution the mean of the managers' targets.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+
+from analytics.domain.model import VisitStatus
+from analytics.domain.rules import planned_visits
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -88,6 +91,23 @@ class Actuals:
             self.brands[brand] = self.brands.get(brand, 0) + cartons
         self.planned_visits += other.planned_visits
         self.completed_visits += other.completed_visits
+
+
+def visit_counts(doc: Mapping[str, Any]) -> tuple[int, int]:
+    """(planned, completed) visits of one `day_progress` document, counted as the attendance view's
+    `visit_tally` counts them (a visit is planned when a plan lists it or it is temporary, completed
+    once a completion is known) without building each visit: the indicators read a month of days."""
+    plans = planned_visits(doc)
+    recorded = doc.get("visits") or {}
+    planned = completed = 0
+    for visit_id in {*plans, *recorded}:
+        fields = recorded.get(visit_id) or {}
+        completion = fields.get("completion") if isinstance(fields.get("completion"), Mapping) else None
+        temporary = fields.get("temporary") or (completion or {}).get("temporary")
+        if visit_id in plans or temporary or fields.get("planned"):
+            planned += 1
+            completed += completion is not None or fields.get("status") == VisitStatus.COMPLETED
+    return planned, completed
 
 
 def per_carton(amount_fen: int, cartons: int) -> int | None:

@@ -19,7 +19,6 @@ from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.plan_facts_reader import PlanFactsReader
 from analytics.adapters.targets_store import TargetsStore, same_figures, target_id
 from analytics.domain import indicators as ind
-from analytics.domain.attendance import visit_tally
 from analytics.domain.business import scope_for
 from analytics.domain.errors import BadPeriod, RoleNotAllowed
 from analytics.usecases.orders import ViewQuery, resolve_month
@@ -128,11 +127,11 @@ def _order_actuals(
 
 def _visit_actuals(docs: Sequence[dict[str, Any]], out: dict[str, ind.Actuals]) -> None:
     for doc in docs:
-        tally = visit_tally(doc)
-        mine = out[tally.manager_id]
+        planned, completed = ind.visit_counts(doc)
+        mine = out[str(doc.get("manager_id", ""))]
         mine.team_id = mine.team_id or str(doc.get("team_id") or "")
-        mine.planned_visits += tally.planned
-        mine.completed_visits += tally.done
+        mine.planned_visits += planned
+        mine.completed_visits += completed
 
 
 def indicators(

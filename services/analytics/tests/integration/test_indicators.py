@@ -194,3 +194,15 @@ def test_indicators_follow_the_business_view_scope(grpc_deps: GrpcDeps, day: Sim
         _report(grpc_deps, S2, month=MONTH, team_id="t1")
     with pytest.raises(BadPeriod):
         _report(grpc_deps, M1, week="2025-W54")
+
+
+def test_a_day_written_before_it_had_a_month_counts_once_the_rebuild_backfills_it(grpc_deps: GrpcDeps) -> None:
+    legacy = {"_id": "m3:2025-06-10", "manager_id": "m3", "team_id": "t1", "date": "2025-06-10",
+              "plans": {"p": [["x1", "c9", 1], ["x2", "c8", 1]]},
+              "visits": {"x1": {"completion": {"customer_id": "c9"}}}}  # fmt: skip
+    grpc_deps.days.collection.insert_one(legacy)
+    assert _report(grpc_deps, S1, month=MONTH)["managers"] == []
+    assert grpc_deps.days.backfill_months() == 1 and grpc_deps.days.backfill_months() == 0
+    (m3,) = _report(grpc_deps, S1, month=MONTH)["managers"]
+    assert (m3["manager_id"], m3["planned_visits"], m3["completed_visits"]) == ("m3", 2, 1)
+    assert m3["plan_execution_pct"]["actual"] == 50.0
