@@ -25,8 +25,9 @@ from typing import Any
 import orjson
 
 from analytics.bootstrap import build_grpc, business_views
+from analytics.domain.indicators import Target, week_of
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import business_facts
+from analytics.usecases import business_facts, progress
 from analytics.usecases.orders import ViewQuery
 from baifang_common import stores
 from baifang_common.context import Caller
@@ -39,10 +40,14 @@ from baifang_common.events import (
     PriceInventorySubmitted,
     SkuUpserted,
     SupplyAdjustmentApproved,
+    VisitCompleted,
+    VisitPlanPublished,
 )
 from baifang_common.timeutil import today
 
 MANAGERS, OUTLETS, MONTHS, SKUS = 30, 3000, 3, 40
+KEY_BRANDS = ("品牌0", "品牌1")
+VISITS_PER_DAY = 10
 TYPES = ("便利店", "烟酒店", "超市", "餐饮")
 AREAS = tuple(f"a{i}" for i in range(8))
 
@@ -152,6 +157,41 @@ def build(deps: Any, rng: random.Random) -> None:
     print(f"built: {len(events)} events ({lines} order lines) applied in {elapsed:.1f}s ({rate:.0f} events/s)")
 
 
+def plan_days(deps: Any, rng: random.Random) -> None:
+    """Each manager's planned day (ten visits, most completed) for every day of the three months, and
+    their targets for each month and this week: what the indicators read besides the order rows."""
+    months = _months(today(deps.timezone).isoformat()[:7])
+    events: list[Event] = []
+    for m in range(MANAGERS):
+        manager, team = f"bm{m:02d}", f"bt{m // 10}"
+        for month in months:
+            for day in range(1, 29):
+                date = f"{month}-{day:02d}"
+                visits = [{"visit_id": f"bv{manager}{date}{k}", "customer_id": f"bc{(k * MANAGERS + m):05d}",
+                           "order": k, "method": "field", "task_count": 2} for k in range(VISITS_PER_DAY)]  # fmt: skip
+                events.append(VisitPlanPublished(manager_id=manager, team_id=team, date=date, planned_tasks=20,
+                                                 visits=visits))  # fmt: skip
+                events += [
+                    VisitCompleted(visit_id=v["visit_id"], customer_id=v["customer_id"], manager_id=manager,
+                                   team_id=team, date=date, temporary=False, method="field",
+                                   checked_in_at=f"{date}T01:00:00+00:00", completed_at=f"{date}T01:30:00+00:00",
+                                   tasks_total=2, tasks_done=2)
+                    for v in visits if rng.random() < 0.85
+                ]  # fmt: skip
+    start = time.perf_counter()
+    for i in range(0, len(events), 200):
+        progress.apply_events(events[i : i + 200], days=deps.days)
+    print(f"built: {len(events)} plan and visit events applied in {time.perf_counter() - start:.1f}s")
+    periods = [*months, week_of(today(deps.timezone))]
+    targets = [
+        Target(manager_id=f"bm{m:02d}", period=p, team_id=f"bt{m // 10}", volume=rng.randint(600, 1200),
+               key_brands=tuple((b, rng.randint(50, 200)) for b in KEY_BRANDS), value_per_carton_fen=20000,
+               plan_execution_pct=90.0)
+        for m in range(MANAGERS) for p in periods
+    ]  # fmt: skip
+    deps.targets.save(targets, "bench", "2026-01-01T00:00:00+00:00")
+
+
 def time_view(name: str, view: Callable[[ViewQuery], dict[str, Any]], queries: list[ViewQuery]) -> None:
     samples = []
     for query in queries:
@@ -169,13 +209,16 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
     os.environ.update(stores.service_urls())
-    deps = build_grpc(AnalyticsSettings(db_suffix="_bench_business"))
+    # Bulk writes of a whole data set on a busy machine: no per-operation socket limit (as the seed).
+    os.environ.setdefault("MONGO_SOCKET_TIMEOUT_MS", "0")
+    deps = build_grpc(AnalyticsSettings(db_suffix="_bench_business", key_brands=KEY_BRANDS))
     rng = random.Random(20260)
     if not args.keep:
         deps.mongo.drop_database(deps.facts.c["orders"].database.name)
         deps.facts.ensure_indexes()
         deps.order_views.ensure_indexes()
         build(deps, rng)
+        plan_days(deps, rng)
     views = business_views(deps)
     month, day = today(deps.timezone).isoformat()[:7], f"{today(deps.timezone).isoformat()[:7]}-01"
     n = args.samples
@@ -205,6 +248,10 @@ def main() -> int:
         ("orders/monthly-progress (admin, all)", "GetMonthlyOrderProgress", queries(lambda: admin, month=month)),
         ("customers/{id}/details (manager)", "GetCustomerDetails", outlet_queries()),
         ("customers/{id}/analysis?months=6 (manager)", "GetCustomerAnalysis", outlet_queries(months=6)),
+        ("indicators?period=month (manager)", "GetIndicators", queries(manager, month=month)),
+        ("indicators?period=month (supervisor, team)", "GetIndicators", queries(supervisor, month=month)),
+        ("indicators?period=month (admin, all)", "GetIndicators", queries(lambda: admin, month=month)),
+        ("indicators?period=week (supervisor, team)", "GetIndicators", queries(supervisor, by="week")),
     ]
     print(f"{MANAGERS} managers, {OUTLETS} outlets, {MONTHS} months; {n} calls per view (use case + store + JSON)")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -5,7 +5,8 @@ worker kept from the events; the order views (order_months, order_days) are a pu
 them, so emptying and recomputing them gives what the incremental worker built (a test checks it).
 The views are empty while it runs (seconds for three months of 3,000 outlets). Run it with the
 analytics worker stopped or idle: a batch applied during the rebuild may be overwritten with the
-figures from before it, until that customer's next event.
+figures from before it, until that customer's next event. It also gives the day-progress documents
+written before they had one their `month` and `team_month` (what the indicators read a period by).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import argparse
 import os
 import time
 
-from analytics.bootstrap import business_stores
+from analytics.bootstrap import business_stores, day_progress_store
 from analytics.settings import AnalyticsSettings
 from analytics.usecases import order_views
 from baifang_common import mongo, stores
@@ -30,6 +31,7 @@ def main() -> int:
         start = time.perf_counter()
         keys = order_views.rebuild(facts=facts, views=views)
         print(f"rebuilt the order views of {keys} (customer, month) keys in {time.perf_counter() - start:.1f}s")
+        print(f"gave {day_progress_store(settings, client).backfill_months()} day-progress documents their month")
     finally:
         client.close()
     return 0

@@ -48,7 +48,12 @@ def main() -> int:
     planning = PlanningSettings()
     day = today(planning.timezone)
     steps = [
-        ("analytics", lambda: load_analytics(AnalyticsSettings(), org, today=day, reset=args.reset)),
+        (
+            "analytics",
+            lambda: load_analytics(
+                AnalyticsSettings(), org, today=day, reset=args.reset, customers=0 if args.peak else customers
+            ),
+        ),
         ("gateway", lambda: load_gateway(GatewaySettings(), org, today=day, reset=args.reset)),
         (
             "collection",

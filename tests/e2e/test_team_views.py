@@ -280,3 +280,20 @@ def test_who_may_read_which_view(login) -> None:
         assert admin.get(path).status_code == 400  # an admin names the team
     assert other_team_lead.get("/team/attendance", params={"date": "2025-13-01"}).status_code == 400
     assert admin.get(f"/team/{OWN_MANAGER}/track", params={"date": day, "tolerance_m": 0}).status_code == 400
+
+
+def test_the_seeded_indicators_show_each_managers_targets_against_the_orders(login) -> None:
+    """The demo targets (analytics' seed) against the demo orders of last month, complete in the seed."""
+    month = (datetime.now(TZ).date().replace(day=1) - timedelta(days=1)).isoformat()[:7]
+    report = login("s01").get("/indicators", params={"period": "month", "month": month})
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert [t["team_id"] for t in body["teams"]] == ["t01"] and len(body["managers"]) == 10
+    for manager in body["managers"]:
+        volume = manager["volume"]
+        assert manager["has_target"] and volume["target"] > 0 and volume["actual"] > 0, manager
+        assert volume["deviation"] == volume["actual"] - volume["target"]
+        assert manager["value_per_carton_fen"]["actual"] > 0
+    assert body["totals"]["volume"]["actual"] == sum(m["volume"]["actual"] for m in body["managers"])
+    week = login(OWN_MANAGER).get("/indicators", params={"period": "week"})
+    assert week.status_code == 200 and [m["manager_id"] for m in week.json()["managers"]] == [OWN_MANAGER], week.text

@@ -21,6 +21,7 @@ from gateway.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, enco
 from gateway.params import DateQuery, resolve_date
 from gateway.routes import API_PREFIX
 from gateway.schemas.common import ApiModel
+from gateway.schemas.indicators import IndicatorReport
 
 router = APIRouter(prefix=API_PREFIX, tags=["business views"])
 # Included before planning's `/visits/{visit_id}`, which would otherwise take these paths.
@@ -90,6 +91,31 @@ async def orders_monthly_progress(
     return await _rows(
         deps, "GetMonthlyOrderProgress", caller, limit, cursor, month=month, manager_id=manager_id, team_id=team_id
     )
+
+
+WeekQuery = Annotated[
+    str,
+    Query(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", description="YYYY-Www (ISO week); the current week when absent"),
+]
+
+
+@router.get("/indicators", response_model=IndicatorReport)
+async def indicators(
+    caller: ViewerDep,
+    deps: DepsDep,
+    period: Literal["month", "week"] = "month",
+    month: MonthQuery = "",
+    week: WeekQuery = "",
+    manager_id: ManagerFilter = "",
+    team_id: TeamFilter = "",
+) -> dict[str, Any]:
+    """Indicators (P-002-8/9/10): volume, key brands, value per carton, plan execution against the targets."""
+    request = analytics_pb2.BusinessViewRequest(manager_id=manager_id, team_id=team_id)
+    if period == "week":
+        request.week, request.by = week, "week"
+    else:
+        request.month = month
+    return await _view(deps, "GetIndicators", caller, request, timeout=deps.settings.report_timeout_seconds)
 
 
 @router.get("/customers/{customer_id}/details")

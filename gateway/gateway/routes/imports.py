@@ -1,9 +1,11 @@
-"""Admin imports from the marketing system: accounts, customers, visit plans and the base task library.
+"""Admin imports from the marketing system: accounts, customers, visit plans, the base task library
+and the managers' targets.
 
 Each takes JSON lines or CSV (gateway.imports) and answers {applied, unchanged, rejected: [{row,
 field, reason}]}, or 202 with a job to poll when the file is large. Accounts live here in the
-gateway; the other three are planning's (ImportCustomers, ImportPlans, ImportTasks). A customer's
-or a plan's manager must be an account already (import users first): its team comes from there.
+gateway; the next three are planning's (ImportCustomers, ImportPlans, ImportTasks), targets are
+analytics' (ImportTargets). A customer's, a plan's or a target's manager must be an account already
+(import users first): its team comes from there.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
+from baifang.analytics.v1 import analytics_pb2
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2 as pb
 from baifang_common.context import Caller
@@ -26,6 +30,8 @@ from gateway.errors import ApiError
 from gateway.imports import ChunkResult, RowProblem, flag, integer, number, read_file, run_import, text
 from gateway.routes import API_PREFIX
 from gateway.schemas.imports import ImportAnswer, ImportJob, import_body
+from gateway.target_import import COLUMNS as TARGET_COLUMNS
+from gateway.target_import import TargetRow, target_row
 from gateway.users import ROLES, User
 
 router = APIRouter(prefix=API_PREFIX, tags=["admin"])
@@ -198,6 +204,20 @@ async def _apply_planning(deps: Deps, caller: Caller, kind: str, rows: Sequence[
     return ChunkResult(answer.applied, answer.unchanged, rejected)
 
 
+async def _apply_targets(deps: Deps, caller: Caller, rows: Sequence[TargetRow]) -> ChunkResult:
+    """Targets of manager accounts (with their team) to analytics; its refusals mapped back by index."""
+    sent, rejected = await _managers(deps, rows)
+    if not sent:
+        return ChunkResult(0, 0, rejected)
+    request = analytics_pb2.BusinessViewRequest(body_json=orjson.dumps([row.as_dict() for _, row in sent]))
+    answer = await deps.clients.call(
+        deps.clients.analytics.ImportTargets, request, caller, write=True, timeout=IMPORT_CALL_SECONDS
+    )
+    report = orjson.loads(answer.json)
+    rejected += [(sent[index][0], name, reason) for index, name, reason in report["rejected"]]
+    return ChunkResult(int(report["applied"]), int(report["unchanged"]), rejected)
+
+
 def _answer(status: int, body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
@@ -258,6 +278,22 @@ async def import_plans(request: Request, caller: AdminDep, deps: DepsDep) -> JSO
 async def import_tasks(request: Request, caller: AdminDep, deps: DepsDep) -> JSONResponse:
     """Base task library entries by code."""
     return await _import_planning("tasks", request, caller, deps, task_row)
+
+
+@router.post(
+    "/admin/import/targets",
+    response_model=ImportAnswer,
+    responses=RESPONSES,
+    openapi_extra=import_body(TARGET_COLUMNS + " (key_brands: {brand: cartons}, or brand:cartons;… in CSV)"),
+)
+async def import_targets(request: Request, caller: AdminDep, deps: DepsDep) -> JSONResponse:
+    """Targets by (manager, period) (P-002-T1); a row equal to the stored target is unchanged."""
+    rows = read_file(await request.body(), request.headers.get("content-type", ""), target_row)
+
+    async def apply(chunk: Sequence[TargetRow]) -> ChunkResult:
+        return await _apply_targets(deps, caller, chunk)
+
+    return _answer(*await run_import(deps.imports, "targets", rows, apply, caller.id))
 
 
 @router.get("/admin/imports/{job_id}", response_model=ImportJob)

@@ -41,7 +41,7 @@ class ImportJob(BaseModel):
     """A background import (202, and GET /admin/imports/{job_id})."""
 
     job_id: str
-    kind: Literal["users", "customers", "plans", "tasks"]
+    kind: Literal["users", "customers", "plans", "tasks", "targets"]
     status: Literal["running", "done", "failed"]
     started_by: str
     started_at: str

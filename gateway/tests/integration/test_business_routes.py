@@ -147,6 +147,48 @@ def test_business_views_answer_the_owner_the_team_lead_and_refuse_others(
     assert client.get("/api/v1/orders/daily?manager_id=m002", headers=m001).status_code == 403
 
 
+def test_targets_import_and_the_indicators_through_the_gateway(
+    business_client: tuple[TestClient, str], auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    """m001's month: 9 cartons of 黄山 for 13,500 fen (1,500 a carton), no visits; target 12 cartons."""
+    client, month = business_client
+    admin, m001, m002, s01 = (auth_headers(u) for u in ("admin", "m001", "m002", "s01"))
+    body = (
+        "manager_id,period,volume,key_brands,value_per_carton_fen,plan_execution_pct\n"
+        f"m001,{month},12,黄山:10,1400,90\nm999,{month},5,,,\ns01,{month},5,,,\nm002,{month},,利群:3,,\n"
+    ).encode()
+    url, csv = "/api/v1/admin/import/targets", {"Content-Type": "text/csv"}
+    answer = client.post(url, content=body, headers={**admin, **csv})
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["applied"], answer.json()["unchanged"]) == (1, 0)
+    assert [(r["row"], r["field"]) for r in answer.json()["rejected"]] == [
+        (3, "manager_id"), (4, "manager_id"), (5, "key_brands"),
+    ]  # fmt: skip
+    assert client.post(url, content=body, headers={**admin, **csv}).json()["unchanged"] == 1
+    assert client.post(url, content=body, headers={**m001, **csv}).status_code == 403
+
+    report = client.get(f"/api/v1/indicators?period=month&month={month}", headers=s01)
+    assert report.status_code == 200, report.text
+    mine = next(m for m in report.json()["managers"] if m["manager_id"] == "m001")
+    assert (mine["team_id"], mine["has_target"], mine["amount_fen"]) == ("t01", True, 13500)
+    assert mine["volume"] == {"target": 12, "actual": 9, "deviation": -3, "deviation_pct": -25.0}
+    assert mine["key_brands"][0] == {
+        "brand": "黄山",
+        "target": 10,
+        "actual": 9,
+        "deviation": -1,
+        "deviation_pct": -10.0,
+    }
+    assert mine["value_per_carton_fen"] == {"target": 1400, "actual": 1500, "deviation": 100, "deviation_pct": 7.1}
+    assert mine["plan_execution_pct"] == {"target": 90.0, "actual": None, "deviation": None, "deviation_pct": None}
+    assert [t["team_id"] for t in report.json()["teams"]] == ["t01"]
+    week = client.get("/api/v1/indicators?period=week", headers=m001)
+    assert week.status_code == 200 and week.json()["period"] == "week", week.text
+    assert [m["manager_id"] for m in week.json()["managers"]] in ([], ["m001"])
+    assert client.get("/api/v1/indicators?manager_id=m001", headers=m002).status_code == 403
+    assert client.get("/api/v1/indicators?period=week&week=2025-W53", headers=m001).status_code == 400
+
+
 def test_scan_views_through_the_gateway(
     business_client: tuple[TestClient, str], auth_headers: Callable[[str], dict[str, str]]
 ) -> None:

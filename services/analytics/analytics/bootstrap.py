@@ -19,12 +19,21 @@ from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.plan_facts_reader import PlanFactsReader
 from analytics.adapters.scan_store import ScanStore
 from analytics.adapters.standard_store import StandardStore
+from analytics.adapters.targets_store import TargetsStore
 from analytics.adapters.value_store import ValueStore
 from analytics.domain.attendance import VisitTally
 from analytics.domain.model import TeamProgress
 from analytics.domain.value import ValuePolicy
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import customer_value, customer_views, orders, scan_views, terminals, visit_frequency
+from analytics.usecases import (
+    customer_value,
+    customer_views,
+    indicators,
+    orders,
+    scan_views,
+    terminals,
+    visit_frequency,
+)
 from analytics.usecases.attendance import TeamAttendanceQuery, get_team_attendance
 from analytics.usecases.customer_value import ValueBook
 from analytics.usecases.orders import ViewQuery
@@ -45,6 +54,8 @@ class GrpcDeps:
     standards: StandardStore
     values: ValueBook
     visit_frequency: dict[str, tuple[int, int]]
+    targets: TargetsStore
+    key_brands: tuple[str, ...]
 
     def close(self) -> None:
         self.mongo.close()
@@ -92,6 +103,8 @@ def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
         standards=StandardStore(mongo.database(settings, client)["terminal_standards"]),
         values=value_book(settings, client),
         visit_frequency=dict(settings.visit_frequency),
+        targets=targets_store(settings, client),
+        key_brands=settings.key_brands,
     )
 
 
@@ -121,6 +134,12 @@ def build_worker(settings: AnalyticsSettings) -> WorkerDeps:
 
 def scan_store(settings: AnalyticsSettings, client: MongoClient[Document]) -> ScanStore:
     store = ScanStore(mongo.database(settings, client)["scan_days"])
+    store.ensure_indexes()
+    return store
+
+
+def targets_store(settings: AnalyticsSettings, client: MongoClient[Document]) -> TargetsStore:
+    store = TargetsStore(mongo.database(settings, client)["indicator_targets"])
     store.ensure_indexes()
     return store
 
@@ -173,5 +192,15 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
         "GetCustomerValue": functools.partial(customer_value.customer_value, facts=deps.facts, book=deps.values),
         "GetVisitFrequencyCompliance": functools.partial(
             visit_frequency.frequency_compliance, facts=deps.facts, table=deps.visit_frequency, timezone=deps.timezone
+        ),
+        "ImportTargets": functools.partial(indicators.import_targets, targets=deps.targets, key_brands=deps.key_brands),
+        "GetIndicators": functools.partial(
+            indicators.indicators,
+            facts=deps.facts,
+            views=deps.order_views,
+            plans=PlanFactsReader(deps.days.collection),
+            targets=deps.targets,
+            key_brands=deps.key_brands,
+            timezone=deps.timezone,
         ),
     }

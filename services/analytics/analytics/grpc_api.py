@@ -27,6 +27,7 @@ CALLERS |= dict.fromkeys(
 CALLERS |= dict.fromkeys(
     ("GetTerminalStandard", "SetTerminalStandard", "GetTerminalEvaluation", "GetTerminalStats"), FROM_GATEWAY
 ) | dict.fromkeys(("GetCustomerValue", "GetVisitFrequencyCompliance"), FROM_GATEWAY)
+CALLERS |= dict.fromkeys(("ImportTargets", "GetIndicators"), FROM_GATEWAY)
 
 
 def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
@@ -56,6 +57,7 @@ def _view_query(request: analytics_pb2.BusinessViewRequest, caller: Caller) -> V
         limit=request.limit,
         offset=request.offset,
         by=request.by,
+        week=request.week,
         payload=orjson.loads(request.body_json) if request.body_json else None,
     )
 
@@ -181,6 +183,18 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     ) -> analytics_pb2.BusinessViewResponse:
         caller = require_caller()
         return _view(self.use.business_views["GetVisitFrequencyCompliance"](_view_query(request, caller)))
+
+    def ImportTargets(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["ImportTargets"](_view_query(request, caller)))
+
+    def GetIndicators(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetIndicators"](_view_query(request, caller)))
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

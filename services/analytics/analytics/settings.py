@@ -27,3 +27,8 @@ class AnalyticsSettings(ServiceSettings):
     visit_frequency: dict[str, tuple[int, int]] = Field(
         default_factory=lambda: {"A": (1, 1), "B": (1, 1), "C": (1, 3), "D": (0, 1)}
     )
+
+    # Indicators (P-002-8): the key brands (重点品牌) whose cartons the weekly and monthly indicators
+    # count and whose targets the import accepts, as the catalogue names the brand. JSON list in
+    # ANALYTICS_KEY_BRANDS.
+    key_brands: tuple[str, ...] = ("黄山", "中华")

@@ -6,7 +6,8 @@
     {customer_id, task_count}, completion: {customer_id, tasks_done, checked_in, temporary,
     tasks_total}, missed: {customer_id}, tasks_done: {task_id: customer_id}, unplanned: {event id:
     customer_id}}}, summaries: {work summary version: saved_at}
-    index: (team_id, date)
+    month (YYYY-MM), team_month "<team_id>|<month>" (what the indicators read a period by)
+    index: (team_id, date); month; team_month
 
 Each kind of event writes its facts about a visit as one object under its own key, with a plain
 `$set`: the facts never change (a visit is completed once, with one done count), so any order,
@@ -83,7 +84,12 @@ class DayProgressStore:
         self.collection = collection
 
     def ensure_indexes(self) -> None:
-        ensure_indexes(self.collection, [IndexModel([("team_id", ASCENDING), ("date", ASCENDING)])])
+        # Single-field month indexes: NX-27017 (0.8.1) plans no query on the compound one.
+        ensure_indexes(
+            self.collection,
+            [IndexModel([("team_id", ASCENDING), ("date", ASCENDING)]), IndexModel([("month", ASCENDING)]),
+             IndexModel([("team_month", ASCENDING)])],
+        )  # fmt: skip
 
     def apply(self, changes: Iterable[DayChange]) -> int:
         """Every change in one bulk write, one update per document; returns the documents touched."""
@@ -100,6 +106,17 @@ class DayProgressStore:
         self.collection.bulk_write(ops, ordered=False)
         return len(ops)
 
+    def backfill_months(self) -> int:
+        """Set `month` and `team_month` on day documents written before they existed (the rebuild)."""
+        ops = [
+            UpdateOne({"_id": doc["_id"]}, {"$set": {"month": str(doc.get("date", ""))[:7],
+                       "team_month": f"{doc.get('team_id', '')}|{str(doc.get('date', ''))[:7]}"}})
+            for doc in self.collection.find({"month": {"$exists": False}}, {"team_id": 1, "date": 1})
+        ]  # fmt: skip
+        if ops:
+            self.collection.bulk_write(ops, ordered=False)
+        return len(ops)
+
     def team_day(self, team_id: str, date: str) -> list[ManagerProgress]:
         """Managers of the team with any event that day, by manager_id."""
         docs = self.collection.find({"team_id": team_id, "date": date}).sort("manager_id", ASCENDING)
@@ -108,7 +125,9 @@ class DayProgressStore:
 
 def _update(change: DayChange) -> UpdateOne:
     key = change.key
-    sets: dict[str, Any] = {"manager_id": key.manager_id, "team_id": key.team_id, "date": key.date}
+    month = key.date[:7]
+    sets: dict[str, Any] = {"manager_id": key.manager_id, "team_id": key.team_id, "date": key.date, "month": month,
+                            "team_month": f"{key.team_id}|{month}"}  # fmt: skip
     for visit_id, fields in change.visits.items():
         base = f"visits.{_segment(visit_id, 'visit_id')}"
         for name, value in fields.items():

@@ -6,7 +6,8 @@
                   days {date: {quantity, amount_fen, lines [[sku, qty, amount_fen], ...]}}
                   index customer_id
     order_rows    the same _id and figures without by_sku and days, plus day_totals {date:
-                  [quantity, amount_fen]}, manager_month "<manager_id>|<month>", team_month: what
+                  [quantity, amount_fen]}, day_skus {date: [[sku, qty], ...]} (the indicators'
+                  brands of a week), manager_month "<manager_id>|<month>", team_month: what
                   the list views read; indexes manager_month, team_month, month, customer_id
     order_keys    _id "<customer_id>:<month>", seq: how many batches changed that key's facts
                   (a month document carries the seq its facts were read at, see `replace`)
@@ -87,6 +88,11 @@ class OrderViewsStore:
         """The lean rows of the month (figures only), by customer."""
         return list(self.rows.find(_scoped(month, manager_id, team_id)).sort("customer_id", ASCENDING))
 
+    def indicator_rows(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
+        """The month's rows with what the indicators read: owner, order days and their SKUs."""
+        fields = {"manager_id": 1, "team_id": 1, "day_totals": 1, "day_skus": 1}
+        return list(self.rows.find(_scoped(month, manager_id, team_id), fields))
+
     def month_of(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
         """Whole month documents (by SKU and by day) of a few customers."""
         ids = [f"{cid}:{m}" for cid in customer_ids for m in months]
@@ -148,6 +154,7 @@ def lean_row(month: Document) -> Document:
         "manager_month": f"{month['manager_id']}|{month['month']}",
         "team_month": f"{month['team_id']}|{month['month']}",
         "day_totals": {day: [d["quantity"], d["amount_fen"]] for day, d in month["days"].items()},
+        "day_skus": {day: [[sku, qty] for sku, qty, _ in d["lines"]] for day, d in month["days"].items()},
     }
 
 

@@ -35,6 +35,7 @@ class ViewQuery:
     limit: int = 50
     offset: int = 0
     by: str = ""
+    week: str = ""  # YYYY-Www (the weekly indicators)
     payload: Any = None  # the decoded JSON body of a write (the evaluation standard's criteria)
 
 
