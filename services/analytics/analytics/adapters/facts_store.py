@@ -274,14 +274,12 @@ class FactsStore:
         ids = {doc["_id"] for kind in ("customers", "owners") for doc in self.c[kind].find({}, {"_id": 1})}
         return ids | {doc["customer_id"] for doc in self.c["orders"].find({}, {"customer_id": 1})}
 
-    def order_keys(self, customer_ids: Sequence[str] | None = None) -> set[tuple[str, str]]:
-        """Every (customer, month) some order, agreed quantity or adjustment speaks of (all: a rebuild)."""
-        queries: list[dict[str, Any]] = [{}] if customer_ids is None else [{"customer_id": c} for c in customer_ids]
+    def order_keys(self) -> set[tuple[str, str]]:
+        """Every (customer, month) some order, agreed quantity or adjustment speaks of (a rebuild)."""
         keys: set[tuple[str, str]] = set()
         for kind in ("orders", "agreed", "adjustments"):
-            for query in queries:
-                for doc in self.c[kind].find(query, {"customer_id": 1, "month": 1}):
-                    keys.add((doc["customer_id"], doc["month"]))
+            for doc in self.c[kind].find({}, {"customer_id": 1, "month": 1}):
+                keys.add((doc["customer_id"], doc["month"]))
         return keys
 
 

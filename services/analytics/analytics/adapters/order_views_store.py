@@ -11,6 +11,9 @@
                   the list views read; indexes manager_month, team_month, month, customer_id
     order_keys    _id "<customer_id>:<month>", seq: how many batches changed that key's facts
                   (a month document carries the seq its facts were read at, see `replace`)
+    order_customers  _id customer_id, months [month, ...]: the months with facts of each customer,
+                  so a reassignment finds them with one `_id` query (NX-27017 scans for `$in` on
+                  any other field)
 
 Each document is a pure function of the facts of one (customer, month) (usecases/order_views.py),
 written whole with `ReplaceOne`: recomputing a key any number of times, in any order, after a
@@ -38,6 +41,7 @@ class OrderViewsStore:
         self.months: Collection[Document] = db["order_months"]
         self.seqs: Collection[Document] = db["order_keys"]
         self.rows: Collection[Document] = db["order_rows"]
+        self.customers: Collection[Document] = db["order_customers"]
 
     def ensure_indexes(self) -> None:
         """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
@@ -48,10 +52,55 @@ class OrderViewsStore:
         ensure_indexes(self.months, [IndexModel([("customer_id", ASCENDING)])])
 
     def touch(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Count a change of the facts of each key; called after the facts are written."""
-        ops = [UpdateOne({"_id": f"{c}:{m}"}, {"$inc": {"seq": 1}}, upsert=True) for c, m in sorted(set(keys))]
+        """Count a change of the facts of each key; called after the facts are written, and before
+        their owner is read (so a reassignment that reads after it sees the key: `needing_owner`)."""
+        keys = sorted(set(keys))
+        self.index_months(keys)
+        ops = [UpdateOne({"_id": f"{c}:{m}"}, {"$inc": {"seq": 1}}, upsert=True) for c, m in keys]
         if ops:
             self.seqs.bulk_write(ops, ordered=False)
+
+    def index_months(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Record each key's month under its customer (touch; the rebuild for every key)."""
+        months: dict[str, set[str]] = {}
+        for customer_id, month in keys:
+            months.setdefault(customer_id, set()).add(month)
+        ops = [
+            UpdateOne({"_id": c}, {"$addToSet": {"months": {"$each": sorted(ms)}}}, upsert=True)
+            for c, ms in sorted(months.items())
+        ]
+        if ops:
+            self.customers.bulk_write(ops, ordered=False)
+
+    def months_of(self, customer_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """Every (customer, month) with facts of the customers (one `_id` query)."""
+        docs = self.customers.find({"_id": {"$in": sorted(set(customer_ids))}})
+        return [(doc["_id"], month) for doc in docs for month in doc.get("months", [])]
+
+    def needing_owner(
+        self, keys: Sequence[tuple[str, str]], owners: dict[str, tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """The keys whose view is not known to be filed under the customer's (manager, team) now.
+
+        Read after the owner was written: a key is left alone only when its month row names that
+        owner and carries the key's current seq. A recompute still in flight bumped the seq first
+        (touch), so its row is missing or behind and the key is recomputed; one that bumps it later
+        reads the new owner itself.
+        """
+        if not keys:
+            return []
+        ids = [f"{c}:{m}" for c, m in keys]
+        seqs = {doc["_id"]: int(doc["seq"]) for doc in self.seqs.find({"_id": {"$in": ids}})}
+        rows = {
+            doc["_id"]: doc for doc in self.rows.find({"_id": {"$in": ids}}, {"manager_id": 1, "team_id": 1, "seq": 1})
+        }
+        stale = []
+        for (customer_id, month), doc_id in zip(keys, ids, strict=True):
+            row = rows.get(doc_id) or {}
+            current = int(row.get("seq", -1)) >= seqs.get(doc_id, 0)
+            if not current or (row.get("manager_id"), row.get("team_id")) != owners.get(customer_id):
+                stale.append((customer_id, month))
+        return stale
 
     def seqs_of(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Each key's change count, read before its facts are read (0 for a key never touched)."""
@@ -75,14 +124,6 @@ class OrderViewsStore:
             except BulkWriteError as exc:
                 if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
                     raise
-
-    def customer_months(self, customer_ids: Sequence[str]) -> list[tuple[str, str]]:
-        """The (customer, month) keys with a month document (to recompute after a reassignment)."""
-        return [
-            (doc["customer_id"], doc["month"])
-            for cid in customer_ids
-            for doc in self.rows.find({"customer_id": cid}, {"customer_id": 1, "month": 1})
-        ]
 
     def month_rows(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """The lean rows of the month (figures only), by customer."""
@@ -132,6 +173,7 @@ class OrderViewsStore:
         """Empty the views (the first step of a rebuild; the change counts stay)."""
         self.months.delete_many({})
         self.rows.delete_many({})
+        self.customers.delete_many({})
 
     def snapshot(self) -> dict[str, list[Document]]:
         """Every document, sorted by id: what a test compares between incremental and rebuilt views."""

@@ -340,7 +340,10 @@ def apply_events(
         customer_value.recompute(ordered, facts=facts, book=values)
     reassigned = [customer for customer, month in keys if not month]
     if reassigned:
-        keys |= set(views.customer_months(reassigned)) | facts.order_keys(reassigned)
+        # Only the months whose view is not already filed under the stored owner: an import or a
+        # replay restating the owner recomputes nothing.
+        owners = {c: (o.manager_id, o.team_id) for c, o in facts.owners(reassigned).items()}
+        keys |= set(views.needing_owner(views.months_of(reassigned), owners))
     keys = {key for key in keys if key[1]}
     if keys:
         views.touch(keys)

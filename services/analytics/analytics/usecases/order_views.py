@@ -103,4 +103,5 @@ def rebuild(*, facts: FactsStore, views: OrderViewsStore) -> int:
     """Empty the order views and recompute every key the facts know: `make rebuild-analytics`."""
     keys = facts.order_keys()
     views.clear()
+    views.index_months(keys)
     return recompute(keys, facts=facts, views=views)

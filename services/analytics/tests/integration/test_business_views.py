@@ -357,6 +357,31 @@ def test_malformed_assistant_and_appointment_events_are_refused(grpc_deps: GrpcD
     assert all(grpc_deps.facts.c[kind].count_documents({}) == 0 for kind in ("appointments", "visits", "notes"))
 
 
+def test_a_reassignment_recomputes_only_the_months_not_filed_under_the_new_owner(grpc_deps: GrpcDeps) -> None:
+    month = _month(grpc_deps)
+    facts, views = grpc_deps.facts, grpc_deps.order_views
+    business_facts.apply_events(scenario(month), facts=facts, views=views)
+    keys = [("c1", month), ("c3", month)]
+    before = views.seqs_of(keys)
+    # An import restating the owners recomputes nothing.
+    restated = [CustomerAssigned(customer_id=c, manager_id=m, team_id="t1", effective_from="2020-01-01")
+                for c, m in (("c1", "m1"), ("c3", "m2"))]  # fmt: skip
+    business_facts.apply_events(restated, facts=facts, views=views)
+    assert views.seqs_of(keys) == before
+    # An order batch whose recompute is still in flight: facts written and counted, view not yet.
+    late = OrdersRecorded(import_id="i3", lines=[_order("O9", 1, "c1", "S1", 1, 10000, f"{month}-01")])
+    ops: list[Any] = []
+    touched: set[Any] = set()
+    business_facts.orders_recorded(late, ops, touched)
+    facts.write(ops)
+    views.touch(touched)
+    moved = CustomerAssigned(customer_id="c1", manager_id="m2", team_id="t1", effective_from="2031-01-01")
+    business_facts.apply_events([moved], facts=facts, views=views)
+    (row,) = [r for r in views.month_rows(month, manager_id="m2") if r["customer_id"] == "c1"]
+    assert (row["ordered"], row["seq"]) == (13, before[("c1", month)] + 2)
+    assert views.seqs_of([("c3", month)]) == {("c3", month): before[("c3", month)]}
+
+
 def test_a_rebuild_from_the_facts_equals_the_incremental_views(grpc_deps: GrpcDeps) -> None:
     month = _month(grpc_deps)
     _apply_shuffled(grpc_deps, scenario(month), seed=7)
