@@ -38,6 +38,30 @@ def ensure_indexes(collection: Collection[Document], indexes: Sequence[IndexMode
         collection.create_indexes(list(indexes))
 
 
+WRITE_CHUNK = 1000  # operations per bulk round trip
+
+
+def bulk_write_chunked(
+    collection: Collection[Document], ops: Sequence[Any], *, duplicates_ok: bool = False, size: int = WRITE_CHUNK
+) -> None:
+    """Unordered bulk writes of at most `size` operations each.
+
+    One bulk of tens of thousands of upserts (a large order import's batch) outlasts the socket
+    timeout on NX-27017; retried whole after the timeout, it never completes. With
+    `duplicates_ok`, a duplicate _id (a conditional upsert that lost to a stored document) is the
+    expected outcome and ignored; any other error is raised.
+    """
+    for start in range(0, len(ops), size):
+        try:
+            collection.bulk_write(list(ops[start : start + size]), ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if not duplicates_ok or any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            if exc.details.get("writeConcernErrors"):
+                raise
+
+
 def insert_new(collection: Collection[Document], docs: Sequence[Document]) -> int:
     """Insert-only writes with ids derived from their content: one `insert_many(ordered=False)`
     where a duplicate _id means "stored before" (a redelivery) and any other error is raised.

@@ -33,7 +33,7 @@ from pymongo.collection import Collection
 
 from analytics.domain.model import DayKey, ManagerProgress
 from analytics.domain.rules import progress_of_document
-from baifang_common.mongo import Document, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter
 
 
 def _segment(value: str, what: str) -> str:
@@ -113,8 +113,7 @@ class DayProgressStore:
                        "team_month": f"{doc.get('team_id', '')}|{str(doc.get('date', ''))[:7]}"}})
             for doc in self.collection.find({"month": {"$exists": False}}, {"team_id": 1, "date": 1})
         ]  # fmt: skip
-        if ops:
-            self.collection.bulk_write(ops, ordered=False)
+        bulk_write_chunked(self.collection, ops)
         return len(ops)
 
     def team_day(self, team_id: str, date: str) -> list[ManagerProgress]:

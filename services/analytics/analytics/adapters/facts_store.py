@@ -40,12 +40,10 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
 
 from analytics.domain.business import APPROVED, Owner
-from baifang_common.mongo import Document, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter
 
-DUPLICATE_KEY = 11000
 KINDS = (
     "customers",
     "owners",
@@ -157,11 +155,7 @@ class FactsStore:
         for (kind, _), fact in chosen.items():
             ops.setdefault(kind, []).append(fact.update())
         for kind, kind_ops in ops.items():
-            try:
-                self.c[kind].bulk_write(kind_ops, ordered=False)
-            except BulkWriteError as exc:
-                if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
-                    raise
+            bulk_write_chunked(self.c[kind], kind_ops, duplicates_ok=True)
 
     # --- readers ---------------------------------------------------------------------------
 

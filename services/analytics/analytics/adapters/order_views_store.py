@@ -28,11 +28,8 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
 
-from baifang_common.mongo import Document, ensure_indexes, store_adapter
-
-DUPLICATE_KEY = 11000
+from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter
 
 
 @store_adapter
@@ -57,8 +54,7 @@ class OrderViewsStore:
         keys = sorted(set(keys))
         self.index_months(keys)
         ops = [UpdateOne({"_id": f"{c}:{m}"}, {"$inc": {"seq": 1}}, upsert=True) for c, m in keys]
-        if ops:
-            self.seqs.bulk_write(ops, ordered=False)
+        bulk_write_chunked(self.seqs, ops)
 
     def index_months(self, keys: Iterable[tuple[str, str]]) -> None:
         """Record each key's month under its customer (touch; the rebuild for every key)."""
@@ -69,8 +65,7 @@ class OrderViewsStore:
             UpdateOne({"_id": c}, {"$addToSet": {"months": {"$each": sorted(ms)}}}, upsert=True)
             for c, ms in sorted(months.items())
         ]
-        if ops:
-            self.customers.bulk_write(ops, ordered=False)
+        bulk_write_chunked(self.customers, ops)
 
     def months_of(self, customer_ids: Sequence[str]) -> list[tuple[str, str]]:
         """Every (customer, month) with facts of the customers (one `_id` query)."""
@@ -119,11 +114,7 @@ class OrderViewsStore:
             if not docs:
                 continue
             ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, d, upsert=True) for d in docs]
-            try:
-                collection.bulk_write(ops, ordered=False)
-            except BulkWriteError as exc:
-                if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
-                    raise
+            bulk_write_chunked(collection, ops, duplicates_ok=True)
 
     def month_rows(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """The lean rows of the month (figures only), by customer."""
