@@ -81,12 +81,15 @@ def month_of(day: str) -> str:
 
 
 def months_back(last: str, count: int) -> list[str]:
-    """The `count` months ending with `last` (YYYY-MM), oldest first."""
+    """The `count` months ending with `last` (YYYY-MM), oldest first; none before 0001-01, which
+    dates cannot express (a report asked for January of year 1 covers that month alone)."""
     year, month = int(last[:4]), int(last[5:7])
     out: list[str] = []
     for _ in range(count):
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        if year < 1:
+            break
     return out[::-1]
 
 

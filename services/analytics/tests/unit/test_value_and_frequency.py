@@ -50,6 +50,9 @@ def test_class_by_purchases_lifted_by_tenure(amount: int, tenure: int, expected:
 def test_frequency_period_and_compliance() -> None:
     assert period_days("2025-02", 1) == ("2025-02-01", "2025-02-28")
     assert period_days("2025-01", 3) == ("2024-11-01", "2025-01-31")
+    # January of year 1 has no months before it: the period is that month alone (not a 500).
+    assert period_days("0001-01", 3) == ("0001-01-01", "0001-01-31")
+    assert period_days("0001-02", 3) == ("0001-01-01", "0001-02-28")
     assert requirement({"C": (1, 3)}, "C") == (1, 3)
     assert requirement({"C": (1, 3)}, "Z") == (0, 1)
     assert (compliance_pct(3, 1), compliance_pct(0, 0)) == (66.7, None)
