@@ -38,6 +38,12 @@ def ensure_indexes(collection: Collection[Document], indexes: Sequence[IndexMode
         collection.create_indexes(list(indexes))
 
 
+def only_duplicates(exc: BulkWriteError) -> bool:
+    """Whether a bulk write failed only on duplicate _ids (documents stored before), nothing else."""
+    errors = exc.details.get("writeErrors", [])
+    return all(e.get("code") == DUPLICATE_KEY for e in errors) and not exc.details.get("writeConcernErrors")
+
+
 WRITE_CHUNK = 1000  # operations per bulk round trip
 
 
@@ -55,10 +61,7 @@ def bulk_write_chunked(
         try:
             collection.bulk_write(list(ops[start : start + size]), ordered=False)
         except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if not duplicates_ok or any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            if exc.details.get("writeConcernErrors"):
+            if not duplicates_ok or not only_duplicates(exc):
                 raise
 
 
@@ -71,7 +74,6 @@ def insert_new(collection: Collection[Document], docs: Sequence[Document]) -> in
     try:
         return len(collection.insert_many(list(docs), ordered=False).inserted_ids)
     except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(e.get("code") != DUPLICATE_KEY for e in errors) or exc.details.get("writeConcernErrors"):
+        if not only_duplicates(exc):
             raise
-        return int(exc.details.get("nInserted", len(docs) - len(errors)))
+        return int(exc.details.get("nInserted", len(docs) - len(exc.details.get("writeErrors", []))))
