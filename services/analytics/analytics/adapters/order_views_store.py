@@ -13,7 +13,21 @@
                   (a month document carries the seq its facts were read at, see `replace`)
     order_customers  _id customer_id, months [month, ...]: the months with facts of each customer,
                   so a reassignment finds them with one `_id` query (NX-27017 scans for `$in` on
-                  any other field)
+                  any other field); filed {"<manager_id>|<team_id>": true} (dots and dollars
+                  escaped): every owner a month of the customer was ever filed under (added
+                  before the row is written, see usecases/order_views.py), the summaries a
+                  recompute sums again
+    order_summaries  _id "<manager_id>|<team_id>|<month>": one manager's month in one team, summed
+                  from its rows: manager_id, team_id, month, manager_month, team_month, seq,
+                  customers, agreed, adjusted, effective, ordered, amount_fen, remaining, and as
+                  JSON text (one element each: NX-27017 reads a document at a cost per element)
+                  rows [[customer_id, ordered], ...] by customer, day_orders {date: [[customer_id,
+                  quantity, amount_fen], ...]}, day_skus {date: [[sku, cartons], ...]}; what the
+                  team and all views read (30 small documents instead of 3,000 rows); indexes
+                  manager_month, team_month, month. An owner that no longer holds a customer of
+                  the month keeps a summary of 0 customers (readers skip it).
+    summary_keys  _id as order_summaries, seq: how many recomputes summed that summary; taken
+                  after the rows are written and claimed by the summary summed from them
 
 Each document is a pure function of the facts of one (customer, month) (usecases/order_views.py),
 written whole with `ReplaceOne`: recomputing a key any number of times, in any order, after a
@@ -25,11 +39,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 
 from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter
+
+SUMMED = ("agreed", "adjusted", "effective", "ordered", "amount_fen")  # a row's figures a summary adds up
+PACKED = ("rows", "day_orders", "day_skus")  # a summary's fields stored as JSON text
 
 
 @store_adapter
@@ -39,6 +57,8 @@ class OrderViewsStore:
         self.seqs: Collection[Document] = db["order_keys"]
         self.rows: Collection[Document] = db["order_rows"]
         self.customers: Collection[Document] = db["order_customers"]
+        self.summaries: Collection[Document] = db["order_summaries"]
+        self.summary_seqs: Collection[Document] = db["summary_keys"]
 
     def ensure_indexes(self) -> None:
         """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
@@ -47,6 +67,9 @@ class OrderViewsStore:
             [IndexModel([(name, ASCENDING)]) for name in ("manager_month", "team_month", "month", "customer_id")],
         )
         ensure_indexes(self.months, [IndexModel([("customer_id", ASCENDING)])])
+        ensure_indexes(
+            self.summaries, [IndexModel([(name, ASCENDING)]) for name in ("manager_month", "team_month", "month")]
+        )
 
     def touch(self, keys: Iterable[tuple[str, str]]) -> None:
         """Count a change of the facts of each key; called after the facts are written, and before
@@ -116,6 +139,55 @@ class OrderViewsStore:
             ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, d, upsert=True) for d in docs]
             bulk_write_chunked(collection, ops, duplicates_ok=True)
 
+    def filed_of(self, customer_ids: Iterable[str]) -> dict[str, set[str]]:
+        """Each customer's owners ("<manager_id>|<team_id>") its months were ever filed under."""
+        docs = self.customers.find({"_id": {"$in": sorted(set(customer_ids))}}, {"filed": 1})
+        return {doc["_id"]: {_unescape(key) for key in doc.get("filed", {})} for doc in docs}
+
+    def file_under(self, owners: dict[str, set[str]]) -> None:
+        """Note the owners ("<manager_id>|<team_id>") customers' rows are about to be filed under
+        (a `$set` of one key per owner: NX-27017 0.8.1 adds nothing with `$addToSet` to a field an
+        existing document lacks)."""
+        ops = [
+            UpdateOne({"_id": c}, {"$set": {f"filed.{_escape(owner)}": True for owner in sorted(o)}}, upsert=True)
+            for c, o in sorted(owners.items())
+        ]
+        bulk_write_chunked(self.customers, ops)
+
+    def bump_summaries(self, summary_ids: Iterable[str]) -> dict[str, int]:
+        """Count a change of each summary's rows (after the rows are written) and return the counts,
+        read before the rows are summed: the summary summed last claims the highest count."""
+        todo = sorted(set(summary_ids))
+        if not todo:
+            return {}
+        bulk_write_chunked(self.summary_seqs, [UpdateOne({"_id": i}, {"$inc": {"seq": 1}}, upsert=True) for i in todo])
+        return {doc["_id"]: int(doc["seq"]) for doc in self.summary_seqs.find({"_id": {"$in": todo}})}
+
+    def summary_rows(self, manager_month: str) -> list[Document]:
+        """The rows a manager's month summaries sum (figures, team, day totals and SKU cartons)."""
+        fields = dict.fromkeys((*SUMMED, "customer_id", "team_id", "day_totals", "day_skus"), 1)
+        return list(self.rows.find({"manager_month": manager_month}, fields))
+
+    def write_summaries(self, docs: Sequence[Document]) -> None:
+        """Summaries, each carrying the `seq` it was summed at: a write lands only over a lower seq."""
+        ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, _pack(d), upsert=True) for d in docs]
+        bulk_write_chunked(self.summaries, ops, duplicates_ok=True)
+
+    def month_summaries(
+        self, month: str, manager_id: str = "", team_id: str = "", unpack: Sequence[str] = PACKED
+    ) -> list[Document]:
+        """The month's summaries in scope that hold customers, by manager then team, with the packed
+        fields named in `unpack` decoded (the others left out)."""
+        left_out = dict.fromkeys((name for name in PACKED if name not in unpack), 0)
+        docs = self.summaries.find({**_scoped(month, manager_id, team_id), "customers": {"$gt": 0}}, left_out or None)
+        return sorted((_unpack(d, unpack) for d in docs), key=lambda d: (d["manager_id"], d["team_id"]))
+
+    def rows_of(self, customer_ids: Sequence[str], month: str) -> list[Document]:
+        """The lean rows of a page of customers, in the order given (by _id: one indexed `$in`)."""
+        ids = [f"{c}:{month}" for c in customer_ids]
+        docs = {d["customer_id"]: d for d in self.rows.find({"_id": {"$in": ids}}, {"day_totals": 0, "day_skus": 0})}
+        return [docs[c] for c in customer_ids if c in docs]
+
     def month_rows(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """The lean rows of the month (figures only), by customer."""
         return list(self.rows.find(_scoped(month, manager_id, team_id)).sort("customer_id", ASCENDING))
@@ -165,13 +237,45 @@ class OrderViewsStore:
         self.months.delete_many({})
         self.rows.delete_many({})
         self.customers.delete_many({})
+        self.summaries.delete_many({})
 
     def snapshot(self) -> dict[str, list[Document]]:
         """Every document, sorted by id: what a test compares between incremental and rebuilt views."""
         return {
             "order_months": list(self.months.find({}, {"seq": 0}).sort("_id", ASCENDING)),
             "order_rows": list(self.rows.find({}, {"seq": 0}).sort("_id", ASCENDING)),
+            "order_summaries": [
+                {name: value for name, value in _unpack(d).items() if name != "seq"}
+                for d in self.summaries.find({"customers": {"$gt": 0}}).sort("_id", ASCENDING)
+            ],
         }
+
+
+def empty_summary(manager_id: str, team_id: str, month: str) -> Document:
+    """A manager's month in a team before any row is added (what a summary of no rows is)."""
+    return {
+        "_id": f"{manager_id}|{team_id}|{month}", "manager_id": manager_id, "team_id": team_id, "month": month,
+        "manager_month": f"{manager_id}|{month}", "team_month": f"{team_id}|{month}", "customers": 0,
+        **dict.fromkeys(SUMMED, 0), "remaining": 0, "rows": [], "day_orders": {}, "day_skus": {},
+    }  # fmt: skip
+
+
+def _escape(key: str) -> str:
+    """An owner as a document key: reversible, and no dot or dollar can break the path."""
+    return key.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
+
+
+def _unescape(key: str) -> str:
+    return key.replace("%24", "$").replace("%2E", ".").replace("%25", "%")
+
+
+def _pack(summary: Document) -> Document:
+    return {**summary, **{name: orjson.dumps(summary[name]).decode() for name in PACKED}}
+
+
+def _unpack(doc: Document, names: Sequence[str] = PACKED) -> Document:
+    out = {name: value for name, value in doc.items() if name not in PACKED}
+    return {**out, **{name: orjson.loads(doc[name]) for name in names}}
 
 
 LEAN = ("customer_id", "month", "manager_id", "team_id", "seq", "agreed", "adjusted", "effective", "ordered",

@@ -2,10 +2,10 @@
 or monthly report of volume, key brands, value per carton and plan execution against them.
 
 Targets come from the admin import (`import_targets`). The actuals are read at request time from
-precomputed views: the order rows (by the customer's current owner; one row per customer and
-month with its order days and their SKUs) and the day-progress documents of the period's days
-(planned and completed visits). Scope as every business view (P-004-15): a manager themself, a
-supervisor their team, an admin anyone.
+precomputed views: the order summaries (one per manager's month and team, summed from the rows
+filed under the customer's current owner: order days, their customers and SKU cartons) and the
+day-progress documents of the period's days (planned and completed visits). Scope as every
+business view (P-004-15): a manager themself, a supervisor their team, an admin anyone.
 """
 
 from __future__ import annotations
@@ -104,21 +104,23 @@ def _period(query: ViewQuery, timezone: str) -> str:
 
 
 def _order_actuals(
-    rows: Sequence[dict[str, Any]], days: set[str], brand_of: dict[str, str], key_brands: Sequence[str]
+    summaries: Sequence[dict[str, Any]], days: set[str], brand_of: dict[str, str], key_brands: Sequence[str]
 ) -> dict[str, ind.Actuals]:
-    """Per manager: cartons, amount and key-brand cartons of the period's order days."""
+    """Per manager: cartons, amount and key-brand cartons of the period's order days (from the
+    managers' month summaries)."""
     out: dict[str, ind.Actuals] = defaultdict(ind.Actuals)
     wanted = set(key_brands)
-    for row in rows:
-        if not row.get("manager_id"):
+    for summary in summaries:
+        if not summary.get("manager_id"):
             continue
-        mine = out[row["manager_id"]]
-        mine.team_id = mine.team_id or str(row.get("team_id") or "")
-        for day, (quantity, amount) in (row.get("day_totals") or {}).items():
+        mine = out[summary["manager_id"]]
+        mine.team_id = mine.team_id or str(summary.get("team_id") or "")
+        for day, orders in summary["day_orders"].items():
             if day not in days:
                 continue
-            mine.volume, mine.amount_fen = mine.volume + int(quantity), mine.amount_fen + int(amount)
-            for sku, cartons in (row.get("day_skus") or {}).get(day, []):
+            mine.volume += sum(int(quantity) for _, quantity, _ in orders)
+            mine.amount_fen += sum(int(amount) for _, _, amount in orders)
+            for sku, cartons in summary["day_skus"].get(day, []):
                 brand = brand_of.get(sku, "")
                 if brand in wanted:
                     mine.brands[brand] = mine.brands.get(brand, 0) + int(cartons)
@@ -150,8 +152,10 @@ def indicators(
     days = ind.period_days(period)
     brand_of = {sku: str(doc.get("brand", "")) for sku, doc in facts.skus().items()}
     months = sorted({day[:7] for day in days})
-    rows = [row for month in months for row in views.indicator_rows(month, scope.manager_id, scope.team_id)]
-    actuals = _order_actuals(rows, set(days), brand_of, key_brands)
+    summaries = [
+        s for m in months for s in views.month_summaries(m, scope.manager_id, scope.team_id, ["day_orders", "day_skus"])
+    ]
+    actuals = _order_actuals(summaries, set(days), brand_of, key_brands)
     _visit_actuals(plans.days(days, scope.manager_id, scope.team_id), actuals)
     aims = {t.manager_id: t for t in targets.period(period, scope.manager_id, scope.team_id)}
     managers = sorted(set(actuals) | set(aims))

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from analytics.adapters.facts_store import FactsStore
-from analytics.adapters.order_views_store import OrderViewsStore
+from analytics.adapters.order_views_store import SUMMED, OrderViewsStore, empty_summary
+from analytics.domain.business import remaining
 from baifang_common.mongo import Document
 
 Key = tuple[str, str]  # (customer_id, month)
@@ -21,14 +22,63 @@ CHUNK = 200  # keys recomputed per round of queries
 
 
 def recompute(keys: Iterable[Key], *, facts: FactsStore, views: OrderViewsStore) -> int:
-    """Rewrite the month document of every key from the facts; returns the keys done."""
+    """Rewrite the month document of every key from the facts, then the summaries of every owner
+    those months were ever filed under; returns the keys done."""
     todo = sorted(set(keys))
+    touched: set[str] = set()
     for start in range(0, len(todo), CHUNK):
-        _recompute_chunk(todo[start : start + CHUNK], facts, views)
+        touched |= _recompute_chunk(todo[start : start + CHUNK], facts, views)
+    refresh_summaries(touched, views=views)
     return len(todo)
 
 
-def _recompute_chunk(keys: list[Key], facts: FactsStore, views: OrderViewsStore) -> None:
+def refresh_summaries(summary_ids: Iterable[str], *, views: OrderViewsStore) -> int:
+    """Sum each summary ("<manager_id>|<team_id>|<month>") again from its manager's rows, claiming
+    the change count taken after the rows were written: of two recomputes summing one summary at
+    once, the one that counted last read every row the other wrote, and its summary is kept."""
+    seqs = views.bump_summaries(summary_ids)
+    by_manager_month: dict[str, list[str]] = defaultdict(list)
+    for summary_id in seqs:
+        manager_id, team_id, month = summary_id.rsplit("|", 2)
+        by_manager_month[f"{manager_id}|{month}"].append(summary_id)
+    docs: list[Document] = []
+    for manager_month, ids in sorted(by_manager_month.items()):
+        summed = {d["_id"]: d for d in summaries_of(manager_month, views.summary_rows(manager_month))}
+        for summary_id in ids:
+            manager_id, team_id, month = summary_id.rsplit("|", 2)
+            docs.append({**summed.get(summary_id, empty_summary(manager_id, team_id, month)), "seq": seqs[summary_id]})
+    views.write_summaries(docs)
+    return len(docs)
+
+
+def summaries_of(manager_month: str, rows: Iterable[Document]) -> list[Document]:
+    """One summary per team of the manager's rows of the month: their sums, customers and order days."""
+    manager_id, month = manager_month.rsplit("|", 1)
+    out: dict[str, Document] = {}
+    for row in sorted(rows, key=lambda r: str(r["customer_id"])):
+        team_id = str(row.get("team_id", ""))
+        summary = out.setdefault(team_id, empty_summary(manager_id, team_id, month))
+        summary["customers"] += 1
+        summary["rows"].append([row["customer_id"], int(row.get("ordered", 0))])
+        for name in SUMMED:
+            summary[name] += int(row.get(name, 0))
+        summary["remaining"] += remaining(int(row.get("ordered", 0)), int(row.get("effective", 0)))
+        for day, (quantity, amount) in (row.get("day_totals") or {}).items():
+            summary["day_orders"].setdefault(day, []).append([row["customer_id"], int(quantity), int(amount)])
+            cartons = summary["day_skus"].setdefault(day, {})
+            for sku, qty in (row.get("day_skus") or {}).get(day, []):
+                cartons[sku] = cartons.get(sku, 0) + int(qty)
+    for summary in out.values():
+        summary["day_orders"] = dict(sorted(summary["day_orders"].items()))
+        summary["day_skus"] = {day: sorted(map(list, c.items())) for day, c in sorted(summary["day_skus"].items())}
+    return [out[team_id] for team_id in sorted(out)]
+
+
+def _recompute_chunk(keys: list[Key], facts: FactsStore, views: OrderViewsStore) -> set[str]:
+    """Rewrite the chunk's month documents; returns the summaries of every owner they were ever
+    filed under. A new owner is noted on the customer before its row is written, and the owners
+    are read back after: of two recomputes moving one customer, the one whose row stays read the
+    other's owner too, so no summary that held the customer is left unsummed."""
     seqs = views.seqs_of(keys)  # before the facts: a view never claims a seq its facts did not include
     customers = sorted({c for c, _ in keys})
     months = sorted({m for _, m in keys})
@@ -50,7 +100,15 @@ def _recompute_chunk(keys: list[Key], facts: FactsStore, views: OrderViewsStore)
         owner = owners.get(key[0])
         manager_id, team_id = (owner.manager_id, owner.team_id) if owner else _named_owner(found)
         month_docs.append(month_view(key, found, manager_id, team_id, seqs[key]))
+    filed = views.filed_of(customers)
+    new: dict[str, set[str]] = defaultdict(set)
+    for doc in month_docs:
+        if (owner := f"{doc['manager_id']}|{doc['team_id']}") not in filed.get(doc["customer_id"], set()):
+            new[doc["customer_id"]].add(owner)
+    views.file_under(new)
     views.replace(month_docs)
+    filed = views.filed_of(customers)
+    return {f"{owner}|{month}" for customer_id, month in keys for owner in filed.get(customer_id, ())}
 
 
 def _named_owner(found: dict[str, list[Document]]) -> tuple[str, str]:

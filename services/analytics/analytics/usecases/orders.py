@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics.adapters.facts_store import FactsStore
-from analytics.adapters.order_views_store import OrderViewsStore
+from analytics.adapters.order_views_store import SUMMED, OrderViewsStore
 from analytics.domain import business as rules
 from analytics.domain.errors import BadPeriod
 from baifang_common.context import Caller
@@ -70,7 +70,7 @@ def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore,
     """Which customers ordered on the date (by SKU), per manager, and who has not ordered yet."""
     day = resolve_day(query.date, timezone)
     scope = rules.scope_for(query.caller, query.manager_id, query.team_id)
-    rows = views.day_rows(day, scope.manager_id, scope.team_id)
+    rows = day_rows(views.month_summaries(day[:7], scope.manager_id, scope.team_id, ["day_orders"]), day)
     owned = facts.owned(scope.manager_id, scope.team_id)
     ordered_ids = {row["customer_id"] for row in rows}
     waiting = [o for o in owned if o.customer_id not in ordered_ids]
@@ -110,6 +110,16 @@ def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore,
     }
 
 
+def day_rows(summaries: Sequence[Document], day: str) -> list[Document]:
+    """The customers who ordered on `day`, by customer, from their managers' month summaries."""
+    rows = [
+        {"customer_id": cid, "manager_id": s["manager_id"], "team_id": s["team_id"], "quantity": quantity,
+         "amount_fen": amount}
+        for s in summaries for cid, quantity, amount in s["day_orders"].get(day, [])
+    ]  # fmt: skip
+    return sorted(rows, key=lambda row: str(row["customer_id"]))
+
+
 def _day_item(row: Document, names: dict[str, str], sku_names: dict[str, str]) -> dict[str, Any]:
     return {
         "customer_id": row["customer_id"],
@@ -125,28 +135,34 @@ def _day_item(row: Document, names: dict[str, str], sku_names: dict[str, str]) -
 
 
 def _figures(rows: Sequence[Document]) -> dict[str, Any]:
-    """Totals of month rows: agreed, approved increases, effective, ordered, remaining, progress."""
-    totals = {
-        name: sum(int(r[name]) for r in rows) for name in ("agreed", "adjusted", "effective", "ordered", "amount_fen")
-    }
-    remaining = sum(rules.remaining(int(r["ordered"]), int(r["effective"])) for r in rows)
+    """Totals of month rows or summaries: agreed, approved increases, effective, ordered, remaining, progress."""
+    totals = {name: sum(int(r[name]) for r in rows) for name in SUMMED}
     return {
         **totals,
-        "remaining": remaining,
+        "remaining": sum(_remaining(r) for r in rows),
         "progress_pct": rules.progress_pct(totals["ordered"], totals["effective"]),
     }
 
 
+def _remaining(row: Document) -> int:
+    """A summary carries the sum of its customers' remaining; a row is one customer's."""
+    return int(row["remaining"]) if "remaining" in row else rules.remaining(int(row["ordered"]), int(row["effective"]))
+
+
 def monthly_progress(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore, timezone: str) -> dict[str, Any]:
-    """Ordered so far in the month against the effective quantity, per customer, manager and in total."""
+    """Ordered so far in the month against the effective quantity, per customer, manager and in total.
+
+    The totals and the per-manager figures come from the managers' month summaries; only the page
+    of customers shown reads their rows."""
     month = resolve_month(query.month, timezone)
     scope = rules.scope_for(query.caller, query.manager_id, query.team_id)
-    rows = views.month_rows(month, scope.manager_id, scope.team_id)
+    summaries = views.month_summaries(month, scope.manager_id, scope.team_id, ["rows"])
     per_manager: dict[str, list[Document]] = defaultdict(list)
-    for row in rows:
-        per_manager[row["manager_id"]].append(row)
-    page = page_of(rows, query)
-    names = _names(facts, [row["customer_id"] for row in page["items"]])
+    for summary in summaries:
+        per_manager[summary["manager_id"]].append(summary)
+    page = page_of(sorted(cid for s in summaries for cid, _ in s["rows"]), query)
+    rows = views.rows_of(page["items"], month)
+    names = _names(facts, [row["customer_id"] for row in rows])
     page["items"] = [
         {
             "customer_id": row["customer_id"],
@@ -155,17 +171,17 @@ def monthly_progress(query: ViewQuery, *, facts: FactsStore, views: OrderViewsSt
             **_figures([row]),
             "last_order_date": row["last_order_date"] or None,
         }
-        for row in page["items"]
+        for row in rows
     ]
     return {
         "month": month,
         "manager_id": scope.manager_id,
         "team_id": scope.team_id,
-        "customers": len(rows),
-        **_figures(rows),
+        "customers": page["total_items"],
+        **_figures(summaries),
         "managers": [
-            {"manager_id": mid, "customers": len(mrows), **_figures(mrows)}
-            for mid, mrows in sorted(per_manager.items())
+            {"manager_id": mid, "customers": sum(s["customers"] for s in ms), **_figures(ms)}
+            for mid, ms in sorted(per_manager.items())
         ],
         **page,
     }

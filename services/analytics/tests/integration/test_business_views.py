@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from analytics.adapters.order_views_store import empty_summary
 from analytics.bootstrap import GrpcDeps, business_views
 from analytics.domain.business import months_back
 from analytics.domain.errors import (
@@ -390,9 +391,33 @@ def test_a_rebuild_from_the_facts_equals_the_incremental_views(grpc_deps: GrpcDe
         (f"c1:{month}", 12, 1),
         (f"c3:{month}", 5, 1),
     ]
+    assert _summed(incremental) == [
+        (f"m1|t1|{month}", [["c1", 12]], 18, 12, 140000, 6, {f"{month}-01": [["c1", 12, 140000]]}),
+        (f"m2|t1|{month}", [["c3", 5]], 0, 5, 50000, 0, {f"{month}-01": [["c3", 5, 50000]]}),
+    ]
     assert order_views.rebuild(facts=grpc_deps.facts, views=grpc_deps.order_views) == 2
     assert grpc_deps.order_views.snapshot() == incremental
     assert_hand_computed(_views(grpc_deps), month)
+    # A reassignment changes two summaries: c1 leaves m1's (now of 0 customers: not listed) for m2's;
+    # replayed, it changes nothing; the rebuild gives the same.
+    moved = CustomerAssigned(customer_id="c1", manager_id="m2", team_id="t1", effective_from="2031-01-01")
+    for _ in range(2):
+        business_facts.apply_events([moved], facts=grpc_deps.facts, views=grpc_deps.order_views)
+    incremental = grpc_deps.order_views.snapshot()
+    assert _summed(incremental) == [
+        (f"m2|t1|{month}", [["c1", 12], ["c3", 5]], 18, 17, 190000, 6,
+         {f"{month}-01": [["c1", 12, 140000], ["c3", 5, 50000]]}),
+    ]  # fmt: skip
+    order_views.rebuild(facts=grpc_deps.facts, views=grpc_deps.order_views)
+    assert grpc_deps.order_views.snapshot() == incremental
+
+
+def _summed(snapshot: dict[str, list[dict[str, Any]]]) -> list[tuple[Any, ...]]:
+    """Each summary: customers and cartons, effective, ordered, amount, remaining, orders per day."""
+    return [
+        (s["_id"], s["rows"], s["effective"], s["ordered"], s["amount_fen"], s["remaining"], s["day_orders"])
+        for s in snapshot["order_summaries"]
+    ]
 
 
 def test_only_the_owner_their_supervisor_and_admins_read_a_customer(grpc_deps: GrpcDeps) -> None:
@@ -463,6 +488,41 @@ def test_a_recompute_that_read_older_facts_never_overwrites_a_newer_one(grpc_dep
     views.replace([order_views.month_view(key, {"orders": [order]}, "m1", "t1", seq=4)])
     assert [(d["_id"], d["ordered"], d["days"]) for d in views.snapshot()["order_months"]] == [("c9:2025-06", 0, {})]
     assert views.day_rows("2025-06-02") == []
+
+
+def test_two_recomputes_moving_one_customer_leave_it_in_one_summary(grpc_deps: GrpcDeps) -> None:
+    """A recompute sums every owner the customer was ever filed under, read after its row is written:
+    the batch moving c9 to m3 read its owners before the one moving it to m2 noted m2, yet sums m2's
+    summary again (which the m2 batch summed with c9 in it) and leaves c9 in m3's alone."""
+    views, key = grpc_deps.order_views, ("c9", "2025-06")
+    order = {"order_date": "2025-06-02", "sku": "S1", "quantity": 1, "amount_fen": 9}
+    for seq, owner in ((1, "m1"), (2, "m2")):
+        views.file_under({"c9": {f"{owner}|t1"}})
+        views.replace([order_views.month_view(key, {"orders": [order]}, owner, "t1", seq=seq)])
+        order_views.refresh_summaries([f"{o}|2025-06" for o in views.filed_of(["c9"])["c9"]], views=views)
+    assert [(s["_id"], s["rows"]) for s in views.month_summaries("2025-06")] == [("m2|t1|2025-06", [["c9", 1]])]
+    views.file_under({"c9": {"m3|t1"}})
+    views.replace([order_views.month_view(key, {"orders": [order]}, "m3", "t1", seq=3)])
+    summed = [f"{o}|2025-06" for o in sorted(views.filed_of(["c9"])["c9"])]
+    assert order_views.refresh_summaries(summed, views=views) == 3
+    assert [(s["_id"], s["rows"]) for s in views.month_summaries("2025-06")] == [("m3|t1|2025-06", [["c9", 1]])]
+
+
+def test_a_summary_summed_before_a_newer_one_never_overwrites_it(grpc_deps: GrpcDeps) -> None:
+    """Two recomputes summing one summary at once: the one that counted the change first (a lower
+    seq) writes last and is dropped, so a customer that moved away does not come back."""
+    views = grpc_deps.order_views
+    row = {"customer_id": "c9", "team_id": "t1", "agreed": 3, "adjusted": 0, "effective": 3, "ordered": 1,
+           "amount_fen": 9, "day_totals": {"2025-06-02": [1, 9]}, "day_skus": {"2025-06-02": [["S1", 1]]}}  # fmt: skip
+    (held,) = order_views.summaries_of("m1|2025-06", [row])
+    views.write_summaries([{**empty_summary("m1", "t1", "2025-06"), "seq": 6}])  # c9 moved away: summed at 6
+    views.write_summaries([{**held, "seq": 5}])  # summed earlier, written later
+    assert views.month_summaries("2025-06") == []
+    assert views.snapshot()["order_summaries"] == []
+    views.write_summaries([{**held, "seq": 7}])
+    assert [(s["customers"], s["remaining"], s["day_skus"]) for s in views.month_summaries("2025-06")] == [
+        (1, 2, {"2025-06-02": [["S1", 1]]})
+    ]
 
 
 def _scans(batch_id: str, cid: str, day: date, timezone: str, scans: list[tuple[str, str, int, float]]) -> Event:
