@@ -7,7 +7,8 @@ recomputing them gives what the incremental worker built (a test checks it). The
 empty while it runs (under a minute for three months of 3,000 outlets). Run it with the
 analytics worker stopped or idle: a batch applied during the rebuild may be overwritten with the
 figures from before it, until that customer's next event. It also gives the day-progress documents
-written before they had one their `month` and `team_month` (what the indicators read a period by).
+written before they had one their `month` and `team_month`, and counts every day's planned and
+completed visits again (`day_counts`, what the indicators read a period by).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def main() -> int:
         start = time.perf_counter()
         keys = order_views.rebuild(facts=facts, views=views)
         print(f"rebuilt the order views of {keys} (customer, month) keys in {time.perf_counter() - start:.1f}s")
-        print(f"gave {day_progress_store(settings, client).backfill_months()} day-progress documents their month")
+        days = day_progress_store(settings, client)
+        print(f"gave {days.backfill_months()} day-progress documents their month")
+        print(f"counted the visits of {days.recount()} days")
     finally:
         client.close()
     return 0

@@ -6,8 +6,16 @@
     {customer_id, task_count}, completion: {customer_id, tasks_done, checked_in, temporary,
     tasks_total}, missed: {customer_id}, tasks_done: {task_id: customer_id}, unplanned: {event id:
     customer_id}}}, summaries: {work summary version: saved_at}
-    month (YYYY-MM), team_month "<team_id>|<month>" (what the indicators read a period by)
+    month (YYYY-MM), team_month "<team_id>|<month>" (what the indicators read a period by),
+    rev: how many batches wrote the document (`$inc`, claimed by the count below)
     index: (team_id, date); month; team_month
+
+`day_counts`, one small document per `day_progress` document: the same _id, manager_id, team_id,
+date, month, team_month, rev, planned, completed (visits, as domain/indicators.visit_counts counts
+them): what the indicators read for a period instead of every whole day (a team's month is 280
+days). Counted from the day document read back after each batch's write and written only over a
+lower rev, so of two batches counting one day the one that read it later is kept; the rebuild
+counts every day again. Index month; team_month.
 
 Each kind of event writes its facts about a visit as one object under its own key, with a plain
 `$set`: the facts never change (a visit is completed once, with one done count), so any order,
@@ -24,13 +32,14 @@ updates in one operation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 
+from analytics.domain.indicators import visit_counts
 from analytics.domain.model import DayKey, ManagerProgress
 from analytics.domain.rules import progress_of_document
 from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter
@@ -82,6 +91,7 @@ class DayChange:
 class DayProgressStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection
+        self.counts: Collection[Document] = collection.database["day_counts"]
 
     def ensure_indexes(self) -> None:
         # Single-field month indexes: NX-27017 (0.8.1) plans no query on the compound one.
@@ -90,8 +100,26 @@ class DayProgressStore:
             [IndexModel([("team_id", ASCENDING), ("date", ASCENDING)]), IndexModel([("month", ASCENDING)]),
              IndexModel([("team_month", ASCENDING)])],
         )  # fmt: skip
+        ensure_indexes(self.counts, [IndexModel([("month", ASCENDING)]), IndexModel([("team_month", ASCENDING)])])
 
-    def apply(self, changes: Iterable[DayChange]) -> int:
+    def count(self, doc_ids: Sequence[str]) -> None:
+        """Count the visits of the days just written, from the days read back (one read, one write);
+        a count lands only over one of a lower rev (an older count of the same day arriving late)."""
+        if doc_ids:
+            self._write_counts(self.collection.find({"_id": {"$in": list(doc_ids)}}))
+
+    def recount(self) -> int:
+        """Count every day again (`make rebuild-analytics`): the counts equal what the worker wrote."""
+        self.counts.delete_many({})
+        return self._write_counts(self.collection.find({}))
+
+    def _write_counts(self, docs: Iterable[Document]) -> int:
+        counts = [day_count(doc) for doc in docs]
+        ops = [ReplaceOne({"_id": c["_id"], "rev": {"$lt": c["rev"]}}, c, upsert=True) for c in counts]
+        bulk_write_chunked(self.counts, ops, duplicates_ok=True)
+        return len(counts)
+
+    def apply(self, changes: Iterable[DayChange]) -> list[str]:
         """Every change in one bulk write, one update per document; returns the documents touched."""
         folded: dict[str, DayChange] = {}
         for change in changes:
@@ -101,25 +129,37 @@ class DayProgressStore:
                 current = folded[change.key.doc_id]
             current.merge(change)
         if not folded:
-            return 0
+            return []
         ops = [_update(change) for change in folded.values()]
         self.collection.bulk_write(ops, ordered=False)
-        return len(ops)
+        return sorted(folded)
 
     def backfill_months(self) -> int:
-        """Set `month` and `team_month` on day documents written before they existed (the rebuild)."""
+        """Set `month` and `team_month` on day documents written before they existed (the rebuild),
+        and count their visits."""
+        docs = list(self.collection.find({"month": {"$exists": False}}, {"team_id": 1, "date": 1}))
         ops = [
             UpdateOne({"_id": doc["_id"]}, {"$set": {"month": str(doc.get("date", ""))[:7],
                        "team_month": f"{doc.get('team_id', '')}|{str(doc.get('date', ''))[:7]}"}})
-            for doc in self.collection.find({"month": {"$exists": False}}, {"team_id": 1, "date": 1})
+            for doc in docs
         ]  # fmt: skip
         bulk_write_chunked(self.collection, ops)
+        self.count([doc["_id"] for doc in docs])
         return len(ops)
 
     def team_day(self, team_id: str, date: str) -> list[ManagerProgress]:
         """Managers of the team with any event that day, by manager_id."""
         docs = self.collection.find({"team_id": team_id, "date": date}).sort("manager_id", ASCENDING)
         return [progress_of_document(doc) for doc in docs]
+
+
+def day_count(doc: Document) -> Document:
+    """The small document the indicators read for a day: its planned and completed visits."""
+    planned, completed = visit_counts(doc)
+    date = str(doc.get("date", ""))
+    return {"_id": doc["_id"], "manager_id": str(doc.get("manager_id", "")), "team_id": str(doc.get("team_id", "")),
+            "date": date, "month": date[:7], "team_month": f"{doc.get('team_id', '')}|{date[:7]}",
+            "rev": int(doc.get("rev", 0)), "planned": planned, "completed": completed}  # fmt: skip
 
 
 def _update(change: DayChange) -> UpdateOne:
@@ -137,4 +177,5 @@ def _update(change: DayChange) -> UpdateOne:
         sets[f"plans.{_segment(event_id, 'event_id')}"] = escaped
     for version, saved_at in change.summaries.items():
         sets[f"summaries.{_segment(version, 'version')}"] = saved_at
-    return UpdateOne({"_id": key.doc_id}, {"$set": sets, "$max": {"last_event_at": change.at}}, upsert=True)
+    update = {"$set": sets, "$max": {"last_event_at": change.at}, "$inc": {"rev": 1}}
+    return UpdateOne({"_id": key.doc_id}, update, upsert=True)

@@ -4,7 +4,8 @@ or monthly report of volume, key brands, value per carton and plan execution aga
 Targets come from the admin import (`import_targets`). The actuals are read at request time from
 precomputed views: the order summaries (one per manager's month and team, summed from the rows
 filed under the customer's current owner: order days, their customers and SKU cartons) and the
-day-progress documents of the period's days (planned and completed visits). Scope as every
+day counts of the period's days (planned and completed visits, counted from each day-progress
+document when it is written). Scope as every
 business view (P-004-15): a manager themself, a supervisor their team, an admin anyone.
 """
 
@@ -127,13 +128,12 @@ def _order_actuals(
     return out
 
 
-def _visit_actuals(docs: Sequence[dict[str, Any]], out: dict[str, ind.Actuals]) -> None:
-    for doc in docs:
-        planned, completed = ind.visit_counts(doc)
-        mine = out[str(doc.get("manager_id", ""))]
-        mine.team_id = mine.team_id or str(doc.get("team_id") or "")
-        mine.planned_visits += planned
-        mine.completed_visits += completed
+def _visit_actuals(counts: Sequence[dict[str, Any]], out: dict[str, ind.Actuals]) -> None:
+    for count in counts:
+        mine = out[str(count.get("manager_id", ""))]
+        mine.team_id = mine.team_id or str(count.get("team_id") or "")
+        mine.planned_visits += int(count.get("planned", 0))
+        mine.completed_visits += int(count.get("completed", 0))
 
 
 def indicators(
@@ -156,7 +156,7 @@ def indicators(
         s for m in months for s in views.month_summaries(m, scope.manager_id, scope.team_id, ["day_orders", "day_skus"])
     ]
     actuals = _order_actuals(summaries, set(days), brand_of, key_brands)
-    _visit_actuals(plans.days(days, scope.manager_id, scope.team_id), actuals)
+    _visit_actuals(plans.day_counts(days, scope.manager_id, scope.team_id), actuals)
     aims = {t.manager_id: t for t in targets.period(period, scope.manager_id, scope.team_id)}
     managers = sorted(set(actuals) | set(aims))
     team_of = {m: actuals[m].team_id or (aims[m].team_id if m in aims else "") for m in managers}

@@ -116,5 +116,6 @@ CHANGES: dict[type[Event], Callable[[Any], DayChange]] = {
 
 
 def apply_events(events: Sequence[Event], *, days: DayProgressStore) -> None:
-    """Every event's facts, written in one bulk write (one update per manager-day)."""
-    days.apply([CHANGES[type(event)](event) for event in events])
+    """Every event's facts, written in one bulk write (one update per manager-day), then the visit
+    counts of the days written, from the days read back (one read, one write per batch)."""
+    days.count(days.apply([CHANGES[type(event)](event) for event in events]))

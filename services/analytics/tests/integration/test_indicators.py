@@ -206,3 +206,24 @@ def test_a_day_written_before_it_had_a_month_counts_once_the_rebuild_backfills_i
     (m3,) = _report(grpc_deps, S1, month=MONTH)["managers"]
     assert (m3["manager_id"], m3["planned_visits"], m3["completed_visits"]) == ("m3", 2, 1)
     assert m3["plan_execution_pct"]["actual"] == 50.0
+
+
+def test_day_counts_equal_a_recount_and_an_older_count_arriving_late_is_dropped(
+    grpc_deps: GrpcDeps, day: SimpleNamespace
+) -> None:
+    """The days' visit counts written batch by batch (shuffled, half replayed) equal the counts the
+    rebuild takes from the days; a count taken from an older read of a day (lower rev) never lands."""
+    _apply(grpc_deps, day, seed=5)
+    day_id = "2025-06-02"  # the conftest's day
+    days = grpc_deps.days
+
+    def counts() -> list[tuple[str, int, int]]:
+        return [(c["_id"], c["planned"], c["completed"]) for c in days.counts.find({}).sort("_id", 1)]
+
+    incremental = counts()
+    assert incremental == [(f"m1:{day_id}", 4, 2), (f"m2:{day_id}", 3, 1)]  # as the report counts them
+    assert days.recount() == 2 and counts() == incremental
+    current = days.counts.find_one({"_id": f"m2:{day_id}"}) or {}
+    days.collection.update_one({"_id": f"m2:{day_id}"}, {"$set": {"visits": {}, "plans": {}}})  # an older state
+    days.count([f"m2:{day_id}"])  # read back at the same rev: not newer, not written
+    assert days.counts.find_one({"_id": f"m2:{day_id}"}) == current
