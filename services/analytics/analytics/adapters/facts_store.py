@@ -238,11 +238,13 @@ class FactsStore:
         return list(self.c["appointments"].find({"customer_id": customer_id}))
 
     def collections(self, customer_id: str, since: str = "", limit: int = 0) -> list[Document]:
-        """The customer's price & stock collections from `since` (a date), newest first."""
-        query: dict[str, Any] = {"customer_id": customer_id}
-        if since:
-            query["date"] = {"$gte": since}
-        return list(self.c["collections"].find(query).sort("date", DESCENDING).limit(limit))
+        """The customer's price & stock collections from `since` (a date), newest first.
+
+        The date is filtered and the documents sorted here: NX-27017 (0.8.1) answers the customer
+        equality with a range on `date` beside it by a scan (~100 ms on 9,000 collections, ~2 ms without)."""
+        docs = [d for d in self.c["collections"].find({"customer_id": customer_id}) if str(d.get("date", "")) >= since]
+        docs.sort(key=lambda d: str(d.get("date", "")), reverse=True)
+        return docs[:limit] if limit else docs
 
     def terminal(self, customer_id: str, kind: str) -> Document | None:
         return self.c["terminals"].find_one({"_id": f"{customer_id}:{kind}"})

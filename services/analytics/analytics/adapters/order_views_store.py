@@ -6,9 +6,10 @@
                   days {date: {quantity, amount_fen, lines [[sku, qty, amount_fen], ...]}}
                   index customer_id
     order_rows    the same _id and figures without by_sku and days, plus day_totals {date:
-                  [quantity, amount_fen]}, day_skus {date: [[sku, qty], ...]} (the indicators'
-                  brands of a week), manager_month "<manager_id>|<month>", team_month: what
-                  the list views read; indexes manager_month, team_month, month, customer_id
+                  [quantity, amount_fen]}, day_lines {date: [[sku, qty, amount_fen], ...]} (what
+                  the summaries take each order day's lines from), manager_month
+                  "<manager_id>|<month>", team_month: what the page of a list view and the
+                  summaries read; indexes manager_month, team_month, month, customer_id
     order_keys    _id "<customer_id>:<month>", seq: how many batches changed that key's facts
                   (a month document carries the seq its facts were read at, see `replace`)
     order_customers  _id customer_id, months [month, ...]: the months with facts of each customer,
@@ -22,8 +23,8 @@
                   customers, agreed, adjusted, effective, ordered, amount_fen, remaining, and as
                   JSON text (one element each: NX-27017 reads a document at a cost per element)
                   rows [[customer_id, ordered], ...] by customer, day_orders {date: [[customer_id,
-                  quantity, amount_fen], ...]}, day_skus {date: [[sku, cartons], ...]}; what the
-                  team and all views read (30 small documents instead of 3,000 rows); indexes
+                  quantity, amount_fen, [[sku, qty, amount_fen], ...]], ...]}, day_skus {date:
+                  [[sku, cartons], ...]}; what the group views read (30 small documents instead of 3,000 rows); indexes
                   manager_month, team_month, month. An owner that no longer holds a customer of
                   the month keeps a summary of 0 customers (readers skip it).
     summary_keys  _id as order_summaries, seq: how many recomputes summed that summary; taken
@@ -165,7 +166,7 @@ class OrderViewsStore:
 
     def summary_rows(self, manager_month: str) -> list[Document]:
         """The rows a manager's month summaries sum (figures, team, day totals and SKU cartons)."""
-        fields = dict.fromkeys((*SUMMED, "customer_id", "team_id", "day_totals", "day_skus"), 1)
+        fields = dict.fromkeys((*SUMMED, "customer_id", "team_id", "day_totals", "day_lines"), 1)
         return list(self.rows.find({"manager_month": manager_month}, fields))
 
     def write_summaries(self, docs: Sequence[Document]) -> None:
@@ -185,17 +186,12 @@ class OrderViewsStore:
     def rows_of(self, customer_ids: Sequence[str], month: str) -> list[Document]:
         """The lean rows of a page of customers, in the order given (by _id: one indexed `$in`)."""
         ids = [f"{c}:{month}" for c in customer_ids]
-        docs = {d["customer_id"]: d for d in self.rows.find({"_id": {"$in": ids}}, {"day_totals": 0, "day_skus": 0})}
+        docs = {d["customer_id"]: d for d in self.rows.find({"_id": {"$in": ids}}, {"day_totals": 0, "day_lines": 0})}
         return [docs[c] for c in customer_ids if c in docs]
 
     def month_rows(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """The lean rows of the month (figures only), by customer."""
         return list(self.rows.find(_scoped(month, manager_id, team_id)).sort("customer_id", ASCENDING))
-
-    def indicator_rows(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
-        """The month's rows with what the indicators read: owner, order days and their SKUs."""
-        fields = {"manager_id": 1, "team_id": 1, "day_totals": 1, "day_skus": 1}
-        return list(self.rows.find(_scoped(month, manager_id, team_id), fields))
 
     def month_of(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
         """Whole month documents (by SKU and by day) of a few customers."""
@@ -220,17 +216,6 @@ class OrderViewsStore:
             rows.append({"customer_id": doc["customer_id"], "manager_id": doc["manager_id"], "team_id": doc["team_id"],
                          "quantity": quantity, "amount_fen": amount})  # fmt: skip
         return rows
-
-    def day_lines(self, customer_ids: Sequence[str], date: str) -> dict[str, list[list[Any]]]:
-        """The order lines [[sku, qty, amount_fen]] of `date` of a page of customers."""
-        path = f"days.{date}"
-        query = {"_id": {"$in": [f"{cid}:{date[:7]}" for cid in customer_ids]}}
-        lines: dict[str, list[list[Any]]] = {}
-        for doc in self.months.find(query, {"customer_id": 1, path: 1}):
-            # NX-27017 answers a nested projection under the dotted key; MongoDB nests it.
-            day = doc.get(path) or doc.get("days", {}).get(date, {})
-            lines[doc["customer_id"]] = day.get("lines", [])
-        return lines
 
     def clear(self) -> None:
         """Empty the views (the first step of a rebuild; the change counts stay)."""
@@ -291,7 +276,7 @@ def lean_row(month: Document) -> Document:
         "manager_month": f"{month['manager_id']}|{month['month']}",
         "team_month": f"{month['team_id']}|{month['month']}",
         "day_totals": {day: [d["quantity"], d["amount_fen"]] for day, d in month["days"].items()},
-        "day_skus": {day: [[sku, qty] for sku, qty, _ in d["lines"]] for day, d in month["days"].items()},
+        "day_lines": {day: d["lines"] for day, d in month["days"].items()},
     }
 
 

@@ -119,8 +119,8 @@ def _order_actuals(
         for day, orders in summary["day_orders"].items():
             if day not in days:
                 continue
-            mine.volume += sum(int(quantity) for _, quantity, _ in orders)
-            mine.amount_fen += sum(int(amount) for _, _, amount in orders)
+            mine.volume += sum(int(order[1]) for order in orders)
+            mine.amount_fen += sum(int(order[2]) for order in orders)
             for sku, cartons in summary["day_skus"].get(day, []):
                 brand = brand_of.get(sku, "")
                 if brand in wanted:

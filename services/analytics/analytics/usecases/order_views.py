@@ -64,9 +64,10 @@ def summaries_of(manager_month: str, rows: Iterable[Document]) -> list[Document]
             summary[name] += int(row.get(name, 0))
         summary["remaining"] += remaining(int(row.get("ordered", 0)), int(row.get("effective", 0)))
         for day, (quantity, amount) in (row.get("day_totals") or {}).items():
-            summary["day_orders"].setdefault(day, []).append([row["customer_id"], int(quantity), int(amount)])
+            lines = (row.get("day_lines") or {}).get(day, [])
+            summary["day_orders"].setdefault(day, []).append([row["customer_id"], int(quantity), int(amount), lines])
             cartons = summary["day_skus"].setdefault(day, {})
-            for sku, qty in (row.get("day_skus") or {}).get(day, []):
+            for sku, qty, _ in lines:
                 cartons[sku] = cartons.get(sku, 0) + int(qty)
     for summary in out.values():
         summary["day_orders"] = dict(sorted(summary["day_orders"].items()))

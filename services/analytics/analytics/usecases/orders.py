@@ -79,7 +79,6 @@ def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore,
     listed_waiting = waiting if scope.manager_id else []
     names = _names(facts, [*shown, *(o.customer_id for o in listed_waiting)])
     sku_names = {sku: str(doc.get("name", "")) for sku, doc in facts.skus().items()}
-    lines = views.day_lines(shown, day)
     managers: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"customers": 0, "ordered_customers": 0, "quantity": 0, "amount_fen": 0}
     )
@@ -90,9 +89,7 @@ def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore,
         m["ordered_customers"] += 1
         m["quantity"] += row["quantity"]
         m["amount_fen"] += row["amount_fen"]
-    page["items"] = [
-        _day_item({**row, "lines": lines.get(row["customer_id"], [])}, names, sku_names) for row in page["items"]
-    ]
+    page["items"] = [_day_item(row, names, sku_names) for row in page["items"]]
     return {
         "date": day,
         "manager_id": scope.manager_id,
@@ -114,8 +111,8 @@ def day_rows(summaries: Sequence[Document], day: str) -> list[Document]:
     """The customers who ordered on `day`, by customer, from their managers' month summaries."""
     rows = [
         {"customer_id": cid, "manager_id": s["manager_id"], "team_id": s["team_id"], "quantity": quantity,
-         "amount_fen": amount}
-        for s in summaries for cid, quantity, amount in s["day_orders"].get(day, [])
+         "amount_fen": amount, "lines": lines}
+        for s in summaries for cid, quantity, amount, lines in s["day_orders"].get(day, [])
     ]  # fmt: skip
     return sorted(rows, key=lambda row: str(row["customer_id"]))
 

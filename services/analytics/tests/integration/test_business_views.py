@@ -415,7 +415,15 @@ def test_a_rebuild_from_the_facts_equals_the_incremental_views(grpc_deps: GrpcDe
 def _summed(snapshot: dict[str, list[dict[str, Any]]]) -> list[tuple[Any, ...]]:
     """Each summary: customers and cartons, effective, ordered, amount, remaining, orders per day."""
     return [
-        (s["_id"], s["rows"], s["effective"], s["ordered"], s["amount_fen"], s["remaining"], s["day_orders"])
+        (
+            s["_id"],
+            s["rows"],
+            s["effective"],
+            s["ordered"],
+            s["amount_fen"],
+            s["remaining"],
+            {day: [order[:3] for order in orders] for day, orders in s["day_orders"].items()},
+        )
         for s in snapshot["order_summaries"]
     ]
 
@@ -513,7 +521,8 @@ def test_a_summary_summed_before_a_newer_one_never_overwrites_it(grpc_deps: Grpc
     seq) writes last and is dropped, so a customer that moved away does not come back."""
     views = grpc_deps.order_views
     row = {"customer_id": "c9", "team_id": "t1", "agreed": 3, "adjusted": 0, "effective": 3, "ordered": 1,
-           "amount_fen": 9, "day_totals": {"2025-06-02": [1, 9]}, "day_skus": {"2025-06-02": [["S1", 1]]}}  # fmt: skip
+           "amount_fen": 9, "day_totals": {"2025-06-02": [1, 9]},
+           "day_lines": {"2025-06-02": [["S1", 1, 9]]}}  # fmt: skip
     (held,) = order_views.summaries_of("m1|2025-06", [row])
     views.write_summaries([{**empty_summary("m1", "t1", "2025-06"), "seq": 6}])  # c9 moved away: summed at 6
     views.write_summaries([{**held, "seq": 5}])  # summed earlier, written later
