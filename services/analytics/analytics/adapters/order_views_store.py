@@ -22,13 +22,18 @@
                   from its rows: manager_id, team_id, month, manager_month, team_month, seq,
                   customers, agreed, adjusted, effective, ordered, amount_fen, remaining, and as
                   JSON text (one element each: NX-27017 reads a document at a cost per element)
-                  rows [[customer_id, ordered], ...] by customer, day_orders {date: [[customer_id,
+                  rows [[customer_id, ordered], ...] by customer, day_totals {date: [quantity,
+                  amount_fen]}, day_orders {date: [[customer_id,
                   quantity, amount_fen, [[sku, qty, amount_fen], ...]], ...]}, day_skus {date:
                   [[sku, cartons], ...]}; what the group views read (30 small documents instead of 3,000 rows); indexes
                   manager_month, team_month, month. An owner that no longer holds a customer of
                   the month keeps a summary of 0 customers (readers skip it).
     summary_keys  _id as order_summaries, seq: how many recomputes summed that summary; taken
                   after the rows are written and claimed by the summary summed from them
+    month_cartons _id month, seq, cartons {customer_id: ordered} as JSON text: every customer's
+                  cartons of the month, summed from the month's summaries after they are written
+                  (what the similar-outlet comparison reads: one document per month, not a row per
+                  peer); month_carton_keys _id month, seq: its change count, as summary_keys
 
 Each document is a pure function of the facts of one (customer, month) (usecases/order_views.py),
 written whole with `ReplaceOne`: recomputing a key any number of times, in any order, after a
@@ -48,7 +53,7 @@ from pymongo.database import Database
 from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter
 
 SUMMED = ("agreed", "adjusted", "effective", "ordered", "amount_fen")  # a row's figures a summary adds up
-PACKED = ("rows", "day_orders", "day_skus")  # a summary's fields stored as JSON text
+PACKED = ("rows", "day_totals", "day_orders", "day_skus")  # a summary's fields stored as JSON text
 
 
 @store_adapter
@@ -60,6 +65,8 @@ class OrderViewsStore:
         self.customers: Collection[Document] = db["order_customers"]
         self.summaries: Collection[Document] = db["order_summaries"]
         self.summary_seqs: Collection[Document] = db["summary_keys"]
+        self.cartons: Collection[Document] = db["month_cartons"]
+        self.carton_seqs: Collection[Document] = db["month_carton_keys"]
 
     def ensure_indexes(self) -> None:
         """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
@@ -158,11 +165,21 @@ class OrderViewsStore:
     def bump_summaries(self, summary_ids: Iterable[str]) -> dict[str, int]:
         """Count a change of each summary's rows (after the rows are written) and return the counts,
         read before the rows are summed: the summary summed last claims the highest count."""
-        todo = sorted(set(summary_ids))
-        if not todo:
-            return {}
-        bulk_write_chunked(self.summary_seqs, [UpdateOne({"_id": i}, {"$inc": {"seq": 1}}, upsert=True) for i in todo])
-        return {doc["_id"]: int(doc["seq"]) for doc in self.summary_seqs.find({"_id": {"$in": todo}})}
+        return _bump(self.summary_seqs, summary_ids)
+
+    def bump_month_cartons(self, months: Iterable[str]) -> dict[str, int]:
+        """As `bump_summaries`, for the months' cartons (after their summaries are written)."""
+        return _bump(self.carton_seqs, months)
+
+    def write_month_cartons(self, month: str, cartons: dict[str, int], seq: int) -> None:
+        """Every customer's cartons of the month, summed at `seq`: lands only over a lower seq."""
+        doc = {"_id": month, "seq": seq, "cartons": orjson.dumps(dict(sorted(cartons.items()))).decode()}
+        bulk_write_chunked(self.cartons, [ReplaceOne({"_id": month, "seq": {"$lt": seq}}, doc, upsert=True)],
+                           duplicates_ok=True)  # fmt: skip
+
+    def month_cartons(self, months: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Per month: every customer's cartons ordered (months without orders absent)."""
+        return {doc["_id"]: orjson.loads(doc["cartons"]) for doc in self.cartons.find({"_id": {"$in": list(months)}})}
 
     def summary_rows(self, manager_month: str) -> list[Document]:
         """The rows a manager's month summaries sum (figures, team, day totals and SKU cartons)."""
@@ -198,14 +215,6 @@ class OrderViewsStore:
         ids = [f"{cid}:{m}" for cid in customer_ids for m in months]
         return list(self.months.find({"_id": {"$in": ids}}, {"days": 0}))
 
-    def ordered(self, customer_ids: Sequence[str], months: Sequence[str]) -> dict[str, int]:
-        """Cartons ordered per customer over the months (lean rows: cheap for hundreds of customers)."""
-        totals: dict[str, int] = {}
-        query = {"_id": {"$in": [f"{cid}:{m}" for cid in customer_ids for m in months]}}
-        for doc in self.rows.find(query, {"customer_id": 1, "ordered": 1}):
-            totals[doc["customer_id"]] = totals.get(doc["customer_id"], 0) + int(doc.get("ordered", 0))
-        return totals
-
     def day_rows(self, date: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """Customers with orders on `date`: {customer_id, manager_id, team_id, quantity, amount_fen}."""
         # `day_totals.<date>` exists, not `dates` holds: NX-27017 (0.8.1) does not match inside arrays.
@@ -223,6 +232,7 @@ class OrderViewsStore:
         self.rows.delete_many({})
         self.customers.delete_many({})
         self.summaries.delete_many({})
+        self.cartons.delete_many({})
 
     def snapshot(self) -> dict[str, list[Document]]:
         """Every document, sorted by id: what a test compares between incremental and rebuilt views."""
@@ -233,6 +243,10 @@ class OrderViewsStore:
                 {name: value for name, value in _unpack(d).items() if name != "seq"}
                 for d in self.summaries.find({"customers": {"$gt": 0}}).sort("_id", ASCENDING)
             ],
+            "month_cartons": [
+                {"_id": d["_id"], "cartons": orjson.loads(d["cartons"])}
+                for d in self.cartons.find({}).sort("_id", ASCENDING)
+            ],
         }
 
 
@@ -241,8 +255,18 @@ def empty_summary(manager_id: str, team_id: str, month: str) -> Document:
     return {
         "_id": f"{manager_id}|{team_id}|{month}", "manager_id": manager_id, "team_id": team_id, "month": month,
         "manager_month": f"{manager_id}|{month}", "team_month": f"{team_id}|{month}", "customers": 0,
-        **dict.fromkeys(SUMMED, 0), "remaining": 0, "rows": [], "day_orders": {}, "day_skus": {},
+        **dict.fromkeys(SUMMED, 0), "remaining": 0, "rows": [], "day_totals": {}, "day_orders": {},
+        "day_skus": {},
     }  # fmt: skip
+
+
+def _bump(counts: Collection[Document], ids: Iterable[str]) -> dict[str, int]:
+    """Add one to each id's change count (one bulk) and read the counts back (one query)."""
+    todo = sorted(set(ids))
+    if not todo:
+        return {}
+    bulk_write_chunked(counts, [UpdateOne({"_id": i}, {"$inc": {"seq": 1}}, upsert=True) for i in todo])
+    return {doc["_id"]: int(doc["seq"]) for doc in counts.find({"_id": {"$in": todo}})}
 
 
 def _escape(key: str) -> str:

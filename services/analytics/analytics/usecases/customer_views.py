@@ -287,11 +287,9 @@ def _similar(
     peers = facts.similar(str(card.get("terminal_type", "")), str(card.get("area_id", "")))
     totals = dict.fromkeys(peers, 0)
     totals.setdefault(customer_id, 0)
-    for month in window:  # the month summaries' cartons per customer: 30 documents, not a row per peer
-        for summary in views.month_summaries(month, unpack=["rows"]):
-            for cid, cartons in summary["rows"]:
-                if cid in totals:
-                    totals[cid] += int(cartons)
+    for cartons in views.month_cartons(window).values():  # one document per month, not a row per peer
+        for cid in totals:
+            totals[cid] += int(cartons.get(cid, 0))
     mine = totals[customer_id]
     return {
         "terminal_type": card.get("terminal_type"),

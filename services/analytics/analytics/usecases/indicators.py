@@ -116,11 +116,10 @@ def _order_actuals(
             continue
         mine = out[summary["manager_id"]]
         mine.team_id = mine.team_id or str(summary.get("team_id") or "")
-        for day, orders in summary["day_orders"].items():
+        for day, (quantity, amount) in summary["day_totals"].items():
             if day not in days:
                 continue
-            mine.volume += sum(int(order[1]) for order in orders)
-            mine.amount_fen += sum(int(order[2]) for order in orders)
+            mine.volume, mine.amount_fen = mine.volume + int(quantity), mine.amount_fen + int(amount)
             for sku, cartons in summary["day_skus"].get(day, []):
                 brand = brand_of.get(sku, "")
                 if brand in wanted:
@@ -153,7 +152,7 @@ def indicators(
     brand_of = {sku: str(doc.get("brand", "")) for sku, doc in facts.skus().items()}
     months = sorted({day[:7] for day in days})
     summaries = [
-        s for m in months for s in views.month_summaries(m, scope.manager_id, scope.team_id, ["day_orders", "day_skus"])
+        s for m in months for s in views.month_summaries(m, scope.manager_id, scope.team_id, ["day_totals", "day_skus"])
     ]
     actuals = _order_actuals(summaries, set(days), brand_of, key_brands)
     _visit_actuals(plans.day_counts(days, scope.manager_id, scope.team_id), actuals)

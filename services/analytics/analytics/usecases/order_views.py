@@ -35,7 +35,8 @@ def recompute(keys: Iterable[Key], *, facts: FactsStore, views: OrderViewsStore)
 def refresh_summaries(summary_ids: Iterable[str], *, views: OrderViewsStore) -> int:
     """Sum each summary ("<manager_id>|<team_id>|<month>") again from its manager's rows, claiming
     the change count taken after the rows were written: of two recomputes summing one summary at
-    once, the one that counted last read every row the other wrote, and its summary is kept."""
+    once, the one that counted last read every row the other wrote, and its summary is kept. Then
+    the cartons of each month touched, from its summaries, the same way."""
     seqs = views.bump_summaries(summary_ids)
     by_manager_month: dict[str, list[str]] = defaultdict(list)
     for summary_id in seqs:
@@ -48,6 +49,9 @@ def refresh_summaries(summary_ids: Iterable[str], *, views: OrderViewsStore) -> 
             manager_id, team_id, month = summary_id.rsplit("|", 2)
             docs.append({**summed.get(summary_id, empty_summary(manager_id, team_id, month)), "seq": seqs[summary_id]})
     views.write_summaries(docs)
+    for month, seq in views.bump_month_cartons({d["month"] for d in docs}).items():
+        cartons = {cid: n for s in views.month_summaries(month, unpack=["rows"]) for cid, n in s["rows"]}
+        views.write_month_cartons(month, cartons, seq)
     return len(docs)
 
 
@@ -64,12 +68,15 @@ def summaries_of(manager_month: str, rows: Iterable[Document]) -> list[Document]
             summary[name] += int(row.get(name, 0))
         summary["remaining"] += remaining(int(row.get("ordered", 0)), int(row.get("effective", 0)))
         for day, (quantity, amount) in (row.get("day_totals") or {}).items():
+            total = summary["day_totals"].setdefault(day, [0, 0])
+            total[0], total[1] = total[0] + int(quantity), total[1] + int(amount)
             lines = (row.get("day_lines") or {}).get(day, [])
             summary["day_orders"].setdefault(day, []).append([row["customer_id"], int(quantity), int(amount), lines])
             cartons = summary["day_skus"].setdefault(day, {})
             for sku, qty, _ in lines:
                 cartons[sku] = cartons.get(sku, 0) + int(qty)
     for summary in out.values():
+        summary["day_totals"] = dict(sorted(summary["day_totals"].items()))
         summary["day_orders"] = dict(sorted(summary["day_orders"].items()))
         summary["day_skus"] = {day: sorted(map(list, c.items())) for day, c in sorted(summary["day_skus"].items())}
     return [out[team_id] for team_id in sorted(out)]

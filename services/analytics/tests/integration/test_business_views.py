@@ -395,6 +395,7 @@ def test_a_rebuild_from_the_facts_equals_the_incremental_views(grpc_deps: GrpcDe
         (f"m1|t1|{month}", [["c1", 12]], 18, 12, 140000, 6, {f"{month}-01": [["c1", 12, 140000]]}),
         (f"m2|t1|{month}", [["c3", 5]], 0, 5, 50000, 0, {f"{month}-01": [["c3", 5, 50000]]}),
     ]
+    assert incremental["month_cartons"] == [{"_id": month, "cartons": {"c1": 12, "c3": 5}}]
     assert order_views.rebuild(facts=grpc_deps.facts, views=grpc_deps.order_views) == 2
     assert grpc_deps.order_views.snapshot() == incremental
     assert_hand_computed(_views(grpc_deps), month)
@@ -517,8 +518,9 @@ def test_two_recomputes_moving_one_customer_leave_it_in_one_summary(grpc_deps: G
 
 
 def test_a_summary_summed_before_a_newer_one_never_overwrites_it(grpc_deps: GrpcDeps) -> None:
-    """Two recomputes summing one summary at once: the one that counted the change first (a lower
-    seq) writes last and is dropped, so a customer that moved away does not come back."""
+    """Two recomputes summing one summary (or a month's cartons) at once: the one that counted the
+    change first (a lower seq) writes last and is dropped, so a customer that moved away does not
+    come back."""
     views = grpc_deps.order_views
     row = {"customer_id": "c9", "team_id": "t1", "agreed": 3, "adjusted": 0, "effective": 3, "ordered": 1,
            "amount_fen": 9, "day_totals": {"2025-06-02": [1, 9]},
@@ -528,6 +530,9 @@ def test_a_summary_summed_before_a_newer_one_never_overwrites_it(grpc_deps: Grpc
     views.write_summaries([{**held, "seq": 5}])  # summed earlier, written later
     assert views.month_summaries("2025-06") == []
     assert views.snapshot()["order_summaries"] == []
+    views.write_month_cartons("2025-06", {}, seq=3)
+    views.write_month_cartons("2025-06", {"c9": 1}, seq=2)  # summed earlier, written later
+    assert views.month_cartons(["2025-06", "2025-07"]) == {"2025-06": {}}
     views.write_summaries([{**held, "seq": 7}])
     assert [(s["customers"], s["remaining"], s["day_skus"]) for s in views.month_summaries("2025-06")] == [
         (1, 2, {"2025-06-02": [["S1", 1]]})
