@@ -17,6 +17,12 @@ days). Counted from the day document read back after each batch's write and writ
 lower rev, so of two batches counting one day the one that read it later is kept; the rebuild
 counts every day again. Index month; team_month.
 
+`month_counts`, one document per manager's month: _id "<manager_id>:<month>", manager_id, month,
+seq, days (JSON text, one element: NX-27017 reads a document at a cost per element) {date:
+[planned, completed, team_id]}: the day counts of the month gathered after each batch's counts
+are written, guarded by a change count (`month_count_keys` _id as month_counts, seq, taken after
+the day counts are written), so a team's month is 30 small documents, not 280 days. Index month.
+
 Each kind of event writes its facts about a visit as one object under its own key, with a plain
 `$set`: the facts never change (a visit is completed once, with one done count), so any order,
 any repetition and any grouping of the events end in the same document, and the reader
@@ -36,6 +42,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 
@@ -92,6 +99,8 @@ class DayProgressStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection
         self.counts: Collection[Document] = collection.database["day_counts"]
+        self.month_counts: Collection[Document] = collection.database["month_counts"]
+        self.month_count_seqs: Collection[Document] = collection.database["month_count_keys"]
 
     def ensure_indexes(self) -> None:
         # Single-field month indexes: NX-27017 (0.8.1) plans no query on the compound one.
@@ -101,23 +110,51 @@ class DayProgressStore:
              IndexModel([("team_month", ASCENDING)])],
         )  # fmt: skip
         ensure_indexes(self.counts, [IndexModel([("month", ASCENDING)]), IndexModel([("team_month", ASCENDING)])])
+        ensure_indexes(self.month_counts, [IndexModel([("month", ASCENDING)])])
 
     def count(self, doc_ids: Sequence[str]) -> None:
         """Count the visits of the days just written, from the days read back (one read, one write);
-        a count lands only over one of a lower rev (an older count of the same day arriving late)."""
+        a count lands only over one of a lower rev (an older count of the same day arriving late).
+        Then gather the counts of each manager's month touched into its month document."""
         if doc_ids:
             self._write_counts(self.collection.find({"_id": {"$in": list(doc_ids)}}))
+            self._gather({f"{manager_id}:{date[:7]}" for manager_id, date in (i.rsplit(":", 1) for i in doc_ids)})
 
     def recount(self) -> int:
         """Count every day again (`make rebuild-analytics`): the counts equal what the worker wrote."""
         self.counts.delete_many({})
-        return self._write_counts(self.collection.find({}))
+        self.month_counts.delete_many({})
+        counted = self._write_counts(self.collection.find({}))
+        self._gather({f"{c['manager_id']}:{c['month']}" for c in self.counts.find({}, {"manager_id": 1, "month": 1})})
+        return counted
 
     def _write_counts(self, docs: Iterable[Document]) -> int:
         counts = [day_count(doc) for doc in docs]
         ops = [ReplaceOne({"_id": c["_id"], "rev": {"$lt": c["rev"]}}, c, upsert=True) for c in counts]
         bulk_write_chunked(self.counts, ops, duplicates_ok=True)
         return len(counts)
+
+    def _gather(self, manager_months: set[str]) -> None:
+        """Each manager's month ("<manager_id>:<month>") from its day counts, claiming the change
+        count taken after they were written: of two batches gathering one month, the later wins."""
+        todo = sorted(manager_months)
+        if not todo:
+            return
+        bulk_write_chunked(
+            self.month_count_seqs, [UpdateOne({"_id": i}, {"$inc": {"seq": 1}}, upsert=True) for i in todo]
+        )
+        seqs = {doc["_id"]: int(doc["seq"]) for doc in self.month_count_seqs.find({"_id": {"$in": todo}})}
+        ids = [f"{mm}-{day:02d}" for mm in todo for day in range(1, 32)]
+        days: dict[str, dict[str, list[Any]]] = {mm: {} for mm in todo}
+        for c in self.counts.find({"_id": {"$in": ids}}, {"date": 1, "team_id": 1, "planned": 1, "completed": 1}):
+            days[c["_id"][: -len("-dd")]][c["date"]] = [c["planned"], c["completed"], c["team_id"]]
+        docs = [
+            {"_id": mm, "manager_id": mm.rsplit(":", 1)[0], "month": mm.rsplit(":", 1)[1], "seq": seqs[mm],
+             "days": orjson.dumps(dict(sorted(days[mm].items()))).decode()}
+            for mm in todo
+        ]  # fmt: skip
+        ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, d, upsert=True) for d in docs]
+        bulk_write_chunked(self.month_counts, ops, duplicates_ok=True)
 
     def apply(self, changes: Iterable[DayChange]) -> list[str]:
         """Every change in one bulk write, one update per document; returns the documents touched."""

@@ -1,5 +1,5 @@
 """PlanFactsReader — the raw `day_progress` documents of a team's day, for the attendance counts,
-and the `day_counts` of a period's days, for the indicators' plan execution.
+and the day counts of a period's days (`month_counts`), for the indicators' plan execution.
 
 Read-only; the collections and their indexes belong to DayProgressStore.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import orjson
 from pymongo import ASCENDING
 from pymongo.collection import Collection
 
@@ -18,18 +19,20 @@ from baifang_common.mongo import Document, store_adapter
 class PlanFactsReader:
     def __init__(self, collection: Collection[Document]) -> None:
         self.collection = collection
-        self.counts: Collection[Document] = collection.database["day_counts"]
+        self.month_counts: Collection[Document] = collection.database["month_counts"]
 
     def team_day(self, team_id: str, date: str) -> list[Document]:
         return list(self.collection.find({"team_id": team_id, "date": date}).sort("manager_id", ASCENDING))
 
     def day_counts(self, dates: Sequence[str], manager_id: str = "", team_id: str = "") -> list[Document]:
-        """The visit counts of the dates: one manager's by _id, a team's or everyone's by month."""
-        if manager_id:
-            docs = self.counts.find({"_id": {"$in": [f"{manager_id}:{day}" for day in dates]}})
-            return [doc for doc in docs if not team_id or doc.get("team_id") == team_id]
+        """The visit counts of the dates, {manager_id, team_id, date, planned, completed}: one
+        manager's months by _id, everyone's by month (a team's days are picked by their team)."""
         wanted, found = set(dates), []
         for month in sorted({day[:7] for day in dates}):
-            query = {"team_month": f"{team_id}|{month}"} if team_id else {"month": month}
-            found += [doc for doc in self.counts.find(query) if doc.get("date") in wanted]
+            query = {"_id": f"{manager_id}:{month}"} if manager_id else {"month": month}
+            for doc in self.month_counts.find(query):
+                for date, (planned, completed, team) in orjson.loads(doc["days"]).items():
+                    if date in wanted and (not team_id or team == team_id):
+                        found.append({"manager_id": doc["manager_id"], "team_id": team, "date": date,
+                                      "planned": planned, "completed": completed})  # fmt: skip
         return found

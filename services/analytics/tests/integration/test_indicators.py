@@ -220,9 +220,13 @@ def test_day_counts_equal_a_recount_and_an_older_count_arriving_late_is_dropped(
     def counts() -> list[tuple[str, int, int]]:
         return [(c["_id"], c["planned"], c["completed"]) for c in days.counts.find({}).sort("_id", 1)]
 
-    incremental = counts()
+    def months() -> list[tuple[str, str]]:
+        return [(m["_id"], m["days"]) for m in days.month_counts.find({}).sort("_id", 1)]
+
+    incremental, gathered = counts(), months()
     assert incremental == [(f"m1:{day_id}", 4, 2), (f"m2:{day_id}", 3, 1)]  # as the report counts them
-    assert days.recount() == 2 and counts() == incremental
+    assert gathered == [("m1:2025-06", f'{{"{day_id}":[4,2,"t1"]}}'), ("m2:2025-06", f'{{"{day_id}":[3,1,"t1"]}}')]
+    assert days.recount() == 2 and counts() == incremental and months() == gathered
     current = days.counts.find_one({"_id": f"m2:{day_id}"}) or {}
     days.collection.update_one({"_id": f"m2:{day_id}"}, {"$set": {"visits": {}, "plans": {}}})  # an older state
     days.count([f"m2:{day_id}"])  # read back at the same rev: not newer, not written
