@@ -18,6 +18,16 @@
                   escaped): every owner a month of the customer was ever filed under (added
                   before the row is written, see usecases/order_views.py), the summaries a
                   recompute sums again
+    owner_notes   _id customer_id, owners {"<manager_id>|<team_id>": true}: every owner a
+                  customer.assigned named for the customer (noted before the owner is written;
+                  its own collection: NX-27017 0.8.1 adds nothing with `$addToSet` to a field an
+                  existing document lacks, so `order_customers.months` must be its first field)
+    owner_rosters _id "<manager_id>|<team_id>", manager_id, team_id, seq, customers (JSON text,
+                  sorted): the customers the manager owns in that team, read from the owners after
+                  every customer.assigned batch for each owner its customers were ever assigned
+                  to (the daily orders' "not ordered yet" of a team: 10 documents, not 1,000
+                  owners); roster_keys _id as owner_rosters, seq: its change count; index
+                  manager_id, team_id
     order_summaries  _id "<manager_id>|<team_id>|<month>": one manager's month in one team, summed
                   from its rows: manager_id, team_id, month, manager_month, team_month, seq,
                   customers, agreed, adjusted, effective, ordered, amount_fen, remaining, and as
@@ -50,6 +60,7 @@ from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from analytics.domain.business import Owner
 from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter
 
 SUMMED = ("agreed", "adjusted", "effective", "ordered", "amount_fen")  # a row's figures a summary adds up
@@ -67,6 +78,9 @@ class OrderViewsStore:
         self.summary_seqs: Collection[Document] = db["summary_keys"]
         self.cartons: Collection[Document] = db["month_cartons"]
         self.carton_seqs: Collection[Document] = db["month_carton_keys"]
+        self.rosters: Collection[Document] = db["owner_rosters"]
+        self.owner_notes: Collection[Document] = db["owner_notes"]
+        self.roster_seqs: Collection[Document] = db["roster_keys"]
 
     def ensure_indexes(self) -> None:
         """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
@@ -75,6 +89,7 @@ class OrderViewsStore:
             [IndexModel([(name, ASCENDING)]) for name in ("manager_month", "team_month", "month", "customer_id")],
         )
         ensure_indexes(self.months, [IndexModel([("customer_id", ASCENDING)])])
+        ensure_indexes(self.rosters, [IndexModel([(name, ASCENDING)]) for name in ("manager_id", "team_id")])
         ensure_indexes(
             self.summaries, [IndexModel([(name, ASCENDING)]) for name in ("manager_month", "team_month", "month")]
         )
@@ -162,6 +177,43 @@ class OrderViewsStore:
         ]
         bulk_write_chunked(self.customers, ops)
 
+    def note_owners(self, owners: dict[str, set[str]]) -> None:
+        """Note the owners ("<manager_id>|<team_id>") customer.assigned events name, before the
+        owners are written: the rosters an assignment batch reads back and sums again."""
+        ops = [
+            UpdateOne({"_id": c}, {"$set": {f"owners.{_escape(owner)}": True for owner in sorted(o)}}, upsert=True)
+            for c, o in sorted(owners.items())
+        ]
+        bulk_write_chunked(self.owner_notes, ops)
+
+    def owners_noted(self, customer_ids: Iterable[str]) -> set[str]:
+        """Every owner ever noted for the customers."""
+        docs = self.owner_notes.find({"_id": {"$in": sorted(set(customer_ids))}}, {"owners": 1})
+        return {_unescape(key) for doc in docs for key in doc.get("owners", {})}
+
+    def bump_rosters(self, roster_ids: Iterable[str]) -> dict[str, int]:
+        """As `bump_summaries`, for owner rosters (after the owners are written)."""
+        return _bump(self.roster_seqs, roster_ids)
+
+    def write_rosters(self, docs: Sequence[Document]) -> None:
+        """Rosters {_id, manager_id, team_id, seq, customers: [...]}: each lands only over a lower seq."""
+        ops = [
+            ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}},
+                       {**d, "customers": orjson.dumps(sorted(d["customers"])).decode()}, upsert=True)
+            for d in docs
+        ]  # fmt: skip
+        bulk_write_chunked(self.rosters, ops, duplicates_ok=True)
+
+    def owned(self, manager_id: str = "", team_id: str = "") -> list[Owner]:
+        """Customers owned by the manager or team (both empty: everyone's), from the rosters."""
+        query = {"manager_id": manager_id} if manager_id else {"team_id": team_id} if team_id else {}
+        return [
+            Owner(customer_id=cid, manager_id=doc["manager_id"], team_id=doc["team_id"])
+            for doc in self.rosters.find(query)
+            if not team_id or doc["team_id"] == team_id
+            for cid in orjson.loads(doc["customers"])
+        ]
+
     def bump_summaries(self, summary_ids: Iterable[str]) -> dict[str, int]:
         """Count a change of each summary's rows (after the rows are written) and return the counts,
         read before the rows are summed: the summary summed last claims the highest count."""
@@ -233,6 +285,7 @@ class OrderViewsStore:
         self.customers.delete_many({})
         self.summaries.delete_many({})
         self.cartons.delete_many({})
+        self.rosters.delete_many({})
 
     def snapshot(self) -> dict[str, list[Document]]:
         """Every document, sorted by id: what a test compares between incremental and rebuilt views."""
@@ -242,6 +295,11 @@ class OrderViewsStore:
             "order_summaries": [
                 {name: value for name, value in _unpack(d).items() if name != "seq"}
                 for d in self.summaries.find({"customers": {"$gt": 0}}).sort("_id", ASCENDING)
+            ],
+            "owner_rosters": [
+                {"_id": d["_id"], "customers": orjson.loads(d["customers"])}
+                for d in self.rosters.find({}).sort("_id", ASCENDING)
+                if d["customers"] != "[]"
             ],
             "month_cartons": [
                 {"_id": d["_id"], "cartons": orjson.loads(d["cartons"])}

@@ -17,7 +17,7 @@ from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, FOLLOW_UP_RANK, month_of
 from analytics.usecases import customer_value
 from analytics.usecases.customer_value import ValueBook
-from analytics.usecases.order_views import Key, recompute
+from analytics.usecases.order_views import Key, recompute, refresh_rosters
 from baifang_common.events import (
     AgreedQuantitySubmitted,
     AppointmentBooked,
@@ -334,7 +334,14 @@ def apply_events(
     keys: set[Key] = set()
     for event in events:
         HANDLERS[event.event_type][1](event, ops, keys)
+    assigned: dict[str, set[str]] = {}
+    for event in events:
+        if isinstance(event, CustomerAssigned):
+            assigned.setdefault(event.customer_id, set()).add(f"{event.manager_id}|{event.team_id}")
+    views.note_owners(assigned)  # before the owners: a later batch moving the customer reads them back
     facts.write(ops)
+    if assigned:
+        refresh_rosters(views.owners_noted(assigned), facts=facts, views=views)
     if values is not None:
         ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
         customer_value.recompute(ordered, facts=facts, book=values)

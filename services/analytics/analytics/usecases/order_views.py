@@ -55,6 +55,21 @@ def refresh_summaries(summary_ids: Iterable[str], *, views: OrderViewsStore) -> 
     return len(docs)
 
 
+def refresh_rosters(roster_ids: Iterable[str], *, facts: FactsStore, views: OrderViewsStore) -> int:
+    """Read each owner's ("<manager_id>|<team_id>") customers again from the owners, claiming the
+    change count taken after the owners were written (the later reader's roster is kept)."""
+    seqs = views.bump_rosters(roster_ids)
+    docs = []
+    for roster_id, seq in sorted(seqs.items()):
+        manager_id, team_id = roster_id.rsplit("|", 1)
+        customers = [o.customer_id for o in facts.owned(manager_id) if o.team_id == team_id]
+        docs.append(
+            {"_id": roster_id, "manager_id": manager_id, "team_id": team_id, "seq": seq, "customers": customers}
+        )
+    views.write_rosters(docs)
+    return len(docs)
+
+
 def summaries_of(manager_month: str, rows: Iterable[Document]) -> list[Document]:
     """One summary per team of the manager's rows of the month: their sums, customers and order days."""
     manager_id, month = manager_month.rsplit("|", 1)
@@ -170,4 +185,5 @@ def rebuild(*, facts: FactsStore, views: OrderViewsStore) -> int:
     keys = facts.order_keys()
     views.clear()
     views.index_months(keys)
+    refresh_rosters({f"{o.manager_id}|{o.team_id}" for o in facts.owned() if o.manager_id}, facts=facts, views=views)
     return recompute(keys, facts=facts, views=views)

@@ -71,7 +71,7 @@ def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore,
     day = resolve_day(query.date, timezone)
     scope = rules.scope_for(query.caller, query.manager_id, query.team_id)
     rows = day_rows(views.month_summaries(day[:7], scope.manager_id, scope.team_id, ["day_orders"]), day)
-    owned = facts.owned(scope.manager_id, scope.team_id)
+    owned = views.owned(scope.manager_id, scope.team_id)  # the owner rosters: a team is 10 documents
     ordered_ids = {row["customer_id"] for row in rows}
     waiting = [o for o in owned if o.customer_id not in ordered_ids]
     page = page_of(rows, query)

@@ -396,6 +396,8 @@ def test_a_rebuild_from_the_facts_equals_the_incremental_views(grpc_deps: GrpcDe
         (f"m2|t1|{month}", [["c3", 5]], 0, 5, 50000, 0, {f"{month}-01": [["c3", 5, 50000]]}),
     ]
     assert incremental["month_cartons"] == [{"_id": month, "cartons": {"c1": 12, "c3": 5}}]
+    assert incremental["owner_rosters"] == [{"_id": "m1|t1", "customers": ["c1", "c2"]},
+                                            {"_id": "m2|t1", "customers": ["c3"]}]  # fmt: skip
     assert order_views.rebuild(facts=grpc_deps.facts, views=grpc_deps.order_views) == 2
     assert grpc_deps.order_views.snapshot() == incremental
     assert_hand_computed(_views(grpc_deps), month)
@@ -409,6 +411,8 @@ def test_a_rebuild_from_the_facts_equals_the_incremental_views(grpc_deps: GrpcDe
         (f"m2|t1|{month}", [["c1", 12], ["c3", 5]], 18, 17, 190000, 6,
          {f"{month}-01": [["c1", 12, 140000], ["c3", 5, 50000]]}),
     ]  # fmt: skip
+    assert incremental["owner_rosters"] == [{"_id": "m1|t1", "customers": ["c2"]},
+                                            {"_id": "m2|t1", "customers": ["c1", "c3"]}]  # fmt: skip
     order_views.rebuild(facts=grpc_deps.facts, views=grpc_deps.order_views)
     assert grpc_deps.order_views.snapshot() == incremental
 
@@ -515,6 +519,23 @@ def test_two_recomputes_moving_one_customer_leave_it_in_one_summary(grpc_deps: G
     summed = [f"{o}|2025-06" for o in sorted(views.filed_of(["c9"])["c9"])]
     assert order_views.refresh_summaries(summed, views=views) == 3
     assert [(s["_id"], s["rows"]) for s in views.month_summaries("2025-06")] == [("m3|t1|2025-06", [["c9", 1]])]
+
+
+def test_two_batches_moving_one_customer_leave_it_in_one_roster(grpc_deps: GrpcDeps) -> None:
+    """The batch whose owner stays reads back every owner noted for the customer, also one noted by
+    a batch that read the notes before it: c1 moved to m2 and (later effective) to m3 is in m3's
+    roster alone, even when the m2 batch sums m2's roster after the m3 batch."""
+    facts, views = grpc_deps.facts, grpc_deps.order_views
+    business_facts.apply_events(_customer("c1", "m1"), facts=facts, views=views)
+    to_m3 = CustomerAssigned(customer_id="c1", manager_id="m3", team_id="t1", effective_from="2031-02-01")
+    business_facts.apply_events([to_m3], facts=facts, views=views)
+    views.note_owners({"c1": {"m2|t1"}})  # a batch moving c1 to m2 (effective earlier): noted, then
+    order_views.refresh_rosters(["m2|t1"], facts=facts, views=views)  # summed before its owner write lost
+    assert [(o.customer_id, o.manager_id) for o in views.owned(team_id="t1")] == [("c1", "m3")]
+    replayed = CustomerAssigned(customer_id="c1", manager_id="m2", team_id="t1", effective_from="2031-01-01")
+    business_facts.apply_events([replayed, to_m3], facts=facts, views=views)  # late, and m3's again
+    assert [(o.customer_id, o.manager_id) for o in views.owned()] == [("c1", "m3")]
+    assert views.owned(manager_id="m1") == views.owned(manager_id="m2") == []
 
 
 def test_a_summary_summed_before_a_newer_one_never_overwrites_it(grpc_deps: GrpcDeps) -> None:
