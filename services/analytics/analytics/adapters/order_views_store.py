@@ -33,8 +33,8 @@
                   customers, agreed, adjusted, effective, ordered, amount_fen, remaining, and as
                   JSON text (one element each: NX-27017 reads a document at a cost per element)
                   rows [[customer_id, ordered], ...] by customer, day_totals {date: [quantity,
-                  amount_fen]}, day_orders {date: [[customer_id,
-                  quantity, amount_fen, [[sku, qty, amount_fen], ...]], ...]}, day_skus {date:
+                  amount_fen]}, day_orders {date: [[customer_id, quantity, amount_fen,
+                  [[sku, qty, amount_fen], ...]], ...]} (one text per date), day_skus {date:
                   [[sku, cartons], ...]}; what the group views read (30 small documents instead of 3,000 rows); indexes
                   manager_month, team_month, month. An owner that no longer holds a customer of
                   the month keeps a summary of 0 customers (readers skip it).
@@ -252,6 +252,18 @@ class OrderViewsStore:
         docs = self.summaries.find({**_scoped(month, manager_id, team_id), "customers": {"$gt": 0}}, left_out or None)
         return sorted((_unpack(d, unpack) for d in docs), key=lambda d: (d["manager_id"], d["team_id"]))
 
+    def day_orders(self, day: str, manager_id: str = "", team_id: str = "") -> list[Document]:
+        """The summaries in scope of the day's month with that day's orders alone decoded:
+        {manager_id, team_id, orders [[customer_id, quantity, amount_fen, lines], ...]}."""
+        path = f"day_orders.{day}"
+        query = {**_scoped(day[:7], manager_id, team_id), "customers": {"$gt": 0}}
+        out = []
+        for doc in self.summaries.find(query, {"manager_id": 1, "team_id": 1, path: 1}):
+            # NX-27017 answers a nested projection under the dotted key; MongoDB nests it.
+            text = doc.get(path) or (doc.get("day_orders") or {}).get(day) or "[]"
+            out.append({"manager_id": doc["manager_id"], "team_id": doc["team_id"], "orders": orjson.loads(text)})
+        return out
+
     def rows_of(self, customer_ids: Sequence[str], month: str) -> list[Document]:
         """The lean rows of a page of customers, in the order given (by _id: one indexed `$in`)."""
         ids = [f"{c}:{month}" for c in customer_ids]
@@ -337,12 +349,19 @@ def _unescape(key: str) -> str:
 
 
 def _pack(summary: Document) -> Document:
-    return {**summary, **{name: orjson.dumps(summary[name]).decode() for name in PACKED}}
+    """The summary as stored: each packed field as JSON text; `day_orders` one text per day (the
+    daily orders read one day of a month)."""
+    packed = {name: orjson.dumps(summary[name]).decode() for name in PACKED if name != "day_orders"}
+    days = {day: orjson.dumps(orders).decode() for day, orders in summary["day_orders"].items()}
+    return {**summary, **packed, "day_orders": days}
 
 
 def _unpack(doc: Document, names: Sequence[str] = PACKED) -> Document:
     out = {name: value for name, value in doc.items() if name not in PACKED}
-    return {**out, **{name: orjson.loads(doc[name]) for name in names}}
+    unpacked = {name: orjson.loads(doc[name]) for name in names if name != "day_orders"}
+    if "day_orders" in names:
+        unpacked["day_orders"] = {day: orjson.loads(text) for day, text in doc["day_orders"].items()}
+    return {**out, **unpacked}
 
 
 LEAN = ("customer_id", "month", "manager_id", "team_id", "seq", "agreed", "adjusted", "effective", "ordered",

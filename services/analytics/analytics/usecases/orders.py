@@ -70,7 +70,7 @@ def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore,
     """Which customers ordered on the date (by SKU), per manager, and who has not ordered yet."""
     day = resolve_day(query.date, timezone)
     scope = rules.scope_for(query.caller, query.manager_id, query.team_id)
-    rows = day_rows(views.month_summaries(day[:7], scope.manager_id, scope.team_id, ["day_orders"]), day)
+    rows = day_rows(views.day_orders(day, scope.manager_id, scope.team_id))
     owned = views.owned(scope.manager_id, scope.team_id)  # the owner rosters: a team is 10 documents
     ordered_ids = {row["customer_id"] for row in rows}
     waiting = [o for o in owned if o.customer_id not in ordered_ids]
@@ -107,12 +107,12 @@ def daily_orders(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore,
     }
 
 
-def day_rows(summaries: Sequence[Document], day: str) -> list[Document]:
-    """The customers who ordered on `day`, by customer, from their managers' month summaries."""
+def day_rows(summaries: Sequence[Document]) -> list[Document]:
+    """The customers who ordered on the day, by customer, from their managers' month summaries."""
     rows = [
         {"customer_id": cid, "manager_id": s["manager_id"], "team_id": s["team_id"], "quantity": quantity,
          "amount_fen": amount, "lines": lines}
-        for s in summaries for cid, quantity, amount, lines in s["day_orders"].get(day, [])
+        for s in summaries for cid, quantity, amount, lines in s["orders"]
     ]  # fmt: skip
     return sorted(rows, key=lambda row: str(row["customer_id"]))
 
