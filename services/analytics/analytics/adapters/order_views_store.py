@@ -279,6 +279,14 @@ class OrderViewsStore:
         ids = [f"{cid}:{m}" for cid in customer_ids for m in months]
         return list(self.months.find({"_id": {"$in": ids}}, {"days": 0}))
 
+    def ordered(self, customer_ids: Sequence[str], months: Sequence[str]) -> dict[str, int]:
+        """Cartons ordered per customer over the months (lean rows: cheap for hundreds of customers)."""
+        totals: dict[str, int] = {}
+        query = {"_id": {"$in": [f"{cid}:{m}" for cid in customer_ids for m in months]}}
+        for doc in self.rows.find(query, {"customer_id": 1, "ordered": 1}):
+            totals[doc["customer_id"]] = totals.get(doc["customer_id"], 0) + int(doc.get("ordered", 0))
+        return totals
+
     def day_rows(self, date: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """Customers with orders on `date`: {customer_id, manager_id, team_id, quantity, amount_fen}."""
         # `day_totals.<date>` exists, not `dates` holds: NX-27017 (0.8.1) does not match inside arrays.
