@@ -76,6 +76,10 @@ class VisitStore:
         doc = self.collection.find_one({"_id": visit_id})
         return from_doc(doc) if doc else None
 
+    def get_many(self, visit_ids: Sequence[str]) -> dict[str, Visit]:
+        """Many visits in one `_id` lookup (a batch of check-in events)."""
+        return {doc["_id"]: from_doc(doc) for doc in self.collection.find({"_id": {"$in": sorted(set(visit_ids))}})}
+
     def for_day(self, manager_id: str, day: str) -> list[Visit]:
         docs = self.collection.find({"day_key": day_key(manager_id, day)})
         return sorted((from_doc(d) for d in docs), key=lambda v: (v.order, v.id))
