@@ -1,5 +1,6 @@
-"""The value class of a whole batch of customers, judged with a few `_id` reads and one bulk write,
-against the same customers judged one at a time and against the order lines themselves."""
+"""The batched writes of the analytics worker: the value class of a whole batch of customers (a few
+`_id` reads and one bulk write) against the same customers judged one at a time and against the
+order lines themselves; facts inserted first against the upserts they stand for."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from typing import Any
 import pytest
 
 from analytics.adapters import value_store
+from analytics.adapters.facts_store import Fact, FactsStore
 from analytics.adapters.value_store import ValueStore
 from analytics.bootstrap import GrpcDeps
 from analytics.domain.value import ValuePolicy, classify, figures
 from analytics.usecases import business_facts, customer_value
 from analytics.usecases.customer_value import ValueBook
 from baifang_common.events import OrdersRecorded
+from baifang_common.mongo import bulk_write_chunked
 from baifang_common.timeutil import today
 
 pytestmark = pytest.mark.integration
@@ -85,3 +88,25 @@ def test_a_batch_judges_like_one_customer_at_a_time_and_a_replay_adds_no_history
         assert customer_value.recompute_all(facts=grpc_deps.facts, book=batched, on=on) >= len(before)
         assert {cid: doc for cid, doc in _stored(batched).items() if cid in before} == before
     assert history_lengths[1] > history_lengths[0]  # the re-import changed some classes, and said so
+
+
+def test_facts_inserted_first_end_as_the_upserts_would(grpc_deps: GrpcDeps) -> None:
+    """New documents are inserted, stored ones get the policy's update: the same documents as upserting all."""
+    db = grpc_deps.values.store.c.database
+    first = [
+        Fact("k", "late", {"v": 1}, "latest", "2"), Fact("k", "early", {"v": 1}, "earliest", "5"),
+        Fact("k", "once", {"v": 1}, "first"), Fact("k", "visit", {"date": "d", "unplanned.e1": {"t": 1}}, "merge"),
+    ]  # fmt: skip
+    then = [
+        Fact("k", "late", {"v": 2}, "latest", "3"), Fact("k", "early", {"v": 2}, "earliest", "6"),
+        Fact("k", "once", {"v": 2}, "first"), Fact("k", "visit", {"unplanned.e2": {"t": 2}, "missed": True}, "merge"),
+        Fact("k", "new", {"v": 2}, "latest", "1"),
+    ]  # fmt: skip
+    older = [Fact("k", "late", {"v": 0}, "latest", "1"), Fact("k", "early", {"v": 0}, "earliest", "4")]
+    for facts in (first, then, older, then):
+        FactsStore._insert_or_update(db["inserted"], facts)
+        bulk_write_chunked(db["upserted"], [fact.update() for fact in facts], duplicates_ok=True)
+    inserted = list(db["inserted"].find().sort("_id"))
+    assert inserted == list(db["upserted"].find().sort("_id"))
+    assert {doc["_id"]: doc.get("v") for doc in inserted} == {"early": 0, "late": 2, "new": 2, "once": 1, "visit": None}
+    assert inserted[-1] == {"_id": "visit", "date": "d", "unplanned": {"e1": {"t": 1}, "e2": {"t": 2}}, "missed": True}
