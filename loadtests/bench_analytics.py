@@ -22,7 +22,9 @@ The publisher (Python, confirms) competes with the consumer for two shared cores
 figure is partly the publisher's. `--backlog` separates them: it stops the analytics worker of
 `make up` (its pid file under var/run), publishes everything into its queues, starts it again
 (`scripts/stack.py up`, with STACK_PORT_OFFSET) and times the worker alone, from its start to the
-last event applied.
+last event applied. `--reset` (with `--backlog`) first empties analytics' database as `scripts/seed.py
+--reset` does, so the events are absorbed as the seed's are; without it they restate what is stored
+(a replay, which costs the store more).
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ from zoneinfo import ZoneInfo
 from bench_sink import Cpu
 from stack_metrics import delta, metric_sum, port_of, scrape
 
+from analytics.demo import load_demo as reset_analytics
 from analytics.settings import AnalyticsSettings
+from baifang_common import stores
 from baifang_common.demo import demo_org
 from baifang_common.events import Event, SkuUpserted, VisitCompleted, VisitMissed, VisitPlanPublished
 from baifang_common.timeutil import today
@@ -159,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=300.0, help="give up waiting after this many seconds")
     p.add_argument("--backlog", action="store_true", help="queue everything first, then time the worker alone")
     p.add_argument("--planning-only", action="store_true", help="plans, completed and missed visits only")
+    p.add_argument("--reset", action="store_true", help="with --backlog: empty analytics' database first, as the seed")
     args = p.parse_args(argv)
+    os.environ.update(stores.service_urls())  # analytics' own store (--reset), as the seed
     if not scrape("analytics-worker"):
         print(f"bench_analytics: the analytics worker (metrics port {port_of('analytics-worker')}) does not answer")
         return 2
@@ -170,8 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench_analytics: {len(events):,} events ({', '.join(f'{k} {n:,}' for k, n in kinds.items())})")
     print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared: the CPU seconds below are the steadier figure)")
     startup_s = 0.0
+    if args.reset and not args.backlog:
+        p.error("--reset needs --backlog (the worker must be stopped while the database is emptied)")
     if args.backlog:
         stop_worker()
+        if args.reset:  # what `scripts/seed.py --reset` does: the events then find nothing stored
+            org, settings = demo_org(managers=args.managers), AnalyticsSettings()
+            reset_analytics(settings, org, today=today(settings.timezone), reset=True, customers=args.customers)
         publish_started = time.monotonic()
         _publish(AnalyticsSettings().amqp_uri, events)
         published_s = time.monotonic() - publish_started
