@@ -9,9 +9,10 @@ stored class is still the one the recompute read: of two concurrent recomputes o
 
 A recompute reads the purchases from the order views (order_views_store.py), by `_id` only:
 `order_customers` names each customer's months, the `order_rows` of those months carry the
-quantity and amount of every order day (`day_totals`). NX-27017 scans the whole collection for
-`$in` on any other field, so the order lines themselves (biz_orders, keyed by order line) would
-cost one query per customer.
+quantity and amount of every order day (`day_totals`) and the change count (`order_keys`) their
+facts were read at; a customer with a row behind its count is read from its order lines instead
+(one query per customer: NX-27017 scans the whole collection for `$in` on any field but `_id`,
+and biz_orders is keyed by order line).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ValueStore:
         self.c = collection
         self.order_customers: Collection[Document] = collection.database["order_customers"]
         self.order_rows: Collection[Document] = collection.database["order_rows"]
+        self.order_keys: Collection[Document] = collection.database["order_keys"]
 
     def get(self, customer_id: str) -> Document | None:
         return self.c.find_one({"_id": customer_id})
@@ -41,17 +43,31 @@ class ValueStore:
         """The held documents of many customers, by `_id` (a recompute of a whole batch)."""
         return {doc["_id"]: doc for doc in _by_ids(self.c, list(customer_ids))}
 
-    def order_days(self, customer_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    def order_days(self, customer_ids: Sequence[str]) -> dict[str, list[dict[str, Any]] | None]:
         """Per customer, every order day {order_date, quantity, amount_fen} (the day's lines summed):
-        all a value class needs (purchases in the window, the first order date), in two `_id` reads."""
+        all a value class needs (purchases in the window, the first order date), in three `_id` reads.
+
+        None for a customer one of whose month rows is missing or older than its key's change count
+        (`order_keys`): a recompute of that month is in flight elsewhere (another queue or replica),
+        so the caller reads that customer's order lines instead.
+        """
         keys = [f"{doc['_id']}:{month}" for doc in _by_ids(self.order_customers, list(customer_ids))
                 for month in doc.get("months", [])]  # fmt: skip
-        days: dict[str, list[dict[str, Any]]] = {customer_id: [] for customer_id in customer_ids}
-        for row in _by_ids(self.order_rows, keys, {"customer_id": 1, "day_totals": 1}):
-            days.setdefault(row["customer_id"], []).extend(
+        seqs = {doc["_id"]: int(doc.get("seq", 0)) for doc in _by_ids(self.order_keys, keys)}
+        days: dict[str, list[dict[str, Any]] | None] = {customer_id: [] for customer_id in customer_ids}
+        settled: set[str] = set()
+        for row in _by_ids(self.order_rows, keys, {"customer_id": 1, "day_totals": 1, "seq": 1}):
+            settled.add(row["_id"])
+            held = days.get(row["customer_id"])
+            if int(row.get("seq", 0)) < seqs.get(row["_id"], 0) or held is None:
+                days[row["customer_id"]] = None
+                continue
+            held.extend(
                 {"order_date": day, "quantity": quantity, "amount_fen": amount}
                 for day, (quantity, amount) in row.get("day_totals", {}).items()
             )
+        for key in set(keys) - settled:
+            days[key.rsplit(":", 1)[0]] = None
         return days
 
     def save(self, held: Document | None, customer_id: str, value_class: str, figures: dict[str, Any], on: str) -> None:

@@ -39,6 +39,12 @@ def _judge(order_days: list[dict[str, Any]], policy: ValuePolicy, on: date) -> t
     return classify(values, policy), values
 
 
+def _days(customer_id: str, days: dict[str, list[dict[str, Any]] | None], facts: FactsStore) -> list[dict[str, Any]]:
+    """The customer's order days from the views, or its order lines while a month of it is being recomputed."""
+    found = days.get(customer_id, [])
+    return facts.customer_orders(customer_id) if found is None else found
+
+
 def recompute(customer_ids: Iterable[str], *, facts: FactsStore, book: ValueBook, on: date | None = None) -> int:
     """Re-judge the customers from their purchases (today, company time, unless `on` says), CHUNK at a time."""
     day = on or today(book.timezone)
@@ -46,7 +52,8 @@ def recompute(customer_ids: Iterable[str], *, facts: FactsStore, book: ValueBook
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         held, days = book.store.get_many(chunk), book.store.order_days(chunk)
-        judged = [(held.get(cid), cid, *_judge(days.get(cid, []), book.policy, day), day.isoformat()) for cid in chunk]
+        judged = [(held.get(cid), cid, *_judge(_days(cid, days, facts), book.policy, day), day.isoformat())
+                  for cid in chunk]  # fmt: skip
         book.store.save_many(judged)
     return len(ids)
 
@@ -62,7 +69,7 @@ def customer_value(query: ViewQuery, *, facts: FactsStore, book: ValueBook) -> d
     doc = book.store.get(query.customer_id)
     if doc is None:
         day = today(book.timezone).isoformat()
-        days = book.store.order_days([query.customer_id]).get(query.customer_id, [])
+        days = _days(query.customer_id, book.store.order_days([query.customer_id]), facts)
         value_class, values = _judge(days, book.policy, today(book.timezone))
         doc = {"value_class": value_class, "figures": values, "computed_on": day, "history": []}
     return {

@@ -110,3 +110,23 @@ def test_facts_inserted_first_end_as_the_upserts_would(grpc_deps: GrpcDeps) -> N
     assert inserted == list(db["upserted"].find().sort("_id"))
     assert {doc["_id"]: doc.get("v") for doc in inserted} == {"early": 0, "late": 2, "new": 2, "once": 1, "visit": None}
     assert inserted[-1] == {"_id": "visit", "date": "d", "unplanned": {"e1": {"t": 1}, "e2": {"t": 2}}, "missed": True}
+
+
+def test_a_customer_whose_month_is_being_recomputed_is_judged_from_its_order_lines(grpc_deps: GrpcDeps) -> None:
+    """Another batch wrote and counted new lines but has not replaced the month row yet: the row is
+    behind its count, so the value reads the lines (which hold the new ones), not the stale row."""
+    on = today(grpc_deps.timezone)
+    book = ValueBook(store=grpc_deps.values.store, policy=POLICY, timezone=grpc_deps.timezone)
+    lines = _lines(random.Random(6), on, 1)
+    business_facts.apply_events([OrdersRecorded(import_id="b1", lines=lines)], facts=grpc_deps.facts,
+                                views=grpc_deps.order_views, values=book)  # fmt: skip
+    customer_id = lines[0]["customer_id"]
+    late = {**lines[0], "order_id": "LATE", "line_no": 1, "amount_fen": 990_000, "order_date": on.isoformat()}
+    ops: business_facts.Ops = []
+    keys: set[tuple[str, str]] = set()
+    business_facts.orders_recorded(OrdersRecorded(import_id="b2", lines=[late]), ops, keys)
+    grpc_deps.facts.write(ops)
+    grpc_deps.order_views.touch(keys)  # counted; the month row is not replaced yet
+    customer_value.recompute([customer_id], facts=grpc_deps.facts, book=book, on=on)
+    judged = book.store.get(customer_id)["figures"]
+    assert judged == _by_lines(grpc_deps, on)[customer_id][1] and judged["amount_fen"] >= 990_000
