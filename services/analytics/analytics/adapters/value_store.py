@@ -70,12 +70,9 @@ class ValueStore:
             days[key.rsplit(":", 1)[0]] = None
         return days
 
-    def save(self, held: Document | None, customer_id: str, value_class: str, figures: dict[str, Any], on: str) -> None:
-        """Store the recomputed class over the `held` document; a new class (or the first) appends to the history."""
-        self.save_many([(held, customer_id, value_class, figures, on)])
-
     def save_many(self, judged: Sequence[tuple[Document | None, str, str, dict[str, Any], str]]) -> int:
-        """Many `save`s in bulk writes of (held, customer_id, value_class, figures, on); returns the writes sent.
+        """Store each recomputed class over its `held` document, in bulk writes of (held, customer_id,
+        value_class, figures, on); a new class (or the first) appends to the history. Returns the writes sent.
 
         A customer whose stored class, figures and day are already those judged is not written (a
         replay). The whole history is `$set`: NX-27017 (0.8.1) stores a `$push`ed sub-document as
