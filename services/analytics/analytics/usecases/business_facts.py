@@ -328,16 +328,13 @@ def apply_bodies(
 def apply_events(
     events: Sequence[Event], *, facts: FactsStore, views: OrderViewsStore, values: ValueBook | None = None
 ) -> None:
-    """Store the batch's facts, recompute the order views of every key it touched and (given `values`)
-    the value class of every customer whose orders changed."""
+    """Store the batch's facts, recompute the order views of every key it touched and then (given
+    `values`) the value class of every customer whose orders changed, from those views."""
     ops: Ops = []
     keys: set[Key] = set()
     for event in events:
         HANDLERS[event.event_type][1](event, ops, keys)
     facts.write(ops)
-    if values is not None:
-        ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
-        customer_value.recompute(ordered, facts=facts, book=values)
     reassigned = [customer for customer, month in keys if not month]
     if reassigned:
         # Only the months whose view is not already filed under the stored owner: an import or a
@@ -348,3 +345,6 @@ def apply_events(
     if keys:
         views.touch(keys)
         recompute(keys, facts=facts, views=views)
+    if values is not None:  # after the views: the value class reads their totals per order day
+        ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
+        customer_value.recompute(ordered, facts=facts, book=values)
