@@ -9,6 +9,8 @@
     biz_adjustments _id adjustment_id, customer_id, month, lines, status, rank "<final?>|<at>"
     biz_collections _id visit_id (a later submission supersedes), customer_id, date, lines, rank
     biz_terminals   _id "<customer_id>:<resources|info>", version, values, card_fields, rank
+    biz_terminal_history _id "<customer_id>:<resources|info>", customer_id, kind,
+                    versions.<version 9 digits> {saved_at, values} (one key per version: merged)
     biz_visits      _id visit_id, customer_id, date, checkin / completion / missed facts,
                     unplanned.<event_id> {text, client_ts, at} (one key per unplanned task)
     biz_activities  _id "<kind>:<id>", customer_id, kind, at, summary (special use, promotion
@@ -33,7 +35,7 @@ So redelivery, replay and any order of the events end in the same documents, and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +55,7 @@ KINDS = (
     "adjustments",
     "collections",
     "terminals",
+    "terminal_history",
     "visits",
     "activities",
     "follow_ups",
@@ -132,6 +135,7 @@ class FactsStore:
         )
         ensure_indexes(self.c["customers"], [IndexModel([("peer_group", ASCENDING)])])
         ensure_indexes(self.c["visits"], [IndexModel([("date", ASCENDING)])])
+        ensure_indexes(self.c["collections"], [IndexModel([("date", ASCENDING)])])
         ensure_indexes(self.c["terminals"], [IndexModel([("customer_id", ASCENDING)])])
         ensure_indexes(self.c["notice_reads"], [IndexModel([("notice_id", ASCENDING)])])
         ensure_indexes(self.c["notes"], [IndexModel([("author_id", ASCENDING)])])
@@ -196,6 +200,30 @@ class FactsStore:
         for doc in self.c["terminals"].find({"_id": {"$in": ids}}, {"customer_id": 1, "values": 1}):
             merged.setdefault(doc["customer_id"], {}).update(doc.get("values", {}))
         return merged
+
+    def terminal_histories(self, customer_ids: Sequence[str]) -> dict[str, dict[str, Document]]:
+        """Per customer and kind (resources, info): every saved version (one `_id` query)."""
+        ids = [f"{cid}:{kind}" for cid in customer_ids for kind in ("resources", "info")]
+        out: dict[str, dict[str, Document]] = {}
+        for doc in self.c["terminal_history"].find({"_id": {"$in": ids}}):
+            out.setdefault(doc["customer_id"], {})[doc["kind"]] = doc
+        return out
+
+    def backfill_terminal_history(self) -> int:
+        """Each stored latest terminal version into the history (facts kept before the history existed;
+        a version already there is rewritten with the same values). The rebuild runs it."""
+        fields = {"customer_id": 1, "kind": 1, "version": 1, "values": 1, "saved_at": 1}
+        facts = [
+            Fact("terminal_history", doc["_id"], history_fields(doc["customer_id"], doc["kind"], doc), "merge")
+            for doc in self.c["terminals"].find({}, fields)
+        ]
+        self.write(facts)
+        return len(facts)
+
+    def collected_customers(self, days: Sequence[str]) -> set[str]:
+        """Customers with a price & stock collection on one of the days (one indexed equality query per day)."""
+        found = self.c["collections"]
+        return {doc["customer_id"] for day in days for doc in found.find({"date": day}, {"customer_id": 1})}
 
     def similar(self, terminal_type: str, area_id: str) -> list[str]:
         """Customers of the same terminal type and area (the comparison group of §1.5.13)."""
@@ -275,6 +303,12 @@ class FactsStore:
             for doc in self.c[kind].find({}, {"customer_id": 1, "month": 1}):
                 keys.add((doc["customer_id"], doc["month"]))
         return keys
+
+
+def history_fields(customer_id: str, kind: str, version: Mapping[str, Any]) -> dict[str, Any]:
+    """One terminal version as the fields of its history document (its own key: versions never change)."""
+    entry = {"saved_at": str(version.get("saved_at", "")), "values": dict(version.get("values") or {})}
+    return {"customer_id": customer_id, "kind": kind, f"versions.{int(version['version']):09d}": entry}
 
 
 def _owner(doc: Document) -> Owner:

@@ -63,3 +63,7 @@ class ScanStore:
         docs = self.collection.find({"date": span})
         wanted = None if customer_ids is None else set(customer_ids)
         return [doc for doc in docs if wanted is None or doc["customer_id"] in wanted]
+
+    def scanned_customers(self, days: Sequence[str]) -> set[str]:
+        """Outlets with scans on one of the days (one indexed equality query per day)."""
+        return {doc["customer_id"] for day in days for doc in self.collection.find({"date": day}, {"customer_id": 1})}

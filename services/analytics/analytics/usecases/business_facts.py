@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any
 
-from analytics.adapters.facts_store import Fact, FactsStore
+from analytics.adapters.facts_store import Fact, FactsStore, history_fields
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, FOLLOW_UP_RANK, month_of
 from analytics.usecases import customer_value
@@ -158,6 +158,10 @@ def terminal_saved(event: TerminalResourcesCollected | TerminalInfoUpdated, ops:
         "card_fields": getattr(event, "card_fields", {}), "saved_by": event.saved_by, "saved_at": event.saved_at,
     }  # fmt: skip
     ops.append(Fact("terminals", f"{event.customer_id}:{kind}", fields, "latest", f"{int(event.version):09d}"))
+    # Every version, dated, for the quality trend (§1.6.5): a malformed time is refused here, not at every read.
+    _stamp(event.saved_at, "saved_at")
+    history = history_fields(event.customer_id, kind, fields)
+    ops.append(Fact("terminal_history", f"{event.customer_id}:{kind}", history, "merge"))
 
 
 def visit_fact(event: CheckinRecorded | VisitCompleted | VisitMissed, ops: Ops, keys: set[Key]) -> None:
