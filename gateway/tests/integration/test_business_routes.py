@@ -91,7 +91,7 @@ def business_client(
     scans = [{"code": f"x{i}", "sku": "S1", "kind": kind, "qty": qty, "unit_price": price, "ts": noon}
              for i, (kind, qty, price) in enumerate((("purchase", 4, 12.0), ("sale", 3, 15.0)))]  # fmt: skip
     batch = ScanBatchAccepted(batch_id="gb1", device_id="gd1", customer_id="gc1", scans=scans, received_at=noon)
-    scan_views.apply_scan_batches([batch], scans=deps.scans, timezone=deps.timezone)
+    scan_views.apply_scan_batches([batch], scans=deps.scans, timezone=deps.timezone, facts=deps.facts)
     server, _ = grpc_server([servicer(deps)])
     yield make_client(analytics_addr=f"127.0.0.1:{server.port}"), month
     deps.close()

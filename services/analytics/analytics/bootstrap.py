@@ -192,11 +192,7 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
         ),
         "GetTerminalStats": functools.partial(terminals.terminal_stats, facts=deps.facts, standards=deps.standards),
         "GetFunctionalTerminals": functools.partial(
-            terminal_analysis.functional_terminals,
-            facts=deps.facts,
-            scans=deps.scans,
-            views=deps.order_views,
-            timezone=deps.timezone,
+            terminal_analysis.functional_terminals, facts=deps.facts, timezone=deps.timezone
         ),
         "GetQualityTerminals": functools.partial(
             terminal_analysis.quality_terminals, facts=deps.facts, standards=deps.standards, timezone=deps.timezone

@@ -11,6 +11,9 @@
     biz_terminals   _id "<customer_id>:<resources|info>", version, values, card_fields, rank
     biz_terminal_history _id "<customer_id>:<resources|info>", customer_id, kind,
                     versions.<version 9 digits> {saved_at, values} (one key per version: merged)
+    biz_last_activity _id customer_id, visited, collected, scanned, ordered: the latest date of
+                    each activity (a completed visit, a price & stock collection, a retail scan,
+                    an order line), each a top-level `$max`
     biz_visits      _id visit_id, customer_id, date, checkin / completion / missed facts,
                     unplanned.<event_id> {text, client_ts, at} (one key per unplanned task)
     biz_activities  _id "<kind>:<id>", customer_id, kind, at, summary (special use, promotion
@@ -56,6 +59,7 @@ KINDS = (
     "collections",
     "terminals",
     "terminal_history",
+    "last_activity",
     "visits",
     "activities",
     "follow_ups",
@@ -82,6 +86,11 @@ def first_wins(doc_id: str, fields: dict[str, Any]) -> UpdateOne:
     return UpdateOne({"_id": doc_id}, {"$setOnInsert": fields}, upsert=True)
 
 
+def highest(doc_id: str, fields: dict[str, Any]) -> UpdateOne:
+    """Top-level values that only move up (dates): any order ends in the highest of each."""
+    return UpdateOne({"_id": doc_id}, {"$max": fields}, upsert=True)
+
+
 def merged(doc_id: str, fields: dict[str, Any]) -> UpdateOne:
     """Facts that never change, each under its own key: any order ends in the same document."""
     return UpdateOne({"_id": doc_id}, {"$set": fields}, upsert=True)
@@ -92,7 +101,8 @@ class Fact:
     """One fact to store: its kind (collection), id, fields and how it meets an earlier statement.
 
     policy: "latest" (the highest rank wins), "earliest" (the lowest rank wins), "first" (an
-    immutable fact: the first write is kept), "merge" (fields that never change, `$set`).
+    immutable fact: the first write is kept), "merge" (fields that never change, `$set`), "max"
+    (top-level fields that keep their highest value, `$max`).
     """
 
     kind: str
@@ -108,6 +118,8 @@ class Fact:
             return earliest_wins(self.doc_id, self.rank, self.fields)
         if self.policy == "first":
             return first_wins(self.doc_id, self.fields)
+        if self.policy == "max":
+            return highest(self.doc_id, self.fields)
         return merged(self.doc_id, self.fields)
 
     def beats(self, other: Fact) -> bool:
@@ -135,7 +147,6 @@ class FactsStore:
         )
         ensure_indexes(self.c["customers"], [IndexModel([("peer_group", ASCENDING)])])
         ensure_indexes(self.c["visits"], [IndexModel([("date", ASCENDING)])])
-        ensure_indexes(self.c["collections"], [IndexModel([("date", ASCENDING)])])
         ensure_indexes(self.c["terminals"], [IndexModel([("customer_id", ASCENDING)])])
         ensure_indexes(self.c["notice_reads"], [IndexModel([("notice_id", ASCENDING)])])
         ensure_indexes(self.c["notes"], [IndexModel([("author_id", ASCENDING)])])
@@ -155,6 +166,9 @@ class FactsStore:
                 chosen[key] = fact
             elif fact.policy == "merge":
                 chosen[key] = Fact(fact.kind, fact.doc_id, {**held.fields, **fact.fields}, "merge")
+            elif fact.policy == "max":
+                tops = {k: max(v, held.fields[k]) if k in held.fields else v for k, v in fact.fields.items()}
+                chosen[key] = Fact(fact.kind, fact.doc_id, {**held.fields, **tops}, "max")
         ops: dict[str, list[UpdateOne]] = {}
         for (kind, _), fact in chosen.items():
             ops.setdefault(kind, []).append(fact.update())
@@ -220,10 +234,28 @@ class FactsStore:
         self.write(facts)
         return len(facts)
 
-    def collected_customers(self, days: Sequence[str]) -> set[str]:
-        """Customers with a price & stock collection on one of the days (one indexed equality query per day)."""
-        found = self.c["collections"]
-        return {doc["customer_id"] for day in days for doc in found.find({"date": day}, {"customer_id": 1})}
+    def last_activity(self, customer_ids: Sequence[str]) -> dict[str, Document]:
+        """Per customer the latest date of each activity: visited, collected, scanned, ordered (one `_id` query)."""
+        return {doc["_id"]: doc for doc in self.c["last_activity"].find({"_id": {"$in": list(customer_ids)}})}
+
+    def backfill_last_activity(self) -> int:
+        """The latest activity dates from the stored visits, collections and order lines (the rebuild;
+        scans come from the scan days: scan_views.backfill_last_scans)."""
+        facts = [
+            Fact("last_activity", doc["customer_id"], {"visited": doc["date"]}, "max")
+            for doc in self.c["visits"].find({}, {"customer_id": 1, "date": 1, "completion": 1})
+            if "completion" in doc
+        ]
+        facts += [
+            Fact("last_activity", doc["customer_id"], {"collected": doc["date"]}, "max")
+            for doc in self.c["collections"].find({}, {"customer_id": 1, "date": 1})
+        ]
+        facts += [
+            Fact("last_activity", doc["customer_id"], {"ordered": doc["order_date"]}, "max")
+            for doc in self.c["orders"].find({}, {"customer_id": 1, "order_date": 1})
+        ]
+        self.write(facts)
+        return len({f.doc_id for f in facts})
 
     def similar(self, terminal_type: str, area_id: str) -> list[str]:
         """Customers of the same terminal type and area (the comparison group of §1.5.13)."""

@@ -85,6 +85,13 @@ def values_on(histories: Mapping[str, Sequence[Version]], last_day: date) -> dic
     return merged
 
 
+def numbers_on(histories: Mapping[str, Sequence[Version]], last_day: date) -> tuple[int, ...]:
+    """Which version of each kind `values_on` merges (0: none): equal numbers, equal values."""
+    return tuple(
+        max((v.number for v in histories.get(kind, ()) if v.saved_on <= last_day), default=0) for kind in KINDS
+    )
+
+
 def month_end(month: str) -> date:
     year, number = int(month[:4]), int(month[5:7])
     if number == 12:

@@ -110,6 +110,7 @@ def orders_recorded(event: OrdersRecorded, ops: Ops, keys: set[Key]) -> None:
             "amount_fen": int(line["amount_fen"]), "order_date": day, "month": month_of(day),
         }  # fmt: skip
         ops.append(Fact("orders", f"{line['order_id']}:{int(line.get('line_no', 0))}", fields, "latest", at))
+        ops.append(Fact("last_activity", fields["customer_id"], {"ordered": day}, "max"))
         keys.add((fields["customer_id"], fields["month"]))
 
 
@@ -148,6 +149,7 @@ def price_inventory(event: PriceInventorySubmitted, ops: Ops, keys: set[Key]) ->
     }  # fmt: skip
     rank = f"{_stamp(event.submitted_at, 'submitted_at')}|{_at(event)}"
     ops.append(Fact("collections", event.visit_id, fields, "latest", rank))
+    ops.append(Fact("last_activity", event.customer_id, {"collected": fields["date"]}, "max"))
 
 
 def terminal_saved(event: TerminalResourcesCollected | TerminalInfoUpdated, ops: Ops, keys: set[Key]) -> None:
@@ -179,6 +181,8 @@ def visit_fact(event: CheckinRecorded | VisitCompleted | VisitMissed, ops: Ops, 
     else:
         fact = {"missed": True}
     ops.append(Fact("visits", event.visit_id, {**base, **fact}, "merge"))
+    if "completion" in fact:
+        ops.append(Fact("last_activity", event.customer_id, {"visited": base["date"]}, "max"))
 
 
 def unplanned_task(event: UnplannedTaskRecorded, ops: Ops, keys: set[Key]) -> None:

@@ -1,8 +1,8 @@
 """Functional terminal analysis (§1.6.4) and quality terminal analysis (§1.6.5) of the caller's outlets.
 
 Both read the terminal facts of the scope's outlets with `_id` lookups (latest values, dated
-history), the cards for the grouping attribute, and, for activity, one indexed equality query per
-day of the window (visits, collections, scans) plus the order rows of the months it spans. Who sees
+history), the cards for the grouping attribute and, for activity, each outlet's latest date of
+each activity (biz_last_activity, kept by the worker). Who sees
 which outlets is domain/business.scope_for (P-004-15); an admin without a filter sees every outlet.
 """
 
@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics.adapters.facts_store import FactsStore
-from analytics.adapters.order_views_store import OrderViewsStore
-from analytics.adapters.scan_store import ScanStore
 from analytics.adapters.standard_store import StandardStore
 from analytics.domain import terminal_analysis as ta
 from analytics.domain import terminal_standard as std
@@ -63,33 +61,13 @@ def _key(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _ordered_customers(views: OrderViewsStore, days: Sequence[str], ids: set[str]) -> set[str]:
-    """Customers of `ids` with an order on one of the days: the order rows of the months the days span."""
-    wanted, found = set(days), set()
-    for month in sorted({d[:7] for d in days}):
-        for row in views.month_rows(month):
-            if row["customer_id"] in ids and wanted.intersection(row.get("day_totals", {})):
-                found.add(row["customer_id"])
-    return found
+def _activity(ids: list[str], since: str, facts: FactsStore) -> dict[str, set[str]]:
+    """Per activity of ta.ACTIVITIES: the outlets of `ids` whose latest such activity is on or after `since`."""
+    latest = facts.last_activity(ids)
+    return {name: {cid for cid, doc in latest.items() if str(doc.get(name) or "") >= since} for name in ta.ACTIVITIES}
 
 
-def _activity(
-    ids: list[str], days: Sequence[str], facts: FactsStore, scans: ScanStore, views: OrderViewsStore
-) -> dict[str, set[str]]:
-    """Per activity of ta.ACTIVITIES: the outlets of `ids` with that activity on one of the days."""
-    scope = set(ids)
-    visited = {doc["customer_id"] for doc in facts.completed_visits(days)}
-    return {
-        "visited": visited & scope,
-        "collected": facts.collected_customers(days) & scope,
-        "scanned": scans.scanned_customers(days) & scope,
-        "ordered": _ordered_customers(views, days, scope),
-    }
-
-
-def functional_terminals(
-    query: ViewQuery, *, facts: FactsStore, scans: ScanStore, views: OrderViewsStore, timezone: str
-) -> dict[str, Any]:
+def functional_terminals(query: ViewQuery, *, facts: FactsStore, timezone: str) -> dict[str, Any]:
     """§1.6.4: per designated function, how many outlets have it (coverage) and how many of those
     were visited, collected, scanned or ordered in the last `days` days (activity), overall and per group."""
     days = (query.days if isinstance(query, TerminalQuery) else 0) or 30
@@ -98,7 +76,7 @@ def functional_terminals(
     attribute = query.by or "terminal_type"
     outlets = _outlets(query, facts, attribute)
     window = ta.last_days(today(timezone), days)
-    active = _activity(outlets.ids, window, facts, scans, views)
+    active = _activity(outlets.ids, window[0], facts)
     anything = set().union(*active.values())
     holders = {
         code: [cid for cid in outlets.ids if ta.has_function(outlets.values.get(cid, {}), item)]
@@ -149,14 +127,21 @@ def _trend(
         cid: {kind: ta.versions_of(doc, timezone) for kind, doc in kinds.items()}
         for cid, kinds in facts.terminal_histories(ids).items()
     }
+    ends = [ta.month_end(m) for m in months]
+    tallies = [_tally() for _ in months]
+    for versions in histories.values():
+        scores: dict[tuple[int, ...], float | None] = {}  # one evaluation per distinct state of the outlet
+        for end, tally in zip(ends, tallies, strict=True):
+            state = ta.numbers_on(versions, end)
+            if state not in scores:
+                values = ta.values_on(versions, end)
+                scores[state] = std.evaluate(criteria, values).score if values else None
+            score = scores[state]
+            if score is None:
+                continue
+            tally[1], tally[2], tally[3] = tally[1] + 1, tally[2] + int(score >= std.PASS_MARK), tally[3] + score
     trend = []
-    for month in months:
-        end, tally = ta.month_end(month), _tally()
-        for versions in histories.values():
-            values = ta.values_on(versions, end)
-            if values:
-                score = std.evaluate(criteria, values).score
-                tally[1], tally[2], tally[3] = tally[1] + 1, tally[2] + int(score >= std.PASS_MARK), tally[3] + score
+    for month, tally in zip(months, tallies, strict=True):
         row = _row(tally)
         trend.append({"month": month, "evaluated": row["evaluated"], "meeting_standard": row["meeting_standard"],
                       "avg_score": row["avg_score"]})  # fmt: skip

@@ -287,7 +287,8 @@ def test_quality_and_functional_analysis_whatever_the_order_and_repetition(grpc_
     base = today(grpc_deps.timezone)
     month = base.isoformat()[:7]
     _apply_shuffled(grpc_deps, [*_outlets(), *quality_events(month), *activity_events(base)], seed=12)
-    scan_views.apply_scan_batches(scan_batches(base), scans=grpc_deps.scans, timezone=grpc_deps.timezone)
+    scans = scan_batches(base)
+    scan_views.apply_scan_batches(scans, scans=grpc_deps.scans, timezone=grpc_deps.timezone, facts=grpc_deps.facts)
     views = _views(grpc_deps)
     assert_quality(views, month)
     assert_functional(views, base)
@@ -295,6 +296,11 @@ def test_quality_and_functional_analysis_whatever_the_order_and_repetition(grpc_
     events = [*reversed(quality_events(month)), *reversed(activity_events(base))]
     business_facts.apply_events(events, facts=grpc_deps.facts, views=grpc_deps.order_views)
     assert_quality(views, month)
+    assert_functional(views, base)
+    # The rebuild derives the latest activity dates from the stored facts and scan days alone.
+    grpc_deps.facts.c["last_activity"].delete_many({})
+    assert grpc_deps.facts.backfill_last_activity() == 3
+    assert scan_views.backfill_last_scans(scans=grpc_deps.scans, facts=grpc_deps.facts) == 2
     assert_functional(views, base)
     with pytest.raises(BadPeriod):
         views["GetFunctionalTerminals"](TerminalQuery(caller=S1, days=91))
