@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from baifang_common.errors import InvalidArgument
 from baifang_common.timeutil import parse_ts
 
 # The designated functions of §1.6.4 and P-002-T5/T6, each a yes/no terminal item (collection's
@@ -71,7 +72,11 @@ def versions_of(doc: Mapping[str, Any], timezone: str) -> list[Version]:
     """The versions of a history document (FactsStore.terminal_history), oldest first."""
     out = []
     for key, entry in (doc.get("versions") or {}).items():
-        out.append(Version(int(key), local_day(str(entry["saved_at"]), timezone), entry.get("values") or {}))
+        try:
+            saved_on = local_day(str(entry.get("saved_at", "")), timezone)
+        except InvalidArgument:
+            continue  # a version stored before saved times were checked: undatable, left out of the trend
+        out.append(Version(int(key), saved_on, entry.get("values") or {}))
     return sorted(out, key=lambda v: v.number)
 
 
