@@ -80,6 +80,16 @@ def versions_of(doc: Mapping[str, Any], timezone: str) -> list[Version]:
     return sorted(out, key=lambda v: v.number)
 
 
+def latest_values(docs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The current values from the history documents by kind: per kind the highest version, merged."""
+    merged: dict[str, Any] = {}
+    for kind in KINDS:
+        versions = (docs.get(kind) or {}).get("versions") or {}
+        if versions:
+            merged.update(versions[max(versions)].get("values") or {})
+    return merged
+
+
 def values_on(histories: Mapping[str, Sequence[Version]], last_day: date) -> dict[str, Any]:
     """The terminal's values at the end of `last_day`: per kind the highest version saved by then, merged."""
     merged: dict[str, Any] = {}

@@ -9,8 +9,8 @@ which outlets is domain/business.scope_for (P-004-15); an admin without a filter
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.adapters.facts_store import FactsStore
@@ -42,12 +42,18 @@ class Outlets:
     groups: dict[str, str | None]
 
 
-def _outlets(query: ViewQuery, facts: FactsStore, attribute: str) -> Outlets:
+def _outlets(
+    query: ViewQuery,
+    facts: FactsStore,
+    attribute: str,
+    current: Callable[[list[str]], dict[str, dict[str, Any]]] | None = None,
+) -> Outlets:
+    """The scope's outlets with their current terminal values (`current`, else the latest facts)."""
     if attribute not in GROUPS:
         raise UnknownAttribute(by=attribute, allowed=list(GROUPS))
     scope = scope_for(query.caller, query.manager_id, query.team_id)
     ids = sorted(o.customer_id for o in facts.owned(scope.manager_id, scope.team_id))
-    values = facts.terminals(ids)
+    values = (current or facts.terminals)(ids)
     if attribute in CARD_ATTRIBUTES:
         cards = {doc["_id"]: doc for doc in facts.cards(ids, [attribute])}
         source: Mapping[str, Mapping[str, Any]] = cards
@@ -119,14 +125,30 @@ def _row(tally: list[Any]) -> dict[str, Any]:
             "avg_score": round(total / evaluated, 1) if evaluated else None}  # fmt: skip
 
 
+@dataclass
+class _History:
+    """The scope's terminal histories, read once for both the current values and the trend."""
+
+    facts: FactsStore
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def current(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The latest values from the history; the latest facts for outlets without one (kept before it)."""
+        self.docs.update(self.facts.terminal_histories(ids))
+        values = {cid: ta.latest_values(kinds) for cid, kinds in self.docs.items()}
+        missing = [cid for cid in ids if cid not in self.docs]
+        return {**values, **(self.facts.terminals(missing) if missing else {})}
+
+    def dated(self, timezone: str) -> dict[str, dict[str, list[ta.Version]]]:
+        return {cid: {k: ta.versions_of(d, timezone) for k, d in kinds.items()} for cid, kinds in self.docs.items()}
+
+
 def _trend(
-    ids: Sequence[str], months: Sequence[str], facts: FactsStore, criteria: Sequence[std.Criterion], timezone: str
+    histories: Mapping[str, Mapping[str, Sequence[ta.Version]]],
+    months: Sequence[str],
+    criteria: Sequence[std.Criterion],
 ) -> list[dict[str, Any]]:
     """Per month: the terminals evaluated and meeting the standard at the month's end (company-local)."""
-    histories = {
-        cid: {kind: ta.versions_of(doc, timezone) for kind, doc in kinds.items()}
-        for cid, kinds in facts.terminal_histories(ids).items()
-    }
     ends = [ta.month_end(m) for m in months]
     tallies = [_tally() for _ in months]
     for versions in histories.values():
@@ -157,7 +179,9 @@ def quality_terminals(
     if not 1 <= months <= ta.MAX_MONTHS:
         raise BadPeriod(months=months)
     attribute = query.by or "terminal_type"
-    outlets = _outlets(query, facts, attribute)
+    history = _History(facts)
+    outlets = _outlets(query, facts, attribute, history.current)
+    histories = history.dated(timezone)
     version, criteria = current_standard(standards)
     total = _tally()
     tiers: dict[str | None, list[Any]] = defaultdict(_tally)
@@ -193,6 +217,6 @@ def quality_terminals(
         "by": attribute,
         "items": [{"value": k, **_row(g)} for k, g in sorted(groups.items(), key=lambda kv: (kv[0] is not None,
                                                                                           kv[0] or ""))],
-        "trend": _trend(outlets.ids, months_back(today(timezone).isoformat()[:7], months), facts, criteria, timezone),
+        "trend": _trend(histories, months_back(today(timezone).isoformat()[:7], months), criteria),
         "gaps": gaps,
     }  # fmt: skip
