@@ -6,7 +6,11 @@ them, so emptying and recomputing them gives what the incremental worker built (
 The views are empty while it runs (seconds for three months of 3,000 outlets). Run it with the
 analytics worker stopped or idle: a batch applied during the rebuild may be overwritten with the
 figures from before it, until that customer's next event. It also gives the day-progress documents
-written before they had one their `month` and `team_month` (what the indicators read a period by).
+written before they had one their `month` and `team_month` (what the indicators read a period by),
+and puts the latest terminal facts kept before the terminal history existed into it (the quality
+trend of §1.6.5 reads the history; versions already there are rewritten unchanged), and the latest
+activity dates of every outlet (the functional analysis of §1.6.4) from the stored visits,
+collections, order lines and scan days.
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ import argparse
 import os
 import time
 
-from analytics.bootstrap import business_stores, day_progress_store
+from analytics.bootstrap import business_stores, day_progress_store, scan_store
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import order_views
+from analytics.usecases import order_views, scan_views
 from baifang_common import mongo, stores
 
 
@@ -32,6 +36,10 @@ def main() -> int:
         keys = order_views.rebuild(facts=facts, views=views)
         print(f"rebuilt the order views of {keys} (customer, month) keys in {time.perf_counter() - start:.1f}s")
         print(f"gave {day_progress_store(settings, client).backfill_months()} day-progress documents their month")
+        print(f"kept the latest of {facts.backfill_terminal_history()} terminal facts in the terminal history")
+        outlets = facts.backfill_last_activity()
+        scanned = scan_views.backfill_last_scans(scans=scan_store(settings, client), facts=facts)
+        print(f"latest activity dates of {outlets} outlets (visits, collections, orders), {scanned} scanning")
     finally:
         client.close()
     return 0

@@ -9,6 +9,11 @@
     biz_adjustments _id adjustment_id, customer_id, month, lines, status, rank "<final?>|<at>"
     biz_collections _id visit_id (a later submission supersedes), customer_id, date, lines, rank
     biz_terminals   _id "<customer_id>:<resources|info>", version, values, card_fields, rank
+    biz_terminal_history _id "<customer_id>:<resources|info>", customer_id, kind,
+                    versions.<version 9 digits> {saved_at, values} (one key per version: merged)
+    biz_last_activity _id customer_id, visited, collected, scanned, ordered: the latest date of
+                    each activity (a completed visit, a price & stock collection, a retail scan,
+                    an order line), each a top-level `$max`
     biz_visits      _id visit_id, customer_id, date, checkin / completion / missed facts,
                     unplanned.<event_id> {text, client_ts, at} (one key per unplanned task)
     biz_activities  _id "<kind>:<id>", customer_id, kind, at, summary (special use, promotion
@@ -35,7 +40,7 @@ So redelivery, replay and any order of the events end in the same documents, and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +70,8 @@ KINDS = (
     "adjustments",
     "collections",
     "terminals",
+    "terminal_history",
+    "last_activity",
     "visits",
     "activities",
     "follow_ups",
@@ -91,6 +98,11 @@ def first_wins(doc_id: str, fields: dict[str, Any]) -> UpdateOne:
     return UpdateOne({"_id": doc_id}, {"$setOnInsert": fields}, upsert=True)
 
 
+def highest(doc_id: str, fields: dict[str, Any]) -> UpdateOne:
+    """Top-level values that only move up (dates): any order ends in the highest of each."""
+    return UpdateOne({"_id": doc_id}, {"$max": fields}, upsert=True)
+
+
 def merged(doc_id: str, fields: dict[str, Any]) -> UpdateOne:
     """Facts that never change, each under its own key: any order ends in the same document."""
     return UpdateOne({"_id": doc_id}, {"$set": fields}, upsert=True)
@@ -101,7 +113,8 @@ class Fact:
     """One fact to store: its kind (collection), id, fields and how it meets an earlier statement.
 
     policy: "latest" (the highest rank wins), "earliest" (the lowest rank wins), "first" (an
-    immutable fact: the first write is kept), "merge" (fields that never change, `$set`).
+    immutable fact: the first write is kept), "merge" (fields that never change, `$set`), "max"
+    (top-level fields that keep their highest value, `$max`).
     """
 
     kind: str
@@ -130,6 +143,8 @@ class Fact:
             return earliest_wins(self.doc_id, self.rank, self.fields)
         if self.policy == "first":
             return first_wins(self.doc_id, self.fields)
+        if self.policy == "max":
+            return highest(self.doc_id, self.fields)
         return merged(self.doc_id, self.fields)
 
     def beats(self, other: Fact) -> bool:
@@ -176,6 +191,9 @@ class FactsStore:
                 chosen[key] = fact
             elif fact.policy == "merge":
                 chosen[key] = Fact(fact.kind, fact.doc_id, {**held.fields, **fact.fields}, "merge")
+            elif fact.policy == "max":
+                tops = {k: max(v, held.fields[k]) if k in held.fields else v for k, v in fact.fields.items()}
+                chosen[key] = Fact(fact.kind, fact.doc_id, {**held.fields, **tops}, "max")
         by_kind: dict[str, list[Fact]] = {}
         for (kind, _), fact in chosen.items():
             by_kind.setdefault(kind, []).append(fact)
@@ -239,6 +257,48 @@ class FactsStore:
         for doc in self.c["terminals"].find({"_id": {"$in": ids}}, {"customer_id": 1, "values": 1}):
             merged.setdefault(doc["customer_id"], {}).update(doc.get("values", {}))
         return merged
+
+    def terminal_histories(self, customer_ids: Sequence[str]) -> dict[str, dict[str, Document]]:
+        """Per customer and kind (resources, info): every saved version (one `_id` query)."""
+        ids = [f"{cid}:{kind}" for cid in customer_ids for kind in ("resources", "info")]
+        out: dict[str, dict[str, Document]] = {}
+        for doc in self.c["terminal_history"].find({"_id": {"$in": ids}}):
+            out.setdefault(doc["customer_id"], {})[doc["kind"]] = doc
+        return out
+
+    def backfill_terminal_history(self) -> int:
+        """Each stored latest terminal version into the history (facts kept before the history existed;
+        a version already there is rewritten with the same values). The rebuild runs it."""
+        fields = {"customer_id": 1, "kind": 1, "version": 1, "values": 1, "saved_at": 1}
+        facts = [
+            Fact("terminal_history", doc["_id"], history_fields(doc["customer_id"], doc["kind"], doc), "merge")
+            for doc in self.c["terminals"].find({}, fields)
+        ]
+        self.write(facts)
+        return len(facts)
+
+    def last_activity(self, customer_ids: Sequence[str]) -> dict[str, Document]:
+        """Per customer the latest date of each activity: visited, collected, scanned, ordered (one `_id` query)."""
+        return {doc["_id"]: doc for doc in self.c["last_activity"].find({"_id": {"$in": list(customer_ids)}})}
+
+    def backfill_last_activity(self) -> int:
+        """The latest activity dates from the stored visits, collections and order lines (the rebuild;
+        scans come from the scan days: scan_views.backfill_last_scans)."""
+        facts = [
+            Fact("last_activity", doc["customer_id"], {"visited": doc["date"]}, "max")
+            for doc in self.c["visits"].find({}, {"customer_id": 1, "date": 1, "completion": 1})
+            if "completion" in doc
+        ]
+        facts += [
+            Fact("last_activity", doc["customer_id"], {"collected": doc["date"]}, "max")
+            for doc in self.c["collections"].find({}, {"customer_id": 1, "date": 1})
+        ]
+        facts += [
+            Fact("last_activity", doc["customer_id"], {"ordered": doc["order_date"]}, "max")
+            for doc in self.c["orders"].find({}, {"customer_id": 1, "order_date": 1})
+        ]
+        self.write(facts)
+        return len({f.doc_id for f in facts})
 
     def similar(self, terminal_type: str, area_id: str) -> list[str]:
         """Customers of the same terminal type and area (the comparison group of §1.5.13)."""
@@ -322,6 +382,12 @@ class FactsStore:
             for doc in self.c[kind].find({}, {"customer_id": 1, "month": 1}):
                 keys.add((doc["customer_id"], doc["month"]))
         return keys
+
+
+def history_fields(customer_id: str, kind: str, version: Mapping[str, Any]) -> dict[str, Any]:
+    """One terminal version as the fields of its history document (its own key: versions never change)."""
+    entry = {"saved_at": str(version.get("saved_at", "")), "values": dict(version.get("values") or {})}
+    return {"customer_id": customer_id, "kind": kind, f"versions.{int(version['version']):09d}": entry}
 
 
 def _owner(doc: Document) -> Owner:
