@@ -29,6 +29,7 @@ from analytics.domain.indicators import Target, week_of
 from analytics.settings import AnalyticsSettings
 from analytics.usecases import business_facts, progress
 from analytics.usecases.orders import ViewQuery
+from analytics.usecases.terminal_analysis import TerminalQuery
 from baifang_common import stores
 from baifang_common.context import Caller
 from baifang_common.events import (
@@ -40,6 +41,8 @@ from baifang_common.events import (
     PriceInventorySubmitted,
     SkuUpserted,
     SupplyAdjustmentApproved,
+    TerminalInfoUpdated,
+    TerminalResourcesCollected,
     VisitCompleted,
     VisitPlanPublished,
 )
@@ -136,10 +139,31 @@ def month_events(month: str, skus: list[SkuUpserted], rng: random.Random, last_d
     return events
 
 
+def terminal_events(months: list[str], rng: random.Random) -> list[Event]:
+    """Each outlet's terminal resources in the first month, improved in the last for half of them, and its
+    terminal information (the "三店" tier, designated functions): what the terminal analyses read."""
+    bools = ("ledger", "stock_classification", "lightbox", "pos_device", "online_ordering", "e_settlement",
+             "smart_terminal")  # fmt: skip
+    events: list[Event] = []
+    for n in range(OUTLETS):
+        cid = f"bc{n:05d}"
+        values: dict[str, Any] = {b: rng.random() < 0.6 for b in bools}
+        values |= {"display_rails": rng.randint(0, 3), "counter_length": rng.choice((1.0, 1.2, 1.5))}
+        versions = [values, {**values, **dict.fromkeys(bools, True)}] if n % 2 else [values]
+        for number, (month, v) in enumerate(zip((months[0], months[-1]), versions, strict=False), start=1):
+            events.append(TerminalResourcesCollected(customer_id=cid, version=number, values=v, saved_by="bench",
+                                                     saved_at=f"{month}-01T02:00:00Z"))  # fmt: skip
+        info = {"store_tier": rng.choice(("旗舰店", "加盟店", "形象店", "无")), "association_member": n % 3 == 0,
+                "functional_terminal": n % 4 == 0, "collection_point": n % 7 == 0}  # fmt: skip
+        events.append(TerminalInfoUpdated(customer_id=cid, version=1, values=info, card_fields={}, saved_by="bench",
+                                          saved_at=f"{months[0]}-02T02:00:00Z"))  # fmt: skip
+    return events
+
+
 def build(deps: Any, rng: random.Random) -> None:
     months = _months(today(deps.timezone).isoformat()[:7])
     skus = catalogue(rng)
-    events: list[Event] = [*skus, *outlets()]
+    events: list[Event] = [*skus, *outlets(), *terminal_events(months, rng)]
     for m in months:
         last_day = today(deps.timezone).day if m == months[-1] else 28
         events += month_events(m, skus, rng, last_day)
@@ -237,6 +261,9 @@ def main() -> int:
     def queries(role: Callable[[], Caller], **params: Any) -> list[ViewQuery]:
         return [ViewQuery(caller=role(), **params) for _ in range(n)]
 
+    def window(role: Callable[[], Caller]) -> list[ViewQuery]:
+        return [TerminalQuery(caller=role(), days=30) for _ in range(n)]
+
     def outlet_queries(**params: Any) -> list[ViewQuery]:
         return [ViewQuery(caller=(c := manager()), customer_id=outlet(c), **params) for _ in range(n)]
 
@@ -252,6 +279,16 @@ def main() -> int:
         ("indicators?period=month (supervisor, team)", "GetIndicators", queries(supervisor, month=month)),
         ("indicators?period=month (admin, all)", "GetIndicators", queries(lambda: admin, month=month)),
         ("indicators?period=week (supervisor, team)", "GetIndicators", queries(supervisor, by="week")),
+        ("terminals/functional?days=30 (manager)", "GetFunctionalTerminals", window(manager)),
+        ("terminals/functional?days=30 (supervisor, team)", "GetFunctionalTerminals", window(supervisor)),
+        ("terminals/functional?days=30 (admin, all)", "GetFunctionalTerminals", window(lambda: admin)),
+        ("terminals/quality?months=6 (manager)", "GetQualityTerminals", queries(manager, months=6)),
+        ("terminals/quality?months=6 (supervisor, team)", "GetQualityTerminals", queries(supervisor, months=6)),
+        ("terminals/quality?months=6 (admin, all)", "GetQualityTerminals", queries(lambda: admin, months=6)),
+        ("forecast (manager)", "GetForecast", queries(manager)),
+        ("forecast (supervisor, team)", "GetForecast", queries(supervisor)),
+        ("forecast (admin, all)", "GetForecast", queries(lambda: admin)),
+        ("customers/{id}/forecast (manager)", "GetCustomerForecast", outlet_queries()),
     ]
     print(f"{MANAGERS} managers, {OUTLETS} outlets, {MONTHS} months; {n} calls per view (use case + store + JSON)")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -262,8 +299,8 @@ def main() -> int:
         lambda q: owners.find_one({"_id": q.customer_id}) or {},
         baseline,
     )
-    for name, rpc, queries in cases:
-        time_view(name, views[rpc], queries)
+    for name, rpc, calls in cases:
+        time_view(name, views[rpc], calls)
     deps.close()
     return 0
 

@@ -8,7 +8,11 @@ empty while it runs (under a minute for three months of 3,000 outlets). Run it w
 analytics worker stopped or idle: a batch applied during the rebuild may be overwritten with the
 figures from before it, until that customer's next event. It also gives the day-progress documents
 written before they had one their `month` and `team_month`, and counts every day's planned and
-completed visits again (`day_counts`, what the indicators read a period by).
+completed visits again (`day_counts`, `month_counts`: what the indicators read a period by), and
+puts the latest terminal facts kept before the terminal history existed into it (the quality
+trend of §1.6.5 reads the history; versions already there are rewritten unchanged), and the latest
+activity dates of every outlet (the functional analysis of §1.6.4) from the stored visits,
+collections, order lines and scan days.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ import argparse
 import os
 import time
 
-from analytics.bootstrap import business_stores, day_progress_store
+from analytics.bootstrap import business_stores, day_progress_store, scan_store
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import order_views
+from analytics.usecases import order_views, scan_views
 from baifang_common import mongo, stores
 
 
@@ -36,6 +40,10 @@ def main() -> int:
         days = day_progress_store(settings, client)
         print(f"gave {days.backfill_months()} day-progress documents their month")
         print(f"counted the visits of {days.recount()} days")
+        print(f"kept the latest of {facts.backfill_terminal_history()} terminal facts in the terminal history")
+        outlets = facts.backfill_last_activity()
+        scanned = scan_views.backfill_last_scans(scans=scan_store(settings, client), facts=facts)
+        print(f"latest activity dates of {outlets} outlets (visits, collections, orders), {scanned} scanning")
     finally:
         client.close()
     return 0

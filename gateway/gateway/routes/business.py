@@ -22,6 +22,7 @@ from gateway.params import DateQuery, resolve_date
 from gateway.routes import API_PREFIX
 from gateway.schemas.common import ApiModel
 from gateway.schemas.indicators import IndicatorReport
+from gateway.schemas.terminal_analysis import CustomerForecast, ForecastReport, FunctionalReport, QualityReport
 
 router = APIRouter(prefix=API_PREFIX, tags=["business views"])
 # Included before planning's `/visits/{visit_id}`, which would otherwise take these paths.
@@ -260,6 +261,66 @@ async def terminal_stats(
     """Terminal statistics (§1.6.3): the caller's terminals grouped by one attribute, with scores."""
     request = analytics_pb2.BusinessViewRequest(by=by, manager_id=manager_id, team_id=team_id)
     return await _view(deps, "GetTerminalStats", caller, request)
+
+
+GROUP_ATTRIBUTE = tuple(a for a in TERMINAL_ATTRIBUTE if a != "meets_standard")
+GroupQuery = Annotated[Literal[GROUP_ATTRIBUTE], Query(description="the customer attribute to group by")]  # type: ignore[valid-type]
+
+
+@router.get("/terminals/functional", response_model=FunctionalReport)
+async def functional_terminals(
+    caller: ViewerDep,
+    deps: DepsDep,
+    days: Annotated[int, Query(ge=1, le=90, description="the activity window, today included")] = 30,
+    by: GroupQuery = "terminal_type",
+    manager_id: ManagerFilter = "",
+    team_id: TeamFilter = "",
+) -> dict[str, Any]:
+    """Functional terminal analysis (§1.6.4): coverage and activity of each designated function."""
+    request = analytics_pb2.BusinessViewRequest(days=days, by=by, manager_id=manager_id, team_id=team_id)
+    return await _view(deps, "GetFunctionalTerminals", caller, request)
+
+
+@router.get("/terminals/quality", response_model=QualityReport)
+async def quality_terminals(
+    caller: ViewerDep,
+    deps: DepsDep,
+    months: Annotated[int, Query(ge=1, le=24, description="months of trend, the current one included")] = 6,
+    by: GroupQuery = "terminal_type",
+    manager_id: ManagerFilter = "",
+    team_id: TeamFilter = "",
+) -> dict[str, Any]:
+    """Quality terminal analysis (§1.6.5): terminals meeting the standard per tier and group, trend, gaps."""
+    request = analytics_pb2.BusinessViewRequest(months=months, by=by, manager_id=manager_id, team_id=team_id)
+    return await _view(deps, "GetQualityTerminals", caller, request)
+
+
+ForecastMonth = Annotated[
+    str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; the next month when absent")
+]
+
+
+@router.get("/forecast", response_model=ForecastReport)
+async def sales_forecast(
+    caller: ViewerDep,
+    deps: DepsDep,
+    month: ForecastMonth = "",
+    manager_id: ManagerFilter = "",
+    team_id: TeamFilter = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Sales forecast (P-002-8, P-003-10): cartons per customer, manager and in total, against the agreed quantity."""
+    return await _rows(deps, "GetForecast", caller, limit, cursor, month=month, manager_id=manager_id, team_id=team_id)
+
+
+@router.get("/customers/{customer_id}/forecast", response_model=CustomerForecast)
+async def customer_forecast(
+    caller: ViewerDep, deps: DepsDep, customer_id: CustomerId, month: ForecastMonth = ""
+) -> dict[str, Any]:
+    """One customer's sales forecast (P-003-10) with the months it stands on."""
+    request = analytics_pb2.BusinessViewRequest(customer_id=customer_id, month=month)
+    return await _view(deps, "GetCustomerForecast", caller, request)
 
 
 @visit_views.get("/visits/frequency-compliance")

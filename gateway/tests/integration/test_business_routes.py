@@ -29,6 +29,7 @@ from baifang_common.events import (
     ScanBatchAccepted,
     SkuUpserted,
     SupplyAdjustmentApproved,
+    TerminalResourcesCollected,
 )
 from baifang_common.timeutil import today
 
@@ -90,7 +91,7 @@ def business_client(
     scans = [{"code": f"x{i}", "sku": "S1", "kind": kind, "qty": qty, "unit_price": price, "ts": noon}
              for i, (kind, qty, price) in enumerate((("purchase", 4, 12.0), ("sale", 3, 15.0)))]  # fmt: skip
     batch = ScanBatchAccepted(batch_id="gb1", device_id="gd1", customer_id="gc1", scans=scans, received_at=noon)
-    scan_views.apply_scan_batches([batch], scans=deps.scans, timezone=deps.timezone)
+    scan_views.apply_scan_batches([batch], scans=deps.scans, timezone=deps.timezone, facts=deps.facts)
     server, _ = grpc_server([servicer(deps)])
     yield make_client(analytics_addr=f"127.0.0.1:{server.port}"), month
     deps.close()
@@ -224,3 +225,59 @@ def test_terminal_views_and_the_standard_through_the_gateway(
     saved = client.put("/api/v1/admin/terminal-standard", json=body, headers=admin)
     assert saved.status_code == 200, saved.text
     assert (saved.json()["version"], [c["code"] for c in saved.json()["criteria"]]) == (1, ["scanner"])
+
+
+def test_terminal_analyses_and_the_forecast_through_the_gateway(
+    business_client: tuple[TestClient, str],
+    auth_headers: Callable[[str], dict[str, str]],
+    settings_for: Callable[..., Any],
+) -> None:
+    """gc1's terminal: every default criterion but the two information items (90 of 100), scanner and
+    online ordering; it was scanned today. Forecast of next month from this month (×3): gc1 9 → 27 / 6 =
+    4.5 → 5 cartons, gc3 1 → 0.5 → 1; the months before have no orders."""
+    client, month = business_client
+    m001, m002, s01, admin = (auth_headers(u) for u in ("m001", "m002", "s01", "admin"))
+    deps = build_grpc(settings_for(AnalyticsSettings))
+    values = {"ledger": True, "stock_classification": True, "display_rails": 1, "counter_length": 1.2,
+              "lightbox": True, "online_ordering": True, "e_settlement": True, "pos_device": True}  # fmt: skip
+    saved = f"{today(deps.timezone).isoformat()}T02:00:00Z"
+    resources = TerminalResourcesCollected(customer_id="gc1", version=1, values=values, saved_by="m001", saved_at=saved)
+    business_facts.apply_events([resources], facts=deps.facts, views=deps.order_views)
+    deps.close()
+
+    functional = client.get("/api/v1/terminals/functional?days=7", headers=m001)
+    assert functional.status_code == 200, functional.text
+    scanner = next(f for f in functional.json()["functions"] if f["code"] == "scanner")
+    assert (scanner["outlets"], scanner["coverage_pct"], scanner["scanned"], scanner["active"]) == (1, 50.0, 1, 1)
+    quality = client.get("/api/v1/terminals/quality?months=2&by=area_id", headers=s01)
+    assert quality.status_code == 200, quality.text
+    body = quality.json()
+    assert (body["outlets"], body["evaluated"], body["meeting_standard"], body["avg_score"]) == (3, 1, 1, 90.0)
+    assert [(t["month"], t["meeting_standard"]) for t in body["trend"]][-1] == (month, 1)
+    assert [(g["code"], g["failing"]) for g in body["gaps"]] == [("association", 1), ("store_tier", 1)]
+    assert client.get("/api/v1/terminals/quality", headers=admin).json()["outlets"] == 3
+
+    forecast = client.get("/api/v1/forecast?limit=1", headers=s01)
+    assert forecast.status_code == 200, forecast.text
+    team = forecast.json()
+    assert (team["month"] > month, team["forecast"], team["total_items"]) == (True, 6, 3)
+    assert [(i["customer_id"], i["forecast"]) for i in team["items"]] == [("gc1", 5)] and team["next_cursor"]
+    assert [(m["manager_id"], m["forecast"]) for m in team["managers"]] == [("m001", 5), ("m002", 1)]
+    one = client.get(f"/api/v1/customers/gc1/forecast?month={team['month']}", headers=m001)
+    assert one.status_code == 200, one.text
+    assert (one.json()["forecast"], one.json()["basis"][0]) == (5, {"month": month, "ordered": 9, "weight": 3})
+
+    assert client.get("/api/v1/customers/gc1/forecast", headers=m002).status_code == 403
+    assert client.get("/api/v1/forecast?manager_id=m001", headers=m002).status_code == 403
+    assert client.get("/api/v1/terminals/functional?manager_id=m001", headers=m002).status_code == 403
+    assert client.get("/api/v1/terminals/quality?team_id=t02", headers=s01).status_code == 403
+    for url in (
+        "/terminals/functional?days=0",
+        "/terminals/functional?days=91",
+        "/terminals/quality?months=25",
+        "/terminals/quality?by=meets_standard",
+        "/forecast?month=2025-13",
+        "/customers/gc1/forecast?month=x",
+    ):
+        answer = client.get(f"/api/v1{url}", headers=m001)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (400, "invalid_request"), url

@@ -28,9 +28,11 @@ from analytics.settings import AnalyticsSettings
 from analytics.usecases import (
     customer_value,
     customer_views,
+    forecast,
     indicators,
     orders,
     scan_views,
+    terminal_analysis,
     terminals,
     visit_frequency,
 )
@@ -189,6 +191,14 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
             terminals.terminal_evaluation, facts=deps.facts, standards=deps.standards
         ),
         "GetTerminalStats": functools.partial(terminals.terminal_stats, facts=deps.facts, standards=deps.standards),
+        "GetFunctionalTerminals": functools.partial(
+            terminal_analysis.functional_terminals, facts=deps.facts, timezone=deps.timezone
+        ),
+        "GetQualityTerminals": functools.partial(
+            terminal_analysis.quality_terminals, facts=deps.facts, standards=deps.standards, timezone=deps.timezone
+        ),
+        "GetForecast": functools.partial(forecast.team_forecast, **bound),
+        "GetCustomerForecast": functools.partial(forecast.customer_forecast, **bound),
         "GetCustomerValue": functools.partial(customer_value.customer_value, facts=deps.facts, book=deps.values),
         "GetVisitFrequencyCompliance": functools.partial(
             visit_frequency.frequency_compliance, facts=deps.facts, table=deps.visit_frequency, timezone=deps.timezone

@@ -7,7 +7,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from analytics.bootstrap import targets_store
+from analytics.bootstrap import business_stores, day_progress_store, scan_store, targets_store
 from analytics.domain.business import months_back
 from analytics.domain.indicators import Target, week_of
 from analytics.settings import AnalyticsSettings
@@ -50,8 +50,8 @@ def load_demo(
     customers: int = 3000,
     **_: Any,
 ) -> dict[str, int]:
-    """With reset, drop the analytics database so replayed demo events rebuild it from scratch; then
-    the demo targets (written as the import writes them).
+    """With reset, drop the analytics database so replayed demo events rebuild it from scratch (its
+    indexes created again); then the demo targets (written as the import writes them).
 
     Other services' size knobs are accepted and ignored, so seed.py can pass one set.
     """
@@ -59,6 +59,11 @@ def load_demo(
     try:
         if reset:
             client.drop_database(settings.mongo_db)
+            # The running worker created its indexes at start: without them every read by customer
+            # scans a whole collection (the seed's absorption took minutes).
+            business_stores(settings, client)
+            day_progress_store(settings, client)
+            scan_store(settings, client)
         targets = demo_targets(org, today, customers, settings.key_brands) if customers else []
         targets_store(settings, client).save(targets, "demo", iso(now_utc()))
     finally:

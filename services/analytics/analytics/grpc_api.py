@@ -10,8 +10,8 @@ from analytics.bootstrap import GrpcDeps
 from analytics.domain.model import ManagerProgress
 from analytics.settings import AnalyticsSettings
 from analytics.usecases.attendance import TeamAttendanceQuery
-from analytics.usecases.orders import ViewQuery
 from analytics.usecases.team_progress import TeamProgressQuery
+from analytics.usecases.terminal_analysis import TerminalQuery
 from baifang.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 from baifang_common.context import Caller, require_caller
 from baifang_common.grpc_server import Servicer, serve
@@ -28,6 +28,9 @@ CALLERS |= dict.fromkeys(
     ("GetTerminalStandard", "SetTerminalStandard", "GetTerminalEvaluation", "GetTerminalStats"), FROM_GATEWAY
 ) | dict.fromkeys(("GetCustomerValue", "GetVisitFrequencyCompliance"), FROM_GATEWAY)
 CALLERS |= dict.fromkeys(("ImportTargets", "GetIndicators"), FROM_GATEWAY)
+CALLERS |= dict.fromkeys(
+    ("GetFunctionalTerminals", "GetQualityTerminals", "GetForecast", "GetCustomerForecast"), FROM_GATEWAY
+)
 
 
 def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
@@ -45,8 +48,9 @@ def _manager(progress: ManagerProgress) -> analytics_pb2.ManagerProgress:
     )
 
 
-def _view_query(request: analytics_pb2.BusinessViewRequest, caller: Caller) -> ViewQuery:
-    return ViewQuery(
+def _view_query(request: analytics_pb2.BusinessViewRequest, caller: Caller) -> TerminalQuery:
+    """Every view's parameters (a TerminalQuery is a ViewQuery with the functional analysis' window)."""
+    return TerminalQuery(
         caller=caller,
         customer_id=request.customer_id,
         date=request.date,
@@ -59,6 +63,7 @@ def _view_query(request: analytics_pb2.BusinessViewRequest, caller: Caller) -> V
         by=request.by,
         week=request.week,
         payload=orjson.loads(request.body_json) if request.body_json else None,
+        days=request.days,
     )
 
 
@@ -195,6 +200,30 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     ) -> analytics_pb2.BusinessViewResponse:
         caller = require_caller()
         return _view(self.use.business_views["GetIndicators"](_view_query(request, caller)))
+
+    def GetFunctionalTerminals(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetFunctionalTerminals"](_view_query(request, caller)))
+
+    def GetQualityTerminals(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetQualityTerminals"](_view_query(request, caller)))
+
+    def GetForecast(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetForecast"](_view_query(request, caller)))
+
+    def GetCustomerForecast(  # noqa: N802 (generated gRPC name)
+        self, request: analytics_pb2.BusinessViewRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.BusinessViewResponse:
+        caller = require_caller()
+        return _view(self.use.business_views["GetCustomerForecast"](_view_query(request, caller)))
 
 
 def servicer(deps: GrpcDeps) -> Servicer:

@@ -178,7 +178,7 @@ class AnalyticsWorker:
     @batch_event_handler("checkin", "scan.batch_accepted", dedupe=False)
     def on_scan_batch_accepted(self, bodies: list[dict[str, Any]]) -> None:
         events = [ScanBatchAccepted.from_body(body) for body in bodies]
-        scan_views.apply_scan_batches(events, scans=self.deps.scans, timezone=self.deps.timezone)
+        scan_views.apply_scan_batches(events, scans=self.deps.scans, timezone=self.deps.timezone, facts=self.deps.facts)
 
     @batch_event_handler("planning", "visit.missed", dedupe=False)
     def on_visit_missed_fact(self, bodies: list[dict[str, Any]]) -> None:

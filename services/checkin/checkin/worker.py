@@ -20,12 +20,11 @@ from baifang_common.worker import (
     Deps,
     RequestId,
     batch_event_handler,
-    reliable_event_handler,
     run_worker,
 )
 from checkin import bootstrap
 from checkin.settings import CheckinSettings
-from checkin.usecases.attendance import record_attendance_fact
+from checkin.usecases.attendance import record_attendance_facts
 from checkin.usecases.bucketing import compact_closed_hours, store_scan_batches, store_track_batches
 from checkin.usecases.views import remember_current_visit
 
@@ -42,12 +41,13 @@ class CheckinWorker:
     deps = Deps(bootstrap.build_worker)
     request_id = RequestId()
 
-    @reliable_event_handler("checkin", "checkin.recorded")
-    def on_checkin_recorded(self, body: dict[str, Any]) -> None:
-        event = CheckinRecorded.from_body(body)
-        record_attendance_fact(event, attendance=self.deps.attendance)
+    @batch_event_handler("checkin", "checkin.recorded", dedupe=False)
+    def on_checkin_recorded(self, bodies: list[dict[str, Any]]) -> None:
+        events = [CheckinRecorded.from_body(body) for body in bodies]
+        record_attendance_facts(events, attendance=self.deps.attendance)
         if self.deps.live_positions is not None:
-            remember_current_visit(event, live=self.deps.live_positions)
+            for event in events:  # newest wins whatever the order: a replay changes nothing
+                remember_current_visit(event, live=self.deps.live_positions)
 
     # Tracks and scans skip the inbox: their chunks' ids derive from the batch id (a redelivery is a
     # duplicate key) and the last fix is compare-and-set, so a redelivered batch changes nothing anyway.

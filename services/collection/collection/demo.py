@@ -1,5 +1,6 @@
 """Collection demo data: a cigarette catalogue with reference prices, announced with `sku.upserted`,
-and three months of orders of the demo outlets, announced with `orders.recorded`.
+three months of orders of the demo outlets, announced with `orders.recorded`, and dated terminal
+resources and information of most outlets, announced as their saves are.
 
 Reference pack and carton prices are demo figures in the range of retail prices, not an
 official price list. Codes are stable (`SKU001`..) so other demo loaders may refer to them.
@@ -10,16 +11,19 @@ The outlets are planning's demo outlets: `cu000001`.. spread over the managers i
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from baifang_common.demo import DemoOrg
 from collection import bootstrap
-from collection.domain.model import OrderLine, Sku
+from collection.domain.model import OrderLine, Sku, TerminalVersion
+from collection.domain.terminal import KINDS
 from collection.settings import CollectionSettings
 from collection.usecases.catalogue import upsert_skus
 from collection.usecases.orders import announce
+from collection.usecases.terminal import items_of, version_event
 
 # name, brand, short code, pack price (fen), price class, carton price (fen; None = 10 packs), active
 CATALOGUE: tuple[tuple[str, str, str, int, int, int | None, bool], ...] = (
@@ -115,6 +119,56 @@ def demo_orders(customers: int, catalogue: Sequence[Sku], today: date, seed: int
     return lines
 
 
+DEMO_OP = "demo"
+TERMINAL_NS = uuid.UUID("0f9b6c2e-5a41-4d8e-9c3b-7e2a1d4f6b80")
+
+
+def _improved(values: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """A later collection: each missing yes/no item set up with even odds, maybe one more rail."""
+    better = {k: (True if v is False and rng.random() < 0.5 else v) for k, v in values.items()}
+    better["display_rails"] = values["display_rails"] + rng.randint(0, 1)
+    return better
+
+
+def _resources(rng: random.Random) -> dict[str, Any]:
+    yes = {"ledger": 0.6, "stock_classification": 0.5, "lightbox": 0.7, "pos_device": 0.55, "online_ordering": 0.6,
+           "e_settlement": 0.5, "smart_terminal": 0.3}  # fmt: skip
+    return {
+        "shop_area": round(rng.uniform(10, 80), 1), "counter_length": rng.choice((0.8, 1.0, 1.2, 1.5, 1.8)),
+        "cabinets": rng.randint(1, 4), "display_rails": rng.randint(0, 3),
+        **{item: rng.random() < odds for item, odds in yes.items()},
+    }  # fmt: skip
+
+
+def _info(rng: random.Random) -> dict[str, Any]:
+    yes = {"functional_terminal": 0.25, "quality_terminal": 0.2, "collection_point": 0.15,
+           "brand_cultivation_point": 0.2, "association_member": 0.4}  # fmt: skip
+    tier = rng.choices(("旗舰店", "加盟店", "形象店", "无"), weights=(5, 10, 15, 70))[0]
+    return {**{item: rng.random() < odds for item, odds in yes.items()}, "store_tier": tier}
+
+
+def demo_terminals(customers: int, org: DemoOrg, today: date, seed: int = 2015) -> list[TerminalVersion]:
+    """Terminal resources of most outlets collected two to three months ago, improved for about half of
+    them since; terminal information of most outlets: what the terminal analyses (§1.6) show."""
+    rng, owners = random.Random(seed), _owners(org, customers)
+    versions: list[TerminalVersion] = []
+
+    def version(cid: str, kind: str, number: int, days_ago: int, values: dict[str, Any]) -> None:
+        at = datetime.combine(today - timedelta(days=days_ago), time(2, 0), tzinfo=UTC)
+        version_id = str(uuid.uuid5(TERMINAL_NS, f"{kind}:{cid}:{number}"))
+        versions.append(TerminalVersion(version_id, cid, kind, number, values, owners[cid][0], at, DEMO_OP))
+
+    for cid in owners:
+        if rng.random() < 0.85:
+            first = _resources(rng)
+            version(cid, "terminal_resources", 1, rng.randint(60, 88), first)
+            if rng.random() < 0.45:
+                version(cid, "terminal_resources", 2, rng.randint(1, 50), _improved(first, rng))
+        if rng.random() < 0.7:
+            version(cid, "terminal_info", 1, rng.randint(30, 85), _info(rng))
+    return versions
+
+
 def _owners(org: DemoOrg, customers: int) -> dict[str, tuple[str, str]]:
     managers = org.managers
     return {
@@ -149,6 +203,12 @@ def load_demo(
         orders = demo_orders(customers, catalogue, today) if org.managers else []
         deps.orders.upsert_many(orders)
         announce(orders, _owners(org, customers), publisher=deps.publisher)
+        if reset:
+            deps.terminals.drop_saved_by_op(DEMO_OP)
+        versions = demo_terminals(customers, org, today) if org.managers else []
+        deps.terminals.add_many(versions)
+        items = {kind: items_of(kind, deps.terminals) for kind in KINDS}
+        deps.publisher.publish_many(version_event(v, items[v.kind]) for v in versions)
     finally:
         deps.close()
-    return {"skus": count, "order lines": len(orders)}
+    return {"skus": count, "order lines": len(orders), "terminal versions": len(versions)}

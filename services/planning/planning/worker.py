@@ -9,10 +9,17 @@ from nameko.timer import Timer
 from baifang_common.events import CheckinRecorded, TerminalInfoUpdated
 from baifang_common.logging import configure_logging
 from baifang_common.timeutil import today
-from baifang_common.worker import SETTINGS_KEY, Deps, RequestId, reliable_event_handler, run_worker
+from baifang_common.worker import (
+    SETTINGS_KEY,
+    Deps,
+    RequestId,
+    batch_event_handler,
+    reliable_event_handler,
+    run_worker,
+)
 from planning import bootstrap
 from planning.settings import PlanningSettings
-from planning.usecases.checkins import apply_checkin_recorded
+from planning.usecases.checkins import apply_checkins_recorded
 from planning.usecases.customers import apply_terminal_info
 from planning.usecases.missed import mark_missed_visits
 
@@ -29,9 +36,10 @@ class PlanningWorker:
     deps = Deps(bootstrap.build_worker)
     request_id = RequestId()
 
-    @reliable_event_handler("checkin", "checkin.recorded")
-    def on_checkin_recorded(self, body: dict[str, Any]) -> None:
-        apply_checkin_recorded(CheckinRecorded.from_body(body), visits=self.deps.visits, late=self.deps.late)
+    @batch_event_handler("checkin", "checkin.recorded", dedupe=False)
+    def on_checkin_recorded(self, bodies: list[dict[str, Any]]) -> None:
+        events = [CheckinRecorded.from_body(body) for body in bodies]
+        apply_checkins_recorded(events, visits=self.deps.visits, late=self.deps.late)
 
     @reliable_event_handler("collection", "terminal_info.updated")
     def on_terminal_info_updated(self, body: dict[str, Any]) -> None:

@@ -63,3 +63,10 @@ class ScanStore:
         docs = self.collection.find({"date": span})
         wanted = None if customer_ids is None else set(customer_ids)
         return [doc for doc in docs if wanted is None or doc["customer_id"] in wanted]
+
+    def last_days(self) -> dict[str, str]:
+        """Each outlet's latest scan date (a whole pass: the rebuild only)."""
+        latest: dict[str, str] = {}
+        for doc in self.collection.find({}, {"customer_id": 1, "date": 1}):
+            latest[doc["customer_id"]] = max(latest.get(doc["customer_id"], ""), doc["date"])
+        return latest

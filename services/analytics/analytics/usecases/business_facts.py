@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any
 
-from analytics.adapters.facts_store import Fact, FactsStore
+from analytics.adapters.facts_store import Fact, FactsStore, history_fields
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, FOLLOW_UP_RANK, month_of
 from analytics.usecases import customer_value
@@ -110,6 +110,7 @@ def orders_recorded(event: OrdersRecorded, ops: Ops, keys: set[Key]) -> None:
             "amount_fen": int(line["amount_fen"]), "order_date": day, "month": month_of(day),
         }  # fmt: skip
         ops.append(Fact("orders", f"{line['order_id']}:{int(line.get('line_no', 0))}", fields, "latest", at))
+        ops.append(Fact("last_activity", fields["customer_id"], {"ordered": day}, "max"))
         keys.add((fields["customer_id"], fields["month"]))
 
 
@@ -148,6 +149,7 @@ def price_inventory(event: PriceInventorySubmitted, ops: Ops, keys: set[Key]) ->
     }  # fmt: skip
     rank = f"{_stamp(event.submitted_at, 'submitted_at')}|{_at(event)}"
     ops.append(Fact("collections", event.visit_id, fields, "latest", rank))
+    ops.append(Fact("last_activity", event.customer_id, {"collected": fields["date"]}, "max"))
 
 
 def terminal_saved(event: TerminalResourcesCollected | TerminalInfoUpdated, ops: Ops, keys: set[Key]) -> None:
@@ -158,6 +160,10 @@ def terminal_saved(event: TerminalResourcesCollected | TerminalInfoUpdated, ops:
         "card_fields": getattr(event, "card_fields", {}), "saved_by": event.saved_by, "saved_at": event.saved_at,
     }  # fmt: skip
     ops.append(Fact("terminals", f"{event.customer_id}:{kind}", fields, "latest", f"{int(event.version):09d}"))
+    # Every version, dated, for the quality trend (§1.6.5): a malformed time is refused here, not at every read.
+    _stamp(event.saved_at, "saved_at")
+    history = history_fields(event.customer_id, kind, fields)
+    ops.append(Fact("terminal_history", f"{event.customer_id}:{kind}", history, "merge"))
 
 
 def visit_fact(event: CheckinRecorded | VisitCompleted | VisitMissed, ops: Ops, keys: set[Key]) -> None:
@@ -175,6 +181,8 @@ def visit_fact(event: CheckinRecorded | VisitCompleted | VisitMissed, ops: Ops, 
     else:
         fact = {"missed": True}
     ops.append(Fact("visits", event.visit_id, {**base, **fact}, "merge"))
+    if "completion" in fact:
+        ops.append(Fact("last_activity", event.customer_id, {"visited": base["date"]}, "max"))
 
 
 def unplanned_task(event: UnplannedTaskRecorded, ops: Ops, keys: set[Key]) -> None:
@@ -328,8 +336,8 @@ def apply_bodies(
 def apply_events(
     events: Sequence[Event], *, facts: FactsStore, views: OrderViewsStore, values: ValueBook | None = None
 ) -> None:
-    """Store the batch's facts, recompute the order views of every key it touched and (given `values`)
-    the value class of every customer whose orders changed."""
+    """Store the batch's facts, recompute the order views of every key it touched and then (given
+    `values`) the value class of every customer whose orders changed, from those views."""
     ops: Ops = []
     keys: set[Key] = set()
     for event in events:
@@ -342,9 +350,6 @@ def apply_events(
     facts.write(ops)
     if assigned:
         refresh_rosters(views.owners_noted(assigned), facts=facts, views=views)
-    if values is not None:
-        ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
-        customer_value.recompute(ordered, facts=facts, book=values)
     reassigned = [customer for customer, month in keys if not month]
     if reassigned:
         # Only the months whose view is not already filed under the stored owner: an import or a
@@ -355,3 +360,6 @@ def apply_events(
     if keys:
         views.touch(keys)
         recompute(keys, facts=facts, views=views)
+    if values is not None:  # after the views: the value class reads their totals per order day
+        ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
+        customer_value.recompute(ordered, facts=facts, book=values)

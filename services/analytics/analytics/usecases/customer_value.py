@@ -4,6 +4,8 @@ The worker recomputes the customers a batch of `orders.recorded` touched (busine
 scheduled full recompute (`make recompute-customer-values`, scripts/recompute_customer_values.py)
 re-judges every customer, which also moves the window on for customers who stopped ordering.
 `GET /customers/{id}/value` reads the stored class; a customer never recomputed is computed on read.
+A batch of customers is judged with a few `_id` reads (ValueStore.order_days: the order views'
+totals per order day, so the worker recomputes a customer after its order views) and one bulk write.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from analytics.usecases.customer_views import readable
 from analytics.usecases.orders import ViewQuery
 from baifang_common.timeutil import today
 
+CHUNK = 1000  # customers judged per round of reads and bulk write
+
 
 @dataclass(frozen=True)
 class ValueBook:
@@ -30,19 +34,27 @@ class ValueBook:
     timezone: str
 
 
-def _judge(customer_id: str, facts: FactsStore, policy: ValuePolicy, on: date) -> tuple[str, dict[str, Any]]:
-    values = figures(facts.customer_orders(customer_id), on, policy)
+def _judge(order_days: list[dict[str, Any]], policy: ValuePolicy, on: date) -> tuple[str, dict[str, Any]]:
+    values = figures(order_days, on, policy)
     return classify(values, policy), values
 
 
+def _days(customer_id: str, days: dict[str, list[dict[str, Any]] | None], facts: FactsStore) -> list[dict[str, Any]]:
+    """The customer's order days from the views, or its order lines while a month of it is being recomputed."""
+    found = days.get(customer_id, [])
+    return facts.customer_orders(customer_id) if found is None else found
+
+
 def recompute(customer_ids: Iterable[str], *, facts: FactsStore, book: ValueBook, on: date | None = None) -> int:
-    """Re-judge the customers from their order facts (today, company time, unless `on` says)."""
+    """Re-judge the customers from their purchases (today, company time, unless `on` says), CHUNK at a time."""
     day = on or today(book.timezone)
     ids = sorted(set(customer_ids))
-    held = book.store.get_many(ids)
-    for customer_id in ids:
-        value_class, values = _judge(customer_id, facts, book.policy, day)
-        book.store.save(held.get(customer_id), customer_id, value_class, values, day.isoformat())
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        held, days = book.store.get_many(chunk), book.store.order_days(chunk)
+        judged = [(held.get(cid), cid, *_judge(_days(cid, days, facts), book.policy, day), day.isoformat())
+                  for cid in chunk]  # fmt: skip
+        book.store.save_many(judged)
     return len(ids)
 
 
@@ -57,7 +69,8 @@ def customer_value(query: ViewQuery, *, facts: FactsStore, book: ValueBook) -> d
     doc = book.store.get(query.customer_id)
     if doc is None:
         day = today(book.timezone).isoformat()
-        value_class, values = _judge(query.customer_id, facts, book.policy, today(book.timezone))
+        days = _days(query.customer_id, book.store.order_days([query.customer_id]), facts)
+        value_class, values = _judge(days, book.policy, today(book.timezone))
         doc = {"value_class": value_class, "figures": values, "computed_on": day, "history": []}
     return {
         "customer_id": query.customer_id,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, timedelta
 from typing import Any
 
-from analytics.adapters.facts_store import FactsStore
+from analytics.adapters.facts_store import Fact, FactsStore
 from analytics.adapters.scan_store import Row, ScanStore
 from analytics.domain import business as rules
 from analytics.usecases.customer_views import readable
@@ -26,8 +26,11 @@ TOP = 3
 SILENT_DAYS = 7
 
 
-def apply_scan_batches(events: Sequence[ScanBatchAccepted], *, scans: ScanStore, timezone: str) -> None:
-    """Each batch's scans summed per outlet-day and SKU, one `$set` per outlet-day and batch."""
+def apply_scan_batches(
+    events: Sequence[ScanBatchAccepted], *, scans: ScanStore, timezone: str, facts: FactsStore | None = None
+) -> None:
+    """Each batch's scans summed per outlet-day and SKU, one `$set` per outlet-day and batch; with
+    `facts`, each outlet's latest scan date too (the functional terminal analysis, §1.6.4)."""
     writes: list[tuple[str, str, str, list[Row]]] = []
     for event in events:
         if not event.customer_id or not event.batch_id:
@@ -43,6 +46,15 @@ def apply_scan_batches(events: Sequence[ScanBatchAccepted], *, scans: ScanStore,
             row[5] = max(row[5], str(scan["ts"]))
         writes += [(event.customer_id, day, event.batch_id, sorted(rows.values())) for day, rows in per_day.items()]
     scans.apply(writes)
+    if facts is not None:
+        facts.write([Fact("last_activity", customer_id, {"scanned": day}, "max") for customer_id, day, _, _ in writes])
+
+
+def backfill_last_scans(*, scans: ScanStore, facts: FactsStore) -> int:
+    """Each outlet's latest scan date from the stored scan days (the rebuild)."""
+    latest = scans.last_days()
+    facts.write([Fact("last_activity", customer_id, {"scanned": day}, "max") for customer_id, day in latest.items()])
+    return len(latest)
 
 
 def _sum(docs: Iterable[Document]) -> dict[str, list[Any]]:

@@ -8,10 +8,12 @@ Indexes: (date, team_id) for a team's day.
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from collections.abc import Sequence
+
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 
-from baifang_common.mongo import Document, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter
 from checkin.domain.model import AttendanceFact
 
 
@@ -25,34 +27,31 @@ class AttendanceStore:
 
     def apply(self, fact: AttendanceFact) -> Document:
         """Fold one check-in into the manager's day; applying it again changes nothing."""
-        day_id = f"{fact.manager_id}:{fact.date}"
-        # Two steps: the store drops $addToSet/$min on the insert branch of an upsert.
-        self.collection.update_one(
-            {"_id": day_id},
-            {
-                "$setOnInsert": {
-                    "manager_id": fact.manager_id,
-                    "team_id": fact.team_id,
-                    "date": fact.date,
-                    "checkin_ids": [],
-                    "checkin_count": 0,
-                }
-            },
-            upsert=True,
-        )
-        doc = self.collection.find_one_and_update(
-            {"_id": day_id},
-            {
-                "$min": {"first_checkin_at": fact.at},
-                "$max": {"last_checkin_at": fact.at},
-                "$addToSet": {"checkin_ids": fact.checkin_id},
-            },
-            return_document=ReturnDocument.AFTER,
-        )
-        count = len(doc["checkin_ids"]) if doc else 0
-        # Monotonic: a concurrent writer with a larger set is never overwritten by a smaller count.
-        self.collection.update_one({"_id": day_id, "checkin_count": {"$lt": count}}, {"$set": {"checkin_count": count}})
+        self.apply_many([fact])
         return self.get(fact.manager_id, fact.date) or {}
+
+    def apply_many(self, facts: Sequence[AttendanceFact]) -> None:
+        """Fold a batch of check-ins into their managers' days in four round trips, whatever its size."""
+        if not facts:
+            return
+        # Two steps: the store drops $addToSet/$min on the insert branch of an upsert.
+        days = {f"{f.manager_id}:{f.date}": f for f in facts}
+        bulk_write_chunked(self.collection, [
+            UpdateOne({"_id": day_id}, {"$setOnInsert": {"manager_id": f.manager_id, "team_id": f.team_id,
+                       "date": f.date, "checkin_ids": [], "checkin_count": 0}}, upsert=True)
+            for day_id, f in days.items()
+        ])  # fmt: skip
+        bulk_write_chunked(self.collection, [
+            UpdateOne({"_id": f"{f.manager_id}:{f.date}"}, {"$min": {"first_checkin_at": f.at},
+                      "$max": {"last_checkin_at": f.at}, "$addToSet": {"checkin_ids": f.checkin_id}})
+            for f in facts
+        ])  # fmt: skip
+        counts = {d["_id"]: len(d["checkin_ids"]) for d in self.collection.find({"_id": {"$in": sorted(days)}})}
+        # Monotonic: a concurrent writer with a larger set is never overwritten by a smaller count.
+        bulk_write_chunked(self.collection, [
+            UpdateOne({"_id": day_id, "checkin_count": {"$lt": n}}, {"$set": {"checkin_count": n}})
+            for day_id, n in counts.items()
+        ])  # fmt: skip
 
     def get(self, manager_id: str, date: str) -> Document | None:
         return self.collection.find_one({"_id": f"{manager_id}:{date}"})

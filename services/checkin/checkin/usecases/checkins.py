@@ -1,11 +1,12 @@
 """record_checkin: a scanned outlet QR plus a GPS fix becomes one recorded check-in.
 
 Every step is safe to repeat with the same op_id: the check-in id is derived from it, the
-store insert is idempotent, planning keeps the first check-in of a visit, the event id is
-derived from the check-in id, and the answer is kept in the OpStore. So the kept answer is not
-read first (a round trip on every check-in for the rare replay): a replay runs the same steps,
-which change nothing, and the OpStore insert returns the kept answer. Only when a replay can no
-longer be applied (the plan changed since) is the kept answer read and returned instead.
+store insert is idempotent, planning keeps the first check-in of a visit, and the event id is
+derived from the check-in id. So nothing is read first (a round trip on every check-in for the
+rare replay): a replay runs the same steps, which change nothing. The stored check-in is itself
+the kept answer of its op_id, so the OpStore keeps only the answers that are not a check-in of
+their own: a scan of a visit checked in before, answered with that first check-in. Only when a
+replay can no longer be applied (the plan changed since) is the kept answer read instead.
 
 One call to planning resolves the scanned outlet and marks its visit (CheckInVisit).
 """
@@ -89,10 +90,10 @@ def record_checkin(
     try:
         return _apply(cmd, checkins, planning, publisher, ops, last_fixes, thresholds, timezone)
     except DomainError:
-        replay = ops.get(cmd.caller.id, cmd.op_id)
-        if replay is None:
+        kept = _kept(cmd, checkins, ops, publisher)
+        if kept is None:
             raise
-        return CheckinAnswer(_decode(replay), replayed=True)
+        return kept
 
 
 def _apply(
@@ -109,16 +110,17 @@ def _apply(
     checkin_id = checkin_id_for(cmd.caller.id, cmd.op_id)
     customer_id, resolution, visit = _planned_visit(cmd, scan.date, checkin_id, planning)
     if resolution.holder != checkin_id:
-        return _answer(ops, cmd, _first_checkin(checkins, resolution.holder, visit.visit_id))
+        kept = _kept(cmd, checkins, ops, publisher)  # the visit moved on since this op's own check-in
+        return kept or _answer(ops, cmd, _first_checkin(checkins, resolution.holder, visit.visit_id))
     previous = last_fixes.get(cmd.caller.id)
     outlet = resolution.customer.location
     assessment = verdict_for(scan.fix, outlet=outlet, scanned_at=scan.at, previous=previous, thresholds=thresholds)
     late = is_late(scan.at, resolution.appointment_at)
     record = _record(cmd, checkin_id, customer_id, visit, scan.date, assessment, late)
-    stored = _store(record, checkins, publisher)
+    stored, created = _store(record, checkins, publisher)
     if remembers_fix(assessment):
         last_fixes.remember(cmd.caller.id, scan.fix.point, scan.fix.taken_at)
-    return _answer(ops, cmd, stored.result())
+    return CheckinAnswer(stored.result(), replayed=not created)
 
 
 def _scan(cmd: CheckinCommand, timezone: str) -> Scan:
@@ -202,13 +204,14 @@ def _record(
     )
 
 
-def _store(record: CheckinRecord, checkins: CheckinStore, publisher: EventPublisher) -> CheckinRecord:
-    """Insert once and publish; after a crash the first attempt's record (and verdict) is the truth."""
+def _store(record: CheckinRecord, checkins: CheckinStore, publisher: EventPublisher) -> tuple[CheckinRecord, bool]:
+    """Insert once and publish; after a crash the first attempt's record (and verdict) is the truth.
+    Returns the stored record and whether this call stored it."""
     stored, created = checkins.insert_once(record)
     publisher.publish(_event(stored))
     if created:
         CHECKIN_VERDICTS.labels(stored.verdict).inc()
-    return stored
+    return stored, created
 
 
 def _event(record: CheckinRecord) -> CheckinRecorded:
@@ -234,6 +237,19 @@ def _event(record: CheckinRecord) -> CheckinRecorded:
         offline=record.offline,
         late=record.late,
     )
+
+
+def _kept(cmd: CheckinCommand, checkins: CheckinStore, ops: OpStore, publisher: EventPublisher) -> CheckinAnswer | None:
+    """The answer this op_id was given before: its own check-in, or the first check-in it was answered with.
+
+    Its own check-in is published again (the same event id: consumers drop the copy) before it is the
+    answer, because the attempt that stored it may have failed before publishing it."""
+    own = checkins.get(checkin_id_for(cmd.caller.id, cmd.op_id))
+    if own is not None:
+        publisher.publish(_event(own))
+        return CheckinAnswer(own.result(), replayed=True)
+    replay = ops.get(cmd.caller.id, cmd.op_id)
+    return CheckinAnswer(_decode(replay), replayed=True) if replay is not None else None
 
 
 def _answer(ops: OpStore, cmd: CheckinCommand, result: CheckinResult) -> CheckinAnswer:

@@ -5,7 +5,7 @@ The batch use case receives the bound use cases it dispatches to (`OfflineWork`,
 check-ins go through record_checkin (offline, client time as business time, plan membership on
 the client's date); task and visit work goes to planning by gRPC. Idempotent by op_id forever: the
 result of every applied op is kept in the `sync_ops` OpStore, and an op first applied online is
-recognised by record_checkin's OpStore or by planning's `replayed`. Rejections are not kept, so a
+recognised by record_checkin (its stored check-in) or by planning's `replayed`. Rejections are not kept, so a
 retry re-evaluates them (a task refused before its check-in applies once the check-in did).
 """
 

@@ -166,3 +166,25 @@ def test_replay_that_can_no_longer_apply_answers_the_kept_answer(world: World) -
 
     assert (again.result, again.replayed) == (first, True)
     assert stored_checkin_ids(world) == [first.checkin_id]
+
+
+def test_a_first_checkin_is_its_own_kept_answer_and_its_replay_publishes_it_again(
+    world: World, event_probe: Callable[..., Any]
+) -> None:
+    """No OpStore entry for a check-in of its own (one store write less per check-in); a replay that can no
+    longer apply answers the stored check-in and publishes its event again, under the same event id,
+    since the attempt that stored it may have died before publishing."""
+    probe = event_probe("checkin", "checkin.recorded")
+    outlet = world.outlet()
+    cmd = command(outlet, unique("op"))
+    first = answer_of(world, cmd)
+    customer = dataclasses.replace(outlet.customer, qr_secret=uuid.uuid4().hex)
+    world.planning.customers.upsert_many([customer])
+
+    again = answer_of(world, cmd)
+
+    assert world.checkin.ops.get("m001", cmd.op_id) is None
+    assert (first.replayed, again.result, again.replayed) == (False, first.result, True)
+    events = probe.wait(2)
+    assert [e["checkin_id"] for e in events] == [first.result.checkin_id] * 2
+    assert events[0]["event_id"] == events[1]["event_id"]

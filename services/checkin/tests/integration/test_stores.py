@@ -92,6 +92,30 @@ def test_attendance_day_keeps_first_last_and_count_and_ignores_replays(db: Any) 
     assert day["checkin_count"] == 3
 
 
+def test_a_batch_of_attendance_facts_folds_like_one_at_a_time_whatever_the_order_and_replays(db: Any) -> None:
+    store = AttendanceStore(db["attendance_days"])
+    store.ensure_indexes()
+    facts = [
+        AttendanceFact("m001", "t01", "2025-03-03", "c1", "2025-03-03T02:00:00.000000+00:00"),
+        AttendanceFact("m001", "t01", "2025-03-03", "c2", "2025-03-03T00:30:00.000000+00:00"),
+        AttendanceFact("m002", "t01", "2025-03-03", "c3", "2025-03-03T08:15:00.000000+00:00"),
+        AttendanceFact("m001", "t01", "2025-03-04", "c4", "2025-03-04T01:00:00.000000+00:00"),
+    ]
+
+    store.apply_many([facts[2], facts[0], facts[0], facts[1]])
+    store.apply_many([facts[3], facts[1], facts[2]])  # a redelivered batch, with a new fact
+
+    days = {d["_id"]: d for d in db["attendance_days"].find()}
+    figures = {
+        k: (d["first_checkin_at"][11:16], d["last_checkin_at"][11:16], d["checkin_count"]) for k, d in days.items()
+    }
+    assert figures == {
+        "m001:2025-03-03": ("00:30", "02:00", 2),
+        "m002:2025-03-03": ("08:15", "08:15", 1),
+        "m001:2025-03-04": ("01:00", "01:00", 1),
+    }
+
+
 def test_last_fix_is_only_replaced_by_a_newer_fix(settings: CheckinSettings) -> None:
     client = redis_factory.client(settings)
     fixes = LastFixes(client, redis_factory.key(settings, "last_fix"))

@@ -11,13 +11,14 @@ terminal_items:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from baifang_common.mongo import Document, store_adapter
+from baifang_common.mongo import Document, insert_new, store_adapter
 from collection.domain.errors import ConcurrentSave
 from collection.domain.model import TerminalItem, TerminalVersion
 
@@ -35,6 +36,14 @@ def _version(doc: dict[str, Any]) -> TerminalVersion:
         visit_id=str(doc.get("visit_id", "")),
         photo_ids=tuple(str(p) for p in doc.get("photo_ids", [])),
     )
+
+
+def _doc(v: TerminalVersion) -> Document:
+    return {
+        "_id": v.version_id, "customer_id": v.customer_id, "kind": v.kind, "version": v.version,
+        "values": v.values, "saved_by": v.saved_by, "saved_at": v.saved_at, "op_id": v.op_id,
+        "visit_id": v.visit_id, "photo_ids": list(v.photo_ids),
+    }  # fmt: skip
 
 
 @store_adapter
@@ -62,26 +71,21 @@ class TerminalStore:
     def add(self, v: TerminalVersion) -> TerminalVersion:
         """Insert the new version; a replay finds the stored one, a lost race on the number is a conflict."""
         try:
-            self.versions.insert_one(
-                {
-                    "_id": v.version_id,
-                    "customer_id": v.customer_id,
-                    "kind": v.kind,
-                    "version": v.version,
-                    "values": v.values,
-                    "saved_by": v.saved_by,
-                    "saved_at": v.saved_at,
-                    "op_id": v.op_id,
-                    "visit_id": v.visit_id,
-                    "photo_ids": list(v.photo_ids),
-                }
-            )
+            self.versions.insert_one(_doc(v))
         except DuplicateKeyError as exc:
             stored = self.get(v.version_id)
             if stored is None:
                 raise ConcurrentSave(customer_id=v.customer_id, kind=v.kind) from exc
             return stored
         return v
+
+    def add_many(self, versions: Sequence[TerminalVersion]) -> int:
+        """Versions whose ids derive from their content (the demo): one insert, the stored ones kept."""
+        return insert_new(self.versions, [_doc(v) for v in versions])
+
+    def drop_saved_by_op(self, op_id: str) -> None:
+        """Remove the versions saved under one op id (the demo's reset)."""
+        self.versions.delete_many({"op_id": op_id})
 
     def items(self, kind: str) -> tuple[TerminalItem, ...] | None:
         doc = self.items_collection.find_one({"_id": kind})

@@ -50,6 +50,9 @@ DEFAULT_ITEMS: dict[str, tuple[TerminalItem, ...]] = {
         TerminalItem("contact_phone", "联系电话", "text", card_field="phone"),
         TerminalItem("functional_terminal", "功能终端", "bool"),
         TerminalItem("quality_terminal", "优质终端", "bool"),
+        # §1.6.4 designated functions: an information-collection point, a brand-cultivation point
+        TerminalItem("collection_point", "信息采集点", "bool"),
+        TerminalItem("brand_cultivation_point", "品牌培育点", "bool"),
         # P-002-T8: retailer association membership and the "三店" tier, changeable over time
         TerminalItem("association_member", "零售商协会会员", "bool"),
         TerminalItem("store_tier", "三店类别", "choice", choices=("旗舰店", "加盟店", "形象店", "无")),

@@ -122,7 +122,7 @@ def save_terminal(
         )
         stored = terminals.add(new)
         replayed = stored is not new
-    publisher.publish(_event(stored, items))
+    publisher.publish(version_event(stored, items))
     return TerminalProfile(items, stored, replayed=replayed)
 
 
@@ -135,7 +135,8 @@ def set_terminal_items(cmd: SetTerminalItems, *, terminals: TerminalStore) -> tu
     return items
 
 
-def _event(v: TerminalVersion, items: Sequence[TerminalItem]) -> Event:
+def version_event(v: TerminalVersion, items: Sequence[TerminalItem]) -> Event:
+    """The event announcing a saved version (its id derives from the version's, so a replay repeats it)."""
     common: dict[str, Any] = {
         "event_id": str(uuid.uuid5(NAMESPACE, f"event:{v.version_id}")),
         "customer_id": v.customer_id,

@@ -152,3 +152,21 @@ def test_demo_orders_cover_three_months_of_every_outlet(
         ("cu000011", "m001", "t01"),
         ("cu000012", "m002", "t01"),
     }
+
+
+def test_demo_terminals_are_stored_dated_and_announced_once_per_version(
+    grpc_deps: GrpcDeps, collection_settings: CollectionSettings, event_probe: Callable[..., Any]
+) -> None:
+    """Most outlets have terminal resources two to three months old, some improved since; a second
+    load stores nothing new and announces the same events (analytics keeps them once by version)."""
+    probe = event_probe("collection", "terminal_resources.collected")
+    org = demo_org(managers=10)
+    counts = load_demo(collection_settings, org, today=date(2025, 6, 2), reset=True, customers=12)
+    stored = [v for n in range(1, 13) for v in grpc_deps.terminals.history(f"cu{n:06d}", "terminal_resources")]
+    assert 0 < len(stored) <= counts["terminal versions"]
+    assert all("2025-03-06" <= v.saved_at.date().isoformat() < "2025-06-02" for v in stored)
+    bodies = probe.wait(len(stored))
+    assert {(b["customer_id"], b["version"]) for b in bodies} == {(v.customer_id, v.version) for v in stored}
+    load_demo(collection_settings, org, today=date(2025, 6, 2), customers=12)
+    again = [v for n in range(1, 13) for v in grpc_deps.terminals.history(f"cu{n:06d}", "terminal_resources")]
+    assert sorted(v.version_id for v in again) == sorted(v.version_id for v in stored)

@@ -9,12 +9,10 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
-from baifang_common.mongo import Document, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, ensure_indexes, insert_new, store_adapter
 from planning.domain.assignments import Assignment
-
-DUPLICATE_KEY = 11000
 
 
 def _aware(value: Any) -> datetime:
@@ -44,11 +42,7 @@ class AssignmentStore:
         docs = [{"_id": a.id, **{k: v for k, v in dataclasses.asdict(a).items() if k != "id"}} for a in assignments]
         if not docs:
             return
-        try:
-            self.collection.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
+        insert_new(self.collection, docs)
 
     def get(self, assignment_id: str) -> Assignment | None:
         doc = self.collection.find_one({"_id": assignment_id})

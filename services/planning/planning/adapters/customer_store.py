@@ -13,10 +13,9 @@ from pymongo import ASCENDING, IndexModel, ReplaceOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
-from baifang_common.mongo import Document, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, ensure_indexes, only_duplicates, store_adapter
 from planning.domain.model import Customer
 
-DUPLICATE_KEY = 11000
 INDEXES = [
     IndexModel([("code", ASCENDING)], unique=True, name="code_unique"),
     IndexModel([("manager_id", ASCENDING)], name="manager"),
@@ -98,10 +97,9 @@ class CustomerStore:
         try:
             self.collection.insert_many([to_doc(c) for c in customers], ordered=False)
         except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            if not only_duplicates(exc):
                 raise
-            self.upsert_many([customers[int(e["index"])] for e in errors])
+            self.upsert_many([customers[int(e["index"])] for e in exc.details.get("writeErrors", [])])
 
     def insert_many(self, customers: Sequence[Customer], chunk: int = 2000) -> None:
         """Bulk load into an empty collection (demo); much faster than upserts on the store."""

@@ -9,12 +9,9 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError
 
-from baifang_common.mongo import Document, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, ensure_indexes, insert_new, store_adapter
 from planning.domain.customer_file import CustomerVersion
-
-DUPLICATE_KEY = 11000
 
 
 def _aware(value: Any) -> datetime:
@@ -47,11 +44,7 @@ class CustomerVersionStore:
         ]
         if not docs:
             return
-        try:
-            self.collection.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
+        insert_new(self.collection, docs)
 
     def of_customer(self, customer_id: str) -> list[CustomerVersion]:
         docs = self.collection.find({"customer_id": customer_id})

@@ -9,12 +9,9 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError
 
-from baifang_common.mongo import Document, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, ensure_indexes, insert_new, store_adapter
 from planning.domain.followups import FollowUp, FollowUpKind
-
-DUPLICATE_KEY = 11000
 
 
 def _aware(value: Any) -> datetime | None:
@@ -51,11 +48,7 @@ class FollowUpStore:
         docs = [{**dataclasses.asdict(i), "_id": i.id, "kind": i.kind.value} for i in items]
         for doc in docs:
             doc.pop("id")
-        try:
-            self.collection.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
+        insert_new(self.collection, docs)
 
     def get(self, follow_up_id: str) -> FollowUp | None:
         doc = self.collection.find_one({"_id": follow_up_id})

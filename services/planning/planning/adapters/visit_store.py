@@ -16,9 +16,8 @@ from datetime import datetime
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError
 
-from baifang_common.mongo import Document, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, ensure_indexes, insert_new, store_adapter
 from planning.domain.model import Visit, VisitStatus, visit_from_dict, visit_to_dict
 
 INDEXES = [
@@ -28,7 +27,6 @@ INDEXES = [
     IndexModel([("date", ASCENDING), ("status", ASCENDING)], name="date_status"),
     IndexModel([("missed_event_pending", ASCENDING)], name="missed_event_pending"),
 ]
-DUPLICATE_KEY = 11000
 
 
 def day_key(manager_id: str, day: str) -> str:
@@ -71,18 +69,16 @@ class VisitStore:
         """Bulk load; visits already there (same id or same manager-day-customer) are skipped."""
         inserted = 0
         for i in range(0, len(visits), chunk):
-            docs = [to_doc(v) for v in visits[i : i + chunk]]
-            try:
-                inserted += len(self.collection.insert_many(docs, ordered=False).inserted_ids)
-            except BulkWriteError as exc:
-                if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                    raise
-                inserted += int(exc.details.get("nInserted", 0))
+            inserted += insert_new(self.collection, [to_doc(v) for v in visits[i : i + chunk]])
         return inserted
 
     def get(self, visit_id: str) -> Visit | None:
         doc = self.collection.find_one({"_id": visit_id})
         return from_doc(doc) if doc else None
+
+    def get_many(self, visit_ids: Sequence[str]) -> dict[str, Visit]:
+        """Many visits in one `_id` lookup (a batch of check-in events)."""
+        return {doc["_id"]: from_doc(doc) for doc in self.collection.find({"_id": {"$in": sorted(set(visit_ids))}})}
 
     def for_day(self, manager_id: str, day: str) -> list[Visit]:
         docs = self.collection.find({"day_key": day_key(manager_id, day)})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -169,16 +169,23 @@ def mark_checked_in(
     raise RuntimeError(f"visit {cmd.visit_id} kept changing under a check-in")
 
 
-def apply_checkin_recorded(event: CheckinRecorded, *, visits: VisitStore, late: LateUploads) -> None:
-    """Safety net behind the synchronous MarkCheckedIn: the same idempotent state change."""
-    if not event.visit_id:
-        return
-    try:
-        mark_checked_in(
-            MarkCheckedIn(WORKER, event.visit_id, event.checkin_id, event.client_ts or event.received_at),
-            visits=visits,
-            late=late,
-        )
-    except (VisitNotFound, VisitClosed, LateUploadExpired) as exc:
-        # A fact about a visit we cannot change any more (or never had): recorded by checkin, nothing to do here.
-        logger.warning("checkin %s not applied to visit %s: %s", event.checkin_id, event.visit_id, exc.code)
+def apply_checkins_recorded(events: Sequence[CheckinRecorded], *, visits: VisitStore, late: LateUploads) -> None:
+    """Safety net behind the synchronous CheckInVisit: the same idempotent state change.
+
+    The batch's visits are read in one lookup; a visit CheckInVisit already marked (nearly every one)
+    costs no write, so no inbox is needed either. Two events of one visit in a batch: the second finds
+    the first's write (the conditional write fails on the stale read, the retry reads it)."""
+    held = visits.get_many([e.visit_id for e in events if e.visit_id])
+    for event in events:
+        if not event.visit_id:
+            continue
+        try:
+            mark_checked_in(
+                MarkCheckedIn(WORKER, event.visit_id, event.checkin_id, event.client_ts or event.received_at),
+                visits=visits,
+                late=late,
+                read=held.get(event.visit_id),
+            )
+        except (VisitNotFound, VisitClosed, LateUploadExpired) as exc:
+            # A fact about a visit we cannot change any more (or never had): recorded by checkin, nothing to do.
+            logger.warning("checkin %s not applied to visit %s: %s", event.checkin_id, event.visit_id, exc.code)

@@ -18,7 +18,7 @@ from baifang_common.timeutil import today
 from planning import bootstrap
 from planning.domain.model import VisitStatus
 from planning.grpc_api import servicer
-from planning.usecases.checkins import apply_checkin_recorded
+from planning.usecases.checkins import apply_checkins_recorded
 from planning.usecases.missed import mark_missed_visits
 
 from .builders import make_customer, make_visit
@@ -124,5 +124,5 @@ def test_the_worker_safety_net_applies_a_late_checkin_too(deps, swept, settings)
         received_at=at(deps, vid, 9),
         offline=True,
     )
-    apply_checkin_recorded(event, visits=deps.visits, late=bootstrap.late_uploads(settings))
+    apply_checkins_recorded([event], visits=deps.visits, late=bootstrap.late_uploads(settings))
     assert (deps.visits.get(vid).status, deps.visits.get(vid).checkin_id) == (VisitStatus.CHECKED_IN, "ck-event")

@@ -1,0 +1,37 @@
+"""The sales forecast (销售预测, P-002-8, P-003-10): next month's cartons per customer.
+
+Method: a weighted moving average of the cartons ordered in the three whole months before the
+forecast month, weights 3 (the month before), 2 and 1, divided by the weights of the months that
+exist; seasonality and trend are left out. A month without orders counts as 0 cartons. The result
+is rounded half up to whole cartons. Simple enough to explain to a manager and to check by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from analytics.domain.business import months_back
+
+WEIGHTS = (3, 2, 1)  # the month before the forecast month first
+
+
+def basis_months(month: str) -> list[str]:
+    """The whole months the forecast of `month` reads, most recent first (none before 0001-01)."""
+    return months_back(month, len(WEIGHTS) + 1)[:-1][::-1]
+
+
+def weighted(ordered: Mapping[str, int], months: Sequence[str]) -> int:
+    """Σ weight × cartons / Σ weight over `months` (most recent first), rounded half up; 0 without months."""
+    pairs = list(zip(WEIGHTS, months, strict=False))
+    total_weight = sum(w for w, _ in pairs)
+    if not total_weight:
+        return 0
+    numerator = sum(w * int(ordered.get(m, 0)) for w, m in pairs)
+    return (2 * numerator + total_weight) // (2 * total_weight)
+
+
+def difference_pct(forecast: int, agreed: int | None) -> float | None:
+    """(forecast − agreed) / agreed in percent, one decimal; None without an agreed quantity."""
+    if not agreed:
+        return None
+    return round((forecast - agreed) * 100 / agreed, 1)
