@@ -45,6 +45,18 @@ def only_duplicates(exc: BulkWriteError) -> bool:
 
 
 WRITE_CHUNK = 1000  # operations per bulk round trip
+READ_CHUNK = 500  # ids per `$in` read
+
+
+def find_ids(
+    collection: Collection[Document], ids: Sequence[str], fields: dict[str, int] | None = None
+) -> list[Document]:
+    """The documents of the ids, in `$in` reads of READ_CHUNK ids: `_id` is the one field NX-27017 looks
+    up rather than scans for `$in`, and a bounded list keeps each round trip short."""
+    docs: list[Document] = []
+    for start in range(0, len(ids), READ_CHUNK):
+        docs.extend(collection.find({"_id": {"$in": list(ids[start : start + READ_CHUNK])}}, fields))
+    return docs
 
 
 def bulk_write_chunked(

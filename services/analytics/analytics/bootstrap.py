@@ -155,8 +155,10 @@ def value_book(settings: AnalyticsSettings, client: MongoClient[Document]) -> Va
         c_min_fen=settings.value_c_min_fen,
         tenure_lift_months=settings.value_tenure_lift_months,
     )
-    store = ValueStore(mongo.database(settings, client)["customer_values"])
-    return ValueBook(store=store, policy=policy, timezone=settings.timezone)
+    db = mongo.database(settings, client)
+    return ValueBook(
+        store=ValueStore(db["customer_values"]), policy=policy, timezone=settings.timezone, views=OrderViewsStore(db)
+    )
 
 
 def business_stores(settings: AnalyticsSettings, client: MongoClient[Document]) -> tuple[FactsStore, OrderViewsStore]:

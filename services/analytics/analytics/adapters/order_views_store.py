@@ -61,7 +61,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from analytics.domain.business import Owner
-from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter
 
 SUMMED = ("agreed", "adjusted", "effective", "ordered", "amount_fen")  # a row's figures a summary adds up
 PACKED = ("rows", "day_totals", "day_orders", "day_skus")  # a summary's fields stored as JSON text
@@ -142,6 +142,33 @@ class OrderViewsStore:
             if not current or (row.get("manager_id"), row.get("team_id")) != owners.get(customer_id):
                 stale.append((customer_id, month))
         return stale
+
+    def order_days(self, customer_ids: Sequence[str]) -> dict[str, list[dict[str, Any]] | None]:
+        """Per customer, every order day {order_date, quantity, amount_fen} (the day's lines summed):
+        all a value class needs (purchases in the window, the first order date), in three `_id` reads.
+
+        None for a customer one of whose month rows is missing or older than its key's change count
+        (`order_keys`): a recompute of that month is in flight elsewhere (another queue or replica),
+        so the caller reads that customer's order lines instead.
+        """
+        keys = [f"{doc['_id']}:{month}" for doc in find_ids(self.customers, list(customer_ids))
+                for month in doc.get("months", [])]  # fmt: skip
+        seqs = {doc["_id"]: int(doc.get("seq", 0)) for doc in find_ids(self.seqs, keys)}
+        days: dict[str, list[dict[str, Any]] | None] = {customer_id: [] for customer_id in customer_ids}
+        settled: set[str] = set()
+        for row in find_ids(self.rows, keys, {"customer_id": 1, "day_totals": 1, "seq": 1}):
+            settled.add(row["_id"])
+            held = days.get(row["customer_id"])
+            if int(row.get("seq", 0)) < seqs.get(row["_id"], 0) or held is None:
+                days[row["customer_id"]] = None
+                continue
+            held.extend(
+                {"order_date": day, "quantity": quantity, "amount_fen": amount}
+                for day, (quantity, amount) in row.get("day_totals", {}).items()
+            )
+        for key in set(keys) - settled:
+            days[key.rsplit(":", 1)[0]] = None
+        return days
 
     def seqs_of(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Each key's change count, read before its facts are read (0 for a key never touched)."""

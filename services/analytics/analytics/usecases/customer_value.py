@@ -4,7 +4,7 @@ The worker recomputes the customers a batch of `orders.recorded` touched (busine
 scheduled full recompute (`make recompute-customer-values`, scripts/recompute_customer_values.py)
 re-judges every customer, which also moves the window on for customers who stopped ordering.
 `GET /customers/{id}/value` reads the stored class; a customer never recomputed is computed on read.
-A batch of customers is judged with a few `_id` reads (ValueStore.order_days: the order views'
+A batch of customers is judged with a few `_id` reads (OrderViewsStore.order_days: the order views'
 totals per order day, so the worker recomputes a customer after its order views) and one bulk write.
 """
 
@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from analytics.adapters.facts_store import FactsStore
+from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.value_store import ValueStore
 from analytics.domain.value import ValuePolicy, classify, figures
 from analytics.usecases.customer_views import readable
@@ -27,11 +28,13 @@ CHUNK = 1000  # customers judged per round of reads and bulk write
 
 @dataclass(frozen=True)
 class ValueBook:
-    """What a recompute needs besides the facts: the store, the thresholds and the company's time zone."""
+    """What a recompute needs besides the facts: the store, the thresholds, the company's time zone and
+    the order views (the purchases per order day are read from them)."""
 
     store: ValueStore
     policy: ValuePolicy
     timezone: str
+    views: OrderViewsStore
 
 
 def _judge(order_days: list[dict[str, Any]], policy: ValuePolicy, on: date) -> tuple[str, dict[str, Any]]:
@@ -51,7 +54,7 @@ def recompute(customer_ids: Iterable[str], *, facts: FactsStore, book: ValueBook
     ids = sorted(set(customer_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        held, days = book.store.get_many(chunk), book.store.order_days(chunk)
+        held, days = book.store.get_many(chunk), book.views.order_days(chunk)
         judged = [(held.get(cid), cid, *_judge(_days(cid, days, facts), book.policy, day), day.isoformat())
                   for cid in chunk]  # fmt: skip
         book.store.save_many(judged)
@@ -69,7 +72,7 @@ def customer_value(query: ViewQuery, *, facts: FactsStore, book: ValueBook) -> d
     doc = book.store.get(query.customer_id)
     if doc is None:
         day = today(book.timezone).isoformat()
-        days = _days(query.customer_id, book.store.order_days([query.customer_id]), facts)
+        days = _days(query.customer_id, book.views.order_days([query.customer_id]), facts)
         value_class, values = _judge(days, book.policy, today(book.timezone))
         doc = {"value_class": value_class, "figures": values, "computed_on": day, "history": []}
     return {

@@ -710,6 +710,7 @@ def test_value_class_from_purchases_and_tenure_with_history(grpc_deps: GrpcDeps)
         store=grpc_deps.values.store,
         policy=ValuePolicy(window_months=12, a_min_fen=200_000, b_min_fen=120_000, c_min_fen=50_000),
         timezone=grpc_deps.timezone,
+        views=grpc_deps.order_views,
     )
     first, reimport = _value_orders(today(grpc_deps.timezone))
     cards = [*_customer("c1", "m1"), *_customer("c2", "m1"), *_customer("c3", "m2")]

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from analytics.adapters import value_store
 from analytics.adapters.facts_store import Fact, FactsStore
 from analytics.adapters.value_store import ValueStore
 from analytics.bootstrap import GrpcDeps
 from analytics.domain.value import ValuePolicy, classify, figures
 from analytics.usecases import business_facts, customer_value
 from analytics.usecases.customer_value import ValueBook
+from baifang_common import mongo
 from baifang_common.events import OrdersRecorded
 from baifang_common.mongo import bulk_write_chunked
 from baifang_common.timeutil import today
@@ -57,11 +57,11 @@ def test_a_batch_judges_like_one_customer_at_a_time_and_a_replay_adds_no_history
     grpc_deps: GrpcDeps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(customer_value, "CHUNK", 7)  # several rounds of reads and writes per batch
-    monkeypatch.setattr(value_store, "READ_CHUNK", 5)
+    monkeypatch.setattr(mongo, "READ_CHUNK", 5)
     on = today(grpc_deps.timezone)
     db = grpc_deps.values.store.c.database
-    batched = ValueBook(store=ValueStore(db["customer_values"]), policy=POLICY, timezone=grpc_deps.timezone)
-    single = ValueBook(store=ValueStore(db["customer_values_single"]), policy=POLICY, timezone=grpc_deps.timezone)
+    batched = ValueBook(ValueStore(db["customer_values"]), POLICY, grpc_deps.timezone, grpc_deps.order_views)
+    single = ValueBook(ValueStore(db["customer_values_single"]), POLICY, grpc_deps.timezone, grpc_deps.order_views)
     apply = functools.partial(business_facts.apply_events, facts=grpc_deps.facts, views=grpc_deps.order_views)
     ids = [f"bc{n:03d}" for n in range(CUSTOMERS)]
     at = "2030-01-01T00:00:0{}+00:00"
@@ -116,7 +116,7 @@ def test_a_customer_whose_month_is_being_recomputed_is_judged_from_its_order_lin
     """Another batch wrote and counted new lines but has not replaced the month row yet: the row is
     behind its count, so the value reads the lines (which hold the new ones), not the stale row."""
     on = today(grpc_deps.timezone)
-    book = ValueBook(store=grpc_deps.values.store, policy=POLICY, timezone=grpc_deps.timezone)
+    book = ValueBook(grpc_deps.values.store, POLICY, grpc_deps.timezone, grpc_deps.order_views)
     lines = _lines(random.Random(6), on, 1)
     business_facts.apply_events([OrdersRecorded(import_id="b1", lines=lines)], facts=grpc_deps.facts,
                                 views=grpc_deps.order_views, values=book)  # fmt: skip
