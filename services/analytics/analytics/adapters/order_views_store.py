@@ -131,14 +131,14 @@ class OrderViewsStore:
         if not keys:
             return []
         ids = [f"{c}:{m}" for c, m in keys]
-        seqs = {doc["_id"]: int(doc["seq"]) for doc in self.seqs.find({"_id": {"$in": ids}})}
+        seqs = self.seqs_of(keys)
         rows = {
             doc["_id"]: doc for doc in self.rows.find({"_id": {"$in": ids}}, {"manager_id": 1, "team_id": 1, "seq": 1})
         }
         stale = []
         for (customer_id, month), doc_id in zip(keys, ids, strict=True):
             row = rows.get(doc_id) or {}
-            current = int(row.get("seq", -1)) >= seqs.get(doc_id, 0)
+            current = int(row.get("seq", -1)) >= seqs[(customer_id, month)]
             if not current or (row.get("manager_id"), row.get("team_id")) != owners.get(customer_id):
                 stale.append((customer_id, month))
         return stale
