@@ -24,8 +24,9 @@ protos:
 infra:
 	scripts/infra.sh ensure
 
+# Two gateway worker processes (GATEWAY_WORKERS): one would cap the whole API at one core.
 up: setup infra
-	$(PY) scripts/stack.py up --port-offset $(STACK_PORT_OFFSET)
+	GATEWAY_WORKERS=$${GATEWAY_WORKERS:-2} $(PY) scripts/stack.py up --port-offset $(STACK_PORT_OFFSET)
 	scripts/prometheus.sh ensure
 	@if [[ ! -f var/.seeded ]]; then \
 	  echo "[make] seeding demo data"; \

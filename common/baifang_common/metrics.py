@@ -6,11 +6,13 @@ Metrics are module-level (Prometheus' registry is process-wide); labels stay low
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,17 @@ CONSUMER_BATCH_SECONDS = histogram(
     "baifang_consumer_batch_seconds", "Time a batched consumer took to apply and acknowledge one batch", ("queue",)
 )
 
+
+def exposition() -> bytes:
+    """The /metrics text: this process's metrics, or, in a process that is one of several workers
+    (PROMETHEUS_MULTIPROC_DIR set), every worker's summed, so a scrape sees one gateway."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest()
+
+
 ReadinessCheck = Callable[[], list[str]]
 
 
@@ -70,7 +83,7 @@ class _OpsHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/metrics":
-            self._send(200, generate_latest(), CONTENT_TYPE_LATEST)
+            self._send(200, exposition(), CONTENT_TYPE_LATEST)
         elif path == "/healthz":
             self._send(200, b'{"status":"ok"}', "application/json")
         elif path == "/readyz":

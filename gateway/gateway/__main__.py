@@ -1,13 +1,20 @@
-"""`python -m gateway`: uvicorn with uvloop and httptools, our JSON access log, graceful shutdown."""
+"""`python -m gateway`: uvicorn with uvloop and httptools, our JSON access log, graceful shutdown;
+one process, or `GATEWAY_WORKERS` processes on one port."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
+from typing import Any
 
 import orjson
 import uvicorn
+from fastapi import FastAPI
 from pydantic import ValidationError
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.supervisors.multiprocess import Multiprocess
 
 from baifang_common.logging import configure_logging
 from gateway.errors import error_body
@@ -33,26 +40,63 @@ class JsonErrorHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-def main() -> None:
+def _settings() -> GatewaySettings:
     try:
-        settings = GatewaySettings()
+        return GatewaySettings()
     except ValidationError as exc:  # e.g. BAIFANG_ENV=production with a development default
         messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
         sys.exit(f"gateway: {messages}")
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process (`GATEWAY_WORKERS` > 1): each builds its own clients."""
+    settings = _settings()
     configure_logging("gateway", "gateway", settings.log_level)
-    config = uvicorn.Config(
-        create_app(settings),
+    return create_app(settings)
+
+
+def _config(app: FastAPI | str, settings: GatewaySettings, **extra: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
         host=settings.bind_host,
         port=settings.port,
         loop="uvloop",
-        http=JsonErrorHttpProtocol,
+        http="gateway.__main__:JsonErrorHttpProtocol" if isinstance(app, str) else JsonErrorHttpProtocol,
         lifespan="on",
         access_log=False,
         log_config=None,
         server_header=False,
         timeout_graceful_shutdown=10,
+        **extra,
     )
-    uvicorn.Server(config).run()
+
+
+def _serve_workers(settings: GatewaySettings) -> None:
+    """Several worker processes accepting on one socket, for a machine whose gateway would otherwise be
+    one core (in Kubernetes the gateway scales by replicas instead). Their Prometheus metrics are
+    written to a directory shared by the workers and summed by whichever one answers /metrics."""
+    metrics_dir = tempfile.mkdtemp(prefix="baifang-gateway-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir  # inherited by the spawned workers
+    config = _config(
+        "gateway.__main__:worker_app",
+        settings,
+        factory=True,
+        workers=settings.workers,
+        timeout_worker_healthcheck=30,  # a worker busy at a peak is not a hung one
+    )
+    try:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def main() -> None:
+    settings = _settings()
+    configure_logging("gateway", "gateway", settings.log_level)
+    if settings.workers > 1:
+        _serve_workers(settings)
+    else:
+        uvicorn.Server(_config(create_app(settings), settings)).run()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,9 +50,39 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-async def verify_password_async(password_hash: str, password: str) -> bool:
-    """argon2 costs tens of milliseconds of CPU: off the event loop."""
-    return await asyncio.to_thread(verify_password, password_hash, password)
+class PasswordHashing:
+    """argon2 off the event loop, on one thread per gateway process, with a bounded wait.
+
+    argon2 releases the GIL: with the default thread pool a burst of logins (tablets whose sessions
+    all failed at once) hashes on every core and starves the requests already in flight, which then
+    time out and send more tablets to a password login. One thread keeps the burst to one core's
+    share; past `queue_limit` waiting, a login answers 503 with Retry-After instead of queueing
+    behind seconds of hashing.
+    """
+
+    def __init__(self, queue_limit: int) -> None:
+        self.queue_limit = queue_limit
+        self.waiting = 0
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-hash")
+
+    async def _run(self, fn: Callable[..., Any], *args: str, shed: bool) -> Any:
+        if shed and self.waiting >= self.queue_limit:
+            raise ApiError(503, "unavailable", "too many logins at once, retry in a second", {}, {"Retry-After": "1"})
+        self.waiting += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+        finally:
+            self.waiting -= 1
+
+    async def verify(self, password_hash: str, password: str, *, shed: bool = True) -> bool:
+        """`shed=False` waits its turn however long the queue (an admin import must not fail for a login burst)."""
+        return bool(await self._run(verify_password, password_hash, password, shed=shed))
+
+    async def hash(self, password: str, *, shed: bool = True) -> str:
+        return str(await self._run(hash_password, password, shed=shed))
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)
 
 
 def unauthenticated(message: str = "authentication required", code: str = "unauthenticated") -> ApiError:

@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 from fastapi import Request
 from pymongo import AsyncMongoClient
 
-from gateway.auth import LoginThrottle, RefreshTokens, RevokedAccessTokens
+from gateway.auth import LoginThrottle, PasswordHashing, RefreshTokens, RevokedAccessTokens
 from gateway.clients import Clients
 from gateway.devices import DeviceKeys
 from gateway.imports import ImportJobs
@@ -28,6 +28,7 @@ class Deps:
     refresh_tokens: RefreshTokens
     revoked_tokens: RevokedAccessTokens
     login_throttle: LoginThrottle
+    passwords: PasswordHashing
     clients: Clients
     devices: DeviceKeys
     trackers: TrackerKeys

@@ -12,12 +12,13 @@ from typing import Any
 import redis.asyncio as aioredis
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
+from baifang_common.metrics import exposition
 from gateway import errors
-from gateway.auth import LoginThrottle, RefreshTokens, RevokedAccessTokens
+from gateway.auth import LoginThrottle, PasswordHashing, RefreshTokens, RevokedAccessTokens
 from gateway.clients import Clients
 from gateway.console import install as install_console
 from gateway.deps import Deps
@@ -78,6 +79,7 @@ async def build(settings: GatewaySettings) -> Deps:
         refresh_tokens=RefreshTokens(redis, settings),
         revoked_tokens=RevokedAccessTokens(redis, settings),
         login_throttle=LoginThrottle(redis, settings),
+        passwords=PasswordHashing(settings.login_hash_queue),
         clients=Clients.open(settings),
         devices=DeviceKeys(device_store, settings.device_cache_seconds),
         trackers=TrackerKeys(tracker_store, settings.device_cache_seconds),
@@ -91,6 +93,7 @@ async def close(deps: Deps) -> None:
     await deps.clients.close()
     await deps.redis.aclose()
     await deps.mongo.close()
+    deps.passwords.close()
 
 
 class Readiness:
@@ -149,7 +152,7 @@ def ops_router() -> APIRouter:
 
     @router.get("/metrics")
     async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return router
 

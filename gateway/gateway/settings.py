@@ -20,6 +20,9 @@ class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True, frozen=True)
 
     port: int = Field(default=8080, validation_alias=AliasChoices("GATEWAY_PORT", "port"))
+    # Worker processes sharing the port. One per pod in Kubernetes (replicas scale it); the local stack
+    # runs two, so that the gateway is not capped at one core on a machine that has two.
+    workers: int = Field(default=1, ge=1, le=16)
     jwt_secret: str = DEV_JWT_SECRET
     access_ttl_seconds: int = 15 * 60
     refresh_ttl_seconds: int = 30 * 24 * 3600
@@ -36,6 +39,9 @@ class GatewaySettings(ServiceSettings):
     login_address_failure_limit: int = Field(default=20, ge=1)
     login_address_burst: int = Field(default=100, ge=0)
     login_lock_seconds: int = Field(default=60, ge=1)
+    # Logins waiting for the process's one password-hashing thread before a login answers 503
+    # (auth.PasswordHashing); at ~25 ms a hash, 16 waiting is under half a second.
+    login_hash_queue: int = Field(default=16, ge=1)
     login_max_lock_seconds: int = Field(default=3600, ge=1)
     login_failure_window_seconds: int = Field(default=5 * 60, ge=1)
     max_body_bytes: int = 1024 * 1024

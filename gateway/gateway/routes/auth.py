@@ -13,7 +13,6 @@ from gateway.auth import (
     encode_access_token,
     token_pair,
     unauthenticated,
-    verify_password_async,
 )
 from gateway.deps import Deps, get_deps
 from gateway.errors import ApiError
@@ -42,7 +41,7 @@ async def login(request: Request, body: LoginRequest, deps: Annotated[Deps, Depe
     attempt = await deps.login_throttle.attempt(body.username, client_address(request))
     try:
         user = await deps.users.get(body.username)
-        password_ok = await verify_password_async(user.password_hash if user else "", body.password)
+        password_ok = await deps.passwords.verify(user.password_hash if user else "", body.password)
     except BaseException:
         await attempt.released()
         raise

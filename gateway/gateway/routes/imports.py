@@ -10,7 +10,6 @@ analytics' (ImportTargets). A customer's, a plan's or a target's manager must be
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from baifang.analytics.v1 import analytics_pb2
 from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2 as pb
 from baifang_common.context import Caller
-from gateway.auth import hash_password, require_roles, verify_password
+from gateway.auth import require_roles
 from gateway.deps import Deps, get_deps
 from gateway.errors import ApiError
 from gateway.imports import ChunkResult, RowProblem, flag, integer, number, read_file, run_import, text
@@ -99,13 +98,13 @@ async def _apply_accounts(rows: Sequence[AccountRow], deps: Deps) -> ChunkResult
             rejected.append((index, "password", "required for a new account"))
             continue
         same_password = not row.password or (
-            old is not None and await asyncio.to_thread(verify_password, old.password_hash, row.password)
+            old is not None and await deps.passwords.verify(old.password_hash, row.password, shed=False)
         )
         fields = (row.name, row.role, row.team_id, row.active)
         if old is not None and same_password and fields == (old.name, old.role, old.team_id, old.active):
             unchanged += 1
             continue
-        hashed = old.password_hash if same_password and old else await asyncio.to_thread(hash_password, row.password)
+        hashed = old.password_hash if same_password and old else await deps.passwords.hash(row.password, shed=False)
         writes.append((User(row.id, *fields[:3], hashed, row.active), bool(old and old.active)))
     await deps.users.write_imported(writes)
     for user, _ in writes:

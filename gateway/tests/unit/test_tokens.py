@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import jwt
 import pytest
 
 from baifang_common.context import Caller
-from gateway.auth import ALGORITHM, decode_access_token, encode_access_token, hash_password, verify_password
+from gateway.auth import (
+    ALGORITHM,
+    PasswordHashing,
+    decode_access_token,
+    encode_access_token,
+    hash_password,
+    verify_password,
+)
 from gateway.errors import ApiError
 from gateway.settings import GatewaySettings
 
@@ -72,3 +80,23 @@ def test_a_token_without_its_id_is_refused() -> None:
     claims = {"sub": "m001", "role": "manager", "team": "t01", "iat": now, "exp": now + 60}
     with pytest.raises(ApiError):
         decode_access_token(jwt.encode(claims, SETTINGS.jwt_secret, ALGORITHM), SETTINGS)
+
+
+def test_password_hashing_sheds_logins_past_its_queue_but_never_an_import() -> None:
+    hashing = PasswordHashing(queue_limit=1)
+    stored = hash_password("secret")
+
+    async def scenario() -> tuple[bool, int, bool, bool]:
+        first = asyncio.create_task(hashing.verify(stored, "secret"))
+        await asyncio.sleep(0)  # the first login now waits on the hashing thread
+        with pytest.raises(ApiError) as info:
+            await hashing.verify(stored, "secret")
+        imported = await hashing.verify(stored, "secret", shed=False)
+        return await first, info.value.status, info.value.headers.get("Retry-After") == "1", imported
+
+    try:
+        first_ok, status, retry_after, imported_ok = asyncio.run(scenario())
+    finally:
+        hashing.close()
+    assert (first_ok, status, retry_after, imported_ok) == (True, 503, True, True)
+    assert hashing.waiting == 0
