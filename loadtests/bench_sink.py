@@ -30,7 +30,7 @@ from typing import Any
 
 import kombu
 import orjson
-from stack_metrics import delta, metric_sum, port_of, scrape
+from stack_metrics import delta, metric_sum, port_of, scrape, tree_cpu_seconds
 
 from baifang_common import stores
 from baifang_common.publisher import exchange_for
@@ -54,13 +54,10 @@ class Cpu:
         self.start = self.seconds()
 
     def seconds(self) -> float | None:
-        if self.pid is None:
+        """With its children: `make up` runs the gateway as workers under one parent."""
+        if self.pid is None or not Path(f"/proc/{self.pid}").exists():
             return None
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return tree_cpu_seconds(self.pid)
 
     def share(self, elapsed: float) -> str:
         now = self.seconds()

@@ -40,7 +40,7 @@ if ! curl -fsS -m 3 "$URL/readyz" >/dev/null; then
 fi
 
 mkdir -p "$REPORTS"
-rm -f "$REPORTS"/peak_*.csv "$REPORTS"/peak.html "$REPORTS"/metrics_before.json
+rm -f "$REPORTS"/peak_*.csv "$REPORTS"/peak.html "$REPORTS"/metrics_before.json "$REPORTS"/cpu_before.json
 echo "run_peak: waiting for the event queues to drain (the seed's events)"
 .venv/bin/python loadtests/stack_metrics.py drain "${PEAK_DRAIN_SECONDS:-900}" ||
   echo "run_peak: the queues did not drain within ${PEAK_DRAIN_SECONDS:-900}s; running anyway" >&2
@@ -52,6 +52,7 @@ if [[ "${PEAK_SESSIONS:-1}" != 0 ]]; then
   .venv/bin/python loadtests/peak_sessions.py
 fi
 .venv/bin/python loadtests/stack_metrics.py snapshot "$REPORTS/metrics_before.json"
+.venv/bin/python loadtests/stack_metrics.py cpu-snapshot "$REPORTS/cpu_before.json"
 # The shape ends the run after PEAK_MINUTES; `timeout` is the backstop (a minute of grace, then SIGINT, then KILL).
 limit=$(.venv/bin/python -c "print(int(float('$PEAK_MINUTES') * 60 + 60))")
 echo "run_peak: $PEAK_USERS tablets, $PEAK_MINUTES min, against $URL (reports in $REPORTS/)"
@@ -67,6 +68,8 @@ if [[ ! -s "$REPORTS/peak_stats.csv" ]]; then
   exit 2
 fi
 age_line="$(.venv/bin/python loadtests/stack_metrics.py event-age "$REPORTS/metrics_before.json" || true)"
+requests="$(.venv/bin/python -c "import csv, sys; print(next((r['Request Count'] for r in csv.DictReader(open(sys.argv[1])) if r['Name'] == 'Aggregated'), 0))" "$REPORTS/peak_stats.csv")"
+cpu_table="$(.venv/bin/python loadtests/stack_metrics.py cpu "$REPORTS/cpu_before.json" "$requests" || true)"
 
 verdict=0
 CHECKIN_P99_MS="$CHECKIN_P99_MS" AGE_LINE="$age_line" .venv/bin/python - "$REPORTS" <<'PY' || verdict=$?
@@ -123,6 +126,9 @@ p99 = num(checkin, "99%")
 print(f"run_peak: OK: 0 failures, check-in p99 {p99:.0f} ms <= {limit:.0f} ms (report: {reports}/peak.html)")
 PY
 
+echo
+echo "run_peak: CPU during the run, per process (with its children) and per request made:"
+echo "$cpu_table" | sed 's/^/  /'
 echo
 .venv/bin/python loadtests/prometheus_summary.py --url "${PROMETHEUS_URL:-http://127.0.0.1:9090}" \
   --start "$run_start" --end "$run_end"

@@ -3,6 +3,8 @@
     .venv/bin/python loadtests/stack_metrics.py snapshot FILE   # before a run
     .venv/bin/python loadtests/stack_metrics.py event-age FILE  # after it: p99 event age per consumer
     .venv/bin/python loadtests/stack_metrics.py drain [SECONDS]  # wait until the event queues are empty
+    .venv/bin/python loadtests/stack_metrics.py cpu-snapshot FILE  # before a run: CPU seconds per process
+    .venv/bin/python loadtests/stack_metrics.py cpu FILE REQUESTS  # after it: where the cores went
 
 `make up` serves each process's metrics on 9101-9108 (scripts/stack.py: the gRPC process and the
 worker of planning, checkin, collection, analytics); STACK_PORT_OFFSET shifts them like
@@ -32,6 +34,7 @@ PROCESSES = {
     f"{svc}-{kind}": 9101 + 2 * i + k for i, svc in enumerate(SERVICES) for k, kind in enumerate(("grpc", "worker"))
 }
 AGE = "baifang_event_age_seconds"
+RUN_DIR = Path(__file__).resolve().parent.parent / "var" / "run"
 
 Samples = dict[str, float]  # "name{label=value,...}" -> value
 
@@ -155,9 +158,68 @@ def drain(timeout: float) -> bool:
     return False
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (the gateway's workers, say)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+        todo.extend(int(c) for c in children)
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine spent busy (all processes, ours or not)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(run_dir: Path = RUN_DIR) -> dict[str, float]:
+    """CPU seconds so far of every process with a pid file (stack, stores, broker, Redis), by name."""
+    seconds: dict[str, float] = {"(machine, busy)": machine_busy_seconds(), "(wall clock)": time.time()}
+    for pid_file in sorted(run_dir.glob("*.pid")):
+        try:
+            pid = int(pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        if Path(f"/proc/{pid}").exists():
+            seconds[pid_file.stem] = tree_cpu_seconds(pid)
+    return seconds
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], requests: int) -> list[str]:
+    """One line per process: cores used on average over the run and CPU ms per request, busiest first;
+    then the whole machine, whose remainder is the load generator and anything else running."""
+    wall = after["(wall clock)"] - before["(wall clock)"]
+    spent = {name: after[name] - before[name] for name in after if name in before and not name.startswith("(")}
+    machine = after["(machine, busy)"] - before["(machine, busy)"]
+    lines = [f"{'process':<22}{'cores':>7}{'ms/request':>12}"]
+    for name, sec in sorted(spent.items(), key=lambda kv: -kv[1]):
+        lines.append(f"{name:<22}{sec / wall:>7.2f}{sec * 1000 / max(requests, 1):>12.2f}")
+    ours = sum(spent.values())
+    lines.append(f"{'all of the above':<22}{ours / wall:>7.2f}{ours * 1000 / max(requests, 1):>12.2f}")
+    lines.append(f"{'everything else':<22}{(machine - ours) / wall:>7.2f}{'':>12}  (the load generator, other work)")
+    lines.append(f"{'machine':<22}{machine / wall:>7.2f}{'':>12}  of {os.cpu_count()} cores, over {wall:.0f} s")
+    return lines
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "drain" and len(argv) <= 2:
         return 0 if drain(float(argv[1]) if len(argv) == 2 else 600.0) else 1
+    if len(argv) == 2 and argv[0] == "cpu-snapshot":
+        Path(argv[1]).write_text(json.dumps(cpu_snapshot()))
+        return 0
+    if len(argv) == 3 and argv[0] == "cpu":
+        before = json.loads(Path(argv[1]).read_text())
+        print("\n".join(cpu_report(before, cpu_snapshot(), int(argv[2]))))
+        return 0
     if len(argv) != 2 or argv[0] not in ("snapshot", "event-age"):
         print(__doc__, file=sys.stderr)
         return 2

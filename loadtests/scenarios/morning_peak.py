@@ -83,13 +83,15 @@ SESSIONS_FILE = os.environ.get(
 )
 
 
-def _remembered_sessions() -> dict[str, str]:
-    """Refresh tokens by username from peak_sessions.py; none when it was not run."""
+def _remembered() -> tuple[dict[str, str], dict[str, str]]:
+    """Refresh tokens by username and the outlets' printed QR codes, from peak_sessions.py; none when it
+    was not run."""
     try:
         with open(SESSIONS_FILE, encoding="utf-8") as f:
-            return dict(json.load(f))
-    except (OSError, ValueError):
-        return {}
+            data = json.load(f)
+        return dict(data["sessions"]), dict(data["qr"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}, {}
 
 
 class _ProcessState:
@@ -98,10 +100,9 @@ class _ProcessState:
     def __init__(self) -> None:
         self.admin_token = ""
         self.admin_lock = gevent.lock.Semaphore()
-        self.qr: dict[str, str] = {}
-        self.qr_locks: dict[str, gevent.lock.Semaphore] = {}
         # Each remembered session is handed out once (refresh tokens rotate: a second use is a replay).
-        self.sessions = _remembered_sessions()
+        self.sessions, self.qr = _remembered()
+        self.qr_locks: dict[str, gevent.lock.Semaphore] = {}
 
 
 _shared = _ProcessState()
