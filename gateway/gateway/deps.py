@@ -35,6 +35,7 @@ class Deps:
     imports: ImportJobs
 
 
-def get_deps(request: Request) -> Deps:
+async def get_deps(request: Request) -> Deps:
+    """Async on purpose: FastAPI runs a plain `def` dependency on its thread pool, a thread hop per request."""
     deps: Deps = request.app.state.deps
     return deps
