@@ -1,5 +1,5 @@
-"""One pure-ASGI middleware for every request: request id, client version gate, body size limit,
-access log, Prometheus metrics and the last-resort 500 (logged with the request id, not leaked).
+"""One pure-ASGI middleware for every request: request id, load shedding, client version gate, body
+size limit, access log, Prometheus metrics and the last-resort 500 (logged with the request id, not leaked).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ HTTP_SECONDS = histogram(
     "baifang_http_request_seconds", "Gateway request latency by route template", ("route", "method", "status")
 )
 HTTP_TOTAL = counter("baifang_http_requests_total", "Gateway requests by route template", ("route", "method", "status"))
+HTTP_SHED = counter("baifang_http_shed_total", "Requests answered 503 at once because the process was at max_in_flight")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _VERSION_PART = re.compile(r"^(\d{1,9})")
@@ -35,6 +36,9 @@ PHOTO_UPLOAD_PATH = "/api/v1/photos"
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 # Admin import files (gateway.imports) have their own, larger body limit.
 IMPORT_PREFIX = "/api/v1/admin/import/"
+# Never shed: a lost refresh sends a tablet to a password login, which costs far more (logins have
+# their own bound, auth.PasswordHashing); probes and scrapes must see a busy process as alive.
+UNSHED_PREFIXES = ("/api/v1/auth/", "/healthz", "/readyz", "/metrics")
 
 
 class PayloadTooLarge(HTTPException):
@@ -72,6 +76,14 @@ class GatewayMiddleware:
     def __init__(self, app: ASGIApp, settings: GatewaySettings) -> None:
         self.app = app
         self.settings = settings
+        self.in_flight = 0
+
+    def _shed(self, scope: Scope) -> bool:
+        """At max_in_flight requests in this process, another one waits behind all of them for CPU and
+        for the services: answering 503 with Retry-After at once costs a fraction of serving it, keeps
+        the admitted requests fast, and the tablet retries (its GPS stays buffered, its writes queued)."""
+        limit = self.settings.max_in_flight
+        return bool(limit) and self.in_flight >= limit and not str(scope.get("path", "")).startswith(UNSHED_PREFIXES)
 
     def body_limit(self, scope: Scope) -> int:
         """max_body_bytes, but a photo upload may carry a photo of up to photo_max_bytes, and admin
@@ -141,6 +153,13 @@ class GatewayMiddleware:
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
+        if self._shed(scope):
+            HTTP_SHED.inc()
+            busy = ApiError(503, "unavailable", "the gateway is busy, retry shortly", {}, {"Retry-After": "1"})
+            await error_response(busy)(scope, receive, send_with_id)
+            self._record(scope, 503, time.perf_counter() - start)
+            return
+        self.in_flight += 1
         with bound(request_id):
             try:
                 early = self._precheck(scope, headers)
@@ -157,6 +176,7 @@ class GatewayMiddleware:
                 if not state["started"]:
                     await error_response(ApiError(500, "internal", "internal error"))(scope, receive, send_with_id)
             finally:
+                self.in_flight -= 1
                 self._record(scope, state["status"], time.perf_counter() - start)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:

@@ -23,6 +23,9 @@ class GatewaySettings(ServiceSettings):
     # Worker processes sharing the port. One per pod in Kubernetes (replicas scale it); the local stack
     # runs two, so that the gateway is not capped at one core on a machine that has two.
     workers: int = Field(default=1, ge=1, le=16)
+    # Requests one process serves at once before it answers 503 + Retry-After (middleware: load shedding;
+    # auth and probes are never shed). 0 = no limit.
+    max_in_flight: int = Field(default=200, ge=0)
     jwt_secret: str = DEV_JWT_SECRET
     access_ttl_seconds: int = 15 * 60
     refresh_ttl_seconds: int = 30 * 24 * 3600
