@@ -25,7 +25,7 @@ class GatewaySettings(ServiceSettings):
     workers: int = Field(default=1, ge=1, le=16)
     # Requests one process serves at once before it answers 503 + Retry-After (middleware: load shedding;
     # auth and probes are never shed). 0 = no limit.
-    max_in_flight: int = Field(default=200, ge=0)
+    max_in_flight: int = Field(default=100, ge=0)
     jwt_secret: str = DEV_JWT_SECRET
     access_ttl_seconds: int = 15 * 60
     refresh_ttl_seconds: int = 30 * 24 * 3600
