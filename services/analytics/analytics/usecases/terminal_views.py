@@ -1,0 +1,148 @@
+"""Keeping the terminal analyses' outlet rows and per-owner summaries up to date from the facts
+(adapters/terminal_views_store.py; the worker after each batch, and `make rebuild-analytics`).
+
+The design is the order summaries' (usecases/order_views.py): an outlet's row is a pure function
+of its facts, written with the change count read before they were; an owner's summary is summed
+from the rows of its roster (the owner rosters the order views keep), claiming a change count
+taken after the rows and the roster were written, so of two refreshes the later reader's summary
+is kept. A row changes with the outlet's card, terminal facts and activity dates; the summaries
+to sum again are those of the outlet's owner read after the row is written (an assignment in
+flight sums its own rosters' summaries after writing them). The standard's evaluation is summed
+under the version current at the time; a view falls back to the rows packed in the summary when
+the standard changed since (usecases/terminal_analysis.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from analytics.adapters.facts_store import FactsStore
+from analytics.adapters.order_views_store import OrderViewsStore
+from analytics.adapters.standard_store import STANDARDS, StandardStore
+from analytics.adapters.terminal_views_store import TerminalViewsStore
+from analytics.domain import terminal_analysis as ta
+from analytics.domain import terminal_summary as ts
+from analytics.usecases.terminals import CARD_ATTRIBUTES, TERMINAL_ATTRIBUTES, current_standard
+from baifang_common.events import (
+    CustomerUpserted,
+    Event,
+    OrdersRecorded,
+    PriceInventorySubmitted,
+    TerminalInfoUpdated,
+    TerminalResourcesCollected,
+    VisitCompleted,
+)
+from baifang_common.mongo import Document
+
+CHUNK = 500  # outlets whose rows are recomputed per round of queries
+ROW_EVENTS = (
+    CustomerUpserted, TerminalResourcesCollected, TerminalInfoUpdated, VisitCompleted, PriceInventorySubmitted,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TerminalBook:
+    """What keeping the terminal views needs: the facts, the owner rosters, the views, the standard."""
+
+    facts: FactsStore
+    rosters: OrderViewsStore
+    views: TerminalViewsStore
+    standards: StandardStore
+
+
+def book_of(facts: FactsStore) -> TerminalBook:
+    """The terminal views beside the facts: one database holds them, the rosters and the standard."""
+    db = facts.db
+    return TerminalBook(facts, OrderViewsStore(db), TerminalViewsStore(db), StandardStore(db[STANDARDS]))
+
+
+def outlet_row(
+    customer_id: str,
+    card: Mapping[str, Any],
+    current: Mapping[str, Any],
+    history: Mapping[str, Mapping[str, Any]],
+    last: Mapping[str, Any],
+) -> dict[str, Any]:
+    """What the analyses read of one outlet: `current` the latest terminal facts (the functional
+    analysis), the terminal history's latest versions (the quality one; `current` without one)."""
+    values = ta.latest_values(history) if history else dict(current)
+    return {
+        "_id": customer_id,
+        "customer_id": customer_id,
+        "card": {a: ts.key(card.get(a)) for a in CARD_ATTRIBUTES},
+        "terminal": {a: ts.key(current.get(a)) for a in TERMINAL_ATTRIBUTES},
+        "quality": {a: ts.key(values.get(a)) for a in TERMINAL_ATTRIBUTES},
+        "functions": [code for code, _, item in ta.FUNCTIONS if ta.has_function(current, item)],
+        "last": {name: str(last.get(name) or "") for name in ta.ACTIVITIES},
+        "values": values,
+        "states": ts.states_of(history),
+    }
+
+
+def _rows(customer_ids: list[str], facts: FactsStore) -> list[dict[str, Any]]:
+    cards = {doc["_id"]: doc for doc in facts.cards(customer_ids, CARD_ATTRIBUTES)}
+    current = facts.terminals(customer_ids)
+    histories = facts.terminal_histories(customer_ids)
+    last = facts.last_activity(customer_ids)
+    return [
+        outlet_row(cid, cards.get(cid, {}), current.get(cid, {}), histories.get(cid, {}), last.get(cid, {}))
+        for cid in customer_ids
+    ]
+
+
+def outlets_named(events: Iterable[Event]) -> set[str]:
+    """The outlets whose row a batch of business events may change: card, terminal facts, activity."""
+    named: set[str] = set()
+    for event in events:
+        if isinstance(event, OrdersRecorded):
+            named |= {str(line.get("customer_id", "")) for line in event.lines}
+        elif isinstance(event, ROW_EVENTS):
+            named.add(event.customer_id)
+    return named - {""}
+
+
+def refresh_outlets(customer_ids: Iterable[str], *, book: TerminalBook, rosters: Iterable[str] = ()) -> int:
+    """Recompute the rows of outlets whose facts were written, then the summaries of their owners
+    and of `rosters` (those an assignment batch wrote); returns the summaries summed."""
+    todo = sorted(set(customer_ids))
+    for start in range(0, len(todo), CHUNK):
+        _write_rows(todo[start : start + CHUNK], book)
+    owners = book.facts.owners(todo) if todo else {}  # after the rows: a reassignment written before is seen
+    named = {f"{o.manager_id}|{o.team_id}" for o in owners.values() if o.manager_id}
+    return refresh_summaries(named | set(rosters), book=book)
+
+
+def _write_rows(customer_ids: list[str], book: TerminalBook) -> None:
+    seqs = book.views.bump_outlets(customer_ids)  # before the facts: a row never claims a count its facts lack
+    book.views.write_rows([{**row, "seq": seqs[row["_id"]]} for row in _rows(customer_ids, book.facts)])
+
+
+def refresh_summaries(roster_ids: Iterable[str], *, book: TerminalBook) -> int:
+    """Sum each owner's summary again from its roster's rows under the current standard."""
+    seqs = book.views.bump_summaries(roster_ids)
+    if not seqs:
+        return 0
+    rosters = book.rosters.rosters_of(sorted(seqs))
+    rows = book.views.rows_of(sorted({c for customers in rosters.values() for c in customers}))
+    version, criteria = current_standard(book.standards)
+    docs: list[Document] = []
+    for roster_id, customers in rosters.items():
+        manager_id, team_id = roster_id.rsplit("|", 1)
+        held = [rows.get(c) or outlet_row(c, {}, {}, {}, {}) for c in sorted(customers)]
+        docs.append({"_id": roster_id, "manager_id": manager_id, "team_id": team_id, "seq": seqs[roster_id],
+                     "standard_version": version, **ts.summarize(held, criteria), "rows": held})  # fmt: skip
+    book.views.write_summaries(docs)
+    return len(docs)
+
+
+def rebuild(*, book: TerminalBook) -> int:
+    """Empty the terminal views and recompute every outlet's row and every roster's summary from
+    the facts (after the rosters, the terminal history and the activity dates are rebuilt)."""
+    book.views.clear()
+    outlets = sorted(book.facts.customer_ids())
+    for start in range(0, len(outlets), CHUNK):
+        _write_rows(outlets[start : start + CHUNK], book)
+    refresh_summaries({f"{o.manager_id}|{o.team_id}" for o in book.facts.owned() if o.manager_id}, book=book)
+    return len(outlets)
