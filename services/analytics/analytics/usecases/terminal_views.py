@@ -26,6 +26,7 @@ from analytics.domain import terminal_analysis as ta
 from analytics.domain import terminal_summary as ts
 from analytics.usecases.terminals import CARD_ATTRIBUTES, TERMINAL_ATTRIBUTES, current_standard
 from baifang_common.events import (
+    CustomerAssigned,
     CustomerUpserted,
     Event,
     OrdersRecorded,
@@ -38,7 +39,8 @@ from baifang_common.mongo import Document
 
 CHUNK = 500  # outlets whose rows are recomputed per round of queries
 ROW_EVENTS = (
-    CustomerUpserted, TerminalResourcesCollected, TerminalInfoUpdated, VisitCompleted, PriceInventorySubmitted,
+    CustomerAssigned, CustomerUpserted, TerminalResourcesCollected, TerminalInfoUpdated, VisitCompleted,
+    PriceInventorySubmitted,
 )  # fmt: skip
 
 
@@ -93,7 +95,8 @@ def _rows(customer_ids: list[str], facts: FactsStore) -> list[dict[str, Any]]:
 
 
 def outlets_named(events: Iterable[Event]) -> set[str]:
-    """The outlets whose row a batch of business events may change: card, terminal facts, activity."""
+    """The outlets whose row a batch of business events may change (card, terminal facts, activity)
+    or who may have just been given an owner."""
     named: set[str] = set()
     for event in events:
         if isinstance(event, OrdersRecorded):
@@ -104,14 +107,16 @@ def outlets_named(events: Iterable[Event]) -> set[str]:
 
 
 def refresh_outlets(customer_ids: Iterable[str], *, book: TerminalBook, rosters: Iterable[str] = ()) -> int:
-    """Recompute the rows of outlets whose facts were written, then the summaries of their owners
-    and of `rosters` (those an assignment batch wrote); returns the summaries summed."""
-    todo = sorted(set(customer_ids))
+    """Recompute the rows of owned outlets whose facts were written (an outlet without an owner is
+    in no view: its assignment writes its row), then the summaries of their owners and of `rosters`
+    (those an assignment batch wrote); returns the summaries summed."""
+    named = sorted(set(customer_ids))
+    todo = sorted(book.facts.owners(named)) if named else []
     for start in range(0, len(todo), CHUNK):
         _write_rows(todo[start : start + CHUNK], book)
     owners = book.facts.owners(todo) if todo else {}  # after the rows: a reassignment written before is seen
-    named = {f"{o.manager_id}|{o.team_id}" for o in owners.values() if o.manager_id}
-    return refresh_summaries(named | set(rosters), book=book)
+    held = {f"{o.manager_id}|{o.team_id}" for o in owners.values() if o.manager_id}
+    return refresh_summaries(held | set(rosters), book=book)
 
 
 def _write_rows(customer_ids: list[str], book: TerminalBook) -> None:
@@ -141,7 +146,7 @@ def rebuild(*, book: TerminalBook) -> int:
     """Empty the terminal views and recompute every outlet's row and every roster's summary from
     the facts (after the rosters, the terminal history and the activity dates are rebuilt)."""
     book.views.clear()
-    outlets = sorted(book.facts.customer_ids())
+    outlets = sorted({o.customer_id for o in book.facts.owned()})
     for start in range(0, len(outlets), CHUNK):
         _write_rows(outlets[start : start + CHUNK], book)
     refresh_summaries({f"{o.manager_id}|{o.team_id}" for o in book.facts.owned() if o.manager_id}, book=book)
