@@ -89,6 +89,11 @@ class TerminalViewsStore:
             key=lambda d: (d["manager_id"], d["team_id"]),
         )
 
+    def summed_under_another(self, version: int) -> list[str]:
+        """The summaries summed under another version of the standard than `version`."""
+        docs = self.summaries.find({}, {"standard_version": 1})
+        return sorted(d["_id"] for d in docs if d.get("standard_version") != version)
+
     def clear(self) -> None:
         """Empty the views (the first step of a rebuild; the change counts stay)."""
         self.rows.delete_many({})

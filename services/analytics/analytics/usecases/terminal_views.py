@@ -142,6 +142,14 @@ def refresh_summaries(roster_ids: Iterable[str], *, book: TerminalBook) -> int:
     return len(docs)
 
 
+def follow_the_standard(*, book: TerminalBook) -> int:
+    """Sum again the summaries summed under another standard than the current one (the worker's
+    timer: a new standard is saved by the gRPC process, no event follows it); until then the
+    quality view evaluates those summaries' packed rows itself."""
+    version, _ = current_standard(book.standards)
+    return refresh_summaries(book.views.summed_under_another(version), book=book)
+
+
 def rebuild(*, book: TerminalBook) -> int:
     """Empty the terminal views and recompute every outlet's row and every roster's summary from
     the facts (after the rosters, the terminal history and the activity dates are rebuilt)."""
