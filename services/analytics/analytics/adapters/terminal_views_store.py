@@ -1,11 +1,12 @@
 """TerminalViewsStore: the precomputed terminal analyses (docs/domain.md §1.6.4, §1.6.5), derived
 from FactsStore and the owner rosters as the order summaries are (adapters/order_views_store.py).
 
-    terminal_rows  _id customer_id, seq, and what the analyses read of the outlet (usecases/
-                   terminal_views.py): card {attribute: group key}, terminal and quality {terminal
-                   attribute: group key} (from the latest terminal facts and from the terminal
-                   history), functions [code, ...], last {activity: date}, values (the current
-                   values the standard evaluates), states [[utc time, values], ...]
+    terminal_rows  _id customer_id, seq, and as JSON text (`row`: a summary reads ~100 of them)
+                   what the analyses read of the outlet (usecases/terminal_views.py): card
+                   {attribute: group key}, terminal and quality {terminal attribute: group key}
+                   (from the latest terminal facts and from the terminal history), functions
+                   [code, ...], last {activity: date}, values (the current values the standard
+                   evaluates), states [[utc time, values], ...]
     terminal_keys  _id customer_id, seq: how many batches changed the outlet's facts (a row
                    carries the seq its facts were read at and lands only over a lower one)
     terminal_summaries  _id "<manager_id>|<team_id>" (the owner roster's id), manager_id, team_id,
@@ -56,12 +57,17 @@ class TerminalViewsStore:
 
     def write_rows(self, rows: Sequence[Document]) -> None:
         """Rows {_id: customer_id, seq, ...}: each lands only over a lower seq."""
-        ops = [ReplaceOne({"_id": r["_id"], "seq": {"$lt": r["seq"]}}, r, upsert=True) for r in rows]
+        ops = [
+            ReplaceOne({"_id": r["_id"], "seq": {"$lt": r["seq"]}},
+                       {"_id": r["_id"], "seq": r["seq"], "row": orjson.dumps(r).decode()}, upsert=True)
+            for r in rows
+        ]  # fmt: skip
         bulk_write_chunked(self.rows, ops, duplicates_ok=True)
 
     def rows_of(self, customer_ids: Sequence[str]) -> dict[str, Document]:
-        """The outlets' rows by customer (`_id` reads)."""
-        return {doc["_id"]: doc for doc in find_ids(self.rows, list(customer_ids), {"seq": 0})}
+        """The outlets' rows by customer (`_id` reads), without their seq."""
+        rows = (orjson.loads(doc["row"]) for doc in find_ids(self.rows, list(customer_ids), {"row": 1}))
+        return {row["_id"]: {n: v for n, v in row.items() if n != "seq"} for row in rows}
 
     def bump_summaries(self, roster_ids: Iterable[str]) -> dict[str, int]:
         """As OrderViewsStore.bump_summaries, for the terminal summaries."""
@@ -108,7 +114,9 @@ class TerminalViewsStore:
             summaries.append({n: orjson.loads(v) if isinstance(v, str) and n not in _PLAIN else v
                               for n, v in doc.items() if n != "seq"})  # fmt: skip
         return {
-            "terminal_rows": list(self.rows.find({}, {"seq": 0}).sort("_id", ASCENDING)),
+            "terminal_rows": sorted(
+                self.rows_of([d["_id"] for d in self.rows.find({}, {"_id": 1})]).values(), key=lambda r: str(r["_id"])
+            ),
             "terminal_summaries": summaries,
             "terminal_packs": [
                 {"_id": d["_id"], "rows": orjson.loads(d["rows"])}
