@@ -123,8 +123,6 @@ def quality_terminals(
     if not 1 <= months <= ta.MAX_MONTHS:
         raise BadPeriod(months=months)
     attribute = query.by or "terminal_type"
-    if attribute not in GROUPS:
-        raise UnknownAttribute(by=attribute, allowed=list(GROUPS))
     version, criteria = current_standard(standards)
     quality, groups = _quality_parts(query, facts, attribute, version, criteria)
     total, failing, designated = quality["total"], quality["failing"], quality["designated"]

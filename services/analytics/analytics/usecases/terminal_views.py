@@ -154,8 +154,9 @@ def rebuild(*, book: TerminalBook) -> int:
     """Empty the terminal views and recompute every outlet's row and every roster's summary from
     the facts (after the rosters, the terminal history and the activity dates are rebuilt)."""
     book.views.clear()
-    outlets = sorted({o.customer_id for o in book.facts.owned()})
+    owned = book.facts.owned()
+    outlets = sorted({o.customer_id for o in owned})
     for start in range(0, len(outlets), CHUNK):
         _write_rows(outlets[start : start + CHUNK], book)
-    refresh_summaries({f"{o.manager_id}|{o.team_id}" for o in book.facts.owned() if o.manager_id}, book=book)
+    refresh_summaries({f"{o.manager_id}|{o.team_id}" for o in owned if o.manager_id}, book=book)
     return len(outlets)
