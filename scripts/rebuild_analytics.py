@@ -45,7 +45,9 @@ def main() -> int:
         outlets = facts.backfill_last_activity()
         scanned = scan_views.backfill_last_scans(scans=scan_store(settings, client), facts=facts)
         print(f"latest activity dates of {outlets} outlets (visits, collections, orders), {scanned} scanning")
-        print(f"rebuilt the terminal rows of {terminal_views.rebuild(book=terminal_views.book_of(facts))} outlets")
+        start = time.perf_counter()
+        outlets = terminal_views.rebuild(book=terminal_views.book_of(facts))
+        print(f"rebuilt the terminal rows and summaries of {outlets} outlets in {time.perf_counter() - start:.1f}s")
     finally:
         client.close()
     return 0
