@@ -50,7 +50,7 @@ def apply_scan_batches(
     scans.apply(writes)
     if facts is not None:
         facts.write([Fact("last_activity", customer_id, {"scanned": day}, "max") for customer_id, day, _, _ in writes])
-        terminal_views.refresh_outlets({w[0] for w in writes}, book=terminal_views.book_of(facts))
+        terminal_views.refresh_scanned([(w[0], w[1]) for w in writes], book=terminal_views.book_of(facts))
 
 
 def backfill_last_scans(*, scans: ScanStore, facts: FactsStore) -> int:

@@ -119,6 +119,18 @@ def refresh_outlets(customer_ids: Iterable[str], *, book: TerminalBook, rosters:
     return refresh_summaries(held | set(rosters), book=book)
 
 
+def refresh_scanned(days: Iterable[tuple[str, str]], *, book: TerminalBook) -> int:
+    """After scan days (customer_id, date) were written to the latest activity dates: the outlets
+    whose row shows an earlier scan (a row showing this day or a later one was read from facts the
+    `$max` of this day leaves as they were, so its summaries are summed or being summed)."""
+    latest: dict[str, str] = {}
+    for customer_id, day in days:
+        latest[customer_id] = max(day, latest.get(customer_id, ""))
+    rows = book.views.rows_of(sorted(latest))
+    behind = [c for c, day in latest.items() if str((rows.get(c) or {}).get("last", {}).get("scanned") or "") < day]
+    return refresh_outlets(behind, book=book) if behind else 0
+
+
 def _write_rows(customer_ids: list[str], book: TerminalBook) -> None:
     seqs = book.views.bump_outlets(customer_ids)  # before the facts: a row never claims a count its facts lack
     book.views.write_rows([{**row, "seq": seqs[row["_id"]]} for row in _rows(customer_ids, book.facts)])

@@ -268,6 +268,11 @@ def test_the_summaries_answer_as_the_outlets_whatever_the_order_replays_and_move
                                   facts=grpc_deps.facts)  # fmt: skip
     views = business_views(grpc_deps)
     assert views["GetFunctionalTerminals"](TerminalQuery(caller=ADMIN))["outlets"] == 14
+    # A scan day no later than the one an outlet's row shows sums nothing again; a later one its owner's.
+    book, c00 = terminal_views.book_of(grpc_deps.facts), "c00"
+    shown = book.views.rows_of([c00])[c00]["last"]["scanned"]
+    assert terminal_views.refresh_scanned([(c00, shown), ("c02", "2001-01-01")], book=book) == 0
+    assert terminal_views.refresh_scanned([(c00, f"{base + timedelta(days=1)}")], book=book) == 1
     assert_same_as_the_outlets(views, grpc_deps)
     # Moved again, back to where some were: the old owner's summary loses the outlet, the new one gains it.
     moves = [_assigned(f"c{n:02d}", OWNERS[(n + 2) % 3], "2022-01-01") for n in range(0, 14, 3)]
