@@ -69,6 +69,14 @@ class TerminalViewsStore:
         rows = (orjson.loads(doc["row"]) for doc in find_ids(self.rows, list(customer_ids), {"row": 1}))
         return {row["_id"]: {n: v for n, v in row.items() if n != "seq"} for row in rows}
 
+    def settled_rows(self, customer_ids: Sequence[str]) -> dict[str, Document]:
+        """The outlets' rows that carry their outlet's current change count: no recompute of them is
+        in flight (one bumps the count before it reads the facts; the counts are read first here)."""
+        ids = list(customer_ids)
+        counts = {doc["_id"]: int(doc["seq"]) for doc in find_ids(self.seqs, ids)}
+        docs = find_ids(self.rows, ids)
+        return {d["_id"]: orjson.loads(d["row"]) for d in docs if int(d["seq"]) >= counts.get(d["_id"], 0)}
+
     def bump_summaries(self, roster_ids: Iterable[str]) -> dict[str, int]:
         """As OrderViewsStore.bump_summaries, for the terminal summaries."""
         return bump_counts(self.summary_seqs, roster_ids)

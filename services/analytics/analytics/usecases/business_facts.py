@@ -361,9 +361,8 @@ def apply_events(
     if keys:
         views.touch(keys)
         recompute(keys, facts=facts, views=views)
-    outlets = terminal_views.outlets_named(events)
-    if outlets or rosters:  # after the rosters: the terminal summaries are summed from them
-        terminal_views.refresh_outlets(outlets, book=terminal_views.book_of(facts), rosters=rosters)
+    # After the rosters: the terminal summaries are summed from them.
+    terminal_views.after_batch(events, book=terminal_views.book_of(facts), rosters=rosters)
     if values is not None:  # after the views: the value class reads their totals per order day
         ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
         customer_value.recompute(ordered, facts=facts, book=values)

@@ -14,7 +14,7 @@ the standard changed since (usecases/terminal_analysis.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,12 +36,10 @@ from baifang_common.events import (
     VisitCompleted,
 )
 from baifang_common.mongo import Document
+from baifang_common.timeutil import parse_date
 
 CHUNK = 500  # outlets whose rows are recomputed per round of queries
-ROW_EVENTS = (
-    CustomerAssigned, CustomerUpserted, TerminalResourcesCollected, TerminalInfoUpdated, VisitCompleted,
-    PriceInventorySubmitted,
-)  # fmt: skip
+ROW_EVENTS = (CustomerAssigned, CustomerUpserted, TerminalResourcesCollected, TerminalInfoUpdated)
 
 
 @dataclass(frozen=True)
@@ -94,16 +92,39 @@ def _rows(customer_ids: list[str], facts: FactsStore) -> list[dict[str, Any]]:
     ]
 
 
-def outlets_named(events: Iterable[Event]) -> set[str]:
-    """The outlets whose row a batch of business events may change (card, terminal facts, activity)
-    or who may have just been given an owner."""
-    named: set[str] = set()
+def after_batch(events: Sequence[Event], *, book: TerminalBook, rosters: Iterable[str] = ()) -> int:
+    """After a batch of business events was written (and `rosters`, the owner rosters it changed):
+    the rows of the outlets whose card or terminal facts it restated or whose owner it named, and of
+    those whose row shows an earlier date of an activity it records; then their owners' summaries."""
+    whole: set[str] = set()
+    dated: list[tuple[str, str, str]] = []
     for event in events:
         if isinstance(event, OrdersRecorded):
-            named |= {str(line.get("customer_id", "")) for line in event.lines}
+            dated += [(str(line["customer_id"]), "ordered", _day(line["order_date"])) for line in event.lines]
+        elif isinstance(event, VisitCompleted):
+            dated.append((event.customer_id, "visited", _day(event.date)))
+        elif isinstance(event, PriceInventorySubmitted):
+            dated.append((event.customer_id, "collected", _day(event.date)))
         elif isinstance(event, ROW_EVENTS):
-            named.add(event.customer_id)
-    return named - {""}
+            whole.add(event.customer_id)
+    todo = whole | behind(dated, book=book)
+    return refresh_outlets(todo, book=book, rosters=rosters) if todo or rosters else 0
+
+
+def _day(value: Any) -> str:
+    return parse_date(str(value)).isoformat()  # as the facts store it (checked when they were written)
+
+
+def behind(dated: Iterable[tuple[str, str, str]], *, book: TerminalBook) -> set[str]:
+    """Of (customer_id, activity, date) just `$max`ed into the latest activity dates, the outlets whose
+    row shows an earlier date of that activity or is being recomputed. A settled row showing this
+    date or a later one was read from facts this `$max` left as they were (its owner's summary is
+    summed or being summed), and a recompute that starts later reads them after it."""
+    latest: dict[tuple[str, str], str] = {}
+    for customer_id, name, day in dated:
+        latest[(customer_id, name)] = max(day, latest.get((customer_id, name), ""))
+    rows = book.views.settled_rows(sorted({c for c, _ in latest})) if latest else {}
+    return {c for (c, name), day in latest.items() if str((rows.get(c) or {}).get("last", {}).get(name) or "") < day}
 
 
 def refresh_outlets(customer_ids: Iterable[str], *, book: TerminalBook, rosters: Iterable[str] = ()) -> int:
@@ -120,15 +141,10 @@ def refresh_outlets(customer_ids: Iterable[str], *, book: TerminalBook, rosters:
 
 
 def refresh_scanned(days: Iterable[tuple[str, str]], *, book: TerminalBook) -> int:
-    """After scan days (customer_id, date) were written to the latest activity dates: the outlets
-    whose row shows an earlier scan (a row showing this day or a later one was read from facts the
-    `$max` of this day leaves as they were, so its summaries are summed or being summed)."""
-    latest: dict[str, str] = {}
-    for customer_id, day in days:
-        latest[customer_id] = max(day, latest.get(customer_id, ""))
-    rows = book.views.rows_of(sorted(latest))
-    behind = [c for c, day in latest.items() if str((rows.get(c) or {}).get("last", {}).get("scanned") or "") < day]
-    return refresh_outlets(behind, book=book) if behind else 0
+    """After scan days (customer_id, date) were written to the latest activity dates: the rows of
+    the outlets showing an earlier scan (`behind`), then their owners' summaries."""
+    todo = behind([(customer_id, "scanned", day) for customer_id, day in days], book=book)
+    return refresh_outlets(todo, book=book) if todo else 0
 
 
 def _write_rows(customer_ids: list[str], book: TerminalBook) -> None:

@@ -273,6 +273,12 @@ def test_the_summaries_answer_as_the_outlets_whatever_the_order_replays_and_move
     shown = book.views.rows_of([c00])[c00]["last"]["scanned"]
     assert terminal_views.refresh_scanned([(c00, shown), ("c02", "2001-01-01")], book=book) == 0
     assert terminal_views.refresh_scanned([(c00, f"{base + timedelta(days=1)}")], book=book) == 1
+    recent, old_visit = (_activities(c00, rng, base - timedelta(days=back), k)[0] for back, k in ((0, 8), (3650, 9)))
+    business_facts.apply_events([recent], facts=grpc_deps.facts, views=grpc_deps.order_views)
+    assert terminal_views.after_batch([old_visit], book=book) == 0  # a visit before the one the row shows
+    book.views.bump_outlets([c00])  # a recompute of c00 in flight: its row is not settled
+    assert terminal_views.behind([(c00, "scanned", shown)], book=book) == {c00}
+    assert terminal_views.after_batch([old_visit], book=book) == 1
     assert_same_as_the_outlets(views, grpc_deps)
     # Moved again, back to where some were: the old owner's summary loses the outlet, the new one gains it.
     moves = [_assigned(f"c{n:02d}", OWNERS[(n + 2) % 3], "2022-01-01") for n in range(0, 14, 3)]
