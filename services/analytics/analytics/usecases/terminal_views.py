@@ -5,11 +5,12 @@ The design is the order summaries' (usecases/order_views.py): an outlet's row is
 of its facts, written with the change count read before they were; an owner's summary is summed
 from the rows of its roster (the owner rosters the order views keep), claiming a change count
 taken after the rows and the roster were written, so of two refreshes the later reader's summary
-is kept. A row changes with the outlet's card, terminal facts and activity dates; the summaries
-to sum again are those of the outlet's owner read after the row is written (an assignment in
-flight sums its own rosters' summaries after writing them). The standard's evaluation is summed
-under the version current at the time; a view falls back to the rows packed in the summary when
-the standard changed since (usecases/terminal_analysis.py).
+is kept. A row changes with the outlet's card, terminal facts and activity dates (an activity no
+later than the one a settled row shows changes nothing); the summaries to sum again are those of
+the outlet's owner read after the row is written (an assignment in flight sums its own rosters'
+summaries after writing them). The standard's evaluation is summed under the version current at
+the time; the quality view evaluates the rows packed beside a summary summed under an older one
+(usecases/terminal_analysis.py) until the worker's timer sums it again (`follow_the_standard`).
 """
 
 from __future__ import annotations
