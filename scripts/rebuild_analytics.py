@@ -12,8 +12,7 @@ completed visits again (`day_counts`, `month_counts`: what the indicators read a
 puts the latest terminal facts kept before the terminal history existed into it (the quality
 trend of §1.6.5 reads the history; versions already there are rewritten unchanged), and the latest
 activity dates of every outlet (the functional analysis of §1.6.4) from the stored visits,
-collections, order lines and scan days; then, from those, the terminal analyses' outlet rows and
-per-owner summaries (terminal_rows, terminal_summaries).
+collections, order lines and scan days.
 """
 
 from __future__ import annotations
@@ -24,7 +23,9 @@ import time
 
 from analytics.bootstrap import business_stores, day_progress_store, scan_store
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import order_views, scan_views, terminal_views
+from analytics.usecases import order_views, scan_views
+from analytics.usecases.terminal_views import book_of
+from analytics.usecases.terminal_views import rebuild as rebuild_terminal_views
 from baifang_common import mongo, stores
 
 
@@ -45,8 +46,9 @@ def main() -> int:
         outlets = facts.backfill_last_activity()
         scanned = scan_views.backfill_last_scans(scans=scan_store(settings, client), facts=facts)
         print(f"latest activity dates of {outlets} outlets (visits, collections, orders), {scanned} scanning")
+        # Last, from the rosters, terminal history and activity dates: the terminal analyses' summaries.
         start = time.perf_counter()
-        outlets = terminal_views.rebuild(book=terminal_views.book_of(facts))
+        outlets = rebuild_terminal_views(book=book_of(facts))
         print(f"rebuilt the terminal rows and summaries of {outlets} outlets in {time.perf_counter() - start:.1f}s")
     finally:
         client.close()

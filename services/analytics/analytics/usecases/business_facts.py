@@ -15,9 +15,10 @@ from typing import Any
 from analytics.adapters.facts_store import Fact, FactsStore, history_fields
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, FOLLOW_UP_RANK, month_of
-from analytics.usecases import customer_value, terminal_views
+from analytics.usecases import customer_value
 from analytics.usecases.customer_value import ValueBook
 from analytics.usecases.order_views import Key, recompute, refresh_rosters
+from analytics.usecases.terminal_views import after_batch, book_of
 from baifang_common.events import (
     AgreedQuantitySubmitted,
     AppointmentBooked,
@@ -348,9 +349,8 @@ def apply_events(
             assigned.setdefault(event.customer_id, set()).add(f"{event.manager_id}|{event.team_id}")
     views.note_owners(assigned)  # before the owners: a later batch moving the customer reads them back
     facts.write(ops)
-    rosters = views.owners_noted(assigned) if assigned else set()
-    if rosters:
-        refresh_rosters(rosters, facts=facts, views=views)
+    if assigned:
+        refresh_rosters(views.owners_noted(assigned), facts=facts, views=views)
     reassigned = [customer for customer, month in keys if not month]
     if reassigned:
         # Only the months whose view is not already filed under the stored owner: an import or a
@@ -361,8 +361,8 @@ def apply_events(
     if keys:
         views.touch(keys)
         recompute(keys, facts=facts, views=views)
-    # After the rosters: the terminal summaries are summed from them.
-    terminal_views.after_batch(events, book=terminal_views.book_of(facts), rosters=rosters)
+    # The terminal rows, then the summaries of the rosters written above (and of the rows' owners).
+    after_batch(events, book=book_of(facts), rosters=views.owners_noted(assigned) if assigned else ())
     if values is not None:  # after the views: the value class reads their totals per order day
         ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
         customer_value.recompute(ordered, facts=facts, book=values)
