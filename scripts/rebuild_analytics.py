@@ -21,11 +21,10 @@ import argparse
 import os
 import time
 
+import analytics.usecases.terminal_views as terminal_views
 from analytics.bootstrap import business_stores, day_progress_store, scan_store
 from analytics.settings import AnalyticsSettings
 from analytics.usecases import order_views, scan_views
-from analytics.usecases.terminal_views import book_of
-from analytics.usecases.terminal_views import rebuild as rebuild_terminal_views
 from baifang_common import mongo, stores
 
 
@@ -48,7 +47,7 @@ def main() -> int:
         print(f"latest activity dates of {outlets} outlets (visits, collections, orders), {scanned} scanning")
         # Last, from the rosters, terminal history and activity dates: the terminal analyses' summaries.
         start = time.perf_counter()
-        outlets = rebuild_terminal_views(book=book_of(facts))
+        outlets = terminal_views.rebuild(book=terminal_views.book_of(facts))
         print(f"rebuilt the terminal rows and summaries of {outlets} outlets in {time.perf_counter() - start:.1f}s")
     finally:
         client.close()
