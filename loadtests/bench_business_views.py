@@ -3,6 +3,7 @@ three months of orders and collections (`make bench-business`, the local infrast
 
     .venv/bin/python loadtests/bench_business_views.py            # build the data set, then time
     .venv/bin/python loadtests/bench_business_views.py --keep     # time the data set built before
+    .venv/bin/python loadtests/bench_business_views.py --keep --only terminals/   # only those views
 
 Builds the data set in its own database of the local analytics store (baifang_analytics_bench_business)
 through the worker's own use case (usecases/business_facts.py: the facts, then the order views),
@@ -231,6 +232,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="time the data set a previous run built")
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--only", default="", help="time only the views whose name contains this text")
     args = parser.parse_args()
     os.environ.update(stores.service_urls())
     # Bulk writes of a whole data set on a busy machine: no per-operation socket limit (as the seed).
@@ -300,6 +302,8 @@ def main() -> int:
         baseline,
     )
     for name, rpc, calls in cases:
+        if args.only not in name:
+            continue
         time_view(name, views[rpc], calls)
     deps.close()
     return 0

@@ -21,6 +21,7 @@ import argparse
 import os
 import time
 
+import analytics.usecases.terminal_views as terminal_views
 from analytics.bootstrap import business_stores, day_progress_store, scan_store
 from analytics.settings import AnalyticsSettings
 from analytics.usecases import order_views, scan_views
@@ -44,6 +45,10 @@ def main() -> int:
         outlets = facts.backfill_last_activity()
         scanned = scan_views.backfill_last_scans(scans=scan_store(settings, client), facts=facts)
         print(f"latest activity dates of {outlets} outlets (visits, collections, orders), {scanned} scanning")
+        # Last, from the rosters, terminal history and activity dates: the terminal analyses' summaries.
+        start = time.perf_counter()
+        outlets = terminal_views.rebuild(book=terminal_views.book_of(facts))
+        print(f"rebuilt the terminal rows and summaries of {outlets} outlets in {time.perf_counter() - start:.1f}s")
     finally:
         client.close()
     return 0

@@ -18,8 +18,9 @@ from analytics.adapters.facts_store import FactsStore
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.plan_facts_reader import PlanFactsReader
 from analytics.adapters.scan_store import ScanStore
-from analytics.adapters.standard_store import StandardStore
+from analytics.adapters.standard_store import STANDARDS, StandardStore
 from analytics.adapters.targets_store import TargetsStore
+from analytics.adapters.terminal_views_store import TerminalViewsStore
 from analytics.adapters.value_store import ValueStore
 from analytics.domain.attendance import VisitTally
 from analytics.domain.model import TeamProgress
@@ -102,7 +103,7 @@ def build_grpc(settings: AnalyticsSettings) -> GrpcDeps:
         facts=facts,
         order_views=views,
         scans=scan_store(settings, client),
-        standards=StandardStore(mongo.database(settings, client)["terminal_standards"]),
+        standards=StandardStore(mongo.database(settings, client)[STANDARDS]),
         values=value_book(settings, client),
         visit_frequency=dict(settings.visit_frequency),
         targets=targets_store(settings, client),
@@ -167,6 +168,7 @@ def business_stores(settings: AnalyticsSettings, client: MongoClient[Document]) 
     facts, views = FactsStore(db), OrderViewsStore(db)
     facts.ensure_indexes()
     views.ensure_indexes()
+    TerminalViewsStore(db).ensure_indexes()  # the terminal summaries beside them (usecases/terminal_views.py)
     return facts, views
 
 

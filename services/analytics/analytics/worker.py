@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from nameko.timer import Timer
+
 from analytics import bootstrap
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import business_facts, progress, scan_views
+from analytics.usecases import business_facts, progress, scan_views, terminal_views
 from baifang_common.events import (
     CheckinRecorded,
     Event,
@@ -30,6 +32,8 @@ from baifang_common.events import (
 )
 from baifang_common.logging import configure_logging
 from baifang_common.worker import Deps, RequestId, batch_event_handler, run_worker
+
+STANDARD_CHECK_SECONDS = 30.0  # how soon the terminal summaries follow a new evaluation standard
 
 
 class AnalyticsWorker:
@@ -183,6 +187,11 @@ class AnalyticsWorker:
     @batch_event_handler("planning", "visit.missed", dedupe=False)
     def on_visit_missed_fact(self, bodies: list[dict[str, Any]]) -> None:
         self._facts("visit.missed", bodies)
+
+    @Timer.decorator(interval=STANDARD_CHECK_SECONDS, eager=True)
+    def follow_the_terminal_standard(self) -> None:
+        """The terminal summaries summed again after the evaluation standard changed."""
+        terminal_views.follow_the_standard(book=terminal_views.book_of(self.deps.facts))
 
 
 def run() -> None:

@@ -159,6 +159,7 @@ class Fact:
 @store_adapter
 class FactsStore:
     def __init__(self, db: Database[Document]) -> None:
+        self.db = db  # the views derived from the facts live beside them (usecases/terminal_views.py)
         self.c: dict[str, Collection[Document]] = {kind: db[f"biz_{kind}"] for kind in KINDS}
 
     def ensure_indexes(self) -> None:

@@ -220,7 +220,7 @@ class OrderViewsStore:
 
     def bump_rosters(self, roster_ids: Iterable[str]) -> dict[str, int]:
         """As `bump_summaries`, for owner rosters (after the owners are written)."""
-        return _bump(self.roster_seqs, roster_ids)
+        return bump_counts(self.roster_seqs, roster_ids)
 
     def write_rosters(self, docs: Sequence[Document]) -> None:
         """Rosters {_id, manager_id, team_id, seq, customers: [...]}: each lands only over a lower seq."""
@@ -230,6 +230,11 @@ class OrderViewsStore:
             for d in docs
         ]  # fmt: skip
         bulk_write_chunked(self.rosters, ops, duplicates_ok=True)
+
+    def rosters_of(self, roster_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The customers of each roster ("<manager_id>|<team_id>"); [] for a roster never written."""
+        found = {doc["_id"]: orjson.loads(doc["customers"]) for doc in find_ids(self.rosters, list(roster_ids))}
+        return {roster_id: found.get(roster_id, []) for roster_id in roster_ids}
 
     def owned(self, manager_id: str = "", team_id: str = "") -> list[Owner]:
         """Customers owned by the manager or team (both empty: everyone's), from the rosters."""
@@ -244,11 +249,11 @@ class OrderViewsStore:
     def bump_summaries(self, summary_ids: Iterable[str]) -> dict[str, int]:
         """Count a change of each summary's rows (after the rows are written) and return the counts,
         read before the rows are summed: the summary summed last claims the highest count."""
-        return _bump(self.summary_seqs, summary_ids)
+        return bump_counts(self.summary_seqs, summary_ids)
 
     def bump_month_cartons(self, months: Iterable[str]) -> dict[str, int]:
         """As `bump_summaries`, for the months' cartons (after their summaries are written)."""
-        return _bump(self.carton_seqs, months)
+        return bump_counts(self.carton_seqs, months)
 
     def write_month_cartons(self, month: str, cartons: dict[str, int], seq: int) -> None:
         """Every customer's cartons of the month, summed at `seq`: lands only over a lower seq."""
@@ -365,7 +370,7 @@ def empty_summary(manager_id: str, team_id: str, month: str) -> Document:
     }  # fmt: skip
 
 
-def _bump(counts: Collection[Document], ids: Iterable[str]) -> dict[str, int]:
+def bump_counts(counts: Collection[Document], ids: Iterable[str]) -> dict[str, int]:
     """Add one to each id's change count (one bulk) and read the counts back (one query)."""
     todo = sorted(set(ids))
     if not todo:

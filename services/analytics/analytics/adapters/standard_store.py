@@ -18,6 +18,8 @@ from pymongo.errors import DuplicateKeyError
 
 from baifang_common.mongo import Document, store_adapter
 
+STANDARDS = "terminal_standards"  # the collection
+
 
 @store_adapter
 class StandardStore:

@@ -117,8 +117,9 @@ class Evaluation:
 
 def evaluate(criteria: Sequence[Criterion], values: Mapping[str, Any]) -> Evaluation:
     """The score (one decimal) and which criteria are met or failing, in the standard's order."""
-    met = tuple(c for c in criteria if c.met(values))
-    failing = tuple(c for c in criteria if c not in met)
+    flags = [c.met(values) for c in criteria]  # once each (the summaries evaluate thousands of outlets)
+    met = tuple(c for c, ok in zip(criteria, flags, strict=True) if ok)
+    failing = tuple(c for c, ok in zip(criteria, flags, strict=True) if not ok)
     total = sum(c.weight for c in criteria)
     score = round(sum(c.weight for c in met) * 100 / total, 1) if total else 0.0
     return Evaluation(score, met, failing)

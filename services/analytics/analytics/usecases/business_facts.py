@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any
 
+import analytics.usecases.terminal_views as terminal_views
 from analytics.adapters.facts_store import Fact, FactsStore, history_fields
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, FOLLOW_UP_RANK, month_of
@@ -360,6 +361,9 @@ def apply_events(
     if keys:
         views.touch(keys)
         recompute(keys, facts=facts, views=views)
+    # The terminal rows, then the summaries of the rosters written above (and of the rows' owners).
+    rosters = views.owners_noted(assigned) if assigned else set()
+    terminal_views.after_batch(events, book=terminal_views.book_of(facts), rosters=rosters)
     if values is not None:  # after the views: the value class reads their totals per order day
         ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
         customer_value.recompute(ordered, facts=facts, book=values)

@@ -15,6 +15,7 @@ from typing import Any
 from analytics.adapters.facts_store import Fact, FactsStore
 from analytics.adapters.scan_store import Row, ScanStore
 from analytics.domain import business as rules
+from analytics.usecases import terminal_views
 from analytics.usecases.customer_views import readable
 from analytics.usecases.orders import ViewQuery, resolve_month
 from baifang_common.events import ScanBatchAccepted
@@ -30,7 +31,8 @@ def apply_scan_batches(
     events: Sequence[ScanBatchAccepted], *, scans: ScanStore, timezone: str, facts: FactsStore | None = None
 ) -> None:
     """Each batch's scans summed per outlet-day and SKU, one `$set` per outlet-day and batch; with
-    `facts`, each outlet's latest scan date too (the functional terminal analysis, §1.6.4)."""
+    `facts`, each outlet's latest scan date too (the functional terminal analysis, §1.6.4, and its
+    summaries: usecases/terminal_views.py)."""
     writes: list[tuple[str, str, str, list[Row]]] = []
     for event in events:
         if not event.customer_id or not event.batch_id:
@@ -48,6 +50,7 @@ def apply_scan_batches(
     scans.apply(writes)
     if facts is not None:
         facts.write([Fact("last_activity", customer_id, {"scanned": day}, "max") for customer_id, day, _, _ in writes])
+        terminal_views.refresh_scanned([(w[0], w[1]) for w in writes], book=terminal_views.book_of(facts))
 
 
 def backfill_last_scans(*, scans: ScanStore, facts: FactsStore) -> int:
