@@ -1,6 +1,7 @@
 """OrderViewsStore: the precomputed order-tracking view (docs/domain.md §1.8), derived from FactsStore.
 
     order_months  _id "<customer_id>:<month>", customer_id, month, manager_id, team_id, seq, agreed,
+                  agreed_submitted (an agreed quantity of the month exists, even of 0 cartons),
                   adjusted (approved increases), effective, ordered, amount_fen, order_days,
                   last_order_date, by_sku [[sku, qty, amount_fen], ...],
                   days {date: {quantity, amount_fen, lines [[sku, qty, amount_fen], ...]}}
@@ -35,7 +36,9 @@
                   rows [[customer_id, ordered], ...] by customer, day_totals {date: [quantity,
                   amount_fen]}, day_orders {date: [[customer_id, quantity, amount_fen,
                   [[sku, qty, amount_fen], ...]], ...]} (one text per date), day_skus {date:
-                  [[sku, cartons], ...]}; what the group views read (30 small documents instead of 3,000 rows); indexes
+                  [[sku, cartons], ...]}, agreed_rows [[customer_id, agreed], ...] (the customers
+                  whose agreed quantity of the month was submitted: what the forecast compares with);
+                  what the group views read (30 small documents instead of 3,000 rows); indexes
                   manager_month, team_month, month. An owner that no longer holds a customer of
                   the month keeps a summary of 0 customers (readers skip it).
     summary_keys  _id as order_summaries, seq: how many recomputes summed that summary; taken
@@ -44,6 +47,16 @@
                   cartons of the month, summed from the month's summaries after they are written
                   (what the similar-outlet comparison reads: one document per month, not a row per
                   peer); month_carton_keys _id month, seq: its change count, as summary_keys
+    forecast_summaries  _id "<manager_id>|<team_id>|<month>": the sales forecast of one manager's
+                  customers in one team for a forecast month (domain/forecast.py), summed from that
+                  owner's summaries of the basis months and of the month itself: manager_id,
+                  team_id, month, manager_month, team_month, seq, customers, lines (JSON text)
+                  [[customer_id, [ordered per basis month, most recent first], forecast, agreed or
+                  null], ...] by customer; what the forecast list reads (a team: 10 documents, not
+                  the rows of 1,000 customers over four months). Written after the summaries of
+                  each month m for the months m..m+3 (m's agreed quantities, then m as a basis
+                  month); forecast_keys _id as forecast_summaries, seq: its change count, as
+                  summary_keys; indexes manager_month, team_month, month
 
 Each document is a pure function of the facts of one (customer, month) (usecases/order_views.py),
 written whole with `ReplaceOne`: recomputing a key any number of times, in any order, after a
@@ -64,7 +77,8 @@ from analytics.domain.business import Owner
 from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter
 
 SUMMED = ("agreed", "adjusted", "effective", "ordered", "amount_fen")  # a row's figures a summary adds up
-PACKED = ("rows", "day_totals", "day_orders", "day_skus")  # a summary's fields stored as JSON text
+SCOPED_FIELDS = ("manager_month", "team_month", "month")  # what a manager's, a team's or everyone's read asks
+PACKED = ("rows", "day_totals", "day_orders", "day_skus", "agreed_rows")  # a summary's fields stored as JSON text
 
 
 @store_adapter
@@ -81,6 +95,8 @@ class OrderViewsStore:
         self.rosters: Collection[Document] = db["owner_rosters"]
         self.owner_notes: Collection[Document] = db["owner_notes"]
         self.roster_seqs: Collection[Document] = db["roster_keys"]
+        self.forecasts: Collection[Document] = db["forecast_summaries"]
+        self.forecast_seqs: Collection[Document] = db["forecast_keys"]
 
     def ensure_indexes(self) -> None:
         """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
@@ -90,9 +106,8 @@ class OrderViewsStore:
         )
         ensure_indexes(self.months, [IndexModel([("customer_id", ASCENDING)])])
         ensure_indexes(self.rosters, [IndexModel([(name, ASCENDING)]) for name in ("manager_id", "team_id")])
-        ensure_indexes(
-            self.summaries, [IndexModel([(name, ASCENDING)]) for name in ("manager_month", "team_month", "month")]
-        )
+        for scoped in (self.summaries, self.forecasts):
+            ensure_indexes(scoped, [IndexModel([(name, ASCENDING)]) for name in SCOPED_FIELDS])
 
     def touch(self, keys: Iterable[tuple[str, str]]) -> None:
         """Count a change of the facts of each key; called after the facts are written, and before
@@ -262,7 +277,7 @@ class OrderViewsStore:
 
     def summary_rows(self, manager_month: str) -> list[Document]:
         """The rows a manager's month summaries sum (figures, team, day totals and SKU cartons)."""
-        fields = dict.fromkeys((*SUMMED, "customer_id", "team_id", "day_totals", "day_lines"), 1)
+        fields = dict.fromkeys((*SUMMED, "customer_id", "team_id", "day_totals", "day_lines", "agreed_submitted"), 1)
         return list(self.rows.find({"manager_month": manager_month}, fields))
 
     def write_summaries(self, docs: Sequence[Document]) -> None:
@@ -278,6 +293,34 @@ class OrderViewsStore:
         left_out = dict.fromkeys((name for name in PACKED if name not in unpack), 0)
         docs = self.summaries.find({**_scoped(month, manager_id, team_id), "customers": {"$gt": 0}}, left_out or None)
         return sorted((_unpack(d, unpack) for d in docs), key=lambda d: (d["manager_id"], d["team_id"]))
+
+    def summaries_by_id(self, summary_ids: Sequence[str], unpack: Sequence[str]) -> dict[str, Document]:
+        """Summaries by _id ("<manager_id>|<team_id>|<month>"), with the packed fields named in
+        `unpack` decoded and the others left out (absent ids absent)."""
+        left_out = dict.fromkeys((name for name in PACKED if name not in unpack), 0)
+        docs = find_ids(self.summaries, list(summary_ids), left_out or None)
+        return {d["_id"]: _unpack(d, unpack) for d in docs}
+
+    def bump_forecasts(self, forecast_ids: Iterable[str]) -> dict[str, int]:
+        """As `bump_summaries`, for forecast summaries (after the summaries they read are written)."""
+        return _bump(self.forecast_seqs, forecast_ids)
+
+    def write_forecasts(self, docs: Sequence[Document]) -> None:
+        """Forecast summaries {_id, manager_id, team_id, month, seq, lines: [...]}: each lands only
+        over a lower seq."""
+        ops = [
+            ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}},
+                       {**d, "customers": len(d["lines"]), "lines": orjson.dumps(d["lines"]).decode()}, upsert=True)
+            for d in docs
+        ]  # fmt: skip
+        bulk_write_chunked(self.forecasts, ops, duplicates_ok=True)
+
+    def forecast_lines(self, month: str, manager_id: str = "", team_id: str = "") -> dict[str, list[Any]]:
+        """Per customer of the scope's forecast summaries of `month`: [basis, forecast, agreed or None]."""
+        query = {**_scoped(month, manager_id, team_id), "customers": {"$gt": 0}}
+        return {
+            line[0]: line[1:] for doc in self.forecasts.find(query, {"lines": 1}) for line in orjson.loads(doc["lines"])
+        }
 
     def day_orders(self, day: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """The summaries in scope of the day's month with that day's orders alone decoded:
@@ -333,6 +376,7 @@ class OrderViewsStore:
         self.summaries.delete_many({})
         self.cartons.delete_many({})
         self.rosters.delete_many({})
+        self.forecasts.delete_many({})
 
     def snapshot(self) -> dict[str, list[Document]]:
         """Every document, sorted by id: what a test compares between incremental and rebuilt views."""
@@ -352,6 +396,10 @@ class OrderViewsStore:
                 {"_id": d["_id"], "cartons": orjson.loads(d["cartons"])}
                 for d in self.cartons.find({}).sort("_id", ASCENDING)
             ],
+            "forecast_summaries": [
+                {**{name: value for name, value in d.items() if name != "seq"}, "lines": orjson.loads(d["lines"])}
+                for d in self.forecasts.find({"customers": {"$gt": 0}}).sort("_id", ASCENDING)
+            ],
         }
 
 
@@ -361,7 +409,7 @@ def empty_summary(manager_id: str, team_id: str, month: str) -> Document:
         "_id": f"{manager_id}|{team_id}|{month}", "manager_id": manager_id, "team_id": team_id, "month": month,
         "manager_month": f"{manager_id}|{month}", "team_month": f"{team_id}|{month}", "customers": 0,
         **dict.fromkeys(SUMMED, 0), "remaining": 0, "rows": [], "day_totals": {}, "day_orders": {},
-        "day_skus": {},
+        "day_skus": {}, "agreed_rows": [],
     }  # fmt: skip
 
 
@@ -393,6 +441,7 @@ def _pack(summary: Document) -> Document:
 
 def _unpack(doc: Document, names: Sequence[str] = PACKED) -> Document:
     out = {name: value for name, value in doc.items() if name not in PACKED}
+    names = [name for name in names if name in doc]  # a summary written before `agreed_rows` lacks it
     unpacked = {name: orjson.loads(doc[name]) for name in names if name != "day_orders"}
     if "day_orders" in names:
         unpacked["day_orders"] = {day: orjson.loads(text) for day, text in doc["day_orders"].items()}
@@ -400,7 +449,7 @@ def _unpack(doc: Document, names: Sequence[str] = PACKED) -> Document:
 
 
 LEAN = ("customer_id", "month", "manager_id", "team_id", "seq", "agreed", "adjusted", "effective", "ordered",
-        "amount_fen", "last_order_date")  # fmt: skip
+        "amount_fen", "last_order_date", "agreed_submitted")  # fmt: skip
 
 
 def lean_row(month: Document) -> Document:

@@ -20,6 +20,19 @@ def basis_months(month: str) -> list[str]:
     return months_back(month, len(WEIGHTS) + 1)[:-1][::-1]
 
 
+def fed_by(month: str) -> list[str]:
+    """The forecast months whose figures read `month`'s: itself (its agreed quantities) and the
+    months whose basis it is (the next len(WEIGHTS))."""
+    year, number = int(month[:4]), int(month[5:7])
+    out = []
+    for _ in range(len(WEIGHTS) + 1):
+        if year > 9999:  # past what dates can express
+            break
+        out.append(f"{year:04d}-{number:02d}")
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return out
+
+
 def weighted(ordered: Mapping[str, int], months: Sequence[str]) -> int:
     """Σ weight × cartons / Σ weight over `months` (most recent first), rounded half up; 0 without months."""
     pairs = list(zip(WEIGHTS, months, strict=False))

@@ -1,0 +1,168 @@
+"""The per-owner summaries the group views read (the forecast list, visit-frequency compliance)
+equal the answer computed from the rows and facts they summarise: after shuffled and replayed
+events, after a reassignment to another manager and team, and after `make rebuild-analytics`.
+
+The reference (`_forecast_from_rows`) is the forecast as computed before the summaries existed:
+the scope's owners, each customer's lean order rows of the basis months by `_id` and the agreed
+quantity facts of the forecast month.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from analytics.bootstrap import GrpcDeps, business_views
+from analytics.domain import forecast as rules
+from analytics.domain.business import scope_for
+from analytics.usecases import business_facts, order_views
+from analytics.usecases.orders import ViewQuery
+from baifang_common.context import Caller
+from baifang_common.events import (
+    AgreedQuantitySubmitted,
+    CustomerAssigned,
+    CustomerUpserted,
+    Event,
+    OrdersRecorded,
+)
+
+pytestmark = pytest.mark.integration
+
+OWNERS = {"c1": ("m1", "t1"), "c2": ("m1", "t1"), "c3": ("m2", "t1"), "c4": ("m2", "t1"), "c5": ("m3", "t2"),
+          "c6": ("m3", "t2")}  # fmt: skip
+MONTHS = ("2025-03", "2025-04", "2025-05", "2025-06", "2025-07")
+CALLERS = (Caller("m1", "manager", "t1"), Caller("m2", "manager", "t1"), Caller("m3", "manager", "t2"),
+           Caller("s1", "supervisor", "t1"), Caller("s2", "supervisor", "t2"), Caller("admin", "admin"))  # fmt: skip
+
+
+def _outlets() -> list[Event]:
+    events: list[Event] = []
+    for cid, (manager, team) in OWNERS.items():
+        events.append(CustomerUpserted(
+            customer_id=cid, code=cid, short_code=cid, name=f"商户 {cid}", licence_no="1", address="合肥",
+            location={"lat": 31.8, "lon": 117.2}, star=3, terminal_type="便利店", credit_grade="A", value_class="B",
+            order_type="online", settlement_method="e", area_id="a1", route_id="r1",
+        ))  # fmt: skip
+        events.append(CustomerAssigned(customer_id=cid, manager_id=manager, team_id=team, effective_from="2020-01-01"))
+    return events
+
+
+def _orders_and_agreed(rng: random.Random) -> list[Event]:
+    """Random orders of c1..c5 (c6 orders nothing) over MONTHS, several chunks, and agreed
+    quantities for some months (c2's of 2025-07 of 0 cartons: agreed, not absent)."""
+    lines = []
+    for n in range(40):
+        cid = f"c{rng.randint(1, 5)}"
+        month = rng.choice(MONTHS)
+        lines.append({"order_id": f"o{n}", "line_no": 1, "customer_id": cid, "manager_id": "", "team_id": "",
+                      "sku": "S1", "quantity": rng.randint(1, 9), "amount_fen": 1500,
+                      "order_date": f"{month}-{rng.randint(1, 28):02d}"})  # fmt: skip
+    events: list[Event] = [OrdersRecorded(import_id=f"i{k}", lines=lines[k : k + 8]) for k in range(0, 40, 8)]
+    for cid, month, total in (("c1", "2025-07", 10), ("c2", "2025-07", 0), ("c3", "2025-06", 4),
+                              ("c5", "2025-08", 6), ("c6", "2025-07", 2)):  # fmt: skip
+        manager, team = OWNERS[cid]
+        events.append(AgreedQuantitySubmitted(customer_id=cid, month=month, manager_id=manager, team_id=team,
+                                              lines=[{"sku": "S1", "qty": total}], total=total,
+                                              submitted_at=f"{month}-01T00:00:00Z"))  # fmt: skip
+    return events
+
+
+def _apply_shuffled(grpc_deps: GrpcDeps, events: list[Event], seed: int) -> None:
+    """Every event once in a shuffled order, then a replay of a random half, in random batches."""
+    rng = random.Random(seed)
+    stream = [*events, *rng.sample(events, len(events) // 2)]
+    rng.shuffle(stream)
+    while stream:
+        size = rng.randint(1, 5)
+        batch, stream = stream[:size], stream[size:]
+        business_facts.apply_events(batch, facts=grpc_deps.facts, views=grpc_deps.order_views)
+
+
+def _forecast_from_rows(grpc_deps: GrpcDeps, caller: Caller, month: str) -> list[tuple[Any, ...]]:
+    """(customer, manager, basis, forecast, agreed) of every customer of the caller's scope, from the rows."""
+    scope = scope_for(caller)
+    owners = {o.customer_id: o for o in grpc_deps.facts.owned(scope.manager_id, scope.team_id)}
+    ids = sorted(owners)
+    basis = rules.basis_months(month)
+    ordered = {m: grpc_deps.order_views.ordered(ids, [m]) for m in basis}
+    agreed = {d["customer_id"]: int(d["total"]) for d in grpc_deps.facts.agreed(ids, [month])}
+    out = []
+    for cid in ids:
+        history = {m: ordered[m].get(cid, 0) for m in basis}
+        out.append((cid, owners[cid].manager_id, [history[m] for m in basis], rules.weighted(history, basis),
+                    agreed.get(cid)))  # fmt: skip
+    return out
+
+
+def _views(grpc_deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, Any]]]:
+    return business_views(grpc_deps)
+
+
+def assert_forecasts_from_rows(grpc_deps: GrpcDeps) -> None:
+    """Every scope and forecast month: the listed lines (all pages), the totals and the per-manager
+    figures are those of the rows."""
+    view = _views(grpc_deps)["GetForecast"]
+    for caller in CALLERS:
+        for month in ("2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09", "2025-10", "2026-01"):
+            expected = _forecast_from_rows(grpc_deps, caller, month)
+            first = view(ViewQuery(caller=caller, month=month, limit=4))
+            rest = view(ViewQuery(caller=caller, month=month, limit=4, offset=4))
+            listed = [(i["customer_id"], i["manager_id"], i["basis"], i["forecast"], i["agreed"])
+                      for i in first["items"] + rest["items"]]  # fmt: skip
+            assert listed == expected, (caller, month)
+            with_agreed = [e for e in expected if e[4] is not None]
+            assert (first["customers"], first["forecast"], first["agreed_customers"], first["agreed"]) == (
+                len(expected),
+                sum(e[3] for e in expected),
+                len(with_agreed),
+                sum(e[4] for e in with_agreed),
+            ), (caller, month)
+            per_manager: dict[str, int] = {}
+            for e in expected:
+                per_manager[e[1]] = per_manager.get(e[1], 0) + e[3]
+            assert {m["manager_id"]: m["forecast"] for m in first["managers"]} == per_manager, (caller, month)
+
+
+def test_forecast_summaries_equal_the_forecast_from_the_rows(grpc_deps: GrpcDeps) -> None:
+    _apply_shuffled(grpc_deps, [*_outlets(), *_orders_and_agreed(random.Random(5))], seed=11)
+    assert_forecasts_from_rows(grpc_deps)
+    # c2 agreed 0 cartons for 2025-07: its line compares with 0 (no percentage), not "no agreed quantity".
+    view = _views(grpc_deps)["GetForecast"]
+    (c2,) = [i for i in view(ViewQuery(caller=CALLERS[0], month="2025-07"))["items"] if i["customer_id"] == "c2"]
+    assert (c2["agreed"], c2["difference"], c2["difference_pct"]) == (0, c2["forecast"], None)
+
+
+def test_forecast_summaries_follow_a_reassignment_and_a_rebuild_equals_them(grpc_deps: GrpcDeps) -> None:
+    facts, views = grpc_deps.facts, grpc_deps.order_views
+    _apply_shuffled(grpc_deps, [*_outlets(), *_orders_and_agreed(random.Random(8))], seed=4)
+    incremental = views.snapshot()
+    assert incremental["forecast_summaries"], "the scenario has forecasts"
+    order_views.rebuild(facts=facts, views=views)
+    assert views.snapshot() == incremental
+    # c1 moves to m3 in team t2 (replayed): its forecast lines leave m1's summaries for m3's.
+    moved = CustomerAssigned(customer_id="c1", manager_id="m3", team_id="t2", effective_from="2031-01-01")
+    for _ in range(2):
+        business_facts.apply_events([moved], facts=facts, views=views)
+    holders = {d["_id"].rsplit("|", 1)[0] for d in views.snapshot()["forecast_summaries"]
+               for line in d["lines"] if line[0] == "c1"}  # fmt: skip
+    assert holders == {"m3|t2"}
+    assert_forecasts_from_rows(grpc_deps)
+    incremental = views.snapshot()
+    order_views.rebuild(facts=facts, views=views)
+    assert views.snapshot() == incremental
+    assert_forecasts_from_rows(grpc_deps)
+
+
+def test_a_forecast_summed_before_a_newer_one_never_overwrites_it(grpc_deps: GrpcDeps) -> None:
+    """Two recomputes summing one forecast at once: the one that counted first writes last and is dropped."""
+    views = grpc_deps.order_views
+    base = {"_id": "m1|t1|2025-07", "manager_id": "m1", "team_id": "t1", "month": "2025-07",
+            "manager_month": "m1|2025-07", "team_month": "t1|2025-07"}  # fmt: skip
+    views.write_forecasts([{**base, "seq": 4, "lines": []}])  # c9 moved away: summed at 4
+    views.write_forecasts([{**base, "seq": 3, "lines": [["c9", [3, 0, 0], 2, None]]}])  # summed earlier, written later
+    assert views.forecast_lines("2025-07") == {}
+    views.write_forecasts([{**base, "seq": 5, "lines": [["c9", [3, 0, 0], 2, None]]}])
+    assert views.forecast_lines("2025-07", team_id="t1") == {"c9": [[3, 0, 0], 2, None]}
