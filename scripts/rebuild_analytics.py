@@ -13,6 +13,10 @@ puts the latest terminal facts kept before the terminal history existed into it 
 trend of §1.6.5 reads the history; versions already there are rewritten unchanged), and the latest
 activity dates of every outlet (the functional analysis of §1.6.4) from the stored visits,
 collections, order lines and scan days.
+
+The group views' summaries are rebuilt with them: the forecast summaries (from the order
+summaries), the owner rosters with each customer's tier, and the completed visits per customer
+and day and month (`visit_day_tallies`, `visit_month_tallies`) from the visit facts.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import time
 
 from analytics.bootstrap import business_stores, day_progress_store, scan_store
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import order_views, scan_views
+from analytics.usecases import order_views, scan_views, visit_frequency
 from baifang_common import mongo, stores
 
 
@@ -37,6 +41,9 @@ def main() -> int:
         start = time.perf_counter()
         keys = order_views.rebuild(facts=facts, views=views)
         print(f"rebuilt the order views of {keys} (customer, month) keys in {time.perf_counter() - start:.1f}s")
+        if views.visit_tallies is not None:
+            counted = visit_frequency.rebuild_tallies(facts=facts, tallies=views.visit_tallies)
+            print(f"counted the completed visits of {counted} days per customer")
         days = day_progress_store(settings, client)
         print(f"gave {days.backfill_months()} day-progress documents their month")
         print(f"counted the visits of {days.recount()} days")

@@ -21,6 +21,7 @@ from analytics.adapters.scan_store import ScanStore
 from analytics.adapters.standard_store import StandardStore
 from analytics.adapters.targets_store import TargetsStore
 from analytics.adapters.value_store import ValueStore
+from analytics.adapters.visit_tally_store import VisitTallyStore
 from analytics.domain.attendance import VisitTally
 from analytics.domain.model import TeamProgress
 from analytics.domain.value import ValuePolicy
@@ -164,7 +165,7 @@ def value_book(settings: AnalyticsSettings, client: MongoClient[Document]) -> Va
 def business_stores(settings: AnalyticsSettings, client: MongoClient[Document]) -> tuple[FactsStore, OrderViewsStore]:
     """The business facts and the order views built from them (worker, gRPC and the rebuild script)."""
     db = mongo.database(settings, client)
-    facts, views = FactsStore(db), OrderViewsStore(db)
+    facts, views = FactsStore(db), OrderViewsStore(db, VisitTallyStore(db))
     facts.ensure_indexes()
     views.ensure_indexes()
     return facts, views
@@ -203,7 +204,11 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
         "GetCustomerForecast": functools.partial(forecast.customer_forecast, **bound),
         "GetCustomerValue": functools.partial(customer_value.customer_value, facts=deps.facts, book=deps.values),
         "GetVisitFrequencyCompliance": functools.partial(
-            visit_frequency.frequency_compliance, facts=deps.facts, table=deps.visit_frequency, timezone=deps.timezone
+            visit_frequency.frequency_compliance,
+            facts=deps.facts,
+            views=deps.order_views,
+            table=deps.visit_frequency,
+            timezone=deps.timezone,
         ),
         "ImportTargets": functools.partial(indicators.import_targets, targets=deps.targets, key_brands=deps.key_brands),
         "GetIndicators": functools.partial(

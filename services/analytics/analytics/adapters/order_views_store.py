@@ -24,7 +24,10 @@
                   its own collection: NX-27017 0.8.1 adds nothing with `$addToSet` to a field an
                   existing document lacks, so `order_customers.months` must be its first field)
     owner_rosters _id "<manager_id>|<team_id>", manager_id, team_id, seq, customers (JSON text,
-                  sorted): the customers the manager owns in that team, read from the owners after
+                  sorted), tiers (JSON text {customer_id: the card's value class}, what the
+                  visit-frequency report asks of each; read again after a customer.upserted batch
+                  for the rosters whose tier of its customers differs, `stale_tiers`): the
+                  customers the manager owns in that team, read from the owners after
                   every customer.assigned batch for each owner its customers were ever assigned
                   to (the daily orders' "not ordered yet" of a team: 10 documents, not 1,000
                   owners); roster_keys _id as owner_rosters, seq: its change count; index
@@ -66,7 +69,7 @@ replay or from scratch (the rebuild) gives the same document.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
@@ -76,6 +79,9 @@ from pymongo.database import Database
 from analytics.domain.business import Owner
 from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter
 
+if TYPE_CHECKING:
+    from analytics.adapters.visit_tally_store import VisitTallyStore
+
 SUMMED = ("agreed", "adjusted", "effective", "ordered", "amount_fen")  # a row's figures a summary adds up
 SCOPED_FIELDS = ("manager_month", "team_month", "month")  # what a manager's, a team's or everyone's read asks
 PACKED = ("rows", "day_totals", "day_orders", "day_skus", "agreed_rows")  # a summary's fields stored as JSON text
@@ -83,7 +89,10 @@ PACKED = ("rows", "day_totals", "day_orders", "day_skus", "agreed_rows")  # a su
 
 @store_adapter
 class OrderViewsStore:
-    def __init__(self, db: Database[Document]) -> None:
+    def __init__(self, db: Database[Document], visit_tallies: VisitTallyStore | None = None) -> None:
+        # The completed-visit tallies ride along (bootstrap.business_stores): the worker's batches
+        # reach every derived view through the facts and this store.
+        self.visit_tallies = visit_tallies
         self.months: Collection[Document] = db["order_months"]
         self.seqs: Collection[Document] = db["order_keys"]
         self.rows: Collection[Document] = db["order_rows"]
@@ -235,13 +244,15 @@ class OrderViewsStore:
 
     def bump_rosters(self, roster_ids: Iterable[str]) -> dict[str, int]:
         """As `bump_summaries`, for owner rosters (after the owners are written)."""
-        return _bump(self.roster_seqs, roster_ids)
+        return bump_counts(self.roster_seqs, roster_ids)
 
     def write_rosters(self, docs: Sequence[Document]) -> None:
-        """Rosters {_id, manager_id, team_id, seq, customers: [...]}: each lands only over a lower seq."""
+        """Rosters {_id, manager_id, team_id, seq, customers: [...], tiers: {...}}: each lands only
+        over a lower seq."""
         ops = [
             ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}},
-                       {**d, "customers": orjson.dumps(sorted(d["customers"])).decode()}, upsert=True)
+                       {**d, "customers": orjson.dumps(sorted(d["customers"])).decode(),
+                        "tiers": orjson.dumps(dict(sorted(d.get("tiers", {}).items()))).decode()}, upsert=True)
             for d in docs
         ]  # fmt: skip
         bulk_write_chunked(self.rosters, ops, duplicates_ok=True)
@@ -256,14 +267,50 @@ class OrderViewsStore:
             for cid in orjson.loads(doc["customers"])
         ]
 
+    def owned_tiers(self, manager_id: str = "", team_id: str = "") -> tuple[list[Owner], dict[str, str] | None]:
+        """As `owned`, with each customer's tier (the card's value class; "" without a card); None
+        for the tiers when a roster was written before rosters carried them (read the cards)."""
+        query = {"manager_id": manager_id} if manager_id else {"team_id": team_id} if team_id else {}
+        docs = [doc for doc in self.rosters.find(query) if not team_id or doc["team_id"] == team_id]
+        owners = [Owner(customer_id=cid, manager_id=doc["manager_id"], team_id=doc["team_id"])
+                  for doc in docs for cid in orjson.loads(doc["customers"])]  # fmt: skip
+        if any("tiers" not in doc for doc in docs):
+            return owners, None
+        return owners, {cid: tier for doc in docs for cid, tier in orjson.loads(doc["tiers"]).items()}
+
+    def stale_tiers(self, tiers: dict[str, str], roster_ids: Iterable[str]) -> list[str]:
+        """The rosters to read again after cards were written (`tiers`: each card's value class, read
+        after the write): those listing one of the customers under another tier, those without
+        tiers, and those whose change count is ahead of them (a read in flight may predate the
+        cards). A roster counted after this check reads the cards itself."""
+        ids = sorted(set(roster_ids))
+        seqs = {doc["_id"]: int(doc["seq"]) for doc in find_ids(self.roster_seqs, ids)}
+        docs = {doc["_id"]: doc for doc in find_ids(self.rosters, ids)}
+        stale = []
+        for roster_id in ids:
+            doc = docs.get(roster_id)
+            if doc is None:
+                if roster_id in seqs:
+                    stale.append(roster_id)
+                continue
+            held = orjson.loads(doc.get("tiers", "null"))
+            listed = set(orjson.loads(doc["customers"]))
+            if (
+                int(doc["seq"]) < seqs.get(roster_id, 0)
+                or held is None
+                or any(held.get(cid, "") != tier for cid, tier in tiers.items() if cid in listed)
+            ):
+                stale.append(roster_id)
+        return stale
+
     def bump_summaries(self, summary_ids: Iterable[str]) -> dict[str, int]:
         """Count a change of each summary's rows (after the rows are written) and return the counts,
         read before the rows are summed: the summary summed last claims the highest count."""
-        return _bump(self.summary_seqs, summary_ids)
+        return bump_counts(self.summary_seqs, summary_ids)
 
     def bump_month_cartons(self, months: Iterable[str]) -> dict[str, int]:
         """As `bump_summaries`, for the months' cartons (after their summaries are written)."""
-        return _bump(self.carton_seqs, months)
+        return bump_counts(self.carton_seqs, months)
 
     def write_month_cartons(self, month: str, cartons: dict[str, int], seq: int) -> None:
         """Every customer's cartons of the month, summed at `seq`: lands only over a lower seq."""
@@ -303,7 +350,7 @@ class OrderViewsStore:
 
     def bump_forecasts(self, forecast_ids: Iterable[str]) -> dict[str, int]:
         """As `bump_summaries`, for forecast summaries (after the summaries they read are written)."""
-        return _bump(self.forecast_seqs, forecast_ids)
+        return bump_counts(self.forecast_seqs, forecast_ids)
 
     def write_forecasts(self, docs: Sequence[Document]) -> None:
         """Forecast summaries {_id, manager_id, team_id, month, seq, lines: [...]}: each lands only
@@ -413,7 +460,7 @@ def empty_summary(manager_id: str, team_id: str, month: str) -> Document:
     }  # fmt: skip
 
 
-def _bump(counts: Collection[Document], ids: Iterable[str]) -> dict[str, int]:
+def bump_counts(counts: Collection[Document], ids: Iterable[str]) -> dict[str, int]:
     """Add one to each id's change count (one bulk) and read the counts back (one query)."""
     todo = sorted(set(ids))
     if not todo:

@@ -105,11 +105,21 @@ def refresh_rosters(roster_ids: Iterable[str], *, facts: FactsStore, views: Orde
     for roster_id, seq in sorted(seqs.items()):
         manager_id, team_id = roster_id.rsplit("|", 1)
         customers = [o.customer_id for o in facts.owned(manager_id) if o.team_id == team_id]
-        docs.append(
-            {"_id": roster_id, "manager_id": manager_id, "team_id": team_id, "seq": seq, "customers": customers}
-        )
+        cards = facts.cards(customers, ("value_class",)) if customers else []
+        docs.append({
+            "_id": roster_id, "manager_id": manager_id, "team_id": team_id, "seq": seq, "customers": customers,
+            "tiers": {doc["_id"]: str(doc.get("value_class", "")) for doc in cards},
+        })  # fmt: skip
     views.write_rosters(docs)
     return len(docs)
+
+
+def refresh_tiers(customer_ids: Iterable[str], *, facts: FactsStore, views: OrderViewsStore) -> int:
+    """After a customer.upserted batch wrote the cards: read again the rosters of every owner noted
+    for its customers that hold another tier (value class) for one of them, or may (`stale_tiers`)."""
+    ids = sorted(set(customer_ids))
+    tiers = {doc["_id"]: str(doc.get("value_class", "")) for doc in facts.cards(ids, ("value_class",))}
+    return refresh_rosters(views.stale_tiers(tiers, views.owners_noted(ids)), facts=facts, views=views)
 
 
 def summaries_of(manager_month: str, rows: Iterable[Document]) -> list[Document]:

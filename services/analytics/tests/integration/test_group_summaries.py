@@ -2,13 +2,16 @@
 equal the answer computed from the rows and facts they summarise: after shuffled and replayed
 events, after a reassignment to another manager and team, and after `make rebuild-analytics`.
 
-The reference (`_forecast_from_rows`) is the forecast as computed before the summaries existed:
-the scope's owners, each customer's lean order rows of the basis months by `_id` and the agreed
-quantity facts of the forecast month.
+The references are the views as computed before the summaries existed: `_forecast_from_rows`
+reads the scope's owners, each customer's lean order rows of the basis months by `_id` and the
+agreed quantity facts of the forecast month; `_frequency_from_facts` the owners, the cards and
+every completed visit fact of the period.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import random
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +20,9 @@ import pytest
 
 from analytics.bootstrap import GrpcDeps, business_views
 from analytics.domain import forecast as rules
-from analytics.domain.business import scope_for
-from analytics.usecases import business_facts, order_views
+from analytics.domain import visit_frequency as freq
+from analytics.domain.business import months_back, scope_for
+from analytics.usecases import business_facts, order_views, visit_frequency
 from analytics.usecases.orders import ViewQuery
 from baifang_common.context import Caller
 from baifang_common.events import (
@@ -27,6 +31,8 @@ from baifang_common.events import (
     CustomerUpserted,
     Event,
     OrdersRecorded,
+    VisitCompleted,
+    VisitMissed,
 )
 
 pytestmark = pytest.mark.integration
@@ -106,7 +112,7 @@ def assert_forecasts_from_rows(grpc_deps: GrpcDeps) -> None:
     figures are those of the rows."""
     view = _views(grpc_deps)["GetForecast"]
     for caller in CALLERS:
-        for month in ("2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09", "2025-10", "2026-01"):
+        for month in ("2025-04", "2025-06", "2025-07", "2025-08", "2025-10"):
             expected = _forecast_from_rows(grpc_deps, caller, month)
             first = view(ViewQuery(caller=caller, month=month, limit=4))
             rest = view(ViewQuery(caller=caller, month=month, limit=4, offset=4))
@@ -166,3 +172,118 @@ def test_a_forecast_summed_before_a_newer_one_never_overwrites_it(grpc_deps: Grp
     assert views.forecast_lines("2025-07") == {}
     views.write_forecasts([{**base, "seq": 5, "lines": [["c9", [3, 0, 0], 2, None]]}])
     assert views.forecast_lines("2025-07", team_id="t1") == {"c9": [[3, 0, 0], 2, None]}
+
+
+TIERS = {"c1": "A", "c2": "B", "c3": "C", "c4": "D", "c5": "A", "c6": "C"}
+TABLE = {"A": (1, 1), "B": (2, 1), "C": (1, 3), "D": (0, 1)}
+
+
+def _tiered_outlets() -> list[Event]:
+    return [dataclasses.replace(e, value_class=TIERS[e.customer_id]) if isinstance(e, CustomerUpserted) else e
+            for e in _outlets()]  # fmt: skip
+
+
+def _visits(rng: random.Random) -> list[Event]:
+    """Random visits of c1..c5 (c6 never visited) from April to July 2025: most completed, some
+    missed, each completed one replayed as a missed-then-completed pair in any order."""
+    events: list[Event] = []
+    for n in range(30):
+        cid = f"c{rng.randint(1, 5)}"
+        day = f"2025-0{rng.randint(4, 7)}-{rng.randint(1, 28):02d}"
+        manager, team = OWNERS[cid]
+        if n % 5 == 0:
+            events.append(VisitMissed(visit_id=f"v{n}", customer_id=cid, manager_id=manager, team_id=team, date=day))
+            continue
+        events.append(VisitCompleted(
+            visit_id=f"v{n}", customer_id=cid, manager_id=manager, team_id=team, date=day, temporary=False,
+            method="field", checked_in_at=f"{day}T01:00:00+00:00", completed_at=f"{day}T01:30:00+00:00",
+            tasks_total=1, tasks_done=1,
+        ))  # fmt: skip
+    return events
+
+
+def _frequency_from_facts(grpc_deps: GrpcDeps, caller: Caller, month: str) -> dict[str, Any]:
+    """Totals, per-manager figures and the customers below their frequency, from the facts."""
+    scope = scope_for(caller)
+    owners = sorted(grpc_deps.facts.owned(scope.manager_id, scope.team_id), key=lambda o: (o.manager_id, o.customer_id))
+    cards = {d["_id"]: d for d in grpc_deps.facts.cards([o.customer_id for o in owners], ("name", "value_class"))}
+    start, end = freq.period_days(month, 3)
+    days = [f"{m}-{d:02d}" for m in months_back(month, 3) for d in range(1, 32)]
+    visits: dict[str, list[str]] = {}
+    for doc in grpc_deps.facts.completed_visits([d for d in days if start <= d <= end]):
+        visits.setdefault(doc["customer_id"], []).append(doc["date"])
+    rows = []
+    for owner in owners:
+        tier = str(cards.get(owner.customer_id, {}).get("value_class", ""))
+        required, months = freq.requirement(TABLE, tier)
+        if required <= 0:
+            continue
+        first, _ = freq.period_days(month, months)
+        seen = [d for d in visits.get(owner.customer_id, []) if first <= d <= end]
+        rows.append((owner.customer_id, owner.manager_id, tier, required, len(seen), max(seen, default=None),
+                     cards.get(owner.customer_id, {}).get("name", "")))  # fmt: skip
+    below = [r for r in rows if r[4] < r[3]]
+    managers: dict[str, list[int]] = {}
+    for r in rows:
+        tally = managers.setdefault(r[1], [0, 0])
+        tally[0], tally[1] = tally[0] + 1, tally[1] + (r[4] < r[3])
+    return {"customers": len(rows), "below": len(below), "items": below,
+            "managers": [(m, n, b) for m, (n, b) in sorted(managers.items())]}  # fmt: skip
+
+
+def assert_frequency_from_facts(grpc_deps: GrpcDeps) -> None:
+    view = functools.partial(
+        visit_frequency.frequency_compliance, facts=grpc_deps.facts, views=grpc_deps.order_views, table=TABLE,
+        timezone=grpc_deps.timezone,
+    )  # fmt: skip
+    for caller in CALLERS:
+        for month in ("2025-05", "2025-07", "2025-08"):
+            expected = _frequency_from_facts(grpc_deps, caller, month)
+            first = view(ViewQuery(caller=caller, month=month, limit=2))
+            rest = view(ViewQuery(caller=caller, month=month, limit=50, offset=2))
+            listed = [(i["customer_id"], i["manager_id"], i["tier"], i["required"], i["visits"], i["last_visit_date"],
+                       i["name"]) for i in first["items"] + rest["items"]]  # fmt: skip
+            assert listed == expected["items"], (caller, month)
+            assert (first["customers"], first["below"]) == (expected["customers"], expected["below"]), (caller, month)
+            managers = [(m["manager_id"], m["customers"], m["below"]) for m in first["managers"]]
+            assert managers == expected["managers"], (caller, month)
+
+
+def test_visit_frequency_from_the_tallies_equals_the_report_from_the_facts(grpc_deps: GrpcDeps) -> None:
+    _apply_shuffled(grpc_deps, [*_tiered_outlets(), *_visits(random.Random(3))], seed=9)
+    assert_frequency_from_facts(grpc_deps)
+    # c3 (C, quarterly) becomes A (monthly) in a later card version; c2 moves to m3 in team t2.
+    card = next(e for e in _tiered_outlets() if isinstance(e, CustomerUpserted) and e.customer_id == "c3")
+    moved = CustomerAssigned(customer_id="c2", manager_id="m3", team_id="t2", effective_from="2031-01-01")
+    for _ in range(2):
+        business_facts.apply_events([dataclasses.replace(card, value_class="A", version=2), moved],
+                                    facts=grpc_deps.facts, views=grpc_deps.order_views)  # fmt: skip
+    business_facts.apply_events([card], facts=grpc_deps.facts, views=grpc_deps.order_views)  # the older card, late
+    owners, tiers = grpc_deps.order_views.owned_tiers()
+    assert (tiers or {}).get("c3") == "A" and ("c2", "m3") in [(o.customer_id, o.manager_id) for o in owners]
+    assert_frequency_from_facts(grpc_deps)
+
+
+def test_a_rebuild_counts_the_same_visit_tallies_and_roster_tiers(grpc_deps: GrpcDeps) -> None:
+    facts, views = grpc_deps.facts, grpc_deps.order_views
+    _apply_shuffled(grpc_deps, [*_tiered_outlets(), *_visits(random.Random(6))], seed=2)
+    assert views.visit_tallies is not None
+
+    def tiers() -> tuple[list[Any], dict[str, str] | None]:
+        owners, held = views.owned_tiers()
+        return sorted(owners, key=lambda o: (o.manager_id, o.customer_id)), held
+
+    incremental = (views.visit_tallies.snapshot(), tiers())
+    assert incremental[0]["visit_month_tallies"], "the scenario has completed visits"
+    visit_frequency.rebuild_tallies(facts=facts, tallies=views.visit_tallies)
+    order_views.rebuild(facts=facts, views=views)
+    assert (views.visit_tallies.snapshot(), tiers()) == incremental
+    assert_frequency_from_facts(grpc_deps)
+
+
+def test_a_tally_counted_before_a_newer_one_never_overwrites_it(grpc_deps: GrpcDeps) -> None:
+    tallies = grpc_deps.order_views.visit_tallies
+    assert tallies is not None
+    tallies.write_months({"2025-06": ({"c1": [2, "2025-06-09"]}, 5)})
+    tallies.write_months({"2025-06": ({"c1": [1, "2025-06-02"]}, 4)})  # counted earlier, written later
+    assert tallies.of_months(["2025-06", "2025-07"]) == {"2025-06": {"c1": [2, "2025-06-09"]}}
