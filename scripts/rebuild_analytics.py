@@ -15,8 +15,9 @@ activity dates of every outlet (the functional analysis of §1.6.4) from the sto
 collections, order lines and scan days.
 
 The group views' summaries are rebuilt with them: the forecast summaries (from the order
-summaries), the owner rosters with each customer's tier, and the completed visits per customer
-and day and month (`visit_day_tallies`, `visit_month_tallies`) from the visit facts.
+summaries), the owner rosters with each customer's tier, the completed visits per customer
+and day and month (`visit_day_tallies`, `visit_month_tallies`) from the visit facts, and the
+scan figures of every outlet per day (`scan_day_outlets`, `scan_day_summaries`) from the scan days.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def main() -> int:
         print(f"counted the visits of {days.recount()} days")
         print(f"kept the latest of {facts.backfill_terminal_history()} terminal facts in the terminal history")
         outlets = facts.backfill_last_activity()
-        scanned = scan_views.backfill_last_scans(scans=scan_store(settings, client), facts=facts)
+        scans = scan_store(settings, client)
+        scanned = scan_views.backfill_last_scans(scans=scans, facts=facts)
+        print(f"summed the scan figures of {scan_views.rebuild_day_rows(scans=scans)} outlet-days per day")
         print(f"latest activity dates of {outlets} outlets (visits, collections, orders), {scanned} scanning")
     finally:
         client.close()

@@ -182,12 +182,16 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
         **{
             rpc: functools.partial(view, facts=deps.facts, scans=deps.scans, timezone=deps.timezone)
             for rpc, view in (
-                ("GetScansLive", scan_views.scans_live),
-                ("GetScansYesterday", scan_views.scans_yesterday),
                 ("GetStockLive", scan_views.stock_live),
                 ("GetProfitCurrent", scan_views.profit_current),
             )
         },
+        "GetScansLive": functools.partial(
+            scan_views.scans_live, facts=deps.facts, views=deps.order_views, scans=deps.scans, timezone=deps.timezone
+        ),
+        "GetScansYesterday": functools.partial(
+            scan_views.scans_yesterday, views=deps.order_views, scans=deps.scans, timezone=deps.timezone
+        ),
         "GetTerminalStandard": functools.partial(terminals.get_standard, standards=deps.standards),
         "SetTerminalStandard": functools.partial(terminals.set_standard, standards=deps.standards),
         "GetTerminalEvaluation": functools.partial(

@@ -5,7 +5,8 @@ events, after a reassignment to another manager and team, and after `make rebuil
 The references are the views as computed before the summaries existed: `_forecast_from_rows`
 reads the scope's owners, each customer's lean order rows of the basis months by `_id` and the
 agreed quantity facts of the forecast month; `_frequency_from_facts` the owners, the cards and
-every completed visit fact of the period.
+every completed visit fact of the period; `_scans_from_days` the owners and the outlet-days of
+the scan store.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import dataclasses
 import functools
 import random
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +24,7 @@ from analytics.bootstrap import GrpcDeps, business_views
 from analytics.domain import forecast as rules
 from analytics.domain import visit_frequency as freq
 from analytics.domain.business import months_back, scope_for
-from analytics.usecases import business_facts, order_views, visit_frequency
+from analytics.usecases import business_facts, order_views, scan_views, visit_frequency
 from analytics.usecases.orders import ViewQuery
 from baifang_common.context import Caller
 from baifang_common.events import (
@@ -31,9 +33,11 @@ from baifang_common.events import (
     CustomerUpserted,
     Event,
     OrdersRecorded,
+    ScanBatchAccepted,
     VisitCompleted,
     VisitMissed,
 )
+from baifang_common.timeutil import today
 
 pytestmark = pytest.mark.integration
 
@@ -287,3 +291,90 @@ def test_a_tally_counted_before_a_newer_one_never_overwrites_it(grpc_deps: GrpcD
     tallies.write_months({"2025-06": ({"c1": [2, "2025-06-09"]}, 5)})
     tallies.write_months({"2025-06": ({"c1": [1, "2025-06-02"]}, 4)})  # counted earlier, written later
     assert tallies.of_months(["2025-06", "2025-07"]) == {"2025-06": {"c1": [2, "2025-06-09"]}}
+
+
+def _scan_batches(rng: random.Random, timezone: str) -> list[ScanBatchAccepted]:
+    """Random scan batches of c1..c5 and of an outlet nobody owns (x9) over the last ten days."""
+    now = today(timezone)
+    batches = []
+    for n in range(40):
+        cid = rng.choice(["c1", "c2", "c3", "c4", "c5", "x9"])
+        day = now - timedelta(days=rng.randint(0, 9))
+        noon = f"{day.isoformat()}T12:00:00+08:00"
+        kinds = [rng.choice(["sale", "sale", "purchase"]) for _ in range(3)]
+        scans = [{"code": f"s{n}-{k}", "sku": f"S{rng.randint(1, 4)}", "kind": kind, "qty": rng.randint(1, 4),
+                  "unit_price": rng.choice([10.0, 12.5]), "ts": noon} for k, kind in enumerate(kinds)]  # fmt: skip
+        batches.append(ScanBatchAccepted(batch_id=f"b{n}", device_id=f"d-{cid}", customer_id=cid, scans=scans,
+                                         received_at=noon))  # fmt: skip
+    return batches
+
+
+def _apply_scans(grpc_deps: GrpcDeps, batches: list[ScanBatchAccepted], seed: int) -> None:
+    """Every batch once in a shuffled order, then a replay of a random half, in random worker batches."""
+    rng = random.Random(seed)
+    stream = [*batches, *rng.sample(batches, len(batches) // 2)]
+    rng.shuffle(stream)
+    while stream:
+        size = rng.randint(1, 6)
+        chunk, stream = stream[:size], stream[size:]
+        scan_views.apply_scan_batches(chunk, scans=grpc_deps.scans, timezone=grpc_deps.timezone, facts=grpc_deps.facts)
+
+
+def _scans_from_days(grpc_deps: GrpcDeps, caller: Caller) -> tuple[list[Any], list[Any], list[str]]:
+    """Today's and yesterday's outlet figures in scope, and yesterday's silent outlets, from the outlet-days."""
+    scope = scope_for(caller)
+    outlets = None
+    if scope.manager_id or scope.team_id:
+        outlets = sorted(o.customer_id for o in grpc_deps.facts.owned(scope.manager_id, scope.team_id))
+    now = today(grpc_deps.timezone)
+    yesterday = now - timedelta(days=1)
+
+    def rows(first: str, last: str) -> dict[str, list[Any]]:
+        grouped: dict[str, list[Any]] = {}
+        for doc in grpc_deps.scans.days(outlets, first, last):
+            grouped.setdefault(doc["customer_id"], []).append(doc)
+        return grouped
+
+    live = [scan_views.outlet_row(cid, docs) for cid, docs in sorted(rows(now.isoformat(), now.isoformat()).items())]
+    week = rows((yesterday - timedelta(days=7)).isoformat(), yesterday.isoformat())
+    shown = {cid: [d for d in docs if d["date"] == yesterday.isoformat()] for cid, docs in week.items()}
+    past = [scan_views.outlet_row(cid, docs) for cid, docs in sorted(shown.items()) if docs]
+    return live, past, sorted(cid for cid, docs in shown.items() if not docs)
+
+
+def assert_scans_from_days(grpc_deps: GrpcDeps) -> None:
+    views = _views(grpc_deps)
+    for caller in CALLERS:
+        live, past, silent = _scans_from_days(grpc_deps, caller)
+        first = views["GetScansLive"](ViewQuery(caller=caller, limit=2))
+        rest = views["GetScansLive"](ViewQuery(caller=caller, limit=50, offset=2))
+        assert (first["items"] + rest["items"], first["total_items"]) == (live, len(live)), caller
+        first = views["GetScansYesterday"](ViewQuery(caller=caller, limit=2))
+        rest = views["GetScansYesterday"](ViewQuery(caller=caller, limit=50, offset=2))
+        assert (first["items"] + rest["items"], first["silent_outlets"]) == (past, silent), caller
+        assert (first["sold_qty"], first["bought_qty"]) == (sum(r["sold_qty"] for r in past),
+                                                            sum(r["bought_qty"] for r in past)), caller  # fmt: skip
+
+
+def test_scan_day_summaries_equal_the_views_from_the_outlet_days(grpc_deps: GrpcDeps) -> None:
+    business_facts.apply_events(_outlets(), facts=grpc_deps.facts, views=grpc_deps.order_views)
+    _apply_scans(grpc_deps, _scan_batches(random.Random(2), grpc_deps.timezone), seed=5)
+    assert_scans_from_days(grpc_deps)
+    moved = CustomerAssigned(customer_id="c1", manager_id="m3", team_id="t2", effective_from="2031-01-01")
+    business_facts.apply_events([moved, moved], facts=grpc_deps.facts, views=grpc_deps.order_views)
+    assert_scans_from_days(grpc_deps)
+    incremental = grpc_deps.scans.snapshot()
+    assert incremental, "the scenario has scans"
+    scan_views.rebuild_day_rows(scans=grpc_deps.scans)
+    assert grpc_deps.scans.snapshot() == incremental
+
+
+def test_an_outlet_row_summed_before_a_newer_one_never_overwrites_it(grpc_deps: GrpcDeps) -> None:
+    scans = grpc_deps.scans
+    newer = {"customer_id": "c.1", "sold_qty": 3}
+    scans.write_outlet_rows([("c.1", "2025-06-02", 5, newer), ("c2", "2025-06-02", 1, {"customer_id": "c2"})])
+    scans.write_outlet_rows([("c.1", "2025-06-02", 4, {"customer_id": "c.1", "sold_qty": 1})])  # summed earlier
+    scans.write_outlet_rows([("c.1", "2025-06-01", 1, {"customer_id": "c.1", "sold_qty": 9})])  # another day
+    scans.sum_days(["2025-06-02"])
+    assert scans.day_rows("2025-06-02") == {"c.1": newer, "c2": {"customer_id": "c2"}}
+    assert scans.scanned(["2025-06-02", "2025-06-03"]) == {"c.1", "c2"}
