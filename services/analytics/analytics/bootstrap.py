@@ -179,19 +179,7 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
         "GetMonthlyOrderProgress": functools.partial(orders.monthly_progress, **bound),
         "GetCustomerDetails": functools.partial(customer_views.customer_details, **bound),
         "GetCustomerAnalysis": functools.partial(customer_views.customer_analysis, **bound),
-        **{
-            rpc: functools.partial(view, facts=deps.facts, scans=deps.scans, timezone=deps.timezone)
-            for rpc, view in (
-                ("GetStockLive", scan_views.stock_live),
-                ("GetProfitCurrent", scan_views.profit_current),
-            )
-        },
-        "GetScansLive": functools.partial(
-            scan_views.scans_live, facts=deps.facts, views=deps.order_views, scans=deps.scans, timezone=deps.timezone
-        ),
-        "GetScansYesterday": functools.partial(
-            scan_views.scans_yesterday, views=deps.order_views, scans=deps.scans, timezone=deps.timezone
-        ),
+        **retail_scan_views(deps),
         "GetTerminalStandard": functools.partial(terminals.get_standard, standards=deps.standards),
         "SetTerminalStandard": functools.partial(terminals.set_standard, standards=deps.standards),
         "GetTerminalEvaluation": functools.partial(
@@ -208,11 +196,7 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
         "GetCustomerForecast": functools.partial(forecast.customer_forecast, **bound),
         "GetCustomerValue": functools.partial(customer_value.customer_value, facts=deps.facts, book=deps.values),
         "GetVisitFrequencyCompliance": functools.partial(
-            visit_frequency.frequency_compliance,
-            facts=deps.facts,
-            views=deps.order_views,
-            table=deps.visit_frequency,
-            timezone=deps.timezone,
+            visit_frequency.frequency_compliance, **bound, table=deps.visit_frequency
         ),
         "ImportTargets": functools.partial(indicators.import_targets, targets=deps.targets, key_brands=deps.key_brands),
         "GetIndicators": functools.partial(
@@ -224,4 +208,18 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
             key_brands=deps.key_brands,
             timezone=deps.timezone,
         ),
+    }
+
+
+def retail_scan_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, Any]]]:
+    """The retail-scan RPCs (§1.9): one outlet's read its scan days, the group views the day summaries
+    filtered by the owner rosters."""
+    one = {"facts": deps.facts, "scans": deps.scans, "timezone": deps.timezone}
+    return {
+        "GetScansLive": functools.partial(scan_views.scans_live, **one, views=deps.order_views),
+        "GetScansYesterday": functools.partial(
+            scan_views.scans_yesterday, views=deps.order_views, scans=deps.scans, timezone=deps.timezone
+        ),
+        "GetStockLive": functools.partial(scan_views.stock_live, **one),
+        "GetProfitCurrent": functools.partial(scan_views.profit_current, **one),
     }

@@ -13,7 +13,7 @@ every visit.completed batch (a visit's date is the one its events state; they ne
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -105,10 +105,12 @@ def refresh_tallies(days: Iterable[str], *, facts: FactsStore, tallies: VisitTal
     claiming the change count taken first, then sum each month touched from its day tallies
     the same way: the later count of a day or month is kept, whatever order the writes land in."""
     seqs = tallies.bump_days(days)
-    counted = {
-        day: (dict(Counter(str(doc["customer_id"]) for doc in facts.completed_visits([day]))), seq)
-        for day, seq in seqs.items()
-    }
+    counted: dict[str, tuple[dict[str, int], int]] = {}
+    for day, seq in seqs.items():
+        counts: dict[str, int] = defaultdict(int)
+        for doc in facts.completed_visits([day]):
+            counts[str(doc["customer_id"])] += 1
+        counted[day] = (dict(counts), seq)
     tallies.write_days(counted)
     summed: dict[str, tuple[dict[str, list[Any]], int]] = {}
     for month, seq in tallies.bump_months({day[:7] for day in seqs}).items():
