@@ -53,7 +53,8 @@
     forecast_summaries  _id "<manager_id>|<team_id>|<month>": the sales forecast of one manager's
                   customers in one team for a forecast month (domain/forecast.py), summed from that
                   owner's summaries of the basis months and of the month itself: manager_id,
-                  team_id, month, manager_month, team_month, seq, customers, lines (JSON text)
+                  team_id, month, manager_month, team_month, seq, customers, forecast (the lines'
+                  sum: what the indicators read), lines (JSON text)
                   [[customer_id, [ordered per basis month, most recent first], forecast, agreed or
                   null], ...] by customer; what the forecast list reads (a team: 10 documents, not
                   the rows of 1,000 customers over four months). Written after the summaries of
@@ -357,7 +358,8 @@ class OrderViewsStore:
         over a lower seq."""
         ops = [
             ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}},
-                       {**d, "customers": len(d["lines"]), "lines": orjson.dumps(d["lines"]).decode()}, upsert=True)
+                       {**d, "customers": len(d["lines"]), "forecast": sum(int(line[2]) for line in d["lines"]),
+                        "lines": orjson.dumps(d["lines"]).decode()}, upsert=True)
             for d in docs
         ]  # fmt: skip
         bulk_write_chunked(self.forecasts, ops, duplicates_ok=True)
@@ -368,6 +370,11 @@ class OrderViewsStore:
         return {
             line[0]: line[1:] for doc in self.forecasts.find(query, {"lines": 1}) for line in orjson.loads(doc["lines"])
         }
+
+    def forecast_totals(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
+        """{manager_id, team_id, forecast} of the scope's forecast summaries of `month` (lines left out)."""
+        query = {**_scoped(month, manager_id, team_id), "customers": {"$gt": 0}}
+        return list(self.forecasts.find(query, {"manager_id": 1, "team_id": 1, "forecast": 1}))
 
     def day_orders(self, day: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """The summaries in scope of the day's month with that day's orders alone decoded:

@@ -16,6 +16,7 @@ import functools
 import random
 from collections.abc import Callable
 from datetime import timedelta
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -378,3 +379,34 @@ def test_an_outlet_row_summed_before_a_newer_one_never_overwrites_it(grpc_deps: 
     scans.sum_days(["2025-06-02"])
     assert scans.day_rows("2025-06-02") == {"c.1": newer, "c2": {"customer_id": "c2"}}
     assert scans.scanned(["2025-06-02", "2025-06-03"]) == {"c.1", "c2"}
+
+
+def test_indicators_give_the_next_periods_forecast_volume_from_the_forecast_summaries(grpc_deps: GrpcDeps) -> None:
+    """A month report forecasts the next month (the forecast list's per-manager figures); a week
+    report the next week: 2025-W27 is June 30 and July 1–6, so 1/30 of June's forecast and 6/31 of
+    July's, rounded half up per manager."""
+    _apply_shuffled(grpc_deps, [*_outlets(), *_orders_and_agreed(random.Random(5))], seed=11)
+    views = _views(grpc_deps)
+
+    def forecasts(caller: Caller, month: str) -> dict[str, int]:
+        answer = views["GetForecast"](ViewQuery(caller=caller, month=month))
+        return {m["manager_id"]: m["forecast"] for m in answer["managers"]}
+
+    for caller in CALLERS:
+        report = views["GetIndicators"](ViewQuery(caller=caller, month="2025-06"))
+        july = forecasts(caller, "2025-07")
+        assert report["forecast_period"] == "2025-07"
+        assert report["managers"], "the scenario has June orders"
+        for manager in report["managers"]:
+            assert manager["forecast_volume"] == july.get(manager["manager_id"], 0), (caller, manager["manager_id"])
+        assert report["totals"]["forecast_volume"] == sum(m["forecast_volume"] for m in report["managers"])
+    admin = CALLERS[-1]
+    report = views["GetIndicators"](ViewQuery(caller=admin, week="2025-W26"))
+    june, july = forecasts(admin, "2025-06"), forecasts(admin, "2025-07")
+    assert report["forecast_period"] == "2025-W27"
+    for manager in report["managers"]:
+        share = Fraction(june.get(manager["manager_id"], 0), 30) + Fraction(6 * july.get(manager["manager_id"], 0), 31)
+        assert manager["forecast_volume"] == int(share + Fraction(1, 2)), manager["manager_id"]
+    assert [t["forecast_volume"] for t in report["teams"]] == [
+        sum(m["forecast_volume"] for m in report["managers"] if m["team_id"] == t["team_id"]) for t in report["teams"]
+    ]
