@@ -353,9 +353,11 @@ def apply_events(
         refresh_rosters(views.owners_noted(assigned), facts=facts, views=views)
     if upserted := [e.customer_id for e in events if isinstance(e, CustomerUpserted)]:
         refresh_tiers(upserted, facts=facts, views=views)  # the rosters carry each card's value class
-    completed = {parse_date(e.date).isoformat() for e in events if isinstance(e, VisitCompleted)}
-    if completed and views.visit_tallies is not None:
-        visit_frequency.refresh_tallies(completed, facts=facts, tallies=views.visit_tallies)
+    done = [
+        (parse_date(e.date).isoformat(), e.visit_id, e.customer_id) for e in events if isinstance(e, VisitCompleted)
+    ]
+    if done and views.visit_tallies is not None:
+        visit_frequency.record_completions(done, tallies=views.visit_tallies)
     reassigned = [customer for customer, month in keys if not month]
     if reassigned:
         # Only the months whose view is not already filed under the stored owner: an import or a

@@ -7,8 +7,9 @@ for), summed here per customer over its tier's period; only the page of customer
 frequency reads their cards' names. Scope as the order lists (P-004-15): a manager their own
 customers, a supervisor their team, an admin any.
 
-The tallies count the visit facts that hold a completion (`biz_visits`), recounted for the dates of
-every visit.completed batch (a visit's date is the one its events state; they never move it).
+The tallies hold the visits a visit.completed named, under the date it states (the visit facts'
+date: a visit's events never move it), and the rebuild adds every visit fact holding a
+completion (`biz_visits`).
 """
 
 from __future__ import annotations
@@ -100,31 +101,25 @@ def _per_manager(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"manager_id": manager_id, **_tally(mrows)} for manager_id, mrows in sorted(per.items())]
 
 
-def refresh_tallies(days: Iterable[str], *, facts: FactsStore, tallies: VisitTallyStore) -> int:
-    """Count the completed visits of each day again from the facts (after they are written),
-    claiming the change count taken first, then sum each month touched from its day tallies
-    the same way: the later count of a day or month is kept, whatever order the writes land in."""
-    seqs = tallies.bump_days(days)
-    counted: dict[str, tuple[dict[str, int], int]] = {}
-    for day, seq in seqs.items():
-        counts: dict[str, int] = defaultdict(int)
-        for doc in facts.completed_visits([day]):
-            counts[str(doc["customer_id"])] += 1
-        counted[day] = (dict(counts), seq)
-    tallies.write_days(counted)
+def record_completions(visits: Iterable[tuple[str, str, str]], *, tallies: VisitTallyStore) -> int:
+    """Add completed visits (date, visit_id, customer_id) to their days, then sum each month touched
+    again from its days, claiming the change count taken after the days were written: the later
+    sum of a month is kept, whatever order the writes land in."""
     summed: dict[str, tuple[dict[str, list[Any]], int]] = {}
-    for month, seq in tallies.bump_months({day[:7] for day in seqs}).items():
-        visits: dict[str, list[Any]] = {}
+    for month, seq in tallies.bump_months(tallies.mark_done(visits)).items():
+        visits_of: dict[str, list[Any]] = {}
         for day, counts in sorted(tallies.days_of(month).items()):
             for customer_id, count in counts.items():
-                held = visits.setdefault(customer_id, [0, ""])
+                held = visits_of.setdefault(customer_id, [0, ""])
                 held[0], held[1] = held[0] + int(count), max(held[1], day)
-        summed[month] = (visits, seq)
+        summed[month] = (visits_of, seq)
     tallies.write_months(summed)
-    return len(counted)
+    return len(summed)
 
 
 def rebuild_tallies(*, facts: FactsStore, tallies: VisitTallyStore) -> int:
-    """Empty the tallies and count every date with a visit fact again: `make rebuild-analytics`."""
+    """Empty the tallies and add every completed visit fact again: `make rebuild-analytics`."""
     tallies.clear()
-    return refresh_tallies(facts.visit_dates(), facts=facts, tallies=tallies)
+    done = [(str(doc["date"]), str(doc["_id"]), str(doc["customer_id"]))
+            for doc in facts.completed_visits(sorted(facts.visit_dates()))]  # fmt: skip
+    return record_completions(done, tallies=tallies)
