@@ -3,15 +3,18 @@
     scan_days  _id "<customer_id>:<date>", customer_id, date (company-local date of the scan),
                batches {<batch_id escaped>: [[sku, sold_qty, sold_amount, bought_qty, bought_amount, last_ts]]}
                indexes customer_id, date (single fields: NX-27017 plans no compound index)
-    scan_day_outlets  _id date, rows {<customer_id escaped>: JSON text of the outlet's figures of
-               the day (scan_views.outlet_row)}, seqs {<customer_id escaped>: the change count of
-               that outlet-day the row was summed at}: each row lands only over one of a lower
-               count (`scan_day_keys` _id "<customer_id>:<date>", seq, bumped after the batch is
+    scan_day_outlets  _id "<bucket>|<date>" (BUCKETS buckets of outlets by a CRC of the id: a
+               document NX-27017 rewrites whole at each update stays ~100 outlets small),
+               rows {<customer_id escaped>: JSON text of the outlet's figures of the day
+               (scan_views.outlet_row)}, seqs {<customer_id escaped>: the change count of that
+               outlet-day the row was summed at}: each row lands only over one of a lower count
+               (`scan_day_keys` _id "<customer_id>:<date>", seq, bumped after the batch is
                written, read before the outlet-day is read back)
     scan_day_summaries  _id date, seq, rows (JSON text {customer_id: figures}), outlets (JSON text,
                the outlets that scanned, sorted): the day's `scan_day_outlets` in two elements, what
                the group views read (NX-27017 reads a document at a cost per element: a day of
-               3,000 keyed rows costs ~30 ms, these ~1 ms); summed after the rows are written,
+               3,000 keyed rows costs ~30 ms, these ~1 ms); summed from the day's buckets after
+               the rows are written,
                guarded by `scan_day_summary_keys` (_id date, seq) the same way
 
 A batch's figures for one outlet-day are one object under the batch's own key, written with a
@@ -22,6 +25,7 @@ batches. Amounts are quantity × unit price as the device reported it.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -33,6 +37,14 @@ from analytics.adapters.order_views_store import _escape, _unescape, bump_counts
 from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter
 
 Row = list[Any]  # [sku, sold_qty, sold_amount, bought_qty, bought_amount, last_ts]
+BUCKETS = 32  # scan_day_outlets documents per day
+
+
+def bucket_of(day: str, customer_id: str) -> str:
+    """The `scan_day_outlets` document of an outlet-day (a CRC: the same in every process)."""
+    # The bucket first: NX-27017 (0.8.1) matches no `_id` that starts with a date and goes on
+    # ("2025-06-02|07") inside an `$and`.
+    return f"{zlib.crc32(customer_id.encode()) % BUCKETS:02d}|{day}"
 
 
 def batch_key(batch_id: str) -> str:
@@ -99,10 +111,10 @@ class ScanStore:
         """(customer_id, date, seq, figures): each lands in its day's document only over a lower seq.
         The day documents are created first (a guarded write never inserts: two first writers of
         one day would collide on its _id)."""
-        days = sorted({day for _, day, _, _ in rows})
+        buckets = sorted({bucket_of(day, customer_id) for customer_id, day, _, _ in rows})
         bulk_write_chunked(
             self.day_outlets,
-            [UpdateOne({"_id": day}, {"$setOnInsert": {"rows": {}, "seqs": {}}}, upsert=True) for day in days],
+            [UpdateOne({"_id": b}, {"$setOnInsert": {"rows": {}, "seqs": {}}}, upsert=True) for b in buckets],
             duplicates_ok=True,
         )
         ops = []
@@ -111,19 +123,23 @@ class ScanStore:
             newer = {"$or": [{f"seqs.{key}": {"$lt": seq}}, {f"seqs.{key}": {"$exists": False}}]}
             figures = {f"seqs.{key}": seq, f"rows.{key}": orjson.dumps(row).decode()}
             # `$and` spelled out: NX-27017 (0.8.1) drops the `_id` of {"_id": …, "$or": […]}.
-            ops.append(UpdateOne({"$and": [{"_id": day}, newer]}, {"$set": figures}))
+            ops.append(UpdateOne({"$and": [{"_id": bucket_of(day, customer_id)}, newer]}, {"$set": figures}))
         bulk_write_chunked(self.day_outlets, ops)
 
     def sum_days(self, days: Iterable[str]) -> None:
         """Each day's outlet rows into its summary (after they are written), claiming the count taken first."""
         seqs = bump_counts(self.summary_seqs, days)
+        ids = [f"{n:02d}|{day}" for day in sorted(seqs) for n in range(BUCKETS)]
+        per_day: dict[str, dict[str, str]] = {}
+        for doc in find_ids(self.day_outlets, ids, {"rows": 1}):
+            held = per_day.setdefault(doc["_id"].split("|", 1)[1], {})
+            held.update((_unescape(key), text) for key, text in doc.get("rows", {}).items())
         ops = []
-        for doc in find_ids(self.day_outlets, sorted(seqs), {"rows": 1}):
-            rows = {_unescape(key): text for key, text in sorted(doc.get("rows", {}).items())}
+        for day, unsorted in sorted(per_day.items()):
+            rows = dict(sorted(unsorted.items()))
             packed = "{" + ",".join(f"{orjson.dumps(cid).decode()}:{text}" for cid, text in rows.items()) + "}"
-            summary = {"_id": doc["_id"], "seq": seqs[doc["_id"]], "rows": packed,
-                       "outlets": orjson.dumps(sorted(rows)).decode()}  # fmt: skip
-            ops.append(ReplaceOne({"_id": doc["_id"], "seq": {"$lt": summary["seq"]}}, summary, upsert=True))
+            summary = {"_id": day, "seq": seqs[day], "rows": packed, "outlets": orjson.dumps(sorted(rows)).decode()}
+            ops.append(ReplaceOne({"_id": day, "seq": {"$lt": summary["seq"]}}, summary, upsert=True))
         bulk_write_chunked(self.day_summaries, ops, duplicates_ok=True)
 
     def day_rows(self, day: str) -> dict[str, Document]:
