@@ -44,7 +44,7 @@ def main() -> int:
         print(f"rebuilt the order views of {keys} (customer, month) keys in {time.perf_counter() - start:.1f}s")
         if views.visit_tallies is not None:
             counted = visit_frequency.rebuild_tallies(facts=facts, tallies=views.visit_tallies)
-            print(f"counted the completed visits of {counted} days per customer")
+            print(f"summed the completed visits of {counted} months per customer")
         days = day_progress_store(settings, client)
         print(f"gave {days.backfill_months()} day-progress documents their month")
         print(f"counted the visits of {days.recount()} days")

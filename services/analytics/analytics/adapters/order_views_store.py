@@ -61,6 +61,9 @@
                   each month m for the months m..m+3 (m's agreed quantities, then m as a basis
                   month); forecast_keys _id as forecast_summaries, seq: its change count, as
                   summary_keys; indexes manager_month, team_month, month
+    forecast_months  _id month, seq, totals: JSON text [[manager_id, team_id, forecast], ...] of the
+                  month's forecast summaries, gathered after they are written (what the
+                  indicators read: one document, not 30); forecast_month_keys _id month, seq
 
 Each document is a pure function of the facts of one (customer, month) (usecases/order_views.py),
 written whole with `ReplaceOne`: recomputing a key any number of times, in any order, after a
@@ -107,6 +110,8 @@ class OrderViewsStore:
         self.roster_seqs: Collection[Document] = db["roster_keys"]
         self.forecasts: Collection[Document] = db["forecast_summaries"]
         self.forecast_seqs: Collection[Document] = db["forecast_keys"]
+        self.forecast_months: Collection[Document] = db["forecast_months"]
+        self.forecast_month_seqs: Collection[Document] = db["forecast_month_keys"]
 
     def ensure_indexes(self) -> None:
         """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
@@ -371,10 +376,25 @@ class OrderViewsStore:
             line[0]: line[1:] for doc in self.forecasts.find(query, {"lines": 1}) for line in orjson.loads(doc["lines"])
         }
 
-    def forecast_totals(self, month: str, manager_id: str = "", team_id: str = "") -> list[Document]:
-        """{manager_id, team_id, forecast} of the scope's forecast summaries of `month` (lines left out)."""
-        query = {**_scoped(month, manager_id, team_id), "customers": {"$gt": 0}}
-        return list(self.forecasts.find(query, {"manager_id": 1, "team_id": 1, "forecast": 1}))
+    def forecast_totals(self, month: str) -> list[list[Any]]:
+        """[manager_id, team_id, forecast] of every forecast summary of `month` with customers."""
+        docs = self.forecasts.find({"month": month, "customers": {"$gt": 0}}, {"manager_id": 1, "team_id": 1,
+                                                                               "forecast": 1})  # fmt: skip
+        return sorted([d["manager_id"], d["team_id"], int(d.get("forecast", 0))] for d in docs)
+
+    def bump_forecast_months(self, months: Iterable[str]) -> dict[str, int]:
+        """As `bump_summaries`, for the months' forecast totals (after their forecast summaries are written)."""
+        return bump_counts(self.forecast_month_seqs, months)
+
+    def write_forecast_month(self, month: str, totals: list[list[Any]], seq: int) -> None:
+        """The month's forecast per owner, gathered at `seq`: lands only over a lower seq."""
+        doc = {"_id": month, "seq": seq, "totals": orjson.dumps(totals).decode()}
+        bulk_write_chunked(self.forecast_months, [ReplaceOne({"_id": month, "seq": {"$lt": seq}}, doc, upsert=True)],
+                           duplicates_ok=True)  # fmt: skip
+
+    def forecast_month_totals(self, months: Sequence[str]) -> dict[str, list[list[Any]]]:
+        """Per month: [[manager_id, team_id, forecast], ...] (months without forecasts absent)."""
+        return {d["_id"]: orjson.loads(d["totals"]) for d in self.forecast_months.find({"_id": {"$in": list(months)}})}
 
     def day_orders(self, day: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """The summaries in scope of the day's month with that day's orders alone decoded:
@@ -431,6 +451,7 @@ class OrderViewsStore:
         self.cartons.delete_many({})
         self.rosters.delete_many({})
         self.forecasts.delete_many({})
+        self.forecast_months.delete_many({})
 
     def snapshot(self) -> dict[str, list[Document]]:
         """Every document, sorted by id: what a test compares between incremental and rebuilt views."""
@@ -449,6 +470,10 @@ class OrderViewsStore:
             "month_cartons": [
                 {"_id": d["_id"], "cartons": orjson.loads(d["cartons"])}
                 for d in self.cartons.find({}).sort("_id", ASCENDING)
+            ],
+            "forecast_months": [
+                {"_id": d["_id"], "totals": orjson.loads(d["totals"])}
+                for d in self.forecast_months.find({}).sort("_id", ASCENDING)
             ],
             "forecast_summaries": [
                 {**{name: value for name, value in d.items() if name != "seq"}, "lines": orjson.loads(d["lines"])}

@@ -138,16 +138,17 @@ def _visit_actuals(counts: Sequence[dict[str, Any]], out: dict[str, ind.Actuals]
 
 
 def _forecasts(views: OrderViewsStore, period: str, scope: Scope) -> tuple[str | None, dict[str, int]]:
-    """The next period and each manager's forecast volume for it, from the forecast summaries."""
+    """The next period and each manager's forecast volume for it, from the months' forecast totals."""
     try:
         upcoming = ind.following(period)
     except (ValueError, OverflowError):  # past year 9999
         return None, {}
     days = ind.period_days(upcoming)
     per_manager: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for month in sorted({day[:7] for day in days}):
-        for doc in views.forecast_totals(month, scope.manager_id, scope.team_id):
-            per_manager[str(doc["manager_id"])][month] += int(doc.get("forecast", 0))
+    for month, totals in views.forecast_month_totals(sorted({day[:7] for day in days})).items():
+        for manager_id, team_id, forecast in totals:
+            if scope.manager_id in ("", manager_id) and scope.team_id in ("", team_id):
+                per_manager[manager_id][month] += int(forecast)
     return upcoming, {manager_id: fc.share_of_days(months, days) for manager_id, months in per_manager.items()}
 
 

@@ -62,7 +62,8 @@ def refresh_summaries(summary_ids: Iterable[str], *, views: OrderViewsStore) -> 
 def refresh_forecasts(forecast_ids: Iterable[str], *, views: OrderViewsStore) -> int:
     """The forecast of each owner's month ("<manager_id>|<team_id>|<month>") from that owner's
     summaries of the basis months and of the month (one `_id` read for all), claiming the change
-    count taken after those summaries were written (the later reader's forecast is kept)."""
+    count taken after those summaries were written (the later reader's forecast is kept); then the
+    months' totals per owner the same way."""
     seqs = views.bump_forecasts(forecast_ids)
     needed = {f"{fid.rsplit('|', 1)[0]}|{m}" for fid in seqs for m in _forecast_reads(fid.rsplit("|", 1)[1])}
     summaries = views.summaries_by_id(sorted(needed), ["rows", "agreed_rows"])
@@ -76,6 +77,8 @@ def refresh_forecasts(forecast_ids: Iterable[str], *, views: OrderViewsStore) ->
             "lines": forecast_lines(month, {m: summaries.get(f"{owner}|{m}") for m in _forecast_reads(month)}),
         })  # fmt: skip
     views.write_forecasts(docs)
+    for month, seq in views.bump_forecast_months({d["month"] for d in docs}).items():
+        views.write_forecast_month(month, views.forecast_totals(month), seq)
     return len(docs)
 
 
