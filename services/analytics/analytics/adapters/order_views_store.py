@@ -265,21 +265,17 @@ class OrderViewsStore:
 
     def owned(self, manager_id: str = "", team_id: str = "") -> list[Owner]:
         """Customers owned by the manager or team (both empty: everyone's), from the rosters."""
+        return _owners(self._rosters(manager_id, team_id, {"tiers": 0}))
+
+    def _rosters(self, manager_id: str, team_id: str, fields: dict[str, int] | None = None) -> list[Document]:
         query = {"manager_id": manager_id} if manager_id else {"team_id": team_id} if team_id else {}
-        return [
-            Owner(customer_id=cid, manager_id=doc["manager_id"], team_id=doc["team_id"])
-            for doc in self.rosters.find(query)
-            if not team_id or doc["team_id"] == team_id
-            for cid in orjson.loads(doc["customers"])
-        ]
+        return [doc for doc in self.rosters.find(query, fields) if not team_id or doc["team_id"] == team_id]
 
     def owned_tiers(self, manager_id: str = "", team_id: str = "") -> tuple[list[Owner], dict[str, str] | None]:
         """As `owned`, with each customer's tier (the card's value class; "" without a card); None
         for the tiers when a roster was written before rosters carried them (read the cards)."""
-        query = {"manager_id": manager_id} if manager_id else {"team_id": team_id} if team_id else {}
-        docs = [doc for doc in self.rosters.find(query) if not team_id or doc["team_id"] == team_id]
-        owners = [Owner(customer_id=cid, manager_id=doc["manager_id"], team_id=doc["team_id"])
-                  for doc in docs for cid in orjson.loads(doc["customers"])]  # fmt: skip
+        docs = self._rosters(manager_id, team_id)
+        owners = _owners(docs)
         if any("tiers" not in doc for doc in docs):
             return owners, None
         return owners, {cid: tier for doc in docs for cid, tier in orjson.loads(doc["tiers"]).items()}
@@ -499,6 +495,11 @@ def bump_counts(counts: Collection[Document], ids: Iterable[str]) -> dict[str, i
         return {}
     bulk_write_chunked(counts, [UpdateOne({"_id": i}, {"$inc": {"seq": 1}}, upsert=True) for i in todo])
     return {doc["_id"]: int(doc["seq"]) for doc in counts.find({"_id": {"$in": todo}})}
+
+
+def _owners(rosters: Iterable[Document]) -> list[Owner]:
+    return [Owner(customer_id=cid, manager_id=doc["manager_id"], team_id=doc["team_id"])
+            for doc in rosters for cid in orjson.loads(doc["customers"])]  # fmt: skip
 
 
 def _escape(key: str) -> str:
