@@ -28,7 +28,7 @@ import orjson
 from analytics.bootstrap import build_grpc, business_views
 from analytics.domain.indicators import Target, week_of
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import business_facts, progress
+from analytics.usecases import business_facts, progress, scan_views
 from analytics.usecases.orders import ViewQuery
 from analytics.usecases.terminal_analysis import TerminalQuery
 from baifang_common import stores
@@ -40,6 +40,7 @@ from baifang_common.events import (
     Event,
     OrdersRecorded,
     PriceInventorySubmitted,
+    ScanBatchAccepted,
     SkuUpserted,
     SupplyAdjustmentApproved,
     TerminalInfoUpdated,
@@ -54,6 +55,7 @@ KEY_BRANDS = ("品牌0", "品牌1")
 VISITS_PER_DAY = 10
 TYPES = ("便利店", "烟酒店", "超市", "餐饮")
 AREAS = tuple(f"a{i}" for i in range(8))
+FREQUENCY = "GetVisitFrequencyCompliance"
 
 
 def _months(last: str) -> list[str]:
@@ -207,6 +209,11 @@ def plan_days(deps: Any, rng: random.Random) -> None:
     for i in range(0, len(events), 200):
         progress.apply_events(events[i : i + 200], days=deps.days)
     print(f"built: {len(events)} plan and visit events applied in {time.perf_counter() - start:.1f}s")
+    start = time.perf_counter()  # the completed visits as business facts too (visit-frequency compliance)
+    done = [e for e in events if isinstance(e, VisitCompleted)]
+    for i in range(0, len(done), 200):
+        business_facts.apply_events(done[i : i + 200], facts=deps.facts, views=deps.order_views)
+    print(f"built: {len(done)} completed visits as business facts in {time.perf_counter() - start:.1f}s")
     periods = [*months, week_of(today(deps.timezone))]
     targets = [
         Target(manager_id=f"bm{m:02d}", period=p, team_id=f"bt{m // 10}", volume=rng.randint(600, 1200),
@@ -215,6 +222,24 @@ def plan_days(deps: Any, rng: random.Random) -> None:
         for m in range(MANAGERS) for p in periods
     ]  # fmt: skip
     deps.targets.save(targets, "bench", "2026-01-01T00:00:00+00:00")
+
+
+def scan_days(deps: Any, rng: random.Random) -> None:
+    """One scan batch per outlet for yesterday and today (three sales, one purchase): the scan views."""
+    now = today(deps.timezone)
+    batches = [
+        ScanBatchAccepted(batch_id=f"bsb{n:05d}{d}", device_id=f"bd{n:05d}", customer_id=f"bc{n:05d}",
+                          received_at=f"{day}T04:00:00+00:00",
+                          scans=[{"code": f"bsc{n}{d}{k}", "sku": f"S{rng.randrange(SKUS):02d}",
+                                  "kind": "purchase" if k == 3 else "sale", "qty": rng.randint(1, 3),
+                                  "unit_price": 25.0, "ts": f"{day}T04:00:00+00:00"} for k in range(4)])
+        for n in range(OUTLETS)
+        for d, day in enumerate((now.fromordinal(now.toordinal() - 1).isoformat(), now.isoformat()))
+    ]  # fmt: skip
+    start = time.perf_counter()
+    for i in range(0, len(batches), 200):
+        scan_views.apply_scan_batches(batches[i : i + 200], scans=deps.scans, timezone=deps.timezone, facts=deps.facts)
+    print(f"built: {len(batches)} scan batches in {time.perf_counter() - start:.1f}s")
 
 
 def time_view(name: str, view: Callable[[ViewQuery], dict[str, Any]], queries: list[ViewQuery]) -> None:
@@ -245,6 +270,7 @@ def main() -> int:
         deps.order_views.ensure_indexes()
         build(deps, rng)
         plan_days(deps, rng)
+        scan_days(deps, rng)
     views = business_views(deps)
     month, day = today(deps.timezone).isoformat()[:7], f"{today(deps.timezone).isoformat()[:7]}-01"
     n = args.samples
@@ -291,6 +317,17 @@ def main() -> int:
         ("forecast (supervisor, team)", "GetForecast", queries(supervisor)),
         ("forecast (admin, all)", "GetForecast", queries(lambda: admin)),
         ("customers/{id}/forecast (manager)", "GetCustomerForecast", outlet_queries()),
+        ("visits/frequency-compliance (manager)", FREQUENCY, queries(manager, month=month)),
+        ("visits/frequency-compliance (supervisor, team)", FREQUENCY, queries(supervisor, month=month)),
+        ("visits/frequency-compliance (admin, all)", FREQUENCY, queries(lambda: admin, month=month)),
+        ("scans/live (manager)", "GetScansLive", queries(manager)),
+        ("scans/live (supervisor, team)", "GetScansLive", queries(supervisor)),
+        ("scans/live (admin, all)", "GetScansLive", queries(lambda: admin)),
+        ("scans/yesterday (manager)", "GetScansYesterday", queries(manager)),
+        ("scans/yesterday (supervisor, team)", "GetScansYesterday", queries(supervisor)),
+        ("scans/yesterday (admin, all)", "GetScansYesterday", queries(lambda: admin)),
+        ("stock/live (manager)", "GetStockLive", outlet_queries()),
+        ("profit/current (manager)", "GetProfitCurrent", outlet_queries(month=month)),
     ]
     print(f"{MANAGERS} managers, {OUTLETS} outlets, {MONTHS} months; {n} calls per view (use case + store + JSON)")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

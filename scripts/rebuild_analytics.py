@@ -13,6 +13,11 @@ puts the latest terminal facts kept before the terminal history existed into it 
 trend of §1.6.5 reads the history; versions already there are rewritten unchanged), and the latest
 activity dates of every outlet (the functional analysis of §1.6.4) from the stored visits,
 collections, order lines and scan days.
+
+The group views' summaries are rebuilt with them: the forecast summaries (from the order
+summaries), the owner rosters with each customer's tier, the completed visits per customer
+and day and month (`visit_day_tallies`, `visit_month_tallies`) from the visit facts, and the
+scan figures of every outlet per day (`scan_day_outlets`, `scan_day_summaries`) from the scan days.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import time
 import analytics.usecases.terminal_views as terminal_views
 from analytics.bootstrap import business_stores, day_progress_store, scan_store
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import order_views, scan_views
+from analytics.usecases import order_views, scan_views, visit_frequency
 from baifang_common import mongo, stores
 
 
@@ -38,12 +43,17 @@ def main() -> int:
         start = time.perf_counter()
         keys = order_views.rebuild(facts=facts, views=views)
         print(f"rebuilt the order views of {keys} (customer, month) keys in {time.perf_counter() - start:.1f}s")
+        if views.visit_tallies is not None:
+            counted = visit_frequency.rebuild_tallies(facts=facts, tallies=views.visit_tallies)
+            print(f"summed the completed visits of {counted} months per customer")
         days = day_progress_store(settings, client)
         print(f"gave {days.backfill_months()} day-progress documents their month")
         print(f"counted the visits of {days.recount()} days")
         print(f"kept the latest of {facts.backfill_terminal_history()} terminal facts in the terminal history")
         outlets = facts.backfill_last_activity()
-        scanned = scan_views.backfill_last_scans(scans=scan_store(settings, client), facts=facts)
+        scans = scan_store(settings, client)
+        scanned = scan_views.backfill_last_scans(scans=scans, facts=facts)
+        print(f"summed the scan figures of {scan_views.rebuild_day_rows(scans=scans)} outlet-days per day")
         print(f"latest activity dates of {outlets} outlets (visits, collections, orders), {scanned} scanning")
         # Last, from the rosters, terminal history and activity dates: the terminal analyses' summaries.
         start = time.perf_counter()

@@ -37,6 +37,7 @@ class Figures(BaseModel):
     amount_fen: int
     planned_visits: int
     completed_visits: int
+    forecast_volume: int | None  # cartons the sales forecast expects in forecast_period (null past 9999)
 
 
 class GroupFigures(Figures):
@@ -62,6 +63,7 @@ class IndicatorReport(BaseModel):
     manager_id: str
     team_id: str
     key_brands: list[str]
+    forecast_period: str | None
     totals: GroupFigures
     teams: list[TeamFigures]
     managers: list[ManagerFigures]

@@ -22,6 +22,7 @@ from analytics.adapters.standard_store import STANDARDS, StandardStore
 from analytics.adapters.targets_store import TargetsStore
 from analytics.adapters.terminal_views_store import TerminalViewsStore
 from analytics.adapters.value_store import ValueStore
+from analytics.adapters.visit_tally_store import VisitTallyStore
 from analytics.domain.attendance import VisitTally
 from analytics.domain.model import TeamProgress
 from analytics.domain.value import ValuePolicy
@@ -165,7 +166,7 @@ def value_book(settings: AnalyticsSettings, client: MongoClient[Document]) -> Va
 def business_stores(settings: AnalyticsSettings, client: MongoClient[Document]) -> tuple[FactsStore, OrderViewsStore]:
     """The business facts and the order views built from them (worker, gRPC and the rebuild script)."""
     db = mongo.database(settings, client)
-    facts, views = FactsStore(db), OrderViewsStore(db)
+    facts, views = FactsStore(db), OrderViewsStore(db, VisitTallyStore(db))
     facts.ensure_indexes()
     views.ensure_indexes()
     TerminalViewsStore(db).ensure_indexes()  # the terminal summaries beside them (usecases/terminal_views.py)
@@ -180,15 +181,7 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
         "GetMonthlyOrderProgress": functools.partial(orders.monthly_progress, **bound),
         "GetCustomerDetails": functools.partial(customer_views.customer_details, **bound),
         "GetCustomerAnalysis": functools.partial(customer_views.customer_analysis, **bound),
-        **{
-            rpc: functools.partial(view, facts=deps.facts, scans=deps.scans, timezone=deps.timezone)
-            for rpc, view in (
-                ("GetScansLive", scan_views.scans_live),
-                ("GetScansYesterday", scan_views.scans_yesterday),
-                ("GetStockLive", scan_views.stock_live),
-                ("GetProfitCurrent", scan_views.profit_current),
-            )
-        },
+        **retail_scan_views(deps),
         "GetTerminalStandard": functools.partial(terminals.get_standard, standards=deps.standards),
         "SetTerminalStandard": functools.partial(terminals.set_standard, standards=deps.standards),
         "GetTerminalEvaluation": functools.partial(
@@ -205,7 +198,7 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
         "GetCustomerForecast": functools.partial(forecast.customer_forecast, **bound),
         "GetCustomerValue": functools.partial(customer_value.customer_value, facts=deps.facts, book=deps.values),
         "GetVisitFrequencyCompliance": functools.partial(
-            visit_frequency.frequency_compliance, facts=deps.facts, table=deps.visit_frequency, timezone=deps.timezone
+            visit_frequency.frequency_compliance, **bound, table=deps.visit_frequency
         ),
         "ImportTargets": functools.partial(indicators.import_targets, targets=deps.targets, key_brands=deps.key_brands),
         "GetIndicators": functools.partial(
@@ -217,4 +210,18 @@ def business_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, 
             key_brands=deps.key_brands,
             timezone=deps.timezone,
         ),
+    }
+
+
+def retail_scan_views(deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, Any]]]:
+    """The retail-scan RPCs (§1.9): one outlet's read its scan days, the group views the day summaries
+    filtered by the owner rosters."""
+    one = {"facts": deps.facts, "scans": deps.scans, "timezone": deps.timezone}
+    return {
+        "GetScansLive": functools.partial(scan_views.scans_live, **one, views=deps.order_views),
+        "GetScansYesterday": functools.partial(
+            scan_views.scans_yesterday, views=deps.order_views, scans=deps.scans, timezone=deps.timezone
+        ),
+        "GetStockLive": functools.partial(scan_views.stock_live, **one),
+        "GetProfitCurrent": functools.partial(scan_views.profit_current, **one),
     }

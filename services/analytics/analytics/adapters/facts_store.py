@@ -368,6 +368,10 @@ class FactsStore:
         docs = (doc for day in days for doc in self.c["visits"].find({"date": day}, fields))
         return [doc for doc in docs if "completion" in doc]
 
+    def visit_dates(self) -> set[str]:
+        """Every date with a visit fact (a whole pass: the rebuild of the completed-visit tallies)."""
+        return {str(doc["date"]) for doc in self.c["visits"].find({}, {"date": 1}) if doc.get("date")}
+
     def customer_orders(self, customer_id: str) -> list[Document]:
         """Every order line of the customer (the value class's purchases and tenure)."""
         fields = {"order_date": 1, "quantity": 1, "amount_fen": 1}

@@ -1,6 +1,7 @@
 """OrderViewsStore: the precomputed order-tracking view (docs/domain.md §1.8), derived from FactsStore.
 
     order_months  _id "<customer_id>:<month>", customer_id, month, manager_id, team_id, seq, agreed,
+                  agreed_submitted (an agreed quantity of the month exists, even of 0 cartons),
                   adjusted (approved increases), effective, ordered, amount_fen, order_days,
                   last_order_date, by_sku [[sku, qty, amount_fen], ...],
                   days {date: {quantity, amount_fen, lines [[sku, qty, amount_fen], ...]}}
@@ -23,7 +24,10 @@
                   its own collection: NX-27017 0.8.1 adds nothing with `$addToSet` to a field an
                   existing document lacks, so `order_customers.months` must be its first field)
     owner_rosters _id "<manager_id>|<team_id>", manager_id, team_id, seq, customers (JSON text,
-                  sorted): the customers the manager owns in that team, read from the owners after
+                  sorted), tiers (JSON text {customer_id: the card's value class}, what the
+                  visit-frequency report asks of each; read again after a customer.upserted batch
+                  for the rosters whose tier of its customers differs, `stale_tiers`): the
+                  customers the manager owns in that team, read from the owners after
                   every customer.assigned batch for each owner its customers were ever assigned
                   to (the daily orders' "not ordered yet" of a team: 10 documents, not 1,000
                   owners); roster_keys _id as owner_rosters, seq: its change count; index
@@ -35,7 +39,9 @@
                   rows [[customer_id, ordered], ...] by customer, day_totals {date: [quantity,
                   amount_fen]}, day_orders {date: [[customer_id, quantity, amount_fen,
                   [[sku, qty, amount_fen], ...]], ...]} (one text per date), day_skus {date:
-                  [[sku, cartons], ...]}; what the group views read (30 small documents instead of 3,000 rows); indexes
+                  [[sku, cartons], ...]}, agreed_rows [[customer_id, agreed], ...] (the customers
+                  whose agreed quantity of the month was submitted: what the forecast compares with);
+                  what the group views read (30 small documents instead of 3,000 rows); indexes
                   manager_month, team_month, month. An owner that no longer holds a customer of
                   the month keeps a summary of 0 customers (readers skip it).
     summary_keys  _id as order_summaries, seq: how many recomputes summed that summary; taken
@@ -44,6 +50,20 @@
                   cartons of the month, summed from the month's summaries after they are written
                   (what the similar-outlet comparison reads: one document per month, not a row per
                   peer); month_carton_keys _id month, seq: its change count, as summary_keys
+    forecast_summaries  _id "<manager_id>|<team_id>|<month>": the sales forecast of one manager's
+                  customers in one team for a forecast month (domain/forecast.py), summed from that
+                  owner's summaries of the basis months and of the month itself: manager_id,
+                  team_id, month, manager_month, team_month, seq, customers, forecast (the lines'
+                  sum: what the indicators read), lines (JSON text)
+                  [[customer_id, [ordered per basis month, most recent first], forecast, agreed or
+                  null], ...] by customer; what the forecast list reads (a team: 10 documents, not
+                  the rows of 1,000 customers over four months). Written after the summaries of
+                  each month m for the months m..m+3 (m's agreed quantities, then m as a basis
+                  month); forecast_keys _id as forecast_summaries, seq: its change count, as
+                  summary_keys; indexes manager_month, team_month, month
+    forecast_months  _id month, seq, totals: JSON text [[manager_id, team_id, forecast], ...] of the
+                  month's forecast summaries, gathered after they are written (what the
+                  indicators read: one document, not 30); forecast_month_keys _id month, seq
 
 Each document is a pure function of the facts of one (customer, month) (usecases/order_views.py),
 written whole with `ReplaceOne`: recomputing a key any number of times, in any order, after a
@@ -53,7 +73,7 @@ replay or from scratch (the rebuild) gives the same document.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
@@ -63,13 +83,20 @@ from pymongo.database import Database
 from analytics.domain.business import Owner
 from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter
 
+if TYPE_CHECKING:
+    from analytics.adapters.visit_tally_store import VisitTallyStore
+
 SUMMED = ("agreed", "adjusted", "effective", "ordered", "amount_fen")  # a row's figures a summary adds up
-PACKED = ("rows", "day_totals", "day_orders", "day_skus")  # a summary's fields stored as JSON text
+SCOPED_FIELDS = ("manager_month", "team_month", "month")  # what a manager's, a team's or everyone's read asks
+PACKED = ("rows", "day_totals", "day_orders", "day_skus", "agreed_rows")  # a summary's fields stored as JSON text
 
 
 @store_adapter
 class OrderViewsStore:
-    def __init__(self, db: Database[Document]) -> None:
+    def __init__(self, db: Database[Document], visit_tallies: VisitTallyStore | None = None) -> None:
+        # The completed-visit tallies ride along (bootstrap.business_stores): the worker's batches
+        # reach every derived view through the facts and this store.
+        self.visit_tallies = visit_tallies
         self.months: Collection[Document] = db["order_months"]
         self.seqs: Collection[Document] = db["order_keys"]
         self.rows: Collection[Document] = db["order_rows"]
@@ -81,6 +108,10 @@ class OrderViewsStore:
         self.rosters: Collection[Document] = db["owner_rosters"]
         self.owner_notes: Collection[Document] = db["owner_notes"]
         self.roster_seqs: Collection[Document] = db["roster_keys"]
+        self.forecasts: Collection[Document] = db["forecast_summaries"]
+        self.forecast_seqs: Collection[Document] = db["forecast_keys"]
+        self.forecast_months: Collection[Document] = db["forecast_months"]
+        self.forecast_month_seqs: Collection[Document] = db["forecast_month_keys"]
 
     def ensure_indexes(self) -> None:
         """Single-field indexes only: NX-27017 (0.8.1) plans no query on a compound index."""
@@ -90,9 +121,8 @@ class OrderViewsStore:
         )
         ensure_indexes(self.months, [IndexModel([("customer_id", ASCENDING)])])
         ensure_indexes(self.rosters, [IndexModel([(name, ASCENDING)]) for name in ("manager_id", "team_id")])
-        ensure_indexes(
-            self.summaries, [IndexModel([(name, ASCENDING)]) for name in ("manager_month", "team_month", "month")]
-        )
+        for scoped in (self.summaries, self.forecasts):
+            ensure_indexes(scoped, [IndexModel([(name, ASCENDING)]) for name in SCOPED_FIELDS])
 
     def touch(self, keys: Iterable[tuple[str, str]]) -> None:
         """Count a change of the facts of each key; called after the facts are written, and before
@@ -223,10 +253,12 @@ class OrderViewsStore:
         return bump_counts(self.roster_seqs, roster_ids)
 
     def write_rosters(self, docs: Sequence[Document]) -> None:
-        """Rosters {_id, manager_id, team_id, seq, customers: [...]}: each lands only over a lower seq."""
+        """Rosters {_id, manager_id, team_id, seq, customers: [...], tiers: {...}}: each lands only
+        over a lower seq."""
         ops = [
             ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}},
-                       {**d, "customers": orjson.dumps(sorted(d["customers"])).decode()}, upsert=True)
+                       {**d, "customers": orjson.dumps(sorted(d["customers"])).decode(),
+                        "tiers": orjson.dumps(dict(sorted(d.get("tiers", {}).items()))).decode()}, upsert=True)
             for d in docs
         ]  # fmt: skip
         bulk_write_chunked(self.rosters, ops, duplicates_ok=True)
@@ -238,13 +270,45 @@ class OrderViewsStore:
 
     def owned(self, manager_id: str = "", team_id: str = "") -> list[Owner]:
         """Customers owned by the manager or team (both empty: everyone's), from the rosters."""
+        return _owners(self._rosters(manager_id, team_id, {"tiers": 0}))
+
+    def _rosters(self, manager_id: str, team_id: str, fields: dict[str, int] | None = None) -> list[Document]:
         query = {"manager_id": manager_id} if manager_id else {"team_id": team_id} if team_id else {}
-        return [
-            Owner(customer_id=cid, manager_id=doc["manager_id"], team_id=doc["team_id"])
-            for doc in self.rosters.find(query)
-            if not team_id or doc["team_id"] == team_id
-            for cid in orjson.loads(doc["customers"])
-        ]
+        return [doc for doc in self.rosters.find(query, fields) if not team_id or doc["team_id"] == team_id]
+
+    def owned_tiers(self, manager_id: str = "", team_id: str = "") -> tuple[list[Owner], dict[str, str] | None]:
+        """As `owned`, with each customer's tier (the card's value class; "" without a card); None
+        for the tiers when a roster was written before rosters carried them (read the cards)."""
+        docs = self._rosters(manager_id, team_id)
+        owners = _owners(docs)
+        if any("tiers" not in doc for doc in docs):
+            return owners, None
+        return owners, {cid: tier for doc in docs for cid, tier in orjson.loads(doc["tiers"]).items()}
+
+    def stale_tiers(self, tiers: dict[str, str], roster_ids: Iterable[str]) -> list[str]:
+        """The rosters to read again after cards were written (`tiers`: each card's value class, read
+        after the write): those listing one of the customers under another tier, those without
+        tiers, and those whose change count is ahead of them (a read in flight may predate the
+        cards). A roster counted after this check reads the cards itself."""
+        ids = sorted(set(roster_ids))
+        seqs = {doc["_id"]: int(doc["seq"]) for doc in find_ids(self.roster_seqs, ids)}
+        docs = {doc["_id"]: doc for doc in find_ids(self.rosters, ids)}
+        stale = []
+        for roster_id in ids:
+            doc = docs.get(roster_id)
+            if doc is None:
+                if roster_id in seqs:
+                    stale.append(roster_id)
+                continue
+            held = orjson.loads(doc.get("tiers", "null"))
+            listed = set(orjson.loads(doc["customers"]))
+            if (
+                int(doc["seq"]) < seqs.get(roster_id, 0)
+                or held is None
+                or any(held.get(cid, "") != tier for cid, tier in tiers.items() if cid in listed)
+            ):
+                stale.append(roster_id)
+        return stale
 
     def bump_summaries(self, summary_ids: Iterable[str]) -> dict[str, int]:
         """Count a change of each summary's rows (after the rows are written) and return the counts,
@@ -267,7 +331,7 @@ class OrderViewsStore:
 
     def summary_rows(self, manager_month: str) -> list[Document]:
         """The rows a manager's month summaries sum (figures, team, day totals and SKU cartons)."""
-        fields = dict.fromkeys((*SUMMED, "customer_id", "team_id", "day_totals", "day_lines"), 1)
+        fields = dict.fromkeys((*SUMMED, "customer_id", "team_id", "day_totals", "day_lines", "agreed_submitted"), 1)
         return list(self.rows.find({"manager_month": manager_month}, fields))
 
     def write_summaries(self, docs: Sequence[Document]) -> None:
@@ -283,6 +347,55 @@ class OrderViewsStore:
         left_out = dict.fromkeys((name for name in PACKED if name not in unpack), 0)
         docs = self.summaries.find({**_scoped(month, manager_id, team_id), "customers": {"$gt": 0}}, left_out or None)
         return sorted((_unpack(d, unpack) for d in docs), key=lambda d: (d["manager_id"], d["team_id"]))
+
+    def summaries_by_id(self, summary_ids: Sequence[str], unpack: Sequence[str]) -> dict[str, Document]:
+        """Summaries by _id ("<manager_id>|<team_id>|<month>"), with the packed fields named in
+        `unpack` decoded and the others left out (absent ids absent)."""
+        left_out = dict.fromkeys((name for name in PACKED if name not in unpack), 0)
+        docs = find_ids(self.summaries, list(summary_ids), left_out or None)
+        return {d["_id"]: _unpack(d, unpack) for d in docs}
+
+    def bump_forecasts(self, forecast_ids: Iterable[str]) -> dict[str, int]:
+        """As `bump_summaries`, for forecast summaries (after the summaries they read are written)."""
+        return bump_counts(self.forecast_seqs, forecast_ids)
+
+    def write_forecasts(self, docs: Sequence[Document]) -> None:
+        """Forecast summaries {_id, manager_id, team_id, month, seq, lines: [...]}: each lands only
+        over a lower seq."""
+        ops = [
+            ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}},
+                       {**d, "customers": len(d["lines"]), "forecast": sum(int(line[2]) for line in d["lines"]),
+                        "lines": orjson.dumps(d["lines"]).decode()}, upsert=True)
+            for d in docs
+        ]  # fmt: skip
+        bulk_write_chunked(self.forecasts, ops, duplicates_ok=True)
+
+    def forecast_lines(self, month: str, manager_id: str = "", team_id: str = "") -> dict[str, list[Any]]:
+        """Per customer of the scope's forecast summaries of `month`: [basis, forecast, agreed or None]."""
+        query = {**_scoped(month, manager_id, team_id), "customers": {"$gt": 0}}
+        return {
+            line[0]: line[1:] for doc in self.forecasts.find(query, {"lines": 1}) for line in orjson.loads(doc["lines"])
+        }
+
+    def forecast_totals(self, month: str) -> list[list[Any]]:
+        """[manager_id, team_id, forecast] of every forecast summary of `month` with customers."""
+        docs = self.forecasts.find({"month": month, "customers": {"$gt": 0}}, {"manager_id": 1, "team_id": 1,
+                                                                               "forecast": 1})  # fmt: skip
+        return sorted([d["manager_id"], d["team_id"], int(d.get("forecast", 0))] for d in docs)
+
+    def bump_forecast_months(self, months: Iterable[str]) -> dict[str, int]:
+        """As `bump_summaries`, for the months' forecast totals (after their forecast summaries are written)."""
+        return bump_counts(self.forecast_month_seqs, months)
+
+    def write_forecast_month(self, month: str, totals: list[list[Any]], seq: int) -> None:
+        """The month's forecast per owner, gathered at `seq`: lands only over a lower seq."""
+        doc = {"_id": month, "seq": seq, "totals": orjson.dumps(totals).decode()}
+        bulk_write_chunked(self.forecast_months, [ReplaceOne({"_id": month, "seq": {"$lt": seq}}, doc, upsert=True)],
+                           duplicates_ok=True)  # fmt: skip
+
+    def forecast_month_totals(self, months: Sequence[str]) -> dict[str, list[list[Any]]]:
+        """Per month: [[manager_id, team_id, forecast], ...] (months without forecasts absent)."""
+        return {d["_id"]: orjson.loads(d["totals"]) for d in self.forecast_months.find({"_id": {"$in": list(months)}})}
 
     def day_orders(self, day: str, manager_id: str = "", team_id: str = "") -> list[Document]:
         """The summaries in scope of the day's month with that day's orders alone decoded:
@@ -338,6 +451,8 @@ class OrderViewsStore:
         self.summaries.delete_many({})
         self.cartons.delete_many({})
         self.rosters.delete_many({})
+        self.forecasts.delete_many({})
+        self.forecast_months.delete_many({})
 
     def snapshot(self) -> dict[str, list[Document]]:
         """Every document, sorted by id: what a test compares between incremental and rebuilt views."""
@@ -357,6 +472,14 @@ class OrderViewsStore:
                 {"_id": d["_id"], "cartons": orjson.loads(d["cartons"])}
                 for d in self.cartons.find({}).sort("_id", ASCENDING)
             ],
+            "forecast_months": [
+                {"_id": d["_id"], "totals": orjson.loads(d["totals"])}
+                for d in self.forecast_months.find({}).sort("_id", ASCENDING)
+            ],
+            "forecast_summaries": [
+                {**{name: value for name, value in d.items() if name != "seq"}, "lines": orjson.loads(d["lines"])}
+                for d in self.forecasts.find({"customers": {"$gt": 0}}).sort("_id", ASCENDING)
+            ],
         }
 
 
@@ -366,7 +489,7 @@ def empty_summary(manager_id: str, team_id: str, month: str) -> Document:
         "_id": f"{manager_id}|{team_id}|{month}", "manager_id": manager_id, "team_id": team_id, "month": month,
         "manager_month": f"{manager_id}|{month}", "team_month": f"{team_id}|{month}", "customers": 0,
         **dict.fromkeys(SUMMED, 0), "remaining": 0, "rows": [], "day_totals": {}, "day_orders": {},
-        "day_skus": {},
+        "day_skus": {}, "agreed_rows": [],
     }  # fmt: skip
 
 
@@ -377,6 +500,11 @@ def bump_counts(counts: Collection[Document], ids: Iterable[str]) -> dict[str, i
         return {}
     bulk_write_chunked(counts, [UpdateOne({"_id": i}, {"$inc": {"seq": 1}}, upsert=True) for i in todo])
     return {doc["_id"]: int(doc["seq"]) for doc in counts.find({"_id": {"$in": todo}})}
+
+
+def _owners(rosters: Iterable[Document]) -> list[Owner]:
+    return [Owner(customer_id=cid, manager_id=doc["manager_id"], team_id=doc["team_id"])
+            for doc in rosters for cid in orjson.loads(doc["customers"])]  # fmt: skip
 
 
 def _escape(key: str) -> str:
@@ -398,6 +526,7 @@ def _pack(summary: Document) -> Document:
 
 def _unpack(doc: Document, names: Sequence[str] = PACKED) -> Document:
     out = {name: value for name, value in doc.items() if name not in PACKED}
+    names = [name for name in names if name in doc]  # a summary written before `agreed_rows` lacks it
     unpacked = {name: orjson.loads(doc[name]) for name in names if name != "day_orders"}
     if "day_orders" in names:
         unpacked["day_orders"] = {day: orjson.loads(text) for day, text in doc["day_orders"].items()}
@@ -405,7 +534,7 @@ def _unpack(doc: Document, names: Sequence[str] = PACKED) -> Document:
 
 
 LEAN = ("customer_id", "month", "manager_id", "team_id", "seq", "agreed", "adjusted", "effective", "ordered",
-        "amount_fen", "last_order_date")  # fmt: skip
+        "amount_fen", "last_order_date", "agreed_submitted")  # fmt: skip
 
 
 def lean_row(month: Document) -> Document:

@@ -8,7 +8,9 @@ is rounded half up to whole cartons. Simple enough to explain to a manager and t
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 
 from analytics.domain.business import months_back
 
@@ -20,6 +22,19 @@ def basis_months(month: str) -> list[str]:
     return months_back(month, len(WEIGHTS) + 1)[:-1][::-1]
 
 
+def fed_by(month: str) -> list[str]:
+    """The forecast months whose figures read `month`'s: itself (its agreed quantities) and the
+    months whose basis it is (the next len(WEIGHTS))."""
+    year, number = int(month[:4]), int(month[5:7])
+    out = []
+    for _ in range(len(WEIGHTS) + 1):
+        if year > 9999:  # past what dates can express
+            break
+        out.append(f"{year:04d}-{number:02d}")
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return out
+
+
 def weighted(ordered: Mapping[str, int], months: Sequence[str]) -> int:
     """Σ weight × cartons / Σ weight over `months` (most recent first), rounded half up; 0 without months."""
     pairs = list(zip(WEIGHTS, months, strict=False))
@@ -28,6 +43,16 @@ def weighted(ordered: Mapping[str, int], months: Sequence[str]) -> int:
         return 0
     numerator = sum(w * int(ordered.get(m, 0)) for w, m in pairs)
     return (2 * numerator + total_weight) // (2 * total_weight)
+
+
+def share_of_days(forecasts: Mapping[str, int], days: Sequence[str]) -> int:
+    """The forecast of some days (YYYY-MM-DD): each day its month's forecast ÷ the month's days,
+    summed, rounded half up (a whole month gives its forecast)."""
+    total = sum(
+        (Fraction(int(forecasts.get(day[:7], 0)), calendar.monthrange(int(day[:4]), int(day[5:7]))[1]) for day in days),
+        Fraction(0),
+    )
+    return (2 * total.numerator + total.denominator) // (2 * total.denominator)
 
 
 def difference_pct(forecast: int, agreed: int | None) -> float | None:

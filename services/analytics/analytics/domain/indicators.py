@@ -8,6 +8,11 @@ manager, and summed per team and in total:
   plan_execution_pct    completed planned visits ÷ planned visits × 100, one decimal
 each as {target, actual, deviation (actual − target), deviation_pct ((actual − target) ÷ target × 100,
 one decimal)}; a missing target (or a zero one, for the percentage) gives null deviations.
+Beside them, an inference of ours (the source asks for the forecast, not for it in this report):
+forecast_volume, the cartons the sales forecast (domain/forecast.py) expects in the next period,
+the month after a month report or the week after a week report: each day of that period counts
+its month's forecast ÷ the month's days, summed and rounded half up per manager (a whole month
+is its forecast); a group's is the sum of its managers'.
 A group's targets: volume and key brands summed; value per carton the implied amount over the
 implied cartons, Σ(target × volume target) ÷ Σ volume target, over the managers with both; plan
 execution the mean of the managers' targets.
@@ -52,6 +57,12 @@ def period_days(period: str) -> list[str]:
     first = date.fromisoformat(f"{period}-01")
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return [(first + timedelta(n)).isoformat() for n in range((following - first).days)]
+
+
+def following(period: str) -> str:
+    """The month or ISO week after `period` (ValueError or OverflowError past year 9999)."""
+    after = date.fromisoformat(period_days(period)[-1]) + timedelta(days=1)
+    return week_of(after) if period_kind(period) == "week" else after.isoformat()[:7]
 
 
 def week_of(day: date) -> str:

@@ -16,9 +16,9 @@ import analytics.usecases.terminal_views as terminal_views
 from analytics.adapters.facts_store import Fact, FactsStore, history_fields
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, FOLLOW_UP_RANK, month_of
-from analytics.usecases import customer_value
+from analytics.usecases import customer_value, visit_frequency
 from analytics.usecases.customer_value import ValueBook
-from analytics.usecases.order_views import Key, recompute, refresh_rosters
+from analytics.usecases.order_views import Key, recompute, refresh_rosters, refresh_tiers
 from baifang_common.events import (
     AgreedQuantitySubmitted,
     AppointmentBooked,
@@ -337,8 +337,9 @@ def apply_bodies(
 def apply_events(
     events: Sequence[Event], *, facts: FactsStore, views: OrderViewsStore, values: ValueBook | None = None
 ) -> None:
-    """Store the batch's facts, recompute the order views of every key it touched and then (given
-    `values`) the value class of every customer whose orders changed, from those views."""
+    """Store the batch's facts, recompute the order views of every key it touched (the rosters'
+    tiers after cards, the completed-visit tallies after completions) and then (given `values`)
+    the value class of every customer whose orders changed, from those views."""
     ops: Ops = []
     keys: set[Key] = set()
     for event in events:
@@ -351,6 +352,13 @@ def apply_events(
     facts.write(ops)
     if assigned:
         refresh_rosters(views.owners_noted(assigned), facts=facts, views=views)
+    if upserted := [e.customer_id for e in events if isinstance(e, CustomerUpserted)]:
+        refresh_tiers(upserted, facts=facts, views=views)  # the rosters carry each card's value class
+    done = [
+        (parse_date(e.date).isoformat(), e.visit_id, e.customer_id) for e in events if isinstance(e, VisitCompleted)
+    ]
+    if done and views.visit_tallies is not None:
+        visit_frequency.record_completions(done, tallies=views.visit_tallies)
     reassigned = [customer for customer, month in keys if not month]
     if reassigned:
         # Only the months whose view is not already filed under the stored owner: an import or a

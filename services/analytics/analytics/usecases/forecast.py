@@ -1,9 +1,12 @@
 """The sales forecast (销售预测, P-002-8, P-003-10): next month's cartons per customer, per manager and in
 total, against the agreed quantity where one was submitted (domain/forecast.py has the method).
 
-It reads the lean order rows of the three basis months (`_id` lookups of the scope's customers) and
-the agreed quantities of the forecast month: the forecast follows the customer, so its current
-owner sees it whichever manager the basis months were filed under.
+The list reads the owner rosters of the scope and the forecast summaries the worker keeps per
+manager, team and forecast month (usecases/order_views.refresh_forecasts: a team is 10 documents,
+not four months of 1,000 customers' rows); a customer of the roster without a line there ordered
+nothing in the basis months and has no agreed quantity. One customer's forecast reads its lean
+order rows of the three basis months and the agreed quantity of the forecast month. The forecast
+follows the customer: its rows are filed under its current owner (usecases/order_views.py).
 """
 
 from __future__ import annotations
@@ -42,10 +45,10 @@ def _figures(
     return basis, per_customer, agreed
 
 
-def _line(cid: str, basis: Sequence[str], history: dict[str, int], agreed: int | None) -> dict[str, Any]:
-    value = rules.weighted(history, basis)
+def _line(cid: str, basis: list[int], value: int, agreed: int | None) -> dict[str, Any]:
+    """A customer's line: cartons per basis month (most recent first), forecast, agreed and difference."""
     return {
-        "customer_id": cid, "basis": [history[m] for m in basis], "forecast": value, "agreed": agreed,
+        "customer_id": cid, "basis": basis, "forecast": value, "agreed": agreed,
         "difference": None if agreed is None else value - agreed, "difference_pct": rules.difference_pct(value, agreed),
     }  # fmt: skip
 
@@ -66,10 +69,11 @@ def team_forecast(query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore
     """The forecast of every customer of the caller's scope, per manager and in total; a page of customers."""
     month = _target(query, timezone)
     scope = scope_for(query.caller, query.manager_id, query.team_id)
-    owners: dict[str, Owner] = {o.customer_id: o for o in facts.owned(scope.manager_id, scope.team_id)}
-    ids = sorted(owners)
-    basis, history, agreed = _figures(ids, month, facts, views)
-    lines = [_line(cid, basis, history[cid], agreed.get(cid)) for cid in ids]
+    owners: dict[str, Owner] = {o.customer_id: o for o in views.owned(scope.manager_id, scope.team_id)}
+    basis = rules.basis_months(month)
+    summed = views.forecast_lines(month, scope.manager_id, scope.team_id)
+    nothing = ([0] * len(basis), 0, None)  # no orders in the basis months, no agreed quantity
+    lines = [_line(cid, *(summed.get(cid) or nothing)) for cid in sorted(owners)]
     per_manager: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
         owner = owners[line["customer_id"]]
@@ -96,7 +100,8 @@ def customer_forecast(query: ViewQuery, *, facts: FactsStore, views: OrderViewsS
     owner, card = readable(query, facts)
     month = _target(query, timezone)
     basis, history, agreed = _figures([owner.customer_id], month, facts, views)
-    line = _line(owner.customer_id, basis, history[owner.customer_id], agreed.get(owner.customer_id))
+    cid, mine = owner.customer_id, history[owner.customer_id]
+    line = _line(cid, [mine[m] for m in basis], rules.weighted(mine, basis), agreed.get(cid))
     return {
         **line, "name": str((card or {}).get("name", "")), "manager_id": owner.manager_id, "month": month,
         "method": METHOD,

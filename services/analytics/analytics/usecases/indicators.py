@@ -5,7 +5,8 @@ Targets come from the admin import (`import_targets`). The actuals are read at r
 precomputed views: the order summaries (one per manager's month and team, summed from the rows
 filed under the customer's current owner: order days, their customers and SKU cartons) and the
 day counts of the period's days (planned and completed visits, counted from each day-progress
-document when it is written). Scope as every
+document when it is written), and the forecast summaries of the next period's months (the
+forecast volume, an inference: domain/indicators.py). Scope as every
 business view (P-004-15): a manager themself, a supervisor their team, an admin anyone.
 """
 
@@ -19,8 +20,9 @@ from analytics.adapters.facts_store import FactsStore
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.plan_facts_reader import PlanFactsReader
 from analytics.adapters.targets_store import TargetsStore, same_figures, target_id
+from analytics.domain import forecast as fc
 from analytics.domain import indicators as ind
-from analytics.domain.business import scope_for
+from analytics.domain.business import Scope, scope_for
 from analytics.domain.errors import BadPeriod, RoleNotAllowed
 from analytics.usecases.orders import ViewQuery, resolve_month
 from baifang_common.timeutil import iso, now_utc, today
@@ -135,6 +137,21 @@ def _visit_actuals(counts: Sequence[dict[str, Any]], out: dict[str, ind.Actuals]
         mine.completed_visits += int(count.get("completed", 0))
 
 
+def _forecasts(views: OrderViewsStore, period: str, scope: Scope) -> tuple[str | None, dict[str, int]]:
+    """The next period and each manager's forecast volume for it, from the months' forecast totals."""
+    try:
+        upcoming = ind.following(period)
+    except (ValueError, OverflowError):  # past year 9999
+        return None, {}
+    days = ind.period_days(upcoming)
+    per_manager: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for month, totals in views.forecast_month_totals(sorted({day[:7] for day in days})).items():
+        for manager_id, team_id, forecast in totals:
+            if scope.manager_id in ("", manager_id) and scope.team_id in ("", team_id):
+                per_manager[manager_id][month] += int(forecast)
+    return upcoming, {manager_id: fc.share_of_days(months, days) for manager_id, months in per_manager.items()}
+
+
 def indicators(
     query: ViewQuery,
     *,
@@ -157,6 +174,7 @@ def indicators(
     actuals = _order_actuals(summaries, set(days), brand_of, key_brands)
     _visit_actuals(plans.day_counts(days, scope.manager_id, scope.team_id), actuals)
     aims = {t.manager_id: t for t in targets.period(period, scope.manager_id, scope.team_id)}
+    upcoming, forecasts = _forecasts(views, period, scope)
     managers = sorted(set(actuals) | set(aims))
     team_of = {m: actuals[m].team_id or (aims[m].team_id if m in aims else "") for m in managers}
     teams: dict[str, list[str]] = defaultdict(list)
@@ -165,17 +183,19 @@ def indicators(
 
     def group(members: Sequence[str]) -> dict[str, Any]:
         aim = ind.group_target([aims[m] for m in members if m in aims], key_brands)
-        return {"managers": len(members), **ind.report(aim, ind.totals(actuals[m] for m in members), key_brands)}
+        return {"managers": len(members), **ind.report(aim, ind.totals(actuals[m] for m in members), key_brands),
+                "forecast_volume": sum(forecasts.get(m, 0) for m in members) if upcoming else None}  # fmt: skip
 
     kind = ind.period_kind(period)
     return {
         "period": kind, "month": period if kind == "month" else None, "week": period if kind == "week" else None,
         "start": days[0], "end": days[-1], "manager_id": scope.manager_id, "team_id": scope.team_id,
-        "key_brands": list(key_brands), "totals": group(managers),
+        "key_brands": list(key_brands), "forecast_period": upcoming, "totals": group(managers),
         "teams": [{"team_id": team_id, **group(members)} for team_id, members in sorted(teams.items())],
         "managers": [
             {"manager_id": m, "team_id": team_of[m], "has_target": m in aims,
-             **ind.report(aims.get(m), actuals[m], key_brands)}
+             **ind.report(aims.get(m), actuals[m], key_brands),
+             "forecast_volume": forecasts.get(m, 0) if upcoming else None}
             for m in managers
         ],
     }  # fmt: skip

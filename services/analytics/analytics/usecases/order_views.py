@@ -14,6 +14,7 @@ from typing import Any
 
 from analytics.adapters.facts_store import FactsStore
 from analytics.adapters.order_views_store import SUMMED, OrderViewsStore, empty_summary
+from analytics.domain import forecast as forecasting
 from analytics.domain.business import remaining
 from baifang_common.mongo import Document
 
@@ -36,7 +37,8 @@ def refresh_summaries(summary_ids: Iterable[str], *, views: OrderViewsStore) -> 
     """Sum each summary ("<manager_id>|<team_id>|<month>") again from its manager's rows, claiming
     the change count taken after the rows were written: of two recomputes summing one summary at
     once, the one that counted last read every row the other wrote, and its summary is kept. Then
-    the cartons of each month touched, from its summaries, the same way."""
+    the cartons of each month touched, from its summaries, and the forecasts those summaries feed,
+    the same way."""
     seqs = views.bump_summaries(summary_ids)
     by_manager_month: dict[str, list[str]] = defaultdict(list)
     for summary_id in seqs:
@@ -52,7 +54,50 @@ def refresh_summaries(summary_ids: Iterable[str], *, views: OrderViewsStore) -> 
     for month, seq in views.bump_month_cartons({d["month"] for d in docs}).items():
         cartons = {cid: n for s in views.month_summaries(month, unpack=["rows"]) for cid, n in s["rows"]}
         views.write_month_cartons(month, cartons, seq)
+    refresh_forecasts({f"{d['manager_id']}|{d['team_id']}|{m}" for d in docs for m in forecasting.fed_by(d["month"])},
+                      views=views)  # fmt: skip
     return len(docs)
+
+
+def refresh_forecasts(forecast_ids: Iterable[str], *, views: OrderViewsStore) -> int:
+    """The forecast of each owner's month ("<manager_id>|<team_id>|<month>") from that owner's
+    summaries of the basis months and of the month (one `_id` read for all), claiming the change
+    count taken after those summaries were written (the later reader's forecast is kept); then the
+    months' totals per owner the same way."""
+    seqs = views.bump_forecasts(forecast_ids)
+    needed = {f"{fid.rsplit('|', 1)[0]}|{m}" for fid in seqs for m in _forecast_reads(fid.rsplit("|", 1)[1])}
+    summaries = views.summaries_by_id(sorted(needed), ["rows", "agreed_rows"])
+    docs = []
+    for forecast_id, seq in sorted(seqs.items()):
+        manager_id, team_id, month = forecast_id.rsplit("|", 2)
+        owner = f"{manager_id}|{team_id}"
+        docs.append({
+            "_id": forecast_id, "manager_id": manager_id, "team_id": team_id, "month": month,
+            "manager_month": f"{manager_id}|{month}", "team_month": f"{team_id}|{month}", "seq": seq,
+            "lines": forecast_lines(month, {m: summaries.get(f"{owner}|{m}") for m in _forecast_reads(month)}),
+        })  # fmt: skip
+    views.write_forecasts(docs)
+    for month, seq in views.bump_forecast_months({d["month"] for d in docs}).items():
+        views.write_forecast_month(month, views.forecast_totals(month), seq)
+    return len(docs)
+
+
+def _forecast_reads(month: str) -> list[str]:
+    return [month, *forecasting.basis_months(month)]
+
+
+def forecast_lines(month: str, summaries: dict[str, Document | None]) -> list[list[Any]]:
+    """[customer_id, [cartons per basis month], forecast, agreed or None] of every customer in the
+    owner's summaries of `month` and its basis months, by customer."""
+    basis = forecasting.basis_months(month)
+    ordered = {m: dict((summaries.get(m) or {}).get("rows", [])) for m in basis}
+    agreed = dict((summaries.get(month) or {}).get("agreed_rows", []))
+    customers = sorted({*agreed, *(cid for rows in ordered.values() for cid in rows)})
+    lines = []
+    for cid in customers:
+        history = {m: int(ordered[m].get(cid, 0)) for m in basis}
+        lines.append([cid, [history[m] for m in basis], forecasting.weighted(history, basis), agreed.get(cid)])
+    return lines
 
 
 def refresh_rosters(roster_ids: Iterable[str], *, facts: FactsStore, views: OrderViewsStore) -> int:
@@ -63,11 +108,21 @@ def refresh_rosters(roster_ids: Iterable[str], *, facts: FactsStore, views: Orde
     for roster_id, seq in sorted(seqs.items()):
         manager_id, team_id = roster_id.rsplit("|", 1)
         customers = [o.customer_id for o in facts.owned(manager_id) if o.team_id == team_id]
-        docs.append(
-            {"_id": roster_id, "manager_id": manager_id, "team_id": team_id, "seq": seq, "customers": customers}
-        )
+        cards = facts.cards(customers, ("value_class",)) if customers else []
+        docs.append({
+            "_id": roster_id, "manager_id": manager_id, "team_id": team_id, "seq": seq, "customers": customers,
+            "tiers": {doc["_id"]: str(doc.get("value_class", "")) for doc in cards},
+        })  # fmt: skip
     views.write_rosters(docs)
     return len(docs)
+
+
+def refresh_tiers(customer_ids: Iterable[str], *, facts: FactsStore, views: OrderViewsStore) -> int:
+    """After a customer.upserted batch wrote the cards: read again the rosters of every owner noted
+    for its customers that hold another tier (value class) for one of them, or may (`stale_tiers`)."""
+    ids = sorted(set(customer_ids))
+    tiers = {doc["_id"]: str(doc.get("value_class", "")) for doc in facts.cards(ids, ("value_class",))}
+    return refresh_rosters(views.stale_tiers(tiers, views.owners_noted(ids)), facts=facts, views=views)
 
 
 def summaries_of(manager_month: str, rows: Iterable[Document]) -> list[Document]:
@@ -79,6 +134,8 @@ def summaries_of(manager_month: str, rows: Iterable[Document]) -> list[Document]
         summary = out.setdefault(team_id, empty_summary(manager_id, team_id, month))
         summary["customers"] += 1
         summary["rows"].append([row["customer_id"], int(row.get("ordered", 0))])
+        if row.get("agreed_submitted"):
+            summary["agreed_rows"].append([row["customer_id"], int(row.get("agreed", 0))])
         for name in SUMMED:
             summary[name] += int(row.get(name, 0))
         summary["remaining"] += remaining(int(row.get("ordered", 0)), int(row.get("effective", 0)))
@@ -169,6 +226,7 @@ def month_view(key: Key, found: dict[str, list[Document]], manager_id: str, team
         "team_id": team_id,
         "seq": seq,
         "agreed": agreed,
+        "agreed_submitted": bool(found.get("agreed")),
         "adjusted": adjusted,
         "effective": agreed + adjusted,
         "ordered": sum(d["quantity"] for d in days.values()),

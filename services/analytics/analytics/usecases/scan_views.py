@@ -1,8 +1,11 @@
 """Retail-scan views (docs/domain.md §1.9): scan live, yesterday's tracking, real-time stock, current profit.
 
 The worker folds each `scan.batch_accepted` into per-outlet-day figures (adapters/scan_store.py);
-the views sum them at read time (an outlet-day is a handful of batches). Who sees which outlets
-is domain/business (P-004-15).
+the views of one outlet sum them at read time (an outlet-day is a handful of batches). For the
+group views (a manager's, a team's or every outlet) the worker also keeps each outlet-day's
+figures summed and one summary per day holding them all (`refresh_day_rows`): scans live reads
+one document, yesterday's tracking eight, whatever the scope, filtered by the owner rosters.
+Who sees which outlets is domain/business (P-004-15).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 from analytics.adapters.facts_store import Fact, FactsStore
+from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.scan_store import Row, ScanStore
 from analytics.domain import business as rules
 from analytics.usecases import terminal_views
@@ -25,6 +29,7 @@ from baifang_common.timeutil import local_date, parse_ts, today
 SOLD, BOUGHT = "sale", "purchase"
 TOP = 3
 SILENT_DAYS = 7
+ROWS_CHUNK = 500  # outlet-days summed per round of reads
 
 
 def apply_scan_batches(
@@ -48,9 +53,27 @@ def apply_scan_batches(
             row[5] = max(row[5], str(scan["ts"]))
         writes += [(event.customer_id, day, event.batch_id, sorted(rows.values())) for day, rows in per_day.items()]
     scans.apply(writes)
+    refresh_day_rows({(customer_id, day) for customer_id, day, _, _ in writes}, scans=scans)
     if facts is not None:
         facts.write([Fact("last_activity", customer_id, {"scanned": day}, "max") for customer_id, day, _, _ in writes])
         terminal_views.refresh_scanned([(w[0], w[1]) for w in writes], book=terminal_views.book_of(facts))
+
+
+def refresh_day_rows(keys: Iterable[tuple[str, str]], *, scans: ScanStore) -> int:
+    """Sum each (customer_id, date) written again into its day's rows, then those days' summaries
+    (each under a change count taken after the write: the later reader's figures are kept)."""
+    todo = sorted(set(keys))
+    for start in range(0, len(todo), ROWS_CHUNK):
+        read = scans.outlet_days(todo[start : start + ROWS_CHUNK])
+        scans.write_outlet_rows([(c, day, seq, outlet_row(c, [doc])) for (c, day), (doc, seq) in read.items() if doc])
+    scans.sum_days({day for _, day in todo})
+    return len(todo)
+
+
+def rebuild_day_rows(*, scans: ScanStore) -> int:
+    """Empty the per-day rows and summaries and sum every stored outlet-day again: `make rebuild-analytics`."""
+    scans.clear_summaries()
+    return refresh_day_rows(scans.keys(), scans=scans)
 
 
 def backfill_last_scans(*, scans: ScanStore, facts: FactsStore) -> int:
@@ -91,22 +114,17 @@ def _sku_rows(total: dict[str, list[Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _outlets(query: ViewQuery, facts: FactsStore) -> list[str] | None:
-    """The outlets in the caller's scope (None: an admin without filters, every outlet)."""
+def _outlets(query: ViewQuery, views: OrderViewsStore) -> set[str] | None:
+    """The outlets in the caller's scope, from the owner rosters (None: an admin without filters,
+    every outlet, owned or not)."""
     scope = rules.scope_for(query.caller, query.manager_id, query.team_id)
     if not scope.manager_id and not scope.team_id:
         return None
-    return sorted(o.customer_id for o in facts.owned(scope.manager_id, scope.team_id))
+    return {o.customer_id for o in views.owned(scope.manager_id, scope.team_id)}
 
 
-def _per_outlet(docs: Iterable[Document]) -> dict[str, list[Document]]:
-    grouped: dict[str, list[Document]] = defaultdict(list)
-    for doc in docs:
-        grouped[doc["customer_id"]].append(doc)
-    return grouped
-
-
-def _outlet_row(customer_id: str, docs: list[Document]) -> dict[str, Any]:
+def outlet_row(customer_id: str, docs: list[Document]) -> dict[str, Any]:
+    """One outlet's figures over its outlet-day documents: totals, top SKUs sold, last scan."""
     total = _sum(docs)
     top = sorted(total.items(), key=lambda item: (-item[1][0], item[0]))[:TOP]
     return {
@@ -120,28 +138,31 @@ def _outlet_row(customer_id: str, docs: list[Document]) -> dict[str, Any]:
     }
 
 
-def scans_live(query: ViewQuery, *, facts: FactsStore, scans: ScanStore, timezone: str) -> dict[str, Any]:
+def scans_live(
+    query: ViewQuery, *, facts: FactsStore, views: OrderViewsStore, scans: ScanStore, timezone: str
+) -> dict[str, Any]:
     """Today's scans: one outlet by SKU (`customer_id`), else every outlet of the caller's scope."""
     day = today(timezone).isoformat()
     if query.customer_id:
         readable(query, facts)
         docs = scans.days([query.customer_id], day, day)
         return {"date": day, "customer_id": query.customer_id, "items": _sku_rows(_sum(docs))}
-    grouped = _per_outlet(scans.days(_outlets(query, facts), day, day))
-    rows = [_outlet_row(cid, docs) for cid, docs in sorted(grouped.items())]
+    wanted = _outlets(query, views)
+    summed = scans.day_rows(day)
+    rows = [summed[cid] for cid in sorted(summed) if wanted is None or cid in wanted]
     return {"date": day, "customer_id": None, "items": rows[query.offset : query.offset + (query.limit or 50)],
             "total_items": len(rows), "offset": query.offset}  # fmt: skip
 
 
-def scans_yesterday(query: ViewQuery, *, facts: FactsStore, scans: ScanStore, timezone: str) -> dict[str, Any]:
+def scans_yesterday(query: ViewQuery, *, views: OrderViewsStore, scans: ScanStore, timezone: str) -> dict[str, Any]:
     """Yesterday per outlet (sales, purchases, top SKUs), and the outlets that scanned in the week
     before but not yesterday (a scanner gone silent)."""
     day = today(timezone) - timedelta(days=1)
-    outlets = _outlets(query, facts)
-    week = scans.days(outlets, (day - timedelta(days=SILENT_DAYS)).isoformat(), day.isoformat())
-    grouped = _per_outlet(doc for doc in week if doc["date"] == day.isoformat())
-    silent = sorted({doc["customer_id"] for doc in week} - set(grouped))
-    rows = [_outlet_row(cid, docs) for cid, docs in sorted(grouped.items())]
+    wanted = _outlets(query, views)
+    summed = {cid: row for cid, row in scans.day_rows(day.isoformat()).items() if wanted is None or cid in wanted}
+    week = scans.scanned([(day - timedelta(days=n)).isoformat() for n in range(1, SILENT_DAYS + 1)])
+    silent = sorted(cid for cid in week if (wanted is None or cid in wanted) and cid not in summed)
+    rows = [summed[cid] for cid in sorted(summed)]
     return {
         "date": day.isoformat(),
         "sold_qty": sum(r["sold_qty"] for r in rows),

@@ -1,49 +1,88 @@
 """Visit-frequency compliance report (P-004-1): per manager, the customers visited below their tier's frequency.
 
-Read at request time from the owners, the cards and the completed-visit facts (`biz_visits`) of the
-longest period the table asks for: one indexed query per day of it. Scope as the order lists
-(P-004-15): a manager their own customers, a supervisor their team, an admin any.
+Read from precomputed documents the worker keeps: the owner rosters with each customer's tier
+(adapters/order_views_store.py: a team is 10 documents) and the completed visits per customer and
+month (adapters/visit_tally_store.py: one document per month of the longest period the table asks
+for), summed here per customer over its tier's period; only the page of customers below their
+frequency reads their cards' names. Scope as the order lists (P-004-15): a manager their own
+customers, a supervisor their team, an admin any.
+
+The tallies hold the visits a visit.completed named, under the date it states (the visit facts'
+date: a visit's events never move it), and the rebuild adds every visit fact holding a
+completion (`biz_visits`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from analytics.adapters.facts_store import FactsStore
+from analytics.adapters.order_views_store import OrderViewsStore
+from analytics.adapters.visit_tally_store import VisitTallyStore
 from analytics.domain import business as rules
 from analytics.domain import visit_frequency as freq
+from analytics.domain.business import Owner
 from analytics.usecases.orders import ViewQuery, page_of, resolve_month
 
 
 def frequency_compliance(
-    query: ViewQuery, *, facts: FactsStore, table: Mapping[str, Sequence[int]], timezone: str
+    query: ViewQuery,
+    *,
+    facts: FactsStore,
+    views: OrderViewsStore,
+    table: Mapping[str, Sequence[int]],
+    timezone: str,
 ) -> dict[str, Any]:
     """Customers with a frequency, those below it (paged), and the compliance per manager and in total."""
     month = resolve_month(query.month, timezone)
     scope = rules.scope_for(query.caller, query.manager_id, query.team_id)
-    owners = sorted(facts.owned(scope.manager_id, scope.team_id), key=lambda o: (o.manager_id, o.customer_id))
-    cards = {doc["_id"]: doc for doc in facts.cards([o.customer_id for o in owners], ("name", "value_class"))}
+    owned, tiers = views.owned_tiers(scope.manager_id, scope.team_id)
+    owners = sorted(owned, key=lambda o: (o.manager_id, o.customer_id))
+    if tiers is None:  # rosters written before they carried tiers (until `make rebuild-analytics`)
+        cards = facts.cards([o.customer_id for o in owners], ("value_class",))
+        tiers = {doc["_id"]: str(doc.get("value_class", "")) for doc in cards}
     longest = max((freq.requirement(table, tier)[1] for tier in table), default=1)
-    visits = _visit_days(facts, *freq.period_days(month, longest))
-    rows = []
-    for owner in owners:
-        card = cards.get(owner.customer_id, {})
-        required, months = freq.requirement(table, str(card.get("value_class", "")))
-        if required <= 0:
-            continue
-        start, end = freq.period_days(month, months)
-        days = [day for day in visits.get(owner.customer_id, []) if start <= day <= end]
-        rows.append({
-            "customer_id": owner.customer_id, "name": card.get("name", ""), "manager_id": owner.manager_id,
-            "tier": card.get("value_class", ""), "required": required, "period_months": months,
-            "period_start": start, "visits": len(days), "last_visit_date": max(days, default=None),
-        })  # fmt: skip
+    rows = _rows(owners, tiers, _tallies(views, rules.months_back(month, longest)), table, month)
+    page = page_of(_below(rows), query)
+    names = {
+        cid: str(doc.get("name", "")) for cid, doc in facts.customers(r["customer_id"] for r in page["items"]).items()
+    }
+    page["items"] = [{**row, "name": names.get(row["customer_id"], "")} for row in page["items"]]
     return {"month": month, "manager_id": scope.manager_id, "team_id": scope.team_id,
             "frequency": {tier: list(freq.requirement(table, tier)) for tier in sorted(table)},
-            **_tally(rows), "managers": _per_manager(rows), **page_of(_below(rows), query)}  # fmt: skip
+            **_tally(rows), "managers": _per_manager(rows), **page}  # fmt: skip
+
+
+def _rows(
+    owners: Sequence[Owner],
+    tiers: Mapping[str, str],
+    tallies: Mapping[str, Mapping[str, list[Any]]],
+    table: Mapping[str, Sequence[int]],
+    month: str,
+) -> list[dict[str, Any]]:
+    """Each owned customer whose tier asks for visits: its completed visits over its tier's period."""
+    rows = []
+    for owner in owners:
+        tier = tiers.get(owner.customer_id, "")
+        required, months = freq.requirement(table, tier)
+        if required <= 0:
+            continue
+        held = [tallies[m][owner.customer_id] for m in rules.months_back(month, months)
+                if owner.customer_id in tallies.get(m, {})]  # fmt: skip
+        rows.append({
+            "customer_id": owner.customer_id, "manager_id": owner.manager_id, "tier": tier, "required": required,
+            "period_months": months, "period_start": freq.period_days(month, months)[0],
+            "visits": sum(int(n) for n, _ in held), "last_visit_date": max((str(d) for _, d in held), default=None),
+        })  # fmt: skip
+    return rows
+
+
+def _tallies(views: OrderViewsStore, months: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
+    if views.visit_tallies is None:
+        return {}
+    return views.visit_tallies.of_months(months)
 
 
 def _below(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -62,11 +101,25 @@ def _per_manager(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"manager_id": manager_id, **_tally(mrows)} for manager_id, mrows in sorted(per.items())]
 
 
-def _visit_days(facts: FactsStore, start: str, end: str) -> dict[str, list[str]]:
-    """Per customer, the dates of its completed visits between start and end (one entry per visit)."""
-    first, last = date.fromisoformat(start), date.fromisoformat(end)
-    days = [(first + timedelta(n)).isoformat() for n in range((last - first).days + 1)]
-    out: dict[str, list[str]] = defaultdict(list)
-    for doc in facts.completed_visits(days):
-        out[doc["customer_id"]].append(doc["date"])
-    return out
+def record_completions(visits: Iterable[tuple[str, str, str]], *, tallies: VisitTallyStore) -> int:
+    """Add completed visits (date, visit_id, customer_id) to their days, then sum each month touched
+    again from its days, claiming the change count taken after the days were written: the later
+    sum of a month is kept, whatever order the writes land in."""
+    summed: dict[str, tuple[dict[str, list[Any]], int]] = {}
+    for month, seq in tallies.bump_months(tallies.mark_done(visits)).items():
+        visits_of: dict[str, list[Any]] = {}
+        for day, counts in sorted(tallies.days_of(month).items()):
+            for customer_id, count in counts.items():
+                held = visits_of.setdefault(customer_id, [0, ""])
+                held[0], held[1] = held[0] + int(count), max(held[1], day)
+        summed[month] = (visits_of, seq)
+    tallies.write_months(summed)
+    return len(summed)
+
+
+def rebuild_tallies(*, facts: FactsStore, tallies: VisitTallyStore) -> int:
+    """Empty the tallies and add every completed visit fact again: `make rebuild-analytics`."""
+    tallies.clear()
+    done = [(str(doc["date"]), str(doc["_id"]), str(doc["customer_id"]))
+            for doc in facts.completed_visits(sorted(facts.visit_dates()))]  # fmt: skip
+    return record_completions(done, tallies=tallies)
