@@ -5,7 +5,8 @@ and the worker runs as a real subprocess. Nothing is faked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import random
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from analytics.adapters.day_progress_store import DayProgressStore
 from analytics.bootstrap import GrpcDeps, build_grpc
 from analytics.settings import AnalyticsSettings
+from analytics.usecases import business_facts
+from baifang_common.events import Event
 
 
 @pytest.fixture
@@ -31,3 +34,20 @@ def grpc_deps(analytics_settings: AnalyticsSettings) -> Iterator[GrpcDeps]:
 @pytest.fixture
 def days(grpc_deps: GrpcDeps) -> DayProgressStore:
     return grpc_deps.days
+
+
+@pytest.fixture
+def apply_shuffled(grpc_deps: GrpcDeps) -> Callable[..., None]:
+    """Business facts applied as a redelivering broker would: every event once in a shuffled order, then a
+    replay of a random half, in random batches of 1 to `max_batch`."""
+
+    def apply(events: Sequence[Event], seed: int, max_batch: int = 5) -> None:
+        rng = random.Random(seed)
+        stream = [*events, *rng.sample(list(events), len(events) // 2)]
+        rng.shuffle(stream)
+        while stream:
+            size = rng.randint(1, max_batch)
+            batch, stream = stream[:size], stream[size:]
+            business_facts.apply_events(batch, facts=grpc_deps.facts, views=grpc_deps.order_views)
+
+    return apply

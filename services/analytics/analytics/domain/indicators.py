@@ -20,6 +20,7 @@ execution the mean of the managers' targets.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,8 +41,8 @@ def period_kind(period: str) -> str:
     match = WEEK.match(period)
     if match:
         try:
-            date.fromisocalendar(int(match[1]), int(match[2]), 1)
-        except ValueError:
+            date.fromisocalendar(int(match[1]), int(match[2]), 7)
+        except ValueError:  # no such week, or one that ends past 9999-12-31 (9999-W52)
             return ""
         return "week"
     return ""
@@ -55,14 +56,17 @@ def period_days(period: str) -> list[str]:
         first = date.fromisocalendar(int(match[1]), int(match[2]), 1)
         return [(first + timedelta(n)).isoformat() for n in range(7)]
     first = date.fromisoformat(f"{period}-01")
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return [(first + timedelta(n)).isoformat() for n in range((following - first).days)]
+    length = calendar.monthrange(first.year, first.month)[1]  # no date past the month: 9999-12 has an end
+    return [(first + timedelta(n)).isoformat() for n in range(length)]
 
 
 def following(period: str) -> str:
     """The month or ISO week after `period` (ValueError or OverflowError past year 9999)."""
     after = date.fromisoformat(period_days(period)[-1]) + timedelta(days=1)
-    return week_of(after) if period_kind(period) == "week" else after.isoformat()[:7]
+    upcoming = week_of(after) if period_kind(period) == "week" else after.isoformat()[:7]
+    if not period_kind(upcoming):  # 9999-W52 would end in the year 10000
+        raise ValueError(f"no period after {period}")
+    return upcoming
 
 
 def week_of(day: date) -> str:

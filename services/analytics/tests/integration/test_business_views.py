@@ -235,17 +235,6 @@ def _views(grpc_deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, Any
     return business_views(grpc_deps)
 
 
-def _apply_shuffled(grpc_deps: GrpcDeps, events: list[Event], seed: int) -> None:
-    """Every event once in a shuffled order, then a replay of a random half, in random batches."""
-    rng = random.Random(seed)
-    stream = [*events, *rng.sample(events, len(events) // 2)]
-    rng.shuffle(stream)
-    while stream:
-        size = rng.randint(1, 6)
-        batch, stream = stream[:size], stream[size:]
-        business_facts.apply_events(batch, facts=grpc_deps.facts, views=grpc_deps.order_views)
-
-
 def assert_hand_computed(views: dict[str, Callable[[ViewQuery], dict[str, Any]]], month: str) -> None:
     progress = views["GetMonthlyOrderProgress"](ViewQuery(caller=M1, month=month))
     (c1,) = progress["items"]
@@ -319,9 +308,11 @@ def assert_assistant_facts(grpc_deps: GrpcDeps) -> None:
     assert reads == {"m1": "2030-01-01T00:00:05+00:00", "m2": "2030-01-01T00:00:07+00:00"}
 
 
-def test_views_match_hand_computed_figures_whatever_the_order_and_repetition(grpc_deps: GrpcDeps) -> None:
+def test_views_match_hand_computed_figures_whatever_the_order_and_repetition(
+    grpc_deps: GrpcDeps, apply_shuffled: Callable[..., None]
+) -> None:
     month = _month(grpc_deps)
-    _apply_shuffled(grpc_deps, scenario(month), seed=12)
+    apply_shuffled(scenario(month), seed=12, max_batch=6)
     assert_hand_computed(_views(grpc_deps), month)
     assert_assistant_facts(grpc_deps)
 
@@ -383,9 +374,11 @@ def test_a_reassignment_recomputes_only_the_months_not_filed_under_the_new_owner
     assert views.seqs_of([("c3", month)]) == {("c3", month): before[("c3", month)]}
 
 
-def test_a_rebuild_from_the_facts_equals_the_incremental_views(grpc_deps: GrpcDeps) -> None:
+def test_a_rebuild_from_the_facts_equals_the_incremental_views(
+    grpc_deps: GrpcDeps, apply_shuffled: Callable[..., None]
+) -> None:
     month = _month(grpc_deps)
-    _apply_shuffled(grpc_deps, scenario(month), seed=7)
+    apply_shuffled(scenario(month), seed=7, max_batch=6)
     incremental = grpc_deps.order_views.snapshot()
     assert [(d["_id"], d["ordered"], len(d["days"])) for d in incremental["order_months"]] == [
         (f"c1:{month}", 12, 1),
@@ -777,8 +770,10 @@ def frequency_scenario() -> list[Event]:
     ]  # fmt: skip
 
 
-def test_visit_frequency_compliance_per_tier_and_manager(grpc_deps: GrpcDeps) -> None:
-    _apply_shuffled(grpc_deps, frequency_scenario(), seed=3)
+def test_visit_frequency_compliance_per_tier_and_manager(
+    grpc_deps: GrpcDeps, apply_shuffled: Callable[..., None]
+) -> None:
+    apply_shuffled(frequency_scenario(), seed=3, max_batch=6)
     view = _views(grpc_deps)["GetVisitFrequencyCompliance"]
     team = view(ViewQuery(caller=S1, month="2025-06"))
     assert (team["customers"], team["below"], team["compliance_pct"]) == (4, 2, 50.0)

@@ -81,17 +81,6 @@ def _orders_and_agreed(rng: random.Random) -> list[Event]:
     return events
 
 
-def _apply_shuffled(grpc_deps: GrpcDeps, events: list[Event], seed: int) -> None:
-    """Every event once in a shuffled order, then a replay of a random half, in random batches."""
-    rng = random.Random(seed)
-    stream = [*events, *rng.sample(events, len(events) // 2)]
-    rng.shuffle(stream)
-    while stream:
-        size = rng.randint(1, 5)
-        batch, stream = stream[:size], stream[size:]
-        business_facts.apply_events(batch, facts=grpc_deps.facts, views=grpc_deps.order_views)
-
-
 def _forecast_from_rows(grpc_deps: GrpcDeps, caller: Caller, month: str) -> list[tuple[Any, ...]]:
     """(customer, manager, basis, forecast, agreed) of every customer of the caller's scope, from the rows."""
     scope = scope_for(caller)
@@ -137,8 +126,10 @@ def assert_forecasts_from_rows(grpc_deps: GrpcDeps) -> None:
             assert {m["manager_id"]: m["forecast"] for m in first["managers"]} == per_manager, (caller, month)
 
 
-def test_forecast_summaries_equal_the_forecast_from_the_rows(grpc_deps: GrpcDeps) -> None:
-    _apply_shuffled(grpc_deps, [*_outlets(), *_orders_and_agreed(random.Random(5))], seed=11)
+def test_forecast_summaries_equal_the_forecast_from_the_rows(
+    grpc_deps: GrpcDeps, apply_shuffled: Callable[..., None]
+) -> None:
+    apply_shuffled([*_outlets(), *_orders_and_agreed(random.Random(5))], seed=11)
     assert_forecasts_from_rows(grpc_deps)
     # c2 agreed 0 cartons for 2025-07: its line compares with 0 (no percentage), not "no agreed quantity".
     view = _views(grpc_deps)["GetForecast"]
@@ -146,9 +137,11 @@ def test_forecast_summaries_equal_the_forecast_from_the_rows(grpc_deps: GrpcDeps
     assert (c2["agreed"], c2["difference"], c2["difference_pct"]) == (0, c2["forecast"], None)
 
 
-def test_forecast_summaries_follow_a_reassignment_and_a_rebuild_equals_them(grpc_deps: GrpcDeps) -> None:
+def test_forecast_summaries_follow_a_reassignment_and_a_rebuild_equals_them(
+    grpc_deps: GrpcDeps, apply_shuffled: Callable[..., None]
+) -> None:
     facts, views = grpc_deps.facts, grpc_deps.order_views
-    _apply_shuffled(grpc_deps, [*_outlets(), *_orders_and_agreed(random.Random(8))], seed=4)
+    apply_shuffled([*_outlets(), *_orders_and_agreed(random.Random(8))], seed=4)
     incremental = views.snapshot()
     assert incremental["forecast_summaries"], "the scenario has forecasts"
     order_views.rebuild(facts=facts, views=views)
@@ -254,8 +247,10 @@ def assert_frequency_from_facts(grpc_deps: GrpcDeps) -> None:
             assert managers == expected["managers"], (caller, month)
 
 
-def test_visit_frequency_from_the_tallies_equals_the_report_from_the_facts(grpc_deps: GrpcDeps) -> None:
-    _apply_shuffled(grpc_deps, [*_tiered_outlets(), *_visits(random.Random(3))], seed=9)
+def test_visit_frequency_from_the_tallies_equals_the_report_from_the_facts(
+    grpc_deps: GrpcDeps, apply_shuffled: Callable[..., None]
+) -> None:
+    apply_shuffled([*_tiered_outlets(), *_visits(random.Random(3))], seed=9)
     assert_frequency_from_facts(grpc_deps)
     # c3 (C, quarterly) becomes A (monthly) in a later card version; c2 moves to m3 in team t2.
     card = next(e for e in _tiered_outlets() if isinstance(e, CustomerUpserted) and e.customer_id == "c3")
@@ -269,9 +264,11 @@ def test_visit_frequency_from_the_tallies_equals_the_report_from_the_facts(grpc_
     assert_frequency_from_facts(grpc_deps)
 
 
-def test_a_rebuild_counts_the_same_visit_tallies_and_roster_tiers(grpc_deps: GrpcDeps) -> None:
+def test_a_rebuild_counts_the_same_visit_tallies_and_roster_tiers(
+    grpc_deps: GrpcDeps, apply_shuffled: Callable[..., None]
+) -> None:
     facts, views = grpc_deps.facts, grpc_deps.order_views
-    _apply_shuffled(grpc_deps, [*_tiered_outlets(), *_visits(random.Random(6))], seed=2)
+    apply_shuffled([*_tiered_outlets(), *_visits(random.Random(6))], seed=2)
     assert views.visit_tallies is not None
 
     def tiers() -> tuple[list[Any], dict[str, str] | None]:
@@ -381,11 +378,13 @@ def test_an_outlet_row_summed_before_a_newer_one_never_overwrites_it(grpc_deps: 
     assert scans.scanned(["2025-06-02", "2025-06-03"]) == {"c.1", "c2"}
 
 
-def test_indicators_give_the_next_periods_forecast_volume_from_the_forecast_summaries(grpc_deps: GrpcDeps) -> None:
+def test_indicators_give_the_next_periods_forecast_volume_from_the_forecast_summaries(
+    grpc_deps: GrpcDeps, apply_shuffled: Callable[..., None]
+) -> None:
     """A month report forecasts the next month (the forecast list's per-manager figures); a week
     report the next week: 2025-W27 is June 30 and July 1–6, so 1/30 of June's forecast and 6/31 of
     July's, rounded half up per manager."""
-    _apply_shuffled(grpc_deps, [*_outlets(), *_orders_and_agreed(random.Random(5))], seed=11)
+    apply_shuffled([*_outlets(), *_orders_and_agreed(random.Random(5))], seed=11)
     views = _views(grpc_deps)
 
     def forecasts(caller: Caller, month: str) -> dict[str, int]:

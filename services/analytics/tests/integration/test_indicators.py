@@ -231,3 +231,14 @@ def test_day_counts_equal_a_recount_and_an_older_count_arriving_late_is_dropped(
     days.collection.update_one({"_id": f"m2:{day_id}"}, {"$set": {"visits": {}, "plans": {}}})  # an older state
     days.count([f"m2:{day_id}"])  # read back at the same rev: not newer, not written
     assert days.counts.find_one({"_id": f"m2:{day_id}"}) == current
+
+
+def test_the_calendars_last_month_and_week_answer_with_no_forecast_period(grpc_deps: GrpcDeps) -> None:
+    """9999-12 and 9999-W51 have no following period: the report says so instead of failing; 9999-W52
+    would end in the year 10000 and is refused like any week that does not exist."""
+    month = _report(grpc_deps, S1, month="9999-12")
+    week = _report(grpc_deps, S1, week="9999-W51")
+    assert (month["start"], month["end"], month["forecast_period"]) == ("9999-12-01", "9999-12-31", None)
+    assert (week["start"], week["end"], week["forecast_period"]) == ("9999-12-20", "9999-12-26", None)
+    with pytest.raises(BadPeriod):
+        _report(grpc_deps, S1, week="9999-W52")

@@ -8,7 +8,6 @@ Months: M0 the current month, M1 and M2 the two before.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -199,17 +198,6 @@ def _views(grpc_deps: GrpcDeps) -> dict[str, Callable[[ViewQuery], dict[str, Any
     return business_views(grpc_deps)
 
 
-def _apply_shuffled(grpc_deps: GrpcDeps, events: list[Event], seed: int) -> None:
-    """Every event once in a shuffled order, then a replay of a random half, in random batches."""
-    rng = random.Random(seed)
-    stream = [*events, *rng.sample(events, len(events) // 2)]
-    rng.shuffle(stream)
-    while stream:
-        size = rng.randint(1, 5)
-        batch, stream = stream[:size], stream[size:]
-        business_facts.apply_events(batch, facts=grpc_deps.facts, views=grpc_deps.order_views)
-
-
 def _figures(row: dict[str, Any]) -> tuple[Any, ...]:
     return row["outlets"], row["evaluated"], row["meeting_standard"], row["avg_score"]
 
@@ -283,10 +271,12 @@ def assert_forecast(views: dict[str, Callable[[ViewQuery], dict[str, Any]]]) -> 
     assert (one["forecast"], one["agreed"], one["difference_pct"], one["name"]) == (8, 10, -20.0, "商户 c1")
 
 
-def test_quality_and_functional_analysis_whatever_the_order_and_repetition(grpc_deps: GrpcDeps) -> None:
+def test_quality_and_functional_analysis_whatever_the_order_and_repetition(
+    grpc_deps: GrpcDeps, apply_shuffled: Callable[..., None]
+) -> None:
     base = today(grpc_deps.timezone)
     month = base.isoformat()[:7]
-    _apply_shuffled(grpc_deps, [*_outlets(), *quality_events(month), *activity_events(base)], seed=12)
+    apply_shuffled([*_outlets(), *quality_events(month), *activity_events(base)], seed=12)
     scans = scan_batches(base)
     scan_views.apply_scan_batches(scans, scans=grpc_deps.scans, timezone=grpc_deps.timezone, facts=grpc_deps.facts)
     views = _views(grpc_deps)
@@ -323,8 +313,10 @@ def test_the_quality_trend_is_rebuilt_from_the_latest_facts_of_an_older_store(gr
     assert (report["trend"][0]["meeting_standard"], report["trend"][0]["avg_score"]) == (3, 96.7)
 
 
-def test_sales_forecast_whatever_the_order_and_repetition(grpc_deps: GrpcDeps) -> None:
-    _apply_shuffled(grpc_deps, [*_outlets(), *forecast_events()], seed=3)
+def test_sales_forecast_whatever_the_order_and_repetition(
+    grpc_deps: GrpcDeps, apply_shuffled: Callable[..., None]
+) -> None:
+    apply_shuffled([*_outlets(), *forecast_events()], seed=3)
     views = _views(grpc_deps)
     assert_forecast(views)
     early = views["GetForecast"](ViewQuery(caller=ADMIN, month="0001-02"))
