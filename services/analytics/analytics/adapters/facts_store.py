@@ -4,7 +4,10 @@
     biz_owners      _id customer_id, manager_id, team_id, since, rank "<effective_from>|<at>"
     biz_skus        _id sku, name, brand, price_class, ref prices, rank "<at>"
     biz_orders      _id "<order_id>:<line_no>", customer_id, manager_id, team_id, sku, quantity,
-                    amount_fen, order_date, month, rank "<at>"           index customer_id
+                    amount_fen, order_date, month, rank "<at>", homes {"<month>|<customer_id>": true}
+                    (every key a statement of the line named, winning or not: a re-import that
+                    moves the line to another customer or month recomputes the keys it left, and
+                    the rebuild recomputes them all)                     index customer_id
     biz_agreed      _id "<customer_id>:<month>", lines, total (immutable: the earliest is kept)
     biz_adjustments _id adjustment_id, customer_id, month, lines, status, rank "<final?>|<at>"
     biz_collections _id visit_id (a later submission supersedes), customer_id, date, lines, rank
@@ -41,7 +44,7 @@ So redelivery, replay and any order of the events end in the same documents, and
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
@@ -55,6 +58,7 @@ from baifang_common.mongo import (
     Document,
     bulk_write_chunked,
     ensure_indexes,
+    find_ids,
     only_duplicates,
     store_adapter,
 )
@@ -114,7 +118,8 @@ class Fact:
 
     policy: "latest" (the highest rank wins), "earliest" (the lowest rank wins), "first" (an
     immutable fact: the first write is kept), "merge" (fields that never change, `$set`), "max"
-    (top-level fields that keep their highest value, `$max`).
+    (top-level fields that keep their highest value, `$max`). `marks`: dotted fields that never
+    change, set whether or not the statement wins (an order line's homes).
     """
 
     kind: str
@@ -122,11 +127,12 @@ class Fact:
     fields: dict[str, Any]
     policy: str = "latest"
     rank: str = ""
+    marks: dict[str, Any] = field(default_factory=dict)  # `$set` whatever the rank (merged in a batch)
 
     def document(self) -> Document:
         """The document this fact is when nothing was stored under its id: what `update()` would upsert."""
         doc: Document = {"_id": self.doc_id}
-        for path, value in self.fields.items():
+        for path, value in {**self.fields, **self.marks}.items():
             *parents, leaf = path.split(".")  # a merged fact's own key, e.g. unplanned.<event_id>
             node = doc
             for name in parents:
@@ -177,17 +183,22 @@ class FactsStore:
         ensure_indexes(self.c["notice_reads"], [IndexModel([("notice_id", ASCENDING)])])
         ensure_indexes(self.c["notes"], [IndexModel([("author_id", ASCENDING)])])
 
-    def write(self, facts: Sequence[Fact]) -> None:
+    def write(self, facts: Sequence[Fact]) -> dict[str, list[str]]:
         """Per kind, one unordered insert of the documents, then one bulk update of those stored before.
 
         Within the batch only the winning statement about a document is sent (merged facts are
-        combined); a statement that loses to the stored one fails on the duplicate _id of its
-        upsert (code 11000), which is the expected outcome and ignored.
+        combined, and so are the marks of every statement); a statement that loses to the stored
+        one fails on the duplicate _id of its upsert (code 11000), which is the expected outcome
+        and ignored. Returns per kind the ids that were stored before (what the insert reported).
         """
         chosen: dict[tuple[str, str], Fact] = {}
         for fact in facts:
             key = (fact.kind, fact.doc_id)
             held = chosen.get(key)
+            if held is not None and (fact.marks or held.marks):
+                marks = {**held.marks, **fact.marks}
+                fact, held = replace(fact, marks=marks), replace(held, marks=marks)
+                chosen[key] = held
             if held is None or fact.beats(held):
                 chosen[key] = fact
             elif fact.policy == "merge":
@@ -198,26 +209,33 @@ class FactsStore:
         by_kind: dict[str, list[Fact]] = {}
         for (kind, _), fact in chosen.items():
             by_kind.setdefault(kind, []).append(fact)
+        stored: dict[str, list[str]] = {}
         for kind, kind_facts in by_kind.items():
             for start in range(0, len(kind_facts), WRITE_CHUNK):
-                self._insert_or_update(self.c[kind], kind_facts[start : start + WRITE_CHUNK])
+                ids = self._insert_or_update(self.c[kind], kind_facts[start : start + WRITE_CHUNK])
+                stored.setdefault(kind, []).extend(ids)
+        return stored
 
     @staticmethod
-    def _insert_or_update(collection: Collection[Document], facts: list[Fact]) -> None:
+    def _insert_or_update(collection: Collection[Document], facts: list[Fact]) -> list[str]:
         """Insert the facts as new documents; those whose id is stored already get their update.
 
         The outcome is the upsert's (a new document is what the upsert would have created), at
         about half its cost on NX-27017 for a new document (insert ~0.28 ms, conditional upsert
-        ~0.5 ms); a document stored before costs the failed insert on top (~0.19 ms).
+        ~0.5 ms); a document stored before costs the failed insert on top (~0.19 ms), and its
+        marks a `$set` of their own (the update wins or fails on its rank, the marks land either
+        way). Returns the ids of the documents stored before.
         """
         try:
             collection.insert_many([fact.document() for fact in facts], ordered=False)
-            return
+            return []
         except BulkWriteError as exc:
             if not only_duplicates(exc):
                 raise
             stored = [facts[error["index"]] for error in exc.details.get("writeErrors", [])]
-        bulk_write_chunked(collection, [fact.update() for fact in stored], duplicates_ok=True)
+        marks = [UpdateOne({"_id": fact.doc_id}, {"$set": fact.marks}) for fact in stored if fact.marks]
+        bulk_write_chunked(collection, [*marks, *(fact.update() for fact in stored)], duplicates_ok=True)
+        return [fact.doc_id for fact in stored]
 
     # --- readers ---------------------------------------------------------------------------
 
@@ -383,18 +401,50 @@ class FactsStore:
         return ids | {doc["customer_id"] for doc in self.c["orders"].find({}, {"customer_id": 1})}
 
     def order_keys(self) -> set[tuple[str, str]]:
-        """Every (customer, month) some order, agreed quantity or adjustment speaks of (a rebuild)."""
+        """Every (customer, month) some order, agreed quantity or adjustment speaks of, and every
+        key an order line was ever stated under (a rebuild)."""
         keys: set[tuple[str, str]] = set()
         for kind in ("orders", "agreed", "adjustments"):
-            for doc in self.c[kind].find({}, {"customer_id": 1, "month": 1}):
+            for doc in self.c[kind].find({}, {"customer_id": 1, "month": 1, "homes": 1}):
                 keys.add((doc["customer_id"], doc["month"]))
+                keys |= {_unhome(home) for home in doc.get("homes", {})}
         return keys
+
+    def order_homes(self, line_ids: Sequence[str]) -> set[tuple[str, str]]:
+        """Every (customer, month) the order lines were ever stated under (one `_id` read): the
+        keys a re-import that moved a line left, recomputed with the one it moved to."""
+        docs = find_ids(self.c["orders"], list(line_ids), {"customer_id": 1, "month": 1, "homes": 1})
+        return {
+            key for doc in docs for key in {(doc["customer_id"], doc["month"]), *map(_unhome, doc.get("homes", {}))}
+        }
+
+    def backfill_order_homes(self) -> int:
+        """The current key of each order line stored before homes were kept, into its homes (the
+        rebuild; lines that have homes are left alone, so a later rebuild writes nothing)."""
+        facts = [
+            Fact("orders", doc["_id"], {home_field(doc["customer_id"], doc["month"]): True}, "merge")
+            for doc in self.c["orders"].find({}, {"customer_id": 1, "month": 1, "homes": 1})
+            if not doc.get("homes")
+        ]
+        self.write(facts)
+        return len(facts)
 
 
 def history_fields(customer_id: str, kind: str, version: Mapping[str, Any]) -> dict[str, Any]:
     """One terminal version as the fields of its history document (its own key: versions never change)."""
     entry = {"saved_at": str(version.get("saved_at", "")), "values": dict(version.get("values") or {})}
     return {"customer_id": customer_id, "kind": kind, f"versions.{int(version['version']):09d}": entry}
+
+
+def home_field(customer_id: str, month: str) -> str:
+    """An order line's key as the dotted field of its homes (no dot or dollar of an id breaks the path)."""
+    escaped = customer_id.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
+    return f"homes.{month}|{escaped}"
+
+
+def _unhome(home: str) -> tuple[str, str]:
+    month, escaped = home.split("|", 1)
+    return escaped.replace("%24", "$").replace("%2E", ".").replace("%25", "%"), month
 
 
 def _owner(doc: Document) -> Owner:

@@ -13,7 +13,7 @@ from datetime import UTC
 from typing import Any
 
 import analytics.usecases.terminal_views as terminal_views
-from analytics.adapters.facts_store import Fact, FactsStore, history_fields
+from analytics.adapters.facts_store import Fact, FactsStore, history_fields, home_field
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.domain.business import ADJUSTMENT_RANK, ADJUSTMENT_STATUS, FOLLOW_UP_RANK, month_of
 from analytics.usecases import customer_value, visit_frequency
@@ -100,7 +100,9 @@ def sku_upserted(event: SkuUpserted, ops: Ops, keys: set[Key]) -> None:
 
 
 def orders_recorded(event: OrdersRecorded, ops: Ops, keys: set[Key]) -> None:
-    """Lines are upserted by (order_id, line_no): a re-import's later event replaces the line."""
+    """Lines are upserted by (order_id, line_no): a re-import's later event replaces the line. Every
+    customer and month a statement of the line named is kept with it (its homes): a re-import that
+    moves the line to another customer or order month recomputes the keys it left too."""
     at = _at(event)
     for line in event.lines:
         _need(order_id=line.get("order_id"), customer_id=line.get("customer_id"), sku=line.get("sku"))
@@ -110,7 +112,8 @@ def orders_recorded(event: OrdersRecorded, ops: Ops, keys: set[Key]) -> None:
             "team_id": str(line.get("team_id", "")), "sku": str(line["sku"]), "quantity": int(line["quantity"]),
             "amount_fen": int(line["amount_fen"]), "order_date": day, "month": month_of(day),
         }  # fmt: skip
-        ops.append(Fact("orders", f"{line['order_id']}:{int(line.get('line_no', 0))}", fields, "latest", at))
+        home = {home_field(fields["customer_id"], fields["month"]): True}  # kept whether this statement wins or not
+        ops.append(Fact("orders", f"{line['order_id']}:{int(line.get('line_no', 0))}", fields, "latest", at, home))
         ops.append(Fact("last_activity", fields["customer_id"], {"ordered": day}, "max"))
         keys.add((fields["customer_id"], fields["month"]))
 
@@ -349,7 +352,11 @@ def apply_events(
         if isinstance(event, CustomerAssigned):
             assigned.setdefault(event.customer_id, set()).add(f"{event.manager_id}|{event.team_id}")
     views.note_owners(assigned)  # before the owners: a later batch moving the customer reads them back
-    facts.write(ops)
+    stored = facts.write(ops)
+    # Lines stored before (a re-import or a replay; new lines cost no read): every key they were
+    # ever under, read after the write, so a key another batch moved a line from is seen too.
+    left = facts.order_homes(stored["orders"]) if stored.get("orders") else set()
+    keys |= left
     if assigned:
         refresh_rosters(views.owners_noted(assigned), facts=facts, views=views)
     if upserted := [e.customer_id for e in events if isinstance(e, CustomerUpserted)]:
@@ -374,4 +381,5 @@ def apply_events(
     terminal_views.after_batch(events, book=terminal_views.book_of(facts), rosters=rosters)
     if values is not None:  # after the views: the value class reads their totals per order day
         ordered = {str(line["customer_id"]) for e in events if isinstance(e, OrdersRecorded) for line in e.lines}
+        ordered |= {customer for customer, _ in left}  # the customers a re-imported line left
         customer_value.recompute(ordered, facts=facts, book=values)

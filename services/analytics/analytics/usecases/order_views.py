@@ -240,6 +240,7 @@ def month_view(key: Key, found: dict[str, list[Document]], manager_id: str, team
 
 def rebuild(*, facts: FactsStore, views: OrderViewsStore) -> int:
     """Empty the order views and recompute every key the facts know: `make rebuild-analytics`."""
+    facts.backfill_order_homes()  # order lines stored before their homes were kept
     keys = facts.order_keys()
     views.clear()
     views.index_months(keys)
