@@ -69,7 +69,7 @@ TASK_LIBRARY: tuple[LibraryTask, ...] = (
 
 TERMINAL_TYPES = (("便利店", 35), ("食杂店", 30), ("超市", 12), ("烟酒店", 18), ("娱乐服务类", 5))
 CREDIT_GRADES = (("A", 30), ("B", 40), ("C", 22), ("D", 8))
-VALUE_CLASSES = (("核心客户", 10), ("重点客户", 25), ("一般客户", 50), ("潜力客户", 15))
+VALUE_CLASSES = (("A", 10), ("B", 25), ("C", 50), ("D", 15))  # the A/B/C/D tiers (价值分类) that set visit frequency
 ORDER_TYPES = (("网上订货", 60), ("电话订货", 25), ("访销", 15))
 SETTLEMENTS = (("电子结算", 80), ("现金", 20))
 PLACES = (
