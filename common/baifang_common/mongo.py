@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pymongo import IndexModel, MongoClient
+from pymongo import IndexModel, MongoClient, ReplaceOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
@@ -57,6 +57,14 @@ def find_ids(
     for start in range(0, len(ids), READ_CHUNK):
         docs.extend(collection.find({"_id": {"$in": list(ids[start : start + READ_CHUNK])}}, fields))
     return docs
+
+
+def write_newer(collection: Collection[Document], docs: Iterable[Document]) -> None:
+    """Replace each document ({_id, seq, ...}) only over a stored one of a lower `seq`: when two batches
+    recompute one key at once, the one counted later wins whatever order the writes arrive in (the
+    other's upsert fails on the duplicate _id, which is ignored)."""
+    ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, d, upsert=True) for d in docs]
+    bulk_write_chunked(collection, ops, duplicates_ok=True)
 
 
 def bulk_write_chunked(

@@ -49,7 +49,7 @@ from pymongo.collection import Collection
 from analytics.domain.indicators import visit_counts
 from analytics.domain.model import DayKey, ManagerProgress
 from analytics.domain.rules import progress_of_document
-from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter
+from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, store_adapter, write_newer
 
 
 def _segment(value: str, what: str) -> str:
@@ -153,8 +153,7 @@ class DayProgressStore:
              "days": orjson.dumps(dict(sorted(days[mm].items()))).decode()}
             for mm in todo
         ]  # fmt: skip
-        ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, d, upsert=True) for d in docs]
-        bulk_write_chunked(self.month_counts, ops, duplicates_ok=True)
+        write_newer(self.month_counts, docs)
 
     def apply(self, changes: Iterable[DayChange]) -> list[str]:
         """Every change in one bulk write, one update per document; returns the documents touched."""

@@ -76,12 +76,12 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 
 from analytics.domain.business import Owner
-from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter
+from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter, write_newer
 
 if TYPE_CHECKING:
     from analytics.adapters.visit_tally_store import VisitTallyStore
@@ -214,10 +214,7 @@ class OrderViewsStore:
         (the other's upsert fails on the duplicate _id: ignored).
         """
         for collection, docs in ((self.months, months), (self.rows, [lean_row(d) for d in months])):
-            if not docs:
-                continue
-            ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, d, upsert=True) for d in docs]
-            bulk_write_chunked(collection, ops, duplicates_ok=True)
+            write_newer(collection, docs)
 
     def filed_of(self, customer_ids: Iterable[str]) -> dict[str, set[str]]:
         """Each customer's owners ("<manager_id>|<team_id>") its months were ever filed under."""
@@ -255,13 +252,11 @@ class OrderViewsStore:
     def write_rosters(self, docs: Sequence[Document]) -> None:
         """Rosters {_id, manager_id, team_id, seq, customers: [...], tiers: {...}}: each lands only
         over a lower seq."""
-        ops = [
-            ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}},
-                       {**d, "customers": orjson.dumps(sorted(d["customers"])).decode(),
-                        "tiers": orjson.dumps(dict(sorted(d.get("tiers", {}).items()))).decode()}, upsert=True)
+        write_newer(self.rosters, [
+            {**d, "customers": orjson.dumps(sorted(d["customers"])).decode(),
+             "tiers": orjson.dumps(dict(sorted(d.get("tiers", {}).items()))).decode()}
             for d in docs
-        ]  # fmt: skip
-        bulk_write_chunked(self.rosters, ops, duplicates_ok=True)
+        ])  # fmt: skip
 
     def rosters_of(self, roster_ids: Sequence[str]) -> dict[str, list[str]]:
         """The customers of each roster ("<manager_id>|<team_id>"); [] for a roster never written."""
@@ -322,8 +317,7 @@ class OrderViewsStore:
     def write_month_cartons(self, month: str, cartons: dict[str, int], seq: int) -> None:
         """Every customer's cartons of the month, summed at `seq`: lands only over a lower seq."""
         doc = {"_id": month, "seq": seq, "cartons": orjson.dumps(dict(sorted(cartons.items()))).decode()}
-        bulk_write_chunked(self.cartons, [ReplaceOne({"_id": month, "seq": {"$lt": seq}}, doc, upsert=True)],
-                           duplicates_ok=True)  # fmt: skip
+        write_newer(self.cartons, [doc])
 
     def month_cartons(self, months: Sequence[str]) -> dict[str, dict[str, int]]:
         """Per month: every customer's cartons ordered (months without orders absent)."""
@@ -336,8 +330,7 @@ class OrderViewsStore:
 
     def write_summaries(self, docs: Sequence[Document]) -> None:
         """Summaries, each carrying the `seq` it was summed at: a write lands only over a lower seq."""
-        ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, _pack(d), upsert=True) for d in docs]
-        bulk_write_chunked(self.summaries, ops, duplicates_ok=True)
+        write_newer(self.summaries, [_pack(d) for d in docs])
 
     def month_summaries(
         self, month: str, manager_id: str = "", team_id: str = "", unpack: Sequence[str] = PACKED
@@ -362,13 +355,11 @@ class OrderViewsStore:
     def write_forecasts(self, docs: Sequence[Document]) -> None:
         """Forecast summaries {_id, manager_id, team_id, month, seq, lines: [...]}: each lands only
         over a lower seq."""
-        ops = [
-            ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}},
-                       {**d, "customers": len(d["lines"]), "forecast": sum(int(line[2]) for line in d["lines"]),
-                        "lines": orjson.dumps(d["lines"]).decode()}, upsert=True)
+        write_newer(self.forecasts, [
+            {**d, "customers": len(d["lines"]), "forecast": sum(int(line[2]) for line in d["lines"]),
+             "lines": orjson.dumps(d["lines"]).decode()}
             for d in docs
-        ]  # fmt: skip
-        bulk_write_chunked(self.forecasts, ops, duplicates_ok=True)
+        ])  # fmt: skip
 
     def forecast_lines(self, month: str, manager_id: str = "", team_id: str = "") -> dict[str, list[Any]]:
         """Per customer of the scope's forecast summaries of `month`: [basis, forecast, agreed or None]."""
@@ -390,8 +381,7 @@ class OrderViewsStore:
     def write_forecast_month(self, month: str, totals: list[list[Any]], seq: int) -> None:
         """The month's forecast per owner, gathered at `seq`: lands only over a lower seq."""
         doc = {"_id": month, "seq": seq, "totals": orjson.dumps(totals).decode()}
-        bulk_write_chunked(self.forecast_months, [ReplaceOne({"_id": month, "seq": {"$lt": seq}}, doc, upsert=True)],
-                           duplicates_ok=True)  # fmt: skip
+        write_newer(self.forecast_months, [doc])
 
     def forecast_month_totals(self, months: Sequence[str]) -> dict[str, list[list[Any]]]:
         """Per month: [[manager_id, team_id, forecast], ...] (months without forecasts absent)."""

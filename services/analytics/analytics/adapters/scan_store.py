@@ -30,11 +30,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
-from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 
 from analytics.adapters.order_views_store import _escape, _unescape, bump_counts
-from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter
+from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter, write_newer
 
 Row = list[Any]  # [sku, sold_qty, sold_amount, bought_qty, bought_amount, last_ts]
 BUCKETS = 32  # scan_day_outlets documents per day
@@ -134,13 +134,13 @@ class ScanStore:
         for doc in find_ids(self.day_outlets, ids, {"rows": 1}):
             held = per_day.setdefault(doc["_id"].split("|", 1)[1], {})
             held.update((_unescape(key), text) for key, text in doc.get("rows", {}).items())
-        ops = []
+        summaries = []
         for day, unsorted in sorted(per_day.items()):
             rows = dict(sorted(unsorted.items()))
             packed = "{" + ",".join(f"{orjson.dumps(cid).decode()}:{text}" for cid, text in rows.items()) + "}"
             summary = {"_id": day, "seq": seqs[day], "rows": packed, "outlets": orjson.dumps(sorted(rows)).decode()}
-            ops.append(ReplaceOne({"_id": day, "seq": {"$lt": summary["seq"]}}, summary, upsert=True))
-        bulk_write_chunked(self.day_summaries, ops, duplicates_ok=True)
+            summaries.append(summary)
+        write_newer(self.day_summaries, summaries)
 
     def day_rows(self, day: str) -> dict[str, Document]:
         """The figures of every outlet that scanned on the day, by customer."""

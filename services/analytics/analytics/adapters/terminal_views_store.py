@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import orjson
-from pymongo import ASCENDING, IndexModel, ReplaceOne
+from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.database import Database
 
 from analytics.adapters.order_views_store import bump_counts
-from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter
+from baifang_common.mongo import Document, ensure_indexes, find_ids, store_adapter, write_newer
 
 PACKED = ("functions", "quality")  # a summary's fields stored as JSON text, besides the groups
 
@@ -57,12 +57,7 @@ class TerminalViewsStore:
 
     def write_rows(self, rows: Sequence[Document]) -> None:
         """Rows {_id: customer_id, seq, ...}: each lands only over a lower seq."""
-        ops = [
-            ReplaceOne({"_id": r["_id"], "seq": {"$lt": r["seq"]}},
-                       {"_id": r["_id"], "seq": r["seq"], "row": orjson.dumps(r).decode()}, upsert=True)
-            for r in rows
-        ]  # fmt: skip
-        bulk_write_chunked(self.rows, ops, duplicates_ok=True)
+        write_newer(self.rows, [{"_id": r["_id"], "seq": r["seq"], "row": orjson.dumps(r).decode()} for r in rows])
 
     def rows_of(self, customer_ids: Sequence[str]) -> dict[str, Document]:
         """The outlets' rows by customer (`_id` reads), without their seq."""
@@ -88,8 +83,7 @@ class TerminalViewsStore:
             for d in docs
         ]
         for collection, written in ((self.summaries, [_pack(d) for d in docs]), (self.packs, packs)):
-            ops = [ReplaceOne({"_id": d["_id"], "seq": {"$lt": d["seq"]}}, d, upsert=True) for d in written]
-            bulk_write_chunked(collection, ops, duplicates_ok=True)
+            write_newer(collection, written)
 
     def summaries_in(self, manager_id: str, team_id: str, fields: Sequence[str]) -> list[Document]:
         """The summaries of a manager or team (both empty: every owner) with the named fields decoded,

@@ -21,12 +21,12 @@ import calendar
 from collections.abc import Iterable, Sequence
 
 import orjson
-from pymongo import ASCENDING, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 
 from analytics.adapters.order_views_store import _escape, bump_counts
-from baifang_common.mongo import Document, bulk_write_chunked, find_ids, store_adapter
+from baifang_common.mongo import Document, bulk_write_chunked, find_ids, store_adapter, write_newer
 
 
 @store_adapter
@@ -92,9 +92,5 @@ class VisitTallyStore:
 
 
 def _write(collection: Collection[Document], tallies: dict[str, tuple[dict[str, list[object]], int]]) -> None:
-    ops = [
-        ReplaceOne({"_id": key, "seq": {"$lt": seq}},
-                   {"_id": key, "seq": seq, "visits": orjson.dumps(visits).decode()}, upsert=True)
-        for key, (visits, seq) in sorted(tallies.items())
-    ]  # fmt: skip
-    bulk_write_chunked(collection, ops, duplicates_ok=True)
+    docs = [{"_id": key, "seq": seq, "visits": orjson.dumps(visits).decode()} for key, (visits, seq) in tallies.items()]
+    write_newer(collection, sorted(docs, key=lambda d: str(d["_id"])))
