@@ -6,6 +6,8 @@
 # gateway route, check-in p99, event age p99 per consumer. Exits non-zero when any request
 # failed or the client-side check-in p99 is over CHECKIN_P99_MS (default 200).
 #
+# After the run, how long until every event queue is empty again (the backlog the run left).
+#
 #   make peak                                       # reseeds the peak data set (make seed-peak) first
 #   PEAK_USERS=200 PEAK_MINUTES=2 make peak
 #   bash loadtests/run_peak.sh                      # against the data there is
@@ -70,9 +72,10 @@ fi
 age_line="$(.venv/bin/python loadtests/stack_metrics.py event-age "$REPORTS/metrics_before.json" || true)"
 requests="$(.venv/bin/python -c "import csv, sys; print(next((r['Request Count'] for r in csv.DictReader(open(sys.argv[1])) if r['Name'] == 'Aggregated'), 0))" "$REPORTS/peak_stats.csv")"
 cpu_table="$(.venv/bin/python loadtests/stack_metrics.py cpu "$REPORTS/cpu_before.json" "$requests" || true)"
+drain_line="$(.venv/bin/python loadtests/stack_metrics.py drained-after "$run_end" "${PEAK_AFTER_DRAIN_SECONDS:-300}" || true)"
 
 verdict=0
-CHECKIN_P99_MS="$CHECKIN_P99_MS" AGE_LINE="$age_line" .venv/bin/python - "$REPORTS" <<'PY' || verdict=$?
+CHECKIN_P99_MS="$CHECKIN_P99_MS" AGE_LINE="$age_line" DRAIN_LINE="$drain_line" .venv/bin/python - "$REPORTS" <<'PY' || verdict=$?
 """Summary of loadtests/reports/peak_stats.csv; exit 1 on failures or a slow check-in p99."""
 import csv
 import os
@@ -119,6 +122,7 @@ elif num(checkin, "99%") > limit:
     problems.append(f"check-in p99 {num(checkin, '99%'):.0f} ms > {limit:.0f} ms")
 print()
 print("run_peak: " + os.environ.get("AGE_LINE", "event age: not read"))
+print("run_peak: " + os.environ.get("DRAIN_LINE", "queue drain after the run: not read"))
 if problems:
     print("run_peak: FAILED: " + "; ".join(problems))
     sys.exit(1)

@@ -3,6 +3,7 @@
     .venv/bin/python loadtests/stack_metrics.py snapshot FILE   # before a run
     .venv/bin/python loadtests/stack_metrics.py event-age FILE  # after it: p99 event age per consumer
     .venv/bin/python loadtests/stack_metrics.py drain [SECONDS]  # wait until the event queues are empty
+    .venv/bin/python loadtests/stack_metrics.py drained-after UNIX_TIME SECONDS  # how long after a run they were
     .venv/bin/python loadtests/stack_metrics.py cpu-snapshot FILE  # before a run: CPU seconds per process
     .venv/bin/python loadtests/stack_metrics.py cpu FILE REQUESTS  # after it: where the cores went
 
@@ -142,7 +143,7 @@ def queue_depths() -> dict[str, int]:
     return {q["name"]: int(q.get("messages") or 0) for q in queues if not q["name"].endswith(".dlq")}
 
 
-def drain(timeout: float) -> bool:
+def drain(timeout: float, poll: float = 5.0, quiet: bool = False) -> bool:
     """Wait until every event queue is empty (twice in a row, the API lags); False on timeout."""
     deadline = time.monotonic() + timeout
     empty_in_a_row = 0
@@ -153,9 +154,18 @@ def drain(timeout: float) -> bool:
         if empty_in_a_row >= 2:
             return True
         busiest = ", ".join(f"{n} {d}" for n, d in sorted(depths.items(), key=lambda kv: -kv[1])[:3] if d)
-        print(f"  waiting for {waiting} queued events ({busiest})" if waiting else "  queues empty", flush=True)
-        time.sleep(5)
+        if not quiet:
+            print(f"  waiting for {waiting} queued events ({busiest})" if waiting else "  queues empty", flush=True)
+        time.sleep(poll)
     return False
+
+
+def drained_after(since: float, timeout: float) -> str:
+    """How long after `since` (a Unix time: the run's end) every event queue was empty; the
+    management API refreshes its counts every 5 s, so the figure is good to about that."""
+    if drain(timeout, poll=1.0, quiet=True):
+        return f"event queues empty {time.time() - since:.0f} s after the run (target: 30 s)"
+    return f"event queues not empty {time.time() - since:.0f} s after the run: {queue_depths()}"
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -213,6 +223,9 @@ def cpu_report(before: dict[str, float], after: dict[str, float], requests: int)
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "drain" and len(argv) <= 2:
         return 0 if drain(float(argv[1]) if len(argv) == 2 else 600.0) else 1
+    if len(argv) == 3 and argv[0] == "drained-after":
+        print(drained_after(float(argv[1]), float(argv[2])))
+        return 0
     if len(argv) == 2 and argv[0] == "cpu-snapshot":
         Path(argv[1]).write_text(json.dumps(cpu_snapshot()))
         return 0

@@ -25,7 +25,6 @@ batches. Amounts are quantity × unit price as the device reported it.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -33,7 +32,7 @@ import orjson
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 
-from analytics.adapters.order_views_store import _escape, _unescape, bump_counts
+from analytics.adapters.order_views_store import _escape, _unescape, bump_counts, shard_key
 from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter, write_newer
 
 Row = list[Any]  # [sku, sold_qty, sold_amount, bought_qty, bought_amount, last_ts]
@@ -41,10 +40,8 @@ BUCKETS = 32  # scan_day_outlets documents per day
 
 
 def bucket_of(day: str, customer_id: str) -> str:
-    """The `scan_day_outlets` document of an outlet-day (a CRC: the same in every process)."""
-    # The bucket first: NX-27017 (0.8.1) matches no `_id` that starts with a date and goes on
-    # ("2025-06-02|07") inside an `$and`.
-    return f"{zlib.crc32(customer_id.encode()) % BUCKETS:02d}|{day}"
+    """The `scan_day_outlets` document of an outlet-day."""
+    return shard_key(day, customer_id, BUCKETS)
 
 
 def batch_key(batch_id: str) -> str:

@@ -2,8 +2,8 @@
 
 Read from precomputed documents the worker keeps: the owner rosters with each customer's tier
 (adapters/order_views_store.py: a team is 10 documents) and the completed visits per customer and
-month (adapters/visit_tally_store.py: one document per month of the longest period the table asks
-for), summed here per customer over its tier's period; only the page of customers below their
+month (adapters/visit_tally_store.py: a few dozen shares of the customers per month of the longest
+period the table asks for), summed here per customer over its tier's period; only the page of customers below their
 frequency reads their cards' names. Scope as the order lists (P-004-15): a manager their own
 customers, a supervisor their team, an admin any.
 
@@ -102,9 +102,9 @@ def _per_manager(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def record_completions(visits: Iterable[tuple[str, str, str]], *, tallies: VisitTallyStore) -> int:
-    """Add completed visits (date, visit_id, customer_id) to their days, then sum each month touched
-    again from its days, claiming the change count taken after the days were written: the later
-    sum of a month is kept, whatever order the writes land in."""
+    """Add completed visits (date, visit_id, customer_id) to their days, then sum each month share
+    touched again from its days, claiming the change count taken after the days were written: the
+    later sum of a share is kept, whatever order the writes land in."""
     summed: dict[str, tuple[dict[str, list[Any]], int]] = {}
     for month, seq in tallies.bump_months(tallies.mark_done(visits)).items():
         visits_of: dict[str, list[Any]] = {}

@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from analytics.adapters.order_views_store import shard_key
+from analytics.adapters.visit_tally_store import SHARDS
 from analytics.bootstrap import GrpcDeps, business_views
 from analytics.domain import forecast as rules
 from analytics.domain import visit_frequency as freq
@@ -286,8 +288,9 @@ def test_a_rebuild_counts_the_same_visit_tallies_and_roster_tiers(
 def test_a_tally_counted_before_a_newer_one_never_overwrites_it(grpc_deps: GrpcDeps) -> None:
     tallies = grpc_deps.order_views.visit_tallies
     assert tallies is not None
-    tallies.write_months({"2025-06": ({"c1": [2, "2025-06-09"]}, 5)})
-    tallies.write_months({"2025-06": ({"c1": [1, "2025-06-02"]}, 4)})  # counted earlier, written later
+    share = shard_key("2025-06", "c1", SHARDS)
+    tallies.write_months({share: ({"c1": [2, "2025-06-09"]}, 5)})
+    tallies.write_months({share: ({"c1": [1, "2025-06-02"]}, 4)})  # counted earlier, written later
     assert tallies.of_months(["2025-06", "2025-07"]) == {"2025-06": {"c1": [2, "2025-06-09"]}}
 
 
