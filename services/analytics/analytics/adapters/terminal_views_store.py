@@ -14,10 +14,6 @@ from FactsStore and the owner rosters as the order summaries are (adapters/order
                    a document at a cost per element, and a view reads only the fields it needs):
                    functions, fg_<attribute> per grouping attribute, quality, qg_<attribute>;
                    indexes manager_id, team_id
-    terminal_packs _id, manager_id, team_id and seq as the summary's, rows: the roster's rows as
-                   JSON text, what a view evaluates when the standard changed since the summary was
-                   summed (apart: a query on NX-27017 reads whole documents, whatever it projects,
-                   and the rows are ~50 times the summary); indexes manager_id, team_id
     terminal_summary_keys  _id as terminal_summaries, seq: how many refreshes summed it (taken
                    after the rows and the roster are written, claimed by the summary summed after)
 """
@@ -44,11 +40,9 @@ class TerminalViewsStore:
         self.seqs: Collection[Document] = db["terminal_keys"]
         self.summaries: Collection[Document] = db["terminal_summaries"]
         self.summary_seqs: Collection[Document] = db["terminal_summary_keys"]
-        self.packs: Collection[Document] = db["terminal_packs"]
 
     def ensure_indexes(self) -> None:
-        for collection in (self.summaries, self.packs):
-            ensure_indexes(collection, [IndexModel([(name, ASCENDING)]) for name in ("manager_id", "team_id")])
+        ensure_indexes(self.summaries, [IndexModel([(name, ASCENDING)]) for name in ("manager_id", "team_id")])
 
     def bump_outlets(self, customer_ids: Iterable[str]) -> dict[str, int]:
         """Count a change of each outlet's facts (after they are written) and return the counts,
@@ -78,20 +72,14 @@ class TerminalViewsStore:
 
     def write_summaries(self, docs: Sequence[Document]) -> None:
         """Summaries, each carrying the `seq` it was summed at: a write lands only over a lower seq."""
-        packs = [
-            {n: d[n] for n in ("_id", "manager_id", "team_id", "seq")} | {"rows": orjson.dumps(d["rows"]).decode()}
-            for d in docs
-        ]
-        for collection, written in ((self.summaries, [_pack(d) for d in docs]), (self.packs, packs)):
-            write_newer(collection, written)
+        write_newer(self.summaries, [_pack(d) for d in docs])
 
     def summaries_in(self, manager_id: str, team_id: str, fields: Sequence[str]) -> list[Document]:
         """The summaries of a manager or team (both empty: every owner) with the named fields decoded,
-        by manager then team (the scope of OrderViewsStore.owned); "rows" reads the packed rows."""
+        by manager then team (the scope of OrderViewsStore.owned)."""
         query = {"manager_id": manager_id} if manager_id else {"team_id": team_id} if team_id else {}
         projection = dict.fromkeys(("manager_id", "team_id", "outlets", "standard_version", *fields), 1)
-        collection = self.packs if "rows" in fields else self.summaries
-        docs = [d for d in collection.find(query, projection) if not team_id or d["team_id"] == team_id]
+        docs = [d for d in self.summaries.find(query, projection) if not team_id or d["team_id"] == team_id]
         return sorted(
             ({**d, **{f: orjson.loads(d[f]) for f in fields if f in d}} for d in docs),
             key=lambda d: (d["manager_id"], d["team_id"]),
@@ -106,10 +94,9 @@ class TerminalViewsStore:
         """Empty the views (the first step of a rebuild; the change counts stay)."""
         self.rows.delete_many({})
         self.summaries.delete_many({})
-        self.packs.delete_many({})
 
     def snapshot(self) -> dict[str, list[Document]]:
-        """Every row and every summary and pack of outlets, decoded, without seq: what a test compares
+        """Every row and every summary of outlets, decoded, without seq: what a test compares
         between the incremental and the rebuilt views."""
         summaries = []
         for doc in self.summaries.find({"outlets": {"$gt": 0}}).sort("_id", ASCENDING):
@@ -120,11 +107,6 @@ class TerminalViewsStore:
                 self.rows_of([d["_id"] for d in self.rows.find({}, {"_id": 1})]).values(), key=lambda r: str(r["_id"])
             ),
             "terminal_summaries": summaries,
-            "terminal_packs": [
-                {"_id": d["_id"], "rows": orjson.loads(d["rows"])}
-                for d in self.packs.find({}).sort("_id", ASCENDING)
-                if d["rows"] != "[]"
-            ],
         }
 
 
@@ -133,7 +115,7 @@ _PLAIN = ("_id", "manager_id", "team_id")
 
 def _pack(summary: Document) -> Document:
     """The summary as stored: the packed fields and each attribute's groups as JSON text."""
-    out = {n: v for n, v in summary.items() if n not in (*PACKED, "fgroups", "qgroups", "rows")}
+    out = {n: v for n, v in summary.items() if n not in (*PACKED, "fgroups", "qgroups")}
     out |= {n: orjson.dumps(summary[n]).decode() for n in PACKED}
     for prefix, name in (("fg_", "fgroups"), ("qg_", "qgroups")):
         out |= {f"{prefix}{attribute}": orjson.dumps(groups).decode() for attribute, groups in summary[name].items()}

@@ -5,7 +5,7 @@ the terminal facts, cards and latest activity dates): one document per owner in 
 its number of outlets, and only the fields the view needs (the chosen grouping attribute's groups
 alone). An activity window is a sum of the holders' last dates from its first day; a month of the
 quality trend the sum of the changes before its end. When the standard changed since a summary was
-summed, the quality view evaluates the outlet rows packed in the summaries instead. Who sees which
+summed, the quality view evaluates the scope's outlet rows instead (until the worker sums it again). Who sees which
 outlets is domain/business.scope_for (P-004-15); an admin without a filter sees every outlet.
 """
 
@@ -23,7 +23,7 @@ from analytics.domain import terminal_summary as ts
 from analytics.domain.business import months_back, scope_for
 from analytics.domain.errors import BadPeriod, UnknownAttribute
 from analytics.usecases.orders import ViewQuery
-from analytics.usecases.terminal_views import book_of
+from analytics.usecases.terminal_views import book_of, rows_held
 from analytics.usecases.terminals import ATTRIBUTES, current_standard
 from baifang_common.mongo import Document
 from baifang_common.timeutil import today
@@ -94,13 +94,15 @@ def _quality_parts(
     query: ViewQuery, facts: FactsStore, attribute: str, version: int, criteria: Sequence[std.Criterion]
 ) -> tuple[dict[str, Any], dict[str | None, list[int]]]:
     """The scope's quality figures and groups: summed under the current standard version, else
-    evaluated again from the rows the summaries hold (the standard changed since they were summed)."""
+    evaluated again from the scope's outlet rows (the standard changed since they were summed)."""
     parts = _summaries(query, facts, attribute, ["quality", f"qg_{attribute}"])
     if all(p.get("standard_version") == version for p in parts if p["outlets"]):
         quality = ts.merged_quality(p["quality"] for p in parts if "quality" in p)
         return quality, ts.merged_tallies(p.get(f"qg_{attribute}", {}) for p in parts)
-    rows = [row for p in _summaries(query, facts, attribute, ["rows"]) for row in p.get("rows", [])]
-    summed = ts.summarize(rows, criteria)
+    scope = scope_for(query.caller, query.manager_id, query.team_id)
+    book = book_of(facts)
+    owned = [o.customer_id for o in book.rosters.owned(scope.manager_id, scope.team_id)]
+    summed = ts.summarize(rows_held(owned, book.views.rows_of(owned)), criteria)
     return ts.merged_quality([summed["quality"]]), ts.merged_tallies([summed["qgroups"].get(attribute, {})])
 
 

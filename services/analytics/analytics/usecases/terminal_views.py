@@ -9,8 +9,8 @@ is kept. A row changes with the outlet's card, terminal facts and activity dates
 later than the one a settled row shows changes nothing); the summaries to sum again are those of
 the outlet's owner read after the row is written (an assignment in flight sums its own rosters'
 summaries after writing them). The standard's evaluation is summed under the version current at
-the time; the quality view evaluates the rows packed beside a summary summed under an older one
-(usecases/terminal_analysis.py) until the worker's timer sums it again (`follow_the_standard`).
+the time; the quality view evaluates the scope's rows itself when a summary was summed under an
+older one (usecases/terminal_analysis.py), until the worker's timer sums it again (`follow_the_standard`).
 """
 
 from __future__ import annotations
@@ -153,6 +153,12 @@ def _write_rows(customer_ids: list[str], book: TerminalBook) -> None:
     book.views.write_rows([{**row, "seq": seqs[row["_id"]]} for row in _rows(customer_ids, book.facts)])
 
 
+def rows_held(customer_ids: Iterable[str], rows: Mapping[str, Document]) -> list[Document]:
+    """The rows of a roster's outlets, by customer: an outlet whose row is not written yet counts as one
+    without card, terminal facts or activity (its assignment writes it, then sums the roster again)."""
+    return [rows.get(c) or outlet_row(c, {}, {}, {}, {}) for c in sorted(customer_ids)]
+
+
 def refresh_summaries(roster_ids: Iterable[str], *, book: TerminalBook) -> int:
     """Sum each owner's summary again from its roster's rows under the current standard."""
     seqs = book.views.bump_summaries(roster_ids)
@@ -164,9 +170,9 @@ def refresh_summaries(roster_ids: Iterable[str], *, book: TerminalBook) -> int:
     docs: list[Document] = []
     for roster_id, customers in rosters.items():
         manager_id, team_id = roster_id.rsplit("|", 1)
-        held = [rows.get(c) or outlet_row(c, {}, {}, {}, {}) for c in sorted(customers)]
+        held = rows_held(customers, rows)
         docs.append({"_id": roster_id, "manager_id": manager_id, "team_id": team_id, "seq": seqs[roster_id],
-                     "standard_version": version, **ts.summarize(held, criteria), "rows": held})  # fmt: skip
+                     "standard_version": version, **ts.summarize(held, criteria)})  # fmt: skip
     book.views.write_summaries(docs)
     return len(docs)
 
@@ -174,7 +180,7 @@ def refresh_summaries(roster_ids: Iterable[str], *, book: TerminalBook) -> int:
 def follow_the_standard(*, book: TerminalBook) -> int:
     """Sum again the summaries summed under another standard than the current one (the worker's
     timer: a new standard is saved by the gRPC process, no event follows it); until then the
-    quality view evaluates those summaries' packed rows itself."""
+    quality view evaluates the scope's rows itself."""
     version, _ = current_standard(book.standards)
     return refresh_summaries(book.views.summed_under_another(version), book=book)
 
