@@ -65,15 +65,18 @@ class VisitTallyStore:
         """Per month share: ({customer_id: [visits, last date]}, the seq it was summed at)."""
         _write(self.months, {month: (dict(sorted(v.items())), seq) for month, (v, seq) in tallies.items()})
 
-    def days_of(self, month_shard: str) -> dict[str, dict[str, int]]:
-        """Per date of the month share ("<shard>|<month>"): each of its customers' completed visits
-        (days without any absent)."""
-        shard, month = month_shard.split("|")
-        last = calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
-        dates = [f"{shard}|{month}-{day:02d}" for day in range(1, last + 1)]
-        out: dict[str, dict[str, int]] = {}
-        for doc in find_ids(self.days, dates):
-            counts = out.setdefault(doc["_id"].split("|")[1], {})
+    def days_of(self, month_shares: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+        """Per month share ("<shard>|<month>"), per date: each of its customers' completed visits
+        (days without any absent), in one round of `_id` reads for all the shares."""
+        ids = []
+        for month_share in month_shares:
+            shard, month = month_share.split("|")
+            last = calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
+            ids += [f"{shard}|{month}-{day:02d}" for day in range(1, last + 1)]
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for doc in find_ids(self.days, ids):
+            share, day = doc["_id"].split("|")
+            counts = out.setdefault(f"{share}|{day[:7]}", {}).setdefault(day, {})
             for customer_id in doc.get("done", {}).values():
                 counts[customer_id] = counts.get(customer_id, 0) + 1
         return out

@@ -106,13 +106,15 @@ def record_completions(visits: Iterable[tuple[str, str, str]], *, tallies: Visit
     touched again from its days, claiming the change count taken after the days were written: the
     later sum of a share is kept, whatever order the writes land in."""
     summed: dict[str, tuple[dict[str, list[Any]], int]] = {}
-    for month, seq in tallies.bump_months(tallies.mark_done(visits)).items():
+    seqs = tallies.bump_months(tallies.mark_done(visits))
+    days = tallies.days_of(sorted(seqs))
+    for share, seq in seqs.items():
         visits_of: dict[str, list[Any]] = {}
-        for day, counts in sorted(tallies.days_of(month).items()):
+        for day, counts in sorted(days.get(share, {}).items()):
             for customer_id, count in counts.items():
                 held = visits_of.setdefault(customer_id, [0, ""])
                 held[0], held[1] = held[0] + int(count), max(held[1], day)
-        summed[month] = (visits_of, seq)
+        summed[share] = (visits_of, seq)
     tallies.write_months(summed)
     return len(summed)
 
