@@ -12,14 +12,17 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from datetime import UTC, datetime
 
 from analytics.demo import load_demo as load_analytics
 from analytics.settings import AnalyticsSettings
 from baifang_common import stores
 from baifang_common.demo import demo_org
 from baifang_common.timeutil import today
+from checkin.demo import ShelfItem
 from checkin.demo import load_demo as load_checkin
 from checkin.settings import CheckinSettings
+from collection.demo import demo_catalogue, scanner_outlets
 from collection.demo import load_demo as load_collection
 from collection.settings import CollectionSettings
 from gateway.demo import load_demo as load_gateway
@@ -47,6 +50,10 @@ def main() -> int:
     org = demo_org(managers=managers)
     planning = PlanningSettings()
     day = today(planning.timezone)
+    now = datetime.now(UTC)
+    # The retail scans (checkin's demo) of the outlets with a scanner, priced from the catalogue.
+    scanners = [] if args.peak else scanner_outlets(customers, org, day)
+    shelf = [ShelfItem(s.sku, s.ref_pack_price_fen, s.ref_carton_price_fen) for s in demo_catalogue() if s.active]
     steps = [
         (
             "analytics",
@@ -61,7 +68,12 @@ def main() -> int:
                 CollectionSettings(), org, today=day, reset=args.reset, customers=0 if args.peak else customers
             ),
         ),
-        ("checkin", lambda: load_checkin(CheckinSettings(), org, today=day, reset=args.reset)),
+        (
+            "checkin",
+            lambda: load_checkin(
+                CheckinSettings(), org, today=day, reset=args.reset, scanners=scanners, shelf=shelf, now=now
+            ),
+        ),
         (
             "planning",
             lambda: load_planning(planning, org, today=day, reset=args.reset, customers=customers, month=not args.peak),
