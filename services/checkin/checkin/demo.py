@@ -1,5 +1,6 @@
-"""Demo data of checkin: the retail scans of the demo outlets that have a scanner (§1.9), the day
-before yesterday, yesterday and today up to now; check-ins and tracks come from use.
+"""Demo data of checkin: the retail scans (§1.9) of the demo outlets whose scanner is connected (most
+of those that have one), the day before yesterday, yesterday and today up to now; check-ins and
+tracks come from use.
 
 The scans travel the way a device's do (docs/api.md `POST /scans`) from the accepted batch on: each
 upload is published as the `scan.batch_accepted` the ingestion would publish for it (the scans as
@@ -43,6 +44,7 @@ SCAN_DAYS = 3  # the day before yesterday (the delivery), yesterday and today
 UPLOAD_S = 3 * 3600  # a demo scanner uploads what it scanned every three hours (company time)
 WHOLESALE = 0.9  # what an outlet pays per pack: 90% of the catalogue's carton price ÷ 10 (a demo figure)
 PACKS_PER_CARTON = 10
+CONNECTED_SHARE = 0.6  # outlets with a scanner that upload to the scan platform (about a third of all)
 SILENT_SHARE = 0.08  # scanners that went quiet after the delivery day: yesterday's "no scans" list
 RESTOCK_SHARE = 0.3  # outlets that got a second delivery yesterday morning
 # Sales per hour of the day (company time), relative: the morning, lunch and evening peaks.
@@ -150,6 +152,11 @@ def demo_scans(customer_id: str, shelf: Sequence[ShelfItem], today: date, timezo
     return days
 
 
+def connected(customer_id: str) -> bool:
+    """Whether the outlet's scanner uploads (the same outlets every day)."""
+    return random.Random(f"connected:{customer_id}").random() < CONNECTED_SHARE
+
+
 def demo_batches(
     scanners: Sequence[str],
     shelf: Sequence[ShelfItem],
@@ -158,10 +165,10 @@ def demo_batches(
     now: datetime,
     timezone: str,
 ) -> list[ScanBatchAccepted]:
-    """Each scanning outlet's uploads: what it scanned in each UPLOAD_S of the day, sent when they
+    """Each connected scanner's uploads: what it scanned in each UPLOAD_S of the day, sent when they
     end (today's: those ended by `now`); every scan passes the ingestion's validation (a test says so)."""
     tz, events, until = ZoneInfo(timezone), [], now.timestamp()
-    for customer_id in scanners:
+    for customer_id in filter(connected, scanners):
         device_id = f"demo-pos-{customer_id}"
         for day, scans in demo_scans(customer_id, shelf, today, timezone).items():
             midnight = int(datetime.combine(day, time(0), tzinfo=tz).timestamp())
@@ -219,5 +226,5 @@ def load_demo(
     moment = now or datetime.now(UTC)
     events = demo_batches(scanners, shelf, today=today, now=moment, timezone=settings.timezone) if shelf else []
     EventPublisher(settings.amqp_uri).publish_bulk(events)
-    return {"scanning outlets": len(scanners) if shelf else 0, "scan batches": len(events),
+    return {"scanning outlets": len({e.customer_id for e in events}), "scan batches": len(events),
             "scans": sum(len(e.scans) for e in events)}  # fmt: skip

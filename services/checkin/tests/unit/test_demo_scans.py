@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+from checkin import demo
 from checkin.demo import ShelfItem, demo_batches
 from checkin.domain.ingest import ms_of_iso, validate_json_scans
 from checkin.domain.model import IngestLimits
@@ -49,10 +50,11 @@ def test_every_upload_passes_the_ingestion_and_the_shelf_never_runs_dry() -> Non
         days.setdefault(event.customer_id, set()).add(event.batch_id.split("-")[2])
     assert len({e.event_id for e in events}) == len({e.batch_id for e in events}) == len(events)
     assert min(stock.values()) >= 0 and sum(stock.values()) > 0
-    assert set(days) == set(OUTLETS)  # every scanner scanned on the delivery day
+    connected = [cid for cid in OUTLETS if demo.connected(cid)]
+    assert set(days) == set(connected) and len(OUTLETS) // 2 < len(connected) < len(OUTLETS)  # the delivery day
     yesterday = f"{TODAY - timedelta(days=1):%Y%m%d}"
     silent = [cid for cid, seen in days.items() if yesterday not in seen]
-    assert 0 < len(silent) < len(OUTLETS) // 4  # a few scanners went quiet: yesterday's "no scans" list
+    assert 0 < len(silent) < len(connected) // 4  # a few scanners went quiet: yesterday's "no scans" list
     assert any(f"{TODAY:%Y%m%d}" in seen for seen in days.values())
 
 
