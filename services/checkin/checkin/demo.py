@@ -47,10 +47,10 @@ PACKS_PER_CARTON = 10
 CONNECTED_SHARE = 0.6  # outlets with a scanner that upload to the scan platform (about a third of all)
 SILENT_SHARE = 0.08  # scanners that went quiet after the delivery day: yesterday's "no scans" list
 RESTOCK_SHARE = 0.3  # outlets that got a second delivery yesterday morning
-# Sales per hour of the day (company time), relative: the morning, lunch and evening peaks.
 QTYS = (1, 1, 1, 1, 2)  # packs per sale scan
 CARTON_SALES = 0.04  # the share of sale scans that are a whole carton
 PACKS_PER_SALE = 1.6  # their mean, carton sales included
+# Sales per hour of the day (company time), relative: the morning, lunch and evening peaks.
 HOUR_WEIGHTS = (1, 1, 0, 0, 0, 0, 1, 4, 6, 5, 4, 5, 7, 6, 4, 4, 5, 7, 8, 8, 6, 4, 3, 2)
 
 
