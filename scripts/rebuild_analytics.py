@@ -14,6 +14,9 @@ trend of §1.6.5 reads the history; versions already there are rewritten unchang
 activity dates of every outlet (the functional analysis of §1.6.4) from the stored visits,
 collections, order lines and scan days.
 
+Every customer's value class and its history are judged again from the order facts (the history
+is the class at every month's end since the first order: what the worker kept, for the same day).
+
 The group views' summaries are rebuilt with them: the forecast summaries (from the order
 summaries), the owner rosters with each customer's tier, the completed visits per customer
 and day and month (`visit_day_tallies`, `visit_month_tallies`) from the visit facts, and the
@@ -27,9 +30,9 @@ import os
 import time
 
 import analytics.usecases.terminal_views as terminal_views
-from analytics.bootstrap import business_stores, day_progress_store, scan_store
+from analytics.bootstrap import business_stores, day_progress_store, scan_store, value_book
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import order_views, scan_views, visit_frequency
+from analytics.usecases import customer_value, order_views, scan_views, visit_frequency
 from baifang_common import mongo, stores
 
 
@@ -43,6 +46,9 @@ def main() -> int:
         start = time.perf_counter()
         keys = order_views.rebuild(facts=facts, views=views)
         print(f"rebuilt the order views of {keys} (customer, month) keys in {time.perf_counter() - start:.1f}s")
+        start = time.perf_counter()
+        judged = customer_value.rebuild(facts=facts, book=value_book(settings, client))
+        print(f"judged the value class and history of {judged} customers in {time.perf_counter() - start:.1f}s")
         if views.visit_tallies is not None:
             counted = visit_frequency.rebuild_tallies(facts=facts, tallies=views.visit_tallies)
             print(f"summed the completed visits of {counted} months per customer")

@@ -2,8 +2,8 @@
 
 The scheduled run of P-004-9 (a daily or monthly cron job): the worker already recomputes a
 customer when its orders change, this moves the purchase window on for customers who stopped
-ordering and lengthens everyone's tenure. A class that changes gets a history entry; an unchanged
-one only refreshes its figures, so running it twice a day adds nothing.
+ordering and lengthens everyone's tenure. The history is judged whole with the class (the class at
+every month's end since the first order, from the order facts), so running it twice a day adds nothing.
 """
 
 from __future__ import annotations

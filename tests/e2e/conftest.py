@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -76,6 +77,8 @@ class StackRun:
     run_dir: str
     offset: int
     vhost: str
+    seeded_at: datetime  # just before the seed ran: what the demo had uploaded by then is in it
+    demo: tuple[int, int] = (DEMO_MANAGERS, DEMO_CUSTOMERS)  # the seed's managers and outlets
 
     def pid(self, name: str) -> int:
         """Pid of the stack's process `name` (it leads its own process group)."""
@@ -113,12 +116,13 @@ def stack_run(infra: ServiceSettings) -> Iterator[StackRun]:
     offset = free_port_offset()
     try:
         _run(["scripts/stack.py", "up", "--port-offset", str(offset), "--run-dir", run_dir], env, 180)
+        seeded_at = datetime.now(UTC)
         _run(["scripts/seed.py", "--managers", str(DEMO_MANAGERS), "--customers", str(DEMO_CUSTOMERS)], env, 240)
         # The workers absorb the seed's events first, so the flows below see live updates.
         started = time.monotonic()
         wait_until(lambda: queued_messages(vhost) == 0, timeout=240, interval=0.5, what="the seed's events drained")
         print(f"seed events drained in {time.monotonic() - started:.1f}s")
-        yield StackRun(f"http://127.0.0.1:{8080 + offset}", env, run_dir, offset, vhost)
+        yield StackRun(f"http://127.0.0.1:{8080 + offset}", env, run_dir, offset, vhost, seeded_at)
     finally:
         subprocess.run(
             [sys.executable, "scripts/stack.py", "down", "--run-dir", run_dir], cwd=ROOT, env=env, check=False

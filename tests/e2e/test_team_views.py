@@ -14,14 +14,19 @@ import io
 import math
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
 import pytest
 
+from baifang_common.demo import demo_org
 from baifang_common.testing.wait import wait_until
+from checkin.demo import ShelfItem, demo_batches
+from collection.demo import demo_catalogue, scanner_outlets
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +36,7 @@ KY = math.pi * 6_371_008.8 / 180
 KX = KY * math.cos(math.radians(LAT0))
 # Team t02 (supervisor s02): accounts the other end-to-end tests do not write for.
 DAY_MANAGER, JUMP_MANAGER, LIVE_MANAGER, SUSPECT_MANAGER, OWN_MANAGER = "m017", "m018", "m014", "m015", "m016"
+StackRun = Any  # tests/e2e/conftest.py's StackRun (conftest modules are not importable here)
 
 
 def _yesterday() -> str:
@@ -297,3 +303,51 @@ def test_the_seeded_indicators_show_each_managers_targets_against_the_orders(log
     assert body["totals"]["volume"]["actual"] == sum(m["volume"]["actual"] for m in body["managers"])
     week = login(OWN_MANAGER).get("/indicators", params={"period": "week"})
     assert week.status_code == 200 and [m["manager_id"] for m in week.json()["managers"]] == [OWN_MANAGER], week.text
+
+
+def _uploaded_sales(stack_run: StackRun, team_managers: int) -> tuple[date, Counter[tuple[str, str]]]:
+    """The demo's sales (packs) per (outlet, company date) of team t01's scanners that the seed had
+    uploaded for sure: those sent before it started (checkin/demo.py, the same generator)."""
+    seeded_on, (managers, customers) = stack_run.seeded_at.astimezone(TZ).date(), stack_run.demo
+    shelf = [ShelfItem(s.sku, s.ref_pack_price_fen, s.ref_carton_price_fen) for s in demo_catalogue() if s.active]
+    team = {f"cu{n:06d}" for n in range(1, customers + 1) if (n - 1) % managers < team_managers}
+    scanners = [c for c in scanner_outlets(customers, demo_org(managers=managers), seeded_on) if c in team]
+    sold: Counter[tuple[str, str]] = Counter()
+    for event in demo_batches(scanners, shelf, today=seeded_on, now=stack_run.seeded_at, timezone=TZ.key):
+        day = datetime.strptime(event.batch_id.split("-")[2], "%Y%m%d").date().isoformat()
+        sold[event.customer_id, day] += sum(s["qty"] for s in event.scans if s["kind"] == "sale")
+    return seeded_on, sold
+
+
+def test_the_seeded_retail_scans_show_in_the_scan_views(login, stack_run: StackRun) -> None:
+    """The demo's retail scans (checkin's seed, through scan.batch_accepted into analytics) for team t01:
+    yesterday's and today's sales per outlet at least what the seed uploaded (other tests add scans),
+    non-zero; a scanning outlet's real-time stock (never negative: nothing is sold off an empty shelf)
+    and its profit over the month of its delivery (sold above the wholesale price)."""
+    seeded_on, sold = _uploaded_sales(stack_run, team_managers=10)
+    supervisor, admin = login("s01"), login("admin")
+    yesterday_of = (seeded_on - timedelta(days=1)).isoformat()
+    for path, day in (("/scans/yesterday", yesterday_of), ("/scans/live", seeded_on.isoformat())):
+        answer = supervisor.get(path, params={"limit": 500})
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["date"] == day and body["next_cursor"] is None
+        shown = {row["customer_id"]: row["sold_qty"] for row in body["items"]}
+        expected = {cid: qty for (cid, on), qty in sold.items() if on == day and qty}
+        assert all(shown.get(cid, 0) >= qty for cid, qty in expected.items()), (path, expected, shown)
+        assert sum(shown.values()) >= sum(expected.values())
+    assert sum(qty for (_, on), qty in sold.items() if on == yesterday_of) > 0
+    yesterday = supervisor.get("/scans/yesterday", params={"limit": 500}).json()
+    assert yesterday["sold_qty"] > 0 and yesterday["sold_amount"] > 0 and yesterday["total_items"] > 0
+    assert admin.get("/scans/yesterday").json()["silent_outlets"]  # scanners gone quiet after their delivery
+
+    outlet = max(yesterday["items"], key=lambda row: row["sold_qty"])["customer_id"]
+    stock = supervisor.get("/stock/live", params={"customer_id": outlet})
+    assert stock.status_code == 200, stock.text
+    demo_skus = [row for row in stock.json()["items"] if row["sku"].startswith("SKU")]  # other tests scan sku-1
+    assert demo_skus and all(row["stock"] >= 0 for row in demo_skus)
+    assert sum(row["bought_qty"] for row in stock.json()["items"]) > 0
+    delivered = (seeded_on - timedelta(days=2)).isoformat()[:7]  # the demo's delivery: the day before yesterday
+    profit = supervisor.get("/profit/current", params={"customer_id": outlet, "month": delivered})
+    assert profit.status_code == 200, profit.text
+    assert profit.json()["revenue"] > 0 and profit.json()["profit"] > 0

@@ -127,7 +127,10 @@ def test_business_views_answer_the_owner_the_team_lead_and_refuse_others(
     assert details.json()["open_follow_ups"] == []
     value = client.get("/api/v1/customers/gc1/value", headers=m001)  # never recomputed: judged on read
     assert value.status_code == 200, value.text
-    assert (value.json()["value_class"], value.json()["history"]) == ("D", [])  # 13,500 fen < C's 500,000
+    assert value.json()["value_class"] == "D"  # 13,500 fen < C's 500,000
+    # The history: the class at each month's end since the first order; the first is this month's, judged today.
+    assert value.json()["history"] == [{"value_class": "D", "since": value.json()["computed_on"], "month": month,
+                                        "amount_fen": 13500, "tenure_months": 0}]  # fmt: skip
     assert (value.json()["figures"]["amount_fen"], value.json()["figures"]["cartons"]) == (13500, 9)
     assert client.get("/api/v1/customers/gc1/value", headers=m002).status_code == 403
     # No visits: each of m001's B customers (once a month) is below its frequency.

@@ -15,6 +15,7 @@ from analytics.adapters.day_progress_store import DayProgressStore
 from analytics.bootstrap import GrpcDeps, build_grpc
 from analytics.settings import AnalyticsSettings
 from analytics.usecases import business_facts
+from analytics.usecases.customer_value import ValueBook
 from baifang_common.events import Event
 
 
@@ -39,15 +40,16 @@ def days(grpc_deps: GrpcDeps) -> DayProgressStore:
 @pytest.fixture
 def apply_shuffled(grpc_deps: GrpcDeps) -> Callable[..., None]:
     """Business facts applied as a redelivering broker would: every event once in a shuffled order, then a
-    replay of a random half, in random batches of 1 to `max_batch`."""
+    replay of a random half, in random batches of 1 to `max_batch`; with `values`, each batch
+    re-judges the value class of the customers it ordered for, as the worker's does."""
 
-    def apply(events: Sequence[Event], seed: int, max_batch: int = 5) -> None:
+    def apply(events: Sequence[Event], seed: int, max_batch: int = 5, values: ValueBook | None = None) -> None:
         rng = random.Random(seed)
         stream = [*events, *rng.sample(list(events), len(events) // 2)]
         rng.shuffle(stream)
         while stream:
             size = rng.randint(1, max_batch)
             batch, stream = stream[:size], stream[size:]
-            business_facts.apply_events(batch, facts=grpc_deps.facts, views=grpc_deps.order_views)
+            business_facts.apply_events(batch, facts=grpc_deps.facts, views=grpc_deps.order_views, values=values)
 
     return apply

@@ -169,6 +169,16 @@ def demo_terminals(customers: int, org: DemoOrg, today: date, seed: int = 2015) 
     return versions
 
 
+def scanner_outlets(customers: int, org: DemoOrg, today: date) -> list[str]:
+    """The outlets whose latest demo terminal resources have a scanner (`pos_device`): the ones
+    checkin's demo has scanning (§1.9), so the functional analysis (§1.6.4) sees them scan."""
+    latest: dict[str, TerminalVersion] = {}
+    for v in demo_terminals(customers, org, today):
+        if v.kind == "terminal_resources" and v.version > getattr(latest.get(v.customer_id), "version", 0):
+            latest[v.customer_id] = v
+    return sorted(cid for cid, v in latest.items() if v.values.get("pos_device"))
+
+
 def _owners(org: DemoOrg, customers: int) -> dict[str, tuple[str, str]]:
     managers = org.managers
     return {

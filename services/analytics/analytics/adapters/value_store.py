@@ -1,11 +1,12 @@
 """ValueStore: each customer's current value class, the figures behind it and the history of classes.
 
     customer_values  _id customer_id, value_class, figures, computed_on, history [{value_class, since,
-                     amount_fen, tenure_months}] (one entry per change of class, oldest first)
+                     month, amount_fen, tenure_months}] (one entry per change of class, oldest first)
 
-A recompute that finds the class unchanged only refreshes the figures, so replayed events and
-repeated scheduled runs add no history. The class change is written on the condition that the
-stored class is still the one the recompute read: of two concurrent recomputes one wins.
+The history is judged whole with the class (domain/value.py `history`), so replayed events and
+repeated scheduled runs write the same document again (not written: nothing changed). A write is
+made on the condition that the stored class is still the one the recompute read: of two
+concurrent recomputes one wins, the next recompute reconciles.
 
 A recompute reads the purchases from the order views (`OrderViewsStore.order_days`, by `_id` only);
 a customer with a month row behind its change count is read from its order lines instead.
@@ -34,30 +35,30 @@ class ValueStore:
         """The held documents of many customers, by `_id` (a recompute of a whole batch)."""
         return {doc["_id"]: doc for doc in find_ids(self.c, list(customer_ids))}
 
-    def save_many(self, judged: Sequence[tuple[Document | None, str, str, dict[str, Any], str]]) -> int:
+    def save_many(
+        self, judged: Sequence[tuple[Document | None, str, str, dict[str, Any], list[dict[str, Any]], str]]
+    ) -> int:
         """Store each recomputed class over its `held` document, in bulk writes of (held, customer_id,
-        value_class, figures, on); a new class (or the first) appends to the history. Returns the writes sent.
+        value_class, figures, history, on). Returns the writes sent.
 
-        A customer whose stored class, figures and day are already those judged is not written (a
-        replay). The whole history is `$set`: NX-27017 (0.8.1) stores a `$push`ed sub-document as
-        its JSON text. A first document that a concurrent recompute inserted first fails on the
-        duplicate _id (ignored: the next recompute reconciles).
+        A customer whose stored class, figures, history and day are already those judged is not
+        written (a replay). The whole history is `$set`: NX-27017 (0.8.1) stores a `$push`ed
+        sub-document as its JSON text. A first document that a concurrent recompute inserted first
+        fails on the duplicate _id (ignored: the next recompute reconciles).
         """
         ops: list[InsertOne[Document] | UpdateOne] = []
-        for held, customer_id, value_class, figures, on in judged:
-            fields: dict[str, Any] = {"value_class": value_class, "figures": figures, "computed_on": on}
-            entry = {"value_class": value_class, "since": on, "amount_fen": figures["amount_fen"],
-                     "tenure_months": figures["tenure_months"]}  # fmt: skip
+        for held, customer_id, value_class, figures, history, on in judged:
+            fields = {"value_class": value_class, "figures": figures, "history": history, "computed_on": on}
             if held is None:
-                ops.append(InsertOne({"_id": customer_id, **fields, "history": [entry]}))
-                continue
-            if all(held.get(name) == value for name, value in fields.items()):
-                continue
-            if held.get("value_class") != value_class:
-                fields["history"] = [*held.get("history", []), entry]
-            ops.append(UpdateOne({"_id": customer_id, "value_class": held.get("value_class")}, {"$set": fields}))
+                ops.append(InsertOne({"_id": customer_id, **fields}))
+            elif any(held.get(name) != value for name, value in fields.items()):
+                ops.append(UpdateOne({"_id": customer_id, "value_class": held.get("value_class")}, {"$set": fields}))
         bulk_write_chunked(self.c, ops, duplicates_ok=True)
         return len(ops)
+
+    def clear(self) -> None:
+        """Forget every stored class (a rebuild judges them all again)."""
+        self.c.delete_many({})
 
     def snapshot(self) -> list[Document]:
         """Every customer's value document (tests: a full recompute equals the incremental one)."""

@@ -1,14 +1,18 @@
 """Customer value class A/B/C/D (P-004-7/8/9, P-000-5, P-003-12): a pure function of purchases and tenure.
 
 Realized value is what the customer bought over the last `window_months` months (the current
-month included); tenure is the whole months since its first imported order. No event carries
+month included); tenure is the whole months since its first imported order. The history is a
+pure function of the same order facts (`history`): the class as judged at the end of every closed
+month since the first order's month, and as of today for the current one, so a rebuild from the
+stored facts gives the history the worker kept, whatever order the events arrived in. No event carries
 payment behaviour (on-time payment, arrears), so it is not an input: the figures say so
 (`payment_behaviour: null`). The thresholds are settings (ANALYTICS_VALUE_*, settings.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import calendar
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -71,3 +75,31 @@ def classify(values: dict[str, Any], policy: ValuePolicy) -> str:
     if 0 < rank < 3 and int(values["tenure_months"]) >= policy.tenure_lift_months:
         rank -= 1
     return CLASSES[rank]
+
+
+def judgement_days(first: date | None, today: date) -> list[date]:
+    """The last day of every month from the first order's month to the one before today's, then
+    today (none without an order up to today)."""
+    if first is None or first > today:
+        return []
+    days = []
+    year, month = first.year, first.month
+    while (year, month) < (today.year, today.month):
+        days.append(date(year, month, calendar.monthrange(year, month)[1]))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return [*days, today]
+
+
+def history(orders: Sequence[dict[str, Any]], today: date, policy: ValuePolicy) -> list[dict[str, Any]]:
+    """The class judged on each of `judgement_days` from the order lines dated up to that day, one
+    entry per change of class (oldest first): `since` the day it was first judged so, `month` its month."""
+    dates = [str(line["order_date"]) for line in orders]
+    first = date.fromisoformat(min(dates)) if dates else None
+    entries: list[dict[str, Any]] = []
+    for day in judgement_days(first, today):
+        values = figures(orders, day, policy)
+        value_class = classify(values, policy)
+        if not entries or entries[-1]["value_class"] != value_class:
+            entries.append({"value_class": value_class, "since": day.isoformat(), "month": day.isoformat()[:7],
+                            "amount_fen": values["amount_fen"], "tenure_months": values["tenure_months"]})  # fmt: skip
+    return entries

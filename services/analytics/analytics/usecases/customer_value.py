@@ -4,6 +4,9 @@ The worker recomputes the customers a batch of `orders.recorded` touched (busine
 scheduled full recompute (`make recompute-customer-values`, scripts/recompute_customer_values.py)
 re-judges every customer, which also moves the window on for customers who stopped ordering.
 `GET /customers/{id}/value` reads the stored class; a customer never recomputed is computed on read.
+The history is recomputed whole with the class (domain/value.py `history`: the class at every
+month's end since the first order, from the order facts alone), so the worker's, the scheduled
+run's and a rebuild's (`rebuild`, `make rebuild-analytics`) are the same for the same facts and day.
 A batch of customers is judged with a few `_id` reads (OrderViewsStore.order_days: the order views'
 totals per order day, so the worker recomputes a customer after its order views) and one bulk write.
 """
@@ -18,7 +21,7 @@ from typing import Any
 from analytics.adapters.facts_store import FactsStore
 from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.value_store import ValueStore
-from analytics.domain.value import ValuePolicy, classify, figures
+from analytics.domain.value import ValuePolicy, classify, figures, history
 from analytics.usecases.customer_views import readable
 from analytics.usecases.orders import ViewQuery
 from baifang_common.timeutil import today
@@ -37,9 +40,12 @@ class ValueBook:
     views: OrderViewsStore
 
 
-def _judge(order_days: list[dict[str, Any]], policy: ValuePolicy, on: date) -> tuple[str, dict[str, Any]]:
+def _judge(
+    order_days: list[dict[str, Any]], policy: ValuePolicy, on: date
+) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """The class on `on`, its figures and the history of classes up to it."""
     values = figures(order_days, on, policy)
-    return classify(values, policy), values
+    return classify(values, policy), values, history(order_days, on, policy)
 
 
 def _days(customer_id: str, days: dict[str, list[dict[str, Any]] | None], facts: FactsStore) -> list[dict[str, Any]]:
@@ -66,6 +72,12 @@ def recompute_all(*, facts: FactsStore, book: ValueBook, on: date | None = None)
     return recompute(facts.customer_ids(), facts=facts, book=book, on=on)
 
 
+def rebuild(*, facts: FactsStore, book: ValueBook, on: date | None = None) -> int:
+    """Forget every stored class and judge every customer again from the facts (`make rebuild-analytics`)."""
+    book.store.clear()
+    return recompute_all(facts=facts, book=book, on=on)
+
+
 def customer_value(query: ViewQuery, *, facts: FactsStore, book: ValueBook) -> dict[str, Any]:
     """The current class, the figures behind it, the thresholds and the history of classes."""
     readable(query, facts)
@@ -73,8 +85,8 @@ def customer_value(query: ViewQuery, *, facts: FactsStore, book: ValueBook) -> d
     if doc is None:
         day = today(book.timezone).isoformat()
         days = _days(query.customer_id, book.views.order_days([query.customer_id]), facts)
-        value_class, values = _judge(days, book.policy, today(book.timezone))
-        doc = {"value_class": value_class, "figures": values, "computed_on": day, "history": []}
+        value_class, values, classes = _judge(days, book.policy, today(book.timezone))
+        doc = {"value_class": value_class, "figures": values, "computed_on": day, "history": classes}
     return {
         "customer_id": query.customer_id,
         "value_class": doc["value_class"],

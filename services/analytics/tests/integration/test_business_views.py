@@ -696,8 +696,9 @@ def test_value_class_from_purchases_and_tenure_with_history(grpc_deps: GrpcDeps)
     """Thresholds: A ≥ 200,000 fen, B ≥ 120,000, C ≥ 50,000 over 12 months; 24 months of tenure lift a class.
 
     c1: first order 17 months ago (30,000, outside the window: tenure 17, no lift); 60,000 three months ago
-    and this month's V3 imported as 50,000 → 110,000: C; V3 re-imported as 90,000 → 150,000: B (history C, B).
-    c3: 80,000 last month → C, first order 41 months ago → lifted to B. c2 has no orders: D.
+    and this month's V3 imported as 50,000 → 110,000: C; V3 re-imported as 90,000 → 150,000: B. History,
+    the class at each month's end: D from the first month (30,000), C from three months ago (60,000),
+    B today (150,000). c3: 80,000 last month → C, first order 41 months ago → lifted to B. c2 has no orders: D.
     """
     book = ValueBook(
         store=grpc_deps.values.store,
@@ -709,7 +710,7 @@ def test_value_class_from_purchases_and_tenure_with_history(grpc_deps: GrpcDeps)
     cards = [*_customer("c1", "m1"), *_customer("c2", "m1"), *_customer("c3", "m2")]
     apply = functools.partial(business_facts.apply_events, facts=grpc_deps.facts, views=grpc_deps.order_views)
     apply([*cards, first], values=book)
-    assert [h["value_class"] for h in book.store.get("c1")["history"]] == ["C"]
+    assert [h["value_class"] for h in book.store.get("c1")["history"]] == ["D", "C"]
     apply([reimport, first], values=book)  # the re-import, then the first import delivered again: V3 stays 90,000
     apply([first, *cards, reimport], values=book)  # a replay of everything: no new history
     incremental = {doc["_id"]: doc for doc in book.store.snapshot()}
@@ -724,7 +725,11 @@ def test_value_class_from_purchases_and_tenure_with_history(grpc_deps: GrpcDeps)
         "B", 150000, 13, 2,
     )  # fmt: skip
     assert (figures["tenure_months"], figures["payment_behaviour"]) == (17, None)
-    assert [(h["value_class"], h["amount_fen"]) for h in view["history"]] == [("C", 110000), ("B", 150000)]
+    months = months_back(today(grpc_deps.timezone).isoformat()[:7], 18)
+    assert [(h["value_class"], h["month"], h["amount_fen"]) for h in view["history"]] == [
+        ("D", months[0], 30000), ("C", months[14], 60000), ("B", months[17], 150000),
+    ]  # fmt: skip
+    assert view["history"][-1]["since"] == view["computed_on"]
     assert full["c3"]["figures"]["tenure_months"] == 41 and full["c3"]["figures"]["amount_fen"] == 80000
     with pytest.raises(CustomerNotYours):
         customer_value.customer_value(ViewQuery(caller=M2, customer_id="c1"), facts=grpc_deps.facts, book=book)
@@ -899,7 +904,8 @@ def test_a_re_import_moving_a_line_to_another_customer_or_month_recomputes_the_k
     assert {cid: (f["amount_fen"], f["cartons"]) for cid, f in figures.items()} == {
         "cA": (30000, 3), "cB": (70000, 7),
     }  # fmt: skip
-    assert [h["value_class"] for h in book.store.get("cA")["history"]] == ["C", "D"]
+    # The history follows the corrected facts: cA never held 90,000 at a month's end.
+    assert [h["value_class"] for h in book.store.get("cA")["history"]] == ["D"]
     incremental = grpc_deps.order_views.snapshot()
     order_views.rebuild(facts=grpc_deps.facts, views=grpc_deps.order_views)
     assert grpc_deps.order_views.snapshot() == incremental

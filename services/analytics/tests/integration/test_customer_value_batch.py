@@ -1,6 +1,8 @@
 """The batched writes of the analytics worker: the value class of a whole batch of customers (a few
 `_id` reads and one bulk write) against the same customers judged one at a time and against the
-order lines themselves; facts inserted first against the upserts they stand for."""
+order lines themselves; facts inserted first against the upserts they stand for. The history of
+classes: hand-computed across months, and the worker's (events shuffled and replayed) equal to a
+rebuild from the stored facts."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import pytest
 from analytics.adapters.facts_store import Fact, FactsStore
 from analytics.adapters.value_store import ValueStore
 from analytics.bootstrap import GrpcDeps
-from analytics.domain.value import ValuePolicy, classify, figures
+from analytics.domain.business import months_back
+from analytics.domain.value import ValuePolicy, classify, figures, history
 from analytics.usecases import business_facts, customer_value
 from analytics.usecases.customer_value import ValueBook
 from baifang_common import mongo
@@ -40,12 +43,13 @@ def _lines(rng: random.Random, on: date, scale: int) -> list[dict[str, Any]]:
     return lines
 
 
-def _by_lines(deps: GrpcDeps, on: date) -> dict[str, tuple[str, dict[str, Any]]]:
+def _by_lines(deps: GrpcDeps, on: date) -> dict[str, tuple[str, dict[str, Any], list[dict[str, Any]]]]:
     """What judging each customer from its order lines gives (the facts, one query per customer)."""
     out = {}
     for n in range(CUSTOMERS):
-        values = figures(deps.facts.customer_orders(f"bc{n:03d}"), on, POLICY)
-        out[f"bc{n:03d}"] = (classify(values, POLICY), values)
+        lines = deps.facts.customer_orders(f"bc{n:03d}")
+        values = figures(lines, on, POLICY)
+        out[f"bc{n:03d}"] = (classify(values, POLICY), values, history(lines, on, POLICY))
     return out
 
 
@@ -69,25 +73,22 @@ def test_a_batch_judges_like_one_customer_at_a_time_and_a_replay_adds_no_history
     # The re-import restates the same lines with three times the amounts: classes move.
     again = OrdersRecorded(import_id="b2", occurred_at=at.format(2), lines=_lines(random.Random(6), on, 3))
 
-    history_lengths = []
     for event in (first, again):
         apply([event], values=batched)  # the worker's path: one batch, every customer of the import
         for customer_id in ids:
             customer_value.recompute([customer_id], facts=grpc_deps.facts, book=single, on=on)
         expected = _by_lines(grpc_deps, on)
         stored = _stored(batched)
-        assert {cid: (doc["value_class"], doc["figures"]) for cid, doc in stored.items()} == {
+        assert {cid: (doc["value_class"], doc["figures"], doc["history"]) for cid, doc in stored.items()} == {
             cid: expected[cid] for cid in stored
         }
         assert set(stored) == {line["customer_id"] for line in event.lines}
         assert stored == {cid: doc for cid, doc in _stored(single).items() if cid in stored}
-        history_lengths.append(sum(len(doc["history"]) for doc in stored.values()))
         before = _stored(batched)
         apply([event, event], values=batched)  # a redelivery: nothing changes, no history
         assert _stored(batched) == before
         assert customer_value.recompute_all(facts=grpc_deps.facts, book=batched, on=on) >= len(before)
         assert {cid: doc for cid, doc in _stored(batched).items() if cid in before} == before
-    assert history_lengths[1] > history_lengths[0]  # the re-import changed some classes, and said so
 
 
 def test_facts_inserted_first_end_as_the_upserts_would(grpc_deps: GrpcDeps) -> None:
@@ -130,3 +131,59 @@ def test_a_customer_whose_month_is_being_recomputed_is_judged_from_its_order_lin
     customer_value.recompute([customer_id], facts=grpc_deps.facts, book=book, on=on)
     judged = book.store.get(customer_id)["figures"]
     assert judged == _by_lines(grpc_deps, on)[customer_id][1] and judged["amount_fen"] >= 990_000
+
+
+def _month_end(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    return (date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)).isoformat()
+
+
+def _history_orders(on: date) -> tuple[list[OrdersRecorded], dict[str, list[tuple[str, str, int, int]]]]:
+    """Thresholds of POLICY (C ≥ 50,000, B ≥ 120,000, A ≥ 200,000 fen over 12 months; 24 months lift).
+
+    h1: 60,000 on the 1st five months ago, 70,000 on the 10th three months ago, 80,000 on the 5th last
+    month; a later import corrects the line of three months ago to 10,000. Month ends: −5 C (60,000),
+    −4 C, −3 C (70,000), −2 C, −1 B (150,000); today B (150,000, tenure 5 or 4): history C, B.
+    h2: 60,000 thirty months ago (C, tenure 0: no lift), nothing since until 60,000 last month: the
+    window empties at the end of month −18 (D); at −1 C with 29 months of tenure lifted to B.
+    h3: a first order this month, 20,000: D judged today only.
+    """
+    month = months_back(on.isoformat()[:7], 31)  # month[-1 - n] is n months back
+
+    def line(oid: str, cid: str, back: int, day: int, amount: int) -> dict[str, Any]:
+        return {"order_id": oid, "line_no": 1, "customer_id": cid, "manager_id": "m1", "team_id": "t1", "sku": "S1",
+                "quantity": 1, "amount_fen": amount, "order_date": f"{month[-1 - back]}-{day:02d}"}  # fmt: skip
+
+    first = OrdersRecorded(import_id="h1", occurred_at="2030-01-01T00:00:01+00:00", lines=[
+        line("H1", "h1", 5, 1, 60000), line("H2", "h1", 3, 10, 70000), line("H3", "h1", 1, 5, 80000),
+        line("H4", "h2", 30, 1, 60000), line("H5", "h2", 1, 1, 60000), line("H6", "h3", 0, 1, 20000),
+    ])  # fmt: skip
+    correction = OrdersRecorded(
+        import_id="h2", occurred_at="2030-01-01T00:00:09+00:00", lines=[line("H2", "h1", 3, 10, 10000)]
+    )
+    expected = {
+        "h1": [("C", _month_end(month[-6]), 60000, 0), ("B", _month_end(month[-2]), 150000, 4)],
+        "h2": [("C", _month_end(month[-31]), 60000, 0), ("D", _month_end(month[-19]), 0, 12),
+               ("B", _month_end(month[-2]), 60000, 29)],
+        "h3": [("D", on.isoformat(), 20000, 0)],
+    }  # fmt: skip
+    return [first, correction], expected
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_history_is_the_class_at_each_months_end_and_a_rebuild_gives_the_workers(
+    grpc_deps: GrpcDeps, apply_shuffled: Any, seed: int
+) -> None:
+    """Events shuffled, replayed and batched at random (the worker's path, value classes included): the
+    hand-computed history; forgetting every class and judging again from the facts gives the same documents."""
+    on = today(grpc_deps.timezone)
+    book = ValueBook(grpc_deps.values.store, POLICY, grpc_deps.timezone, grpc_deps.order_views)
+    events, expected = _history_orders(on)
+    apply_shuffled(events, seed=seed, max_batch=2, values=book)
+    stored = _stored(book)
+    assert {cid: [(h["value_class"], h["since"], h["amount_fen"], h["tenure_months"]) for h in doc["history"]]
+            for cid, doc in stored.items()} == expected  # fmt: skip
+    assert {cid: doc["value_class"] for cid, doc in stored.items()} == {"h1": "B", "h2": "B", "h3": "D"}
+    assert stored["h1"]["figures"]["amount_fen"] == 150000
+    assert customer_value.rebuild(facts=grpc_deps.facts, book=book, on=on) == 3
+    assert _stored(book) == stored

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from analytics.domain.value import ValuePolicy, classify, figures, tenure_months
+from analytics.domain.value import ValuePolicy, classify, figures, history, judgement_days, tenure_months
 from analytics.domain.visit_frequency import compliance_pct, period_days, requirement
 
 POLICY = ValuePolicy(window_months=3, a_min_fen=300, b_min_fen=200, c_min_fen=100, tenure_lift_months=24)
@@ -24,6 +24,33 @@ POLICY = ValuePolicy(window_months=3, a_min_fen=300, b_min_fen=200, c_min_fen=10
 )
 def test_tenure_counts_whole_months(first: date | None, today: date, months: int) -> None:
     assert tenure_months(first, today) == months
+
+
+def test_the_class_is_judged_at_every_months_end_from_the_first_order_and_today() -> None:
+    assert judgement_days(date(2024, 11, 20), date(2025, 2, 3)) == [
+        date(2024, 11, 30), date(2024, 12, 31), date(2025, 1, 31), date(2025, 2, 3),
+    ]  # fmt: skip
+    assert judgement_days(date(2025, 2, 3), date(2025, 2, 3)) == [date(2025, 2, 3)]
+    assert judgement_days(None, date(2025, 2, 3)) == judgement_days(date(2025, 3, 1), date(2025, 2, 3)) == []
+
+
+def test_the_history_lists_each_change_of_the_class_at_a_months_end() -> None:
+    """Window of three months, C ≥ 100, B ≥ 200, A ≥ 300 fen. Nov 150 → C; Dec +100 → 250 B; Jan +100 → 350
+    A; Feb (today the 3rd) the window Dec–Feb holds 200 (the 150 of Nov left it): B; an order dated after
+    today does not count yet."""
+    lines = [
+        {"order_date": "2024-11-20", "quantity": 1, "amount_fen": 150},
+        {"order_date": "2024-12-01", "quantity": 1, "amount_fen": 100},
+        {"order_date": "2025-01-31", "quantity": 1, "amount_fen": 100},
+        {"order_date": "2025-02-04", "quantity": 1, "amount_fen": 900},
+    ]
+    judged = history(lines, date(2025, 2, 3), POLICY)
+    assert [(h["value_class"], h["since"], h["month"], h["amount_fen"]) for h in judged] == [
+        ("C", "2024-11-30", "2024-11", 150), ("B", "2024-12-31", "2024-12", 250),
+        ("A", "2025-01-31", "2025-01", 350), ("B", "2025-02-03", "2025-02", 200),
+    ]  # fmt: skip
+    assert history(list(reversed(lines)), date(2025, 2, 3), POLICY) == judged
+    assert history([], date(2025, 2, 3), POLICY) == []
 
 
 def test_figures_count_the_window_and_date_the_first_order() -> None:
