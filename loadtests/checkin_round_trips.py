@@ -11,7 +11,9 @@ isolation), over a small demo plan. Each command is put down to the process that
 gRPC servicer running on the calling thread, else the gateway.
 
 Cases, each counted from the gateway's answer back to the next request:
-* `first`: the first check-in of a planned visit (the hot path of the morning);
+* `first`: the first check-in of a planned visit (the hot path of the morning), scanned without
+  choosing the visit first;
+* `first-chosen`: the same with the visit chosen before the scan (`visit_id` in the request);
 * `replay`: the same request again (same op_id), answered with the first answer;
 * `second`: a new op_id at the same, now checked-in, visit, answered with its first check-in.
 
@@ -260,8 +262,8 @@ def measure(client: Any) -> dict[str, Tally]:
 
     manager, admin = headers("m001"), headers("admin")
     planned = [v for v in client.get("/api/v1/visits", headers=manager).json()["items"] if v["status"] == "planned"]
-    if len(planned) < 2:
-        raise SystemExit("round trips: the demo plan of m001 has fewer than two planned visits")
+    if len(planned) < 3:
+        raise SystemExit("round trips: the demo plan of m001 has fewer than three planned visits")
 
     def body_for(visit: dict[str, Any]) -> dict[str, Any]:
         customer = visit["customer"]
@@ -269,6 +271,7 @@ def measure(client: Any) -> dict[str, Tally]:
         return _checkin_body(qr, customer["location"])
 
     warm, first = body_for(planned[0]), body_for(planned[1])
+    chosen = {**body_for(planned[2]), "visit_id": planned[2]["visit_id"]}
 
     def post(body: dict[str, Any]) -> None:
         answer = client.post("/api/v1/checkins", json=body, headers=manager)
@@ -279,6 +282,7 @@ def measure(client: Any) -> dict[str, Tally]:
     cases: dict[str, Tally] = {}
     for case, body in (
         ("first", first),
+        ("first-chosen", chosen),
         ("replay", first),
         ("second", {**first, "op_id": str(uuid.uuid4())}),
     ):

@@ -121,14 +121,12 @@ class VisitStore:
         return result.modified_count == 1
 
     def check_in_planned(
-        self, manager_id: str, day: str, customer_id: str, checkin_id: str, at: datetime, visit_id: str = ""
+        self, visit_id: str, manager_id: str, day: str, customer_id: str, checkin_id: str, at: datetime
     ) -> Visit | None:
-        """The manager's planned visit to the outlet that day (and the one named, if any), moved planned →
-        checked_in in one atomic write and returned as it is now; None when no such visit is planned (not
-        on the list, another visit named, or in another state: the caller reads it to decide)."""
-        query: Document = {"slot": slot(manager_id, day, customer_id), "status": VisitStatus.PLANNED.value}
-        if visit_id:
-            query["_id"] = visit_id
+        """The visit, when it is still planned and is the manager's visit to the outlet that day, moved
+        planned → checked_in in one atomic write and returned as it is now; None otherwise (the caller
+        reads it to decide). Keyed by `_id`: NX-27017 scans the collection for a write keyed otherwise."""
+        query = {"_id": visit_id, "slot": slot(manager_id, day, customer_id), "status": VisitStatus.PLANNED.value}
         doc = self.collection.find_one_and_update(
             query,
             {

@@ -1,8 +1,9 @@
 """Check-in support for the checkin service: resolve a scanned outlet, mark the visit checked in.
 
 check_in_visit does both in one call (the check-in's hot path: one round trip from checkin; here, for a
-first check-in, three store commands: the outlet, the visit found and marked in one conditional write,
-the day's appointments); resolve_visit_for_checkin and mark_checked_in are its two halves.
+first check-in, the outlet, the visit read and marked, the day's appointments: four store commands, or
+three when the client names the visit it chose); resolve_visit_for_checkin and mark_checked_in are its
+two halves.
 """
 
 from __future__ import annotations
@@ -102,8 +103,10 @@ def check_in_visit(
     """Resolve the scanned outlet and, when the code is good and the visit is the manager's that day (and
     the one chosen, if any), mark it checked in; the appointment time comes back for P-003-4.
 
-    A planned visit is found and marked in one conditional write (the first check-in, nearly every call);
-    only when none is planned is the visit read, and the state machine decides from what it holds."""
+    When the client chose the visit before scanning (its id comes along), a planned visit is found and
+    marked in one conditional write keyed by that id. Otherwise, or when it is not planned, the visit is
+    read by its slot and the state machine decides; a planned one is then marked by a write conditional
+    on the state read (a write keyed by the slot would scan the collection on NX-27017)."""
     rules.ensure_service_or_owner(cmd.caller, cmd.manager_id)
     parse_date(cmd.date)
     customer = customers.get(cmd.customer_id)
@@ -111,9 +114,10 @@ def check_in_visit(
         raise CustomerNotFound(customer_id=cmd.customer_id)
     if not qr_signature_ok(cmd.qr, customer.qr_secret):
         return CheckinOutcome(customer, False, visits.find(cmd.manager_id, cmd.date, cmd.customer_id))
-    at = _checkin_time(cmd.checked_in_at, now)
-    marked = visits.check_in_planned(cmd.manager_id, cmd.date, cmd.customer_id, cmd.checkin_id, at, cmd.visit_id)
-    before = False
+    marked, before = None, False
+    if cmd.visit_id:  # the visit chosen before the scan: found and marked in one write when it is planned
+        at = _checkin_time(cmd.checked_in_at, now)
+        marked = visits.check_in_planned(cmd.visit_id, cmd.manager_id, cmd.date, cmd.customer_id, cmd.checkin_id, at)
     if marked is None:
         visit = visits.find(cmd.manager_id, cmd.date, cmd.customer_id)
         if visit is None or (cmd.visit_id and cmd.visit_id != visit.id):

@@ -129,7 +129,9 @@ def test_the_worker_safety_net_applies_a_late_checkin_too(deps, swept, settings)
     assert (deps.visits.get(vid).status, deps.visits.get(vid).checkin_id) == (VisitStatus.CHECKED_IN, "ck-event")
 
 
-def check_in_visit(stub, deps, vid: str, checkin_id: str, checked_in_at: str) -> pb.CheckInVisitResponse:
+def check_in_visit(
+    stub, deps, vid: str, checkin_id: str, checked_in_at: str, chosen: bool = False
+) -> pb.CheckInVisitResponse:
     """checkin's one call for a scan: the outlet of the visit, its own signed code."""
     visit = deps.visits.get(vid)
     customer = deps.customers.get(visit.customer_id)
@@ -140,6 +142,7 @@ def check_in_visit(stub, deps, vid: str, checkin_id: str, checked_in_at: str) ->
         qr=sign_qr(customer.id, customer.qr_secret),
         checkin_id=checkin_id,
         checked_in_at=checked_in_at,
+        visit_id=vid if chosen else "",
     )
     return stub.CheckInVisit(request, metadata=CHECKIN)
 
@@ -149,7 +152,9 @@ def test_a_scan_of_a_missed_visit_finds_no_planned_visit_and_the_state_machine_d
     a check-in of another day is refused, past the window too, and one of its own day revives it."""
     vid, old = swept[1], swept[4]
     other_day = rpc_error(lambda: check_in_visit(stub, deps, vid, "ck-now", "2030-01-01T09:00:00+08:00"))
-    expired = rpc_error(lambda: check_in_visit(stub, deps, old, "ck-old", at(deps, old, 9)))
+    chosen = rpc_error(lambda: check_in_visit(stub, deps, vid, "ck-now", "2030-01-01T09:00:00+08:00", chosen=True))
+    expired = rpc_error(lambda: check_in_visit(stub, deps, old, "ck-old", at(deps, old, 9), chosen=True))
+    assert chosen.code == "visit_closed"
     assert (other_day.status, other_day.code) == (grpc.StatusCode.FAILED_PRECONDITION, "visit_closed")
     assert (expired.status, expired.code) == (grpc.StatusCode.FAILED_PRECONDITION, "late_upload_expired")
     assert {deps.visits.get(v).status for v in (vid, old)} == {VisitStatus.MISSED}
