@@ -135,6 +135,8 @@ def instrument() -> None:
     """Count Redis round trips (a command, or a whole pipeline) and confirmed event publishes."""
     _patch(redis.client.Redis, "execute_command", "redis", lambda _self, *a: str(a[0]))
     _patch(redis.client.Pipeline, "execute", "redis", _pipeline_name)
+    # A pipeline carrying a script first asks whether the script is loaded, in a round trip of its own.
+    _patch(redis.client.Pipeline, "immediate_execute_command", "redis", lambda _self, *a: str(a[0]))
     _patch(redis.asyncio.client.Redis, "execute_command", "redis", lambda _self, *a: str(a[0]))
     _patch(redis.asyncio.client.Pipeline, "execute", "redis", _pipeline_name)
     _patch(EventPublisher, "publish_many", "publish", lambda _self, events: _event_names(events))

@@ -118,14 +118,15 @@ def _apply(
         own = checkins.get(checkin_id)
         if own is not None:
             return _republished(own, publisher)
-    previous = last_fixes.get(cmd.caller.id)
+    # The fix is remembered as it is read, before the insert: a check-in that then fails still leaves the
+    # device's fix as the manager's last one (newer-wins, so a retry changes nothing).
+    remembered = (scan.fix.point, scan.fix.taken_at) if remembers_fix(scan.fix, thresholds) else None
+    previous = last_fixes.swap(cmd.caller.id, remembered)
     outlet = resolution.customer.location
     assessment = verdict_for(scan.fix, outlet=outlet, scanned_at=scan.at, previous=previous, thresholds=thresholds)
     late = is_late(scan.at, resolution.appointment_at)
     record = _record(cmd, checkin_id, customer_id, visit, scan.date, assessment, late)
     stored, created = _store(record, checkins, publisher)
-    if remembers_fix(assessment):
-        last_fixes.remember(cmd.caller.id, scan.fix.point, scan.fix.taken_at)
     return CheckinAnswer(stored.result(), replayed=not created)
 
 
