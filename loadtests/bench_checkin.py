@@ -112,6 +112,8 @@ class Bench:
         for m, visit in chosen:
             lat, lon = location_of(visit["customer"])
             body = checkin_body(self.codes[visit["customer"]["id"]], lat, lon, self.rng)
+            if self.args.visit_id:
+                body["visit_id"] = visit["visit_id"]
             requests.append((f"{API}/checkins", orjson.dumps(body), self.headers[m]))
         return requests
 
@@ -173,6 +175,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=16, help="clients of the concurrent run (default 16)")
     p.add_argument("--concurrent", type=int, default=960, help="check-ins of the concurrent run (default 960)")
     p.add_argument("--seed", type=int, default=7, help="random seed of the fixes")
+    p.add_argument("--visit-id", action="store_true", help="name the visit chosen before the scan (visit_id)")
     p.add_argument("--json", action="store_true", help="also print one JSON line of the figures")
     return p.parse_args(argv)
 

@@ -125,6 +125,7 @@ class PlanningServicer(planning_pb2_grpc.PlanningServiceServicer):
             qr_valid=outcome.qr_valid,
             checkin_id=outcome.checkin_id,
             appointment_at=iso(outcome.appointment_at) if outcome.appointment_at else "",
+            marked_before=outcome.marked_before,
         )
         if outcome.visit is not None:
             response.visit.CopyFrom(visit_pb(VisitView(outcome.visit, None), with_tasks=False))

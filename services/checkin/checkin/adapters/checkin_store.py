@@ -64,6 +64,10 @@ class CheckinStore:
             logger.info("check-in already stored: %s", record.checkin_id)
             return existing, False
 
+    def get_many(self, checkin_ids: list[str]) -> dict[str, CheckinRecord]:
+        """The stored ones of these check-ins, by id, in one lookup."""
+        return {str(doc["_id"]): _record(doc) for doc in self.collection.find({"_id": {"$in": checkin_ids}})}
+
     def get(self, checkin_id: str) -> CheckinRecord | None:
         doc = self.collection.find_one({"_id": checkin_id})
         return _record(doc) if doc else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
 
@@ -30,6 +31,17 @@ if current and tonumber(current) >= tonumber(ARGV[3]) then return 0 end
 redis.call('HSET', KEYS[1], 'lat', ARGV[1], 'lon', ARGV[2], 'ts', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
+"""
+
+# The stored fix (lat, lon, ts), and the given one stored in its place when newer, in one step; ARGV as
+# above, lat '' = only read.
+_SWAP_IF_NEWER = """
+local stored = redis.call('HMGET', KEYS[1], 'lat', 'lon', 'ts')
+if ARGV[1] ~= '' and not (stored[3] and tonumber(stored[3]) >= tonumber(ARGV[3])) then
+  redis.call('HSET', KEYS[1], 'lat', ARGV[1], 'lon', ARGV[2], 'ts', ARGV[3])
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+end
+return stored
 """
 
 # A track batch's newest usable point: last fix when newer than it, and live position (GEO set, fix
@@ -92,19 +104,22 @@ class LastFixes:
         self.fix_detail_prefix = fix_detail_prefix or f"{base}:fix_detail"
         self.ttl_seconds = ttl_seconds
         self._update = client.register_script(_UPDATE_IF_NEWER)
+        self._swap = client.register_script(_SWAP_IF_NEWER)
         self._track_update = client.register_script(_TRACK_UPDATE_IF_NEWER)
 
     def _key(self, manager_id: str) -> str:
         return f"{self.key_prefix}:{manager_id}"
 
+    def swap(self, manager_id: str, fix: tuple[GeoPoint, datetime] | None) -> PreviousFix | None:
+        """The stored fix, and `fix` stored in its place when newer (None: only read), in one round trip."""
+        args: list[str | int] = ["", "", "", self.ttl_seconds]
+        if fix is not None:
+            args[:3] = [repr(fix[0].lat), repr(fix[0].lon), repr(fix[1].timestamp())]
+        lat, lon, ts = self._swap(keys=[self._key(manager_id)], args=args)
+        return _stored_fix({"lat": lat, "lon": lon, "ts": ts} if None not in (lat, lon, ts) else {})
+
     def get(self, manager_id: str) -> PreviousFix | None:
-        values = self.client.hgetall(self._key(manager_id))
-        if not values or not {"lat", "lon", "ts"} <= set(values):
-            return None
-        return PreviousFix(
-            GeoPoint(float(values["lat"]), float(values["lon"])),
-            datetime.fromtimestamp(float(values["ts"]), UTC),
-        )
+        return _stored_fix(self.client.hgetall(self._key(manager_id)))
 
     def remember(self, manager_id: str, point: GeoPoint, taken_at: datetime) -> bool:
         """Store the fix when it is newer than the stored one; True when it was stored."""
@@ -142,3 +157,12 @@ def _previous(raw: str) -> PreviousFix | None:
         return None
     lat, lon, ts = raw.split(",")
     return PreviousFix(GeoPoint(float(lat), float(lon)), datetime.fromtimestamp(float(ts), UTC))
+
+
+def _stored_fix(values: Any) -> PreviousFix | None:
+    """The fix a hash of lat, lon and ts holds (None when absent or incomplete)."""
+    if not values or not {"lat", "lon", "ts"} <= set(values):
+        return None
+    return PreviousFix(
+        GeoPoint(float(values["lat"]), float(values["lon"])), datetime.fromtimestamp(float(values["ts"]), UTC)
+    )

@@ -77,6 +77,7 @@ class PlanningClient:
             visit=_visit_ref(visit) if visit is not None else None,
             holder=response.checkin_id,
             appointment_at=parse_ts(response.appointment_at, "appointment_at") if response.appointment_at else None,
+            marked_before=response.marked_before,
         )
 
     def complete_task(self, *, op_id: str, client_ts: str, visit_id: str, task_id: str, note: str) -> WorkAnswer:

@@ -122,6 +122,8 @@ class Resolution:
     holder: str = ""
     # The scheduled time of the manager's appointment with the outlet that day (P-003-4), if any.
     appointment_at: datetime | None = None
+    # This check-in held the visit before the call (a replay): its record is most likely stored already.
+    marked_before: bool = False
 
 
 @dataclass(frozen=True)

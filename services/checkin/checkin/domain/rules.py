@@ -75,13 +75,11 @@ def is_late(scanned_at: datetime, appointment_at: datetime | None) -> bool:
     return appointment_at is not None and scanned_at > appointment_at - ARRIVE_BEFORE
 
 
-def remembers_fix(assessment: Assessment) -> bool:
-    """A fix becomes the manager's 'previous fix' unless it is spoofed, missing or too vague."""
-    return assessment.reason not in (
-        VerdictReason.MOCK_LOCATION,
-        VerdictReason.NO_FIX,
-        VerdictReason.LOW_ACCURACY,
-    )
+def remembers_fix(fix: Fix, thresholds: Thresholds) -> bool:
+    """A fix becomes the manager's 'previous fix' unless it is spoofed, missing or too vague: the three
+    reasons `verdict_for` checks first, from the fix alone, so this is known before the previous fix is
+    read (and both go in one Redis round trip)."""
+    return not fix.mock_location and has_fix(fix) and fix.accuracy_m <= thresholds.max_accuracy_m
 
 
 def checkin_id_for(caller_id: str, op_id: str) -> str:

@@ -3,7 +3,10 @@
 Every step is safe to repeat with the same op_id: the check-in id is derived from it, the
 store insert is idempotent, planning keeps the first check-in of a visit, and the event id is
 derived from the check-in id. So nothing is read first (a round trip on every check-in for the
-rare replay): a replay runs the same steps, which change nothing. The stored check-in is itself
+rare replay). Planning says when this check-in held the visit before the call (a replay): only then
+is the stored check-in read, and it is the answer (published again); when it is missing (the attempt
+that marked the visit failed before storing it), the replay runs the same steps, which change nothing
+that was done. A first check-in thus costs one store command here (the insert). The stored check-in is itself
 the kept answer of its op_id, so the OpStore keeps only the answers that are not a check-in of
 their own: a scan of a visit checked in before, answered with that first check-in. Only when a
 replay can no longer be applied (the plan changed since) is the kept answer read instead.
@@ -110,16 +113,20 @@ def _apply(
     checkin_id = checkin_id_for(cmd.caller.id, cmd.op_id)
     customer_id, resolution, visit = _planned_visit(cmd, scan.date, checkin_id, planning)
     if resolution.holder != checkin_id:
-        kept = _kept(cmd, checkins, ops, publisher)  # the visit moved on since this op's own check-in
-        return kept or _answer(ops, cmd, _first_checkin(checkins, resolution.holder, visit.visit_id))
-    previous = last_fixes.get(cmd.caller.id)
+        return _held_by_another(cmd, checkin_id, resolution.holder, visit.visit_id, checkins, ops, publisher)
+    if resolution.marked_before:  # a replay: its check-in is most likely stored, and is the answer
+        own = checkins.get(checkin_id)
+        if own is not None:
+            return _republished(own, publisher)
+    # The fix is remembered as it is read, before the insert: a check-in that then fails still leaves the
+    # device's fix as the manager's last one (newer-wins, so a retry changes nothing).
+    remembered = (scan.fix.point, scan.fix.taken_at) if remembers_fix(scan.fix, thresholds) else None
+    previous = last_fixes.swap(cmd.caller.id, remembered)
     outlet = resolution.customer.location
     assessment = verdict_for(scan.fix, outlet=outlet, scanned_at=scan.at, previous=previous, thresholds=thresholds)
     late = is_late(scan.at, resolution.appointment_at)
     record = _record(cmd, checkin_id, customer_id, visit, scan.date, assessment, late)
     stored, created = _store(record, checkins, publisher)
-    if remembers_fix(assessment):
-        last_fixes.remember(cmd.caller.id, scan.fix.point, scan.fix.taken_at)
     return CheckinAnswer(stored.result(), replayed=not created)
 
 
@@ -163,13 +170,28 @@ def _planned_visit(
     return customer_id, resolution, resolution.visit
 
 
-def _first_checkin(checkins: CheckinStore, holder: str, visit_id: str) -> CheckinResult:
-    """docs/domain.md §3.4: a second check-in on a checked-in visit returns the first."""
-    first = checkins.get(holder)
+def _held_by_another(
+    cmd: CheckinCommand,
+    checkin_id: str,
+    holder: str,
+    visit_id: str,
+    checkins: CheckinStore,
+    ops: OpStore,
+    publisher: EventPublisher,
+) -> CheckinAnswer:
+    """docs/domain.md §3.4: a second check-in on a checked-in visit returns the first.
+
+    One lookup reads both the first check-in and this op's own (stored when the visit moved on since,
+    and then its answer). The answer is kept for the op_id; a replay finds it kept by the insert."""
+    found = checkins.get_many([checkin_id, holder])
+    own = found.get(checkin_id)
+    if own is not None:
+        return _republished(own, publisher)
+    first = found.get(holder)
     if first is None:
-        raise FirstCheckinPending(visit_id=visit_id)
+        raise FirstCheckinPending(visit_id=visit_id)  # record_checkin still looks for a kept answer
     logger.info("visit already checked in, returning the first check-in: %s", visit_id)
-    return first.result()
+    return _answer(ops, cmd, first.result())
 
 
 def _record(
@@ -240,16 +262,20 @@ def _event(record: CheckinRecord) -> CheckinRecorded:
 
 
 def _kept(cmd: CheckinCommand, checkins: CheckinStore, ops: OpStore, publisher: EventPublisher) -> CheckinAnswer | None:
-    """The answer this op_id was given before: its own check-in, or the first check-in it was answered with.
-
-    Its own check-in is published again (the same event id: consumers drop the copy) before it is the
-    answer, because the attempt that stored it may have failed before publishing it."""
+    """The answer this op_id was given before: its own check-in (published again), or the first check-in
+    it was answered with."""
     own = checkins.get(checkin_id_for(cmd.caller.id, cmd.op_id))
     if own is not None:
-        publisher.publish(_event(own))
-        return CheckinAnswer(own.result(), replayed=True)
+        return _republished(own, publisher)
     replay = ops.get(cmd.caller.id, cmd.op_id)
     return CheckinAnswer(_decode(replay), replayed=True) if replay is not None else None
+
+
+def _republished(own: CheckinRecord, publisher: EventPublisher) -> CheckinAnswer:
+    """This op's stored check-in as the answer, published again first (the same event id: consumers drop
+    the copy), because the attempt that stored it may have failed before publishing it."""
+    publisher.publish(_event(own))
+    return CheckinAnswer(own.result(), replayed=True)
 
 
 def _answer(ops: OpStore, cmd: CheckinCommand, result: CheckinResult) -> CheckinAnswer:

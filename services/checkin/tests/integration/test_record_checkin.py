@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from baifang_common.publisher import EventPublisher
 from baifang_common.testing.plugin import free_port, unique
 from checkin.domain.errors import FirstCheckinPending
 from checkin.domain.model import CheckinCommand, CheckinResult
+from checkin.domain.rules import checkin_id_for
 from checkin.usecases.checkins import CheckinAnswer, record_checkin
 from planning.domain.appointments import Appointment
 
@@ -188,3 +190,78 @@ def test_a_first_checkin_is_its_own_kept_answer_and_its_replay_publishes_it_agai
     events = probe.wait(2)
     assert [e["checkin_id"] for e in events] == [first.result.checkin_id] * 2
     assert events[0]["event_id"] == events[1]["event_id"]
+
+
+def test_a_replay_after_the_first_succeeded_answers_the_stored_checkin_and_publishes_it_again(
+    world: World, event_probe: Callable[..., Any]
+) -> None:
+    """Planning says the replay's check-in held the visit before: the stored check-in is the answer, even
+    when the replay carries another fix, and its event goes out again under the same id."""
+    probe = event_probe("checkin", "checkin.recorded")
+    outlet = world.outlet()
+    cmd = command(outlet, unique("op"))
+    first = answer_of(world, cmd)
+
+    again = answer_of(world, dataclasses.replace(cmd, lat=HERE[0] + 0.01))  # ~1.1 km away: would be too_far
+
+    assert (first.replayed, first.result.verdict) == (False, "ok")
+    assert (again.result, again.replayed) == (first.result, True)
+    assert stored_checkin_ids(world) == [first.result.checkin_id]
+    events = probe.wait(2)
+    assert [e["event_id"] for e in events] == [events[0]["event_id"]] * 2
+
+
+def test_a_replay_of_a_checkin_planning_marked_but_never_stored_stores_it_once(
+    world: World, event_probe: Callable[..., Any]
+) -> None:
+    """The attempt that marked the visit died before its insert: the replay finds nothing stored and
+    records the check-in then, once."""
+    probe = event_probe("checkin", "checkin.recorded")
+    outlet = world.outlet()
+    cmd = command(outlet, unique("op"))
+    checkin_id = checkin_id_for("m001", cmd.op_id)
+    assert world.planning.visits.mark_checked_in(outlet.visit_id, checkin_id, datetime.now(UTC))
+
+    answer = answer_of(world, cmd)
+
+    assert (answer.result.checkin_id, answer.result.verdict, answer.replayed) == (checkin_id, "ok", False)
+    assert stored_checkin_ids(world) == [checkin_id]
+    assert [e["checkin_id"] for e in probe.wait(1)] == [checkin_id]
+
+
+def test_a_second_checkin_is_answered_with_the_first_and_its_replay_with_the_kept_answer(world: World) -> None:
+    """docs/domain.md §3.4: another op_id at a checked-in visit gets the first check-in, kept for its op_id."""
+    outlet = world.outlet()
+    first = run(world, command(outlet, unique("op")))
+    second_cmd = command(outlet, unique("op"), lat=HERE[0] + 0.01)
+
+    second = answer_of(world, second_cmd)
+    replay = answer_of(world, second_cmd)
+
+    assert (second.result, second.replayed) == (first, False)
+    assert (replay.result, replay.replayed) == (first, True)
+    assert world.checkin.ops.get("m001", second_cmd.op_id) is not None
+    assert stored_checkin_ids(world) == [first.checkin_id]
+
+
+def test_concurrent_checkins_of_one_visit_store_one_and_answer_it_to_all(world: World) -> None:
+    """Racing tablets of one manager at one outlet: planning lets one check-in hold the visit, checkin
+    stores that one only, and every other op is answered with it (or asked to retry while it is stored)."""
+    outlet = world.outlet()
+    cmds = [command(outlet, unique("op")) for _ in range(6)]
+
+    def attempt(cmd: CheckinCommand) -> CheckinResult | None:
+        with bound(unique("req"), M001):
+            try:
+                return run(world, cmd)
+            except FirstCheckinPending:
+                return None
+
+    with ThreadPoolExecutor(max_workers=len(cmds)) as pool:
+        results = list(pool.map(attempt, cmds))
+    results = [r if r is not None else run(world, cmd) for r, cmd in zip(results, cmds, strict=True)]
+
+    stored = stored_checkin_ids(world)
+    assert len(stored) == 1
+    assert {r.checkin_id for r in results} == set(stored)
+    assert world.planning.visits.get(outlet.visit_id).checkin_id == stored[0]  # type: ignore[union-attr]

@@ -133,6 +133,24 @@ def test_last_fix_is_only_replaced_by_a_newer_fix(settings: CheckinSettings) -> 
     client.close()
 
 
+def test_a_check_in_reads_the_previous_fix_and_stores_its_own_in_one_swap_newer_wins(settings: CheckinSettings) -> None:
+    client = redis_factory.client(settings)
+    fixes = LastFixes(client, redis_factory.key(settings, "last_fix"))
+    at = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
+
+    assert fixes.swap("m002", (GeoPoint(31.0, 121.0), at)) is None
+    previous = fixes.swap("m002", (GeoPoint(31.1, 121.1), at + timedelta(minutes=1)))
+    older = fixes.swap("m002", (GeoPoint(30.0, 120.0), at - timedelta(minutes=1)))
+    read_only = fixes.swap("m002", None)
+
+    assert previous is not None and (previous.point, previous.taken_at) == (GeoPoint(31.0, 121.0), at)
+    newest = (GeoPoint(31.1, 121.1), at + timedelta(minutes=1))
+    assert older is not None and (older.point, older.taken_at) == newest
+    assert read_only is not None and (read_only.point, read_only.taken_at) == newest
+    assert fixes.swap("m003", None) is None and fixes.get("m003") is None
+    client.close()
+
+
 def test_a_track_point_older_than_the_check_in_fix_still_shows_on_the_live_map(settings: CheckinSettings) -> None:
     """The check-in keeps its fix first; the sink stores the track's earlier point after it."""
     client = redis_factory.client(settings)

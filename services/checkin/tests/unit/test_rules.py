@@ -148,10 +148,31 @@ def test_outlet_without_location_is_suspect_with_unknown_distance() -> None:
 
 
 def test_spoofed_missing_or_vague_fixes_are_not_remembered() -> None:
-    assert not remembers_fix(judge(fix(mock=True)))
-    assert not remembers_fix(judge(fix(accuracy=0)))
-    assert not remembers_fix(judge(fix(accuracy=500)))
-    assert remembers_fix(judge(fix(north_of(OUTLET, 1_000))))
+    assert not remembers_fix(fix(mock=True), LIMITS)
+    assert not remembers_fix(fix(accuracy=0), LIMITS)
+    assert not remembers_fix(fix(accuracy=500), LIMITS)
+    assert remembers_fix(fix(north_of(OUTLET, 1_000)), LIMITS)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        fix(),
+        fix(mock=True),
+        fix(accuracy=0),
+        fix(accuracy=500),
+        fix(accuracy=500, mock=True),
+        fix(north_of(OUTLET, 1_000)),
+        fix(at=SCAN - timedelta(hours=1)),
+        fix(GeoPoint(0, 0)),
+    ],
+)
+def test_whether_a_fix_is_remembered_is_known_before_the_previous_fix(f: Fix) -> None:
+    """The fix alone decides, whatever the previous fix and its verdict (so one round trip reads and stores)."""
+    kept_out = {VerdictReason.MOCK_LOCATION, VerdictReason.NO_FIX, VerdictReason.LOW_ACCURACY}
+    far_and_recent = PreviousFix(north_of(OUTLET, 50_000), SCAN - timedelta(seconds=30))
+    for previous in (None, far_and_recent):
+        assert remembers_fix(f, LIMITS) == (judge(f, previous).reason not in kept_out)
 
 
 def test_checkin_id_is_deterministic_per_caller_and_op_id() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.collection import Collection
 
 from baifang_common.mongo import Document, ensure_indexes, insert_new, store_adapter
@@ -119,6 +119,23 @@ class VisitStore:
             },
         )
         return result.modified_count == 1
+
+    def check_in_planned(
+        self, visit_id: str, manager_id: str, day: str, customer_id: str, checkin_id: str, at: datetime
+    ) -> Visit | None:
+        """The visit, when it is still planned and is the manager's visit to the outlet that day, moved
+        planned → checked_in in one atomic write and returned as it is now; None otherwise (the caller
+        reads it to decide). Keyed by `_id`: NX-27017 scans the collection for a write keyed otherwise."""
+        query = {"_id": visit_id, "slot": slot(manager_id, day, customer_id), "status": VisitStatus.PLANNED.value}
+        doc = self.collection.find_one_and_update(
+            query,
+            {
+                "$set": {"status": VisitStatus.CHECKED_IN.value, "checkin_id": checkin_id, "checked_in_at": at},
+                "$inc": {"version": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        return from_doc(doc) if doc else None
 
     def save_if_version(self, visit: Visit, expected_version: int) -> bool:
         """Write the whole visit when nobody changed it since `expected_version` was read."""

@@ -1,7 +1,9 @@
 """Check-in support for the checkin service: resolve a scanned outlet, mark the visit checked in.
 
-check_in_visit does both in one call (the check-in's hot path: one round trip from checkin, four
-store operations here); resolve_visit_for_checkin and mark_checked_in are its two halves.
+check_in_visit does both in one call (the check-in's hot path: one round trip from checkin; here, for a
+first check-in, the outlet, the visit read and marked, the day's appointments: four store commands, or
+three when the client names the visit it chose); resolve_visit_for_checkin and mark_checked_in are its
+two halves.
 """
 
 from __future__ import annotations
@@ -85,6 +87,8 @@ class CheckinOutcome:
     visit: Visit | None
     checkin_id: str = ""
     appointment_at: datetime | None = None
+    # This check-in held the visit before the call (a replay).
+    marked_before: bool = False
 
 
 def check_in_visit(
@@ -97,18 +101,40 @@ def check_in_visit(
     now: Callable[[], datetime] = now_utc,
 ) -> CheckinOutcome:
     """Resolve the scanned outlet and, when the code is good and the visit is the manager's that day (and
-    the one chosen, if any), mark it checked in; the appointment time comes back for P-003-4."""
-    query = ResolveVisitForCheckin(cmd.caller, cmd.manager_id, cmd.customer_id, cmd.date, cmd.qr)
-    found = resolve_visit_for_checkin(query, visits=visits, customers=customers)
-    visit = found.visit
-    if not found.qr_valid or visit is None or (cmd.visit_id and cmd.visit_id != visit.id):
-        return CheckinOutcome(found.customer, found.qr_valid, visit)
-    mark_cmd = MarkCheckedIn(cmd.caller, visit.id, cmd.checkin_id, cmd.checked_in_at)
-    mark = mark_checked_in(mark_cmd, visits=visits, late=late, now=now, read=visit)
-    if mark.checkin_id != cmd.checkin_id:  # another check-in holds the visit: its answer is the one given
-        return CheckinOutcome(found.customer, True, mark.visit, mark.checkin_id)
+    the one chosen, if any), mark it checked in; the appointment time comes back for P-003-4.
+
+    When the client chose the visit before scanning (its id comes along), a planned visit is found and
+    marked in one conditional write keyed by that id. Otherwise, or when it is not planned, the visit is
+    read by its slot and the state machine decides; a planned one is then marked by a write conditional
+    on the state read (a write keyed by the slot would scan the collection on NX-27017)."""
+    rules.ensure_service_or_owner(cmd.caller, cmd.manager_id)
+    parse_date(cmd.date)
+    customer = customers.get(cmd.customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id=cmd.customer_id)
+    if not qr_signature_ok(cmd.qr, customer.qr_secret):
+        return CheckinOutcome(customer, False, visits.find(cmd.manager_id, cmd.date, cmd.customer_id))
+    marked, before = None, False
+    if cmd.visit_id:  # the visit chosen before the scan: found and marked in one write when it is planned
+        at = _checkin_time(cmd.checked_in_at, now)
+        marked = visits.check_in_planned(cmd.visit_id, cmd.manager_id, cmd.date, cmd.customer_id, cmd.checkin_id, at)
+    if marked is None:
+        visit = visits.find(cmd.manager_id, cmd.date, cmd.customer_id)
+        if visit is None or (cmd.visit_id and cmd.visit_id != visit.id):
+            return CheckinOutcome(customer, True, visit)
+        mark_cmd = MarkCheckedIn(cmd.caller, visit.id, cmd.checkin_id, cmd.checked_in_at)
+        mark = mark_checked_in(mark_cmd, visits=visits, late=late, now=now, read=visit)
+        if mark.checkin_id != cmd.checkin_id:  # another check-in holds the visit: its answer is the one given
+            return CheckinOutcome(customer, True, mark.visit, mark.checkin_id)
+        marked, before = mark.visit, visit.checkin_id == cmd.checkin_id
     appointment = first_appointment(appointments, cmd.manager_id, cmd.date, cmd.customer_id)
-    return CheckinOutcome(found.customer, True, mark.visit, mark.checkin_id, appointment)
+    return CheckinOutcome(customer, True, marked, cmd.checkin_id, appointment, before)
+
+
+def _checkin_time(checked_in_at: str, now: Callable[[], datetime]) -> datetime:
+    """The check-in's time in UTC to the millisecond the store keeps (the server time when not given)."""
+    at = parse_ts(checked_in_at, "checked_in_at").astimezone(UTC) if checked_in_at else now()
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 def first_appointment(appointments: AppointmentStore, manager_id: str, day: str, customer_id: str) -> datetime | None:
@@ -144,8 +170,7 @@ def mark_checked_in(
     A check-in made on a missed visit's own day and uploaded within the late window revives it (R-1.3.3-c).
     `read` is the visit as the caller just read it (saves a read; the conditional write checks it).
     """
-    at = parse_ts(cmd.checked_in_at, "checked_in_at").astimezone(UTC) if cmd.checked_in_at else now()
-    at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # what the store keeps
+    at = _checkin_time(cmd.checked_in_at, now)
     client_day = local_date(at, late.timezone) if cmd.checked_in_at else None
     window = rules.LateWindow(local_date(now(), late.timezone), late.days)
     for _ in range(MAX_ATTEMPTS):

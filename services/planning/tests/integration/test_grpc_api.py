@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +20,7 @@ from baifang_common.testing.plugin import unique
 from planning import bootstrap
 from planning.demo import TASK_LIBRARY
 from planning.domain.appointments import Appointment
-from planning.domain.model import VisitMethod
+from planning.domain.model import VisitMethod, VisitStatus
 from planning.grpc_api import servicer
 from planning.usecases.events import event_id
 
@@ -290,6 +292,49 @@ def test_check_in_visit_marks_the_visit_once_and_answers_the_appointment_time(st
     stored = deps.visits.get(visit.id)
     assert stored is not None
     assert (stored.status.value, stored.checkin_id, stored.version) == ("checked_in", "ck1", visit.version + 1)
+
+
+def test_concurrent_check_ins_of_one_visit_mark_it_once_and_all_answer_the_holder(stub, plan, deps):
+    """Each write is conditional on the visit being planned: of eight check-ins racing for it (half naming
+    the chosen visit, marked in one write, half scanning only) exactly one marks it, and each of the
+    others is answered with that one."""
+    customer, visit = plan["customers"][0], plan["visits"][0]
+    ids = [f"ck{n}" for n in range(8)]
+    with ThreadPoolExecutor(max_workers=len(ids)) as pool:
+        answers = list(pool.map(lambda n: check_in(stub, customer, ids[n], visit_id=visit.id * (n % 2)), range(8)))
+
+    holders = {a.checkin_id for a in answers}
+    assert len(holders) == 1
+    holder = holders.pop()
+    assert holder in ids
+    assert [a.marked_before for a in answers] == [False] * len(ids)
+    stored = deps.visits.get(visit.id)
+    assert (stored.status.value, stored.checkin_id, stored.version) == ("checked_in", holder, visit.version + 1)
+
+
+def test_a_retried_check_in_is_told_it_held_the_visit_before_and_a_completed_visit_keeps_its_first(stub, plan, deps):
+    """marked_before tells checkin its check-in is likely stored (a replay reads it instead of inserting);
+    a completed visit is no longer planned, so it is read and answers its first check-in, unchanged."""
+    for n, chosen in enumerate((False, True)):
+        customer, visit = plan["customers"][n], plan["visits"][n]
+        visit_id = visit.id if chosen else ""
+        first = check_in(stub, customer, "ck1", visit_id=visit_id)
+        retry = check_in(stub, customer, "ck1", visit_id=visit_id)
+        other = check_in(stub, customer, "ck2", visit_id=visit_id)
+        assert [(a.checkin_id, a.marked_before) for a in (first, retry, other)] == [
+            ("ck1", False),
+            ("ck1", True),
+            ("ck1", False),
+        ]
+        assert (retry.visit.visit_id, retry.visit.status) == (visit.id, "checked_in")
+
+    done_customer, done = plan["customers"][2], plan["visits"][2]
+    completed = dataclasses.replace(done, status=VisitStatus.COMPLETED, checkin_id="ck-done")
+    assert deps.visits.save_if_version(completed, done.version)
+    for visit_id in ("", done.id):
+        late = check_in(stub, done_customer, "ck3", visit_id=visit_id)
+        assert (late.checkin_id, late.visit.status, late.marked_before) == ("ck-done", "completed", False)
+    assert deps.visits.get(done.id).version == done.version + 1  # no write
 
 
 def test_check_in_visit_marks_nothing_for_a_forged_code_another_chosen_visit_or_an_outlet_off_the_list(stub, plan):

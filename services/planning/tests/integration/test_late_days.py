@@ -12,6 +12,7 @@ from baifang.common.v1 import common_pb2
 from baifang.planning.v1 import planning_pb2 as pb
 from baifang.planning.v1 import planning_pb2_grpc
 from baifang_common.events import CheckinRecorded
+from baifang_common.qr import sign_qr
 from baifang_common.testing.calls import caller_md, rpc_error
 from baifang_common.testing.plugin import unique
 from baifang_common.timeutil import today
@@ -126,3 +127,42 @@ def test_the_worker_safety_net_applies_a_late_checkin_too(deps, swept, settings)
     )
     apply_checkins_recorded([event], visits=deps.visits, late=bootstrap.late_uploads(settings))
     assert (deps.visits.get(vid).status, deps.visits.get(vid).checkin_id) == (VisitStatus.CHECKED_IN, "ck-event")
+
+
+def check_in_visit(
+    stub, deps, vid: str, checkin_id: str, checked_in_at: str, chosen: bool = False
+) -> pb.CheckInVisitResponse:
+    """checkin's one call for a scan: the outlet of the visit, its own signed code."""
+    visit = deps.visits.get(vid)
+    customer = deps.customers.get(visit.customer_id)
+    request = pb.CheckInVisitRequest(
+        manager_id="m001",
+        customer_id=customer.id,
+        date=visit.date,
+        qr=sign_qr(customer.id, customer.qr_secret),
+        checkin_id=checkin_id,
+        checked_in_at=checked_in_at,
+        visit_id=vid if chosen else "",
+    )
+    return stub.CheckInVisit(request, metadata=CHECKIN)
+
+
+def test_a_scan_of_a_missed_visit_finds_no_planned_visit_and_the_state_machine_decides(stub, deps, swept):
+    """CheckInVisit marks only a planned visit in its one write; a missed one is read and judged:
+    a check-in of another day is refused, past the window too, and one of its own day revives it."""
+    vid, old = swept[1], swept[4]
+    other_day = rpc_error(lambda: check_in_visit(stub, deps, vid, "ck-now", "2030-01-01T09:00:00+08:00"))
+    chosen = rpc_error(lambda: check_in_visit(stub, deps, vid, "ck-now", "2030-01-01T09:00:00+08:00", chosen=True))
+    expired = rpc_error(lambda: check_in_visit(stub, deps, old, "ck-old", at(deps, old, 9), chosen=True))
+    assert chosen.code == "visit_closed"
+    assert (other_day.status, other_day.code) == (grpc.StatusCode.FAILED_PRECONDITION, "visit_closed")
+    assert (expired.status, expired.code) == (grpc.StatusCode.FAILED_PRECONDITION, "late_upload_expired")
+    assert {deps.visits.get(v).status for v in (vid, old)} == {VisitStatus.MISSED}
+
+    revived = check_in_visit(stub, deps, vid, "ck-late", at(deps, vid, 9))
+    again = check_in_visit(stub, deps, vid, "ck-late", at(deps, vid, 9))
+
+    assert (revived.checkin_id, revived.visit.status, revived.marked_before) == ("ck-late", "checked_in", False)
+    assert (again.checkin_id, again.marked_before) == ("ck-late", True)
+    stored = deps.visits.get(vid)
+    assert (stored.status, stored.checkin_id) == (VisitStatus.CHECKED_IN, "ck-late")
