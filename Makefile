@@ -92,7 +92,7 @@ clean: down
 rebuild-analytics:
 	$(PY) scripts/rebuild_analytics.py
 
-# Re-judge every customer's value class (P-004-9; run it on a schedule): scripts/recompute_customer_values.py.
+# Re-judge every customer's value class (P-004-9; the worker does it daily by itself): scripts/recompute_customer_values.py.
 recompute-customer-values:
 	$(PY) scripts/recompute_customer_values.py
 

@@ -1,8 +1,9 @@
 """Re-judge every customer's value class from the stored order facts: `make recompute-customer-values`.
 
-The scheduled run of P-004-9 (a daily or monthly cron job): the worker already recomputes a
-customer when its orders change, this moves the purchase window on for customers who stopped
-ordering and lengthens everyone's tenure. The history is judged whole with the class (the class at
+The worker runs this once a company day by itself (its timer, customer_value.judge_the_day), besides
+recomputing a customer whenever its orders change; this is the same run by hand, e.g. after the
+thresholds changed: it moves the purchase window on for customers who stopped ordering and
+lengthens everyone's tenure. The history is judged whole with the class (the class at
 every month's end since the first order, from the order facts), so running it twice a day adds nothing.
 """
 

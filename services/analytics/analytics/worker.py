@@ -17,7 +17,7 @@ from nameko.timer import Timer
 
 from analytics import bootstrap
 from analytics.settings import AnalyticsSettings
-from analytics.usecases import business_facts, progress, scan_views, terminal_views
+from analytics.usecases import business_facts, customer_value, progress, scan_views, terminal_views
 from baifang_common.events import (
     CheckinRecorded,
     Event,
@@ -34,6 +34,7 @@ from baifang_common.logging import configure_logging
 from baifang_common.worker import Deps, RequestId, batch_event_handler, run_worker
 
 STANDARD_CHECK_SECONDS = 30.0  # how soon the terminal summaries follow a new evaluation standard
+VALUE_CHECK_SECONDS = 600.0  # how soon after the company's midnight every value class is judged again
 
 
 class AnalyticsWorker:
@@ -192,6 +193,12 @@ class AnalyticsWorker:
     def follow_the_terminal_standard(self) -> None:
         """The terminal summaries summed again after the evaluation standard changed."""
         terminal_views.follow_the_standard(book=terminal_views.book_of(self.deps.facts))
+
+    @Timer.decorator(interval=VALUE_CHECK_SECONDS)
+    def judge_the_customer_values(self) -> None:
+        """P-004-9's scheduled recompute: the class moves with the purchase window and the tenure
+        even for customers who order nothing, so every customer is judged again once a day."""
+        customer_value.judge_the_day(facts=self.deps.facts, book=self.deps.values)
 
 
 def run() -> None:

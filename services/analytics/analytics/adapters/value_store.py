@@ -27,6 +27,16 @@ from baifang_common.mongo import Document, bulk_write_chunked, find_ids, store_a
 class ValueStore:
     def __init__(self, collection: Collection[Document]) -> None:
         self.c = collection
+        self.runs: Collection[Document] = collection.database["value_runs"]  # the scheduled run's last day
+
+    def everyone_judged_on(self) -> str:
+        """The last company day every customer was judged on by the scheduled run ("" before the first)."""
+        doc = self.runs.find_one({"_id": "everyone"})
+        return str(doc["on"]) if doc else ""
+
+    def note_everyone_judged(self, on: str) -> None:
+        """Record a completed run (`$max`: a replica finishing an older day's run late moves nothing back)."""
+        self.runs.update_one({"_id": "everyone"}, {"$max": {"on": on}}, upsert=True)
 
     def get(self, customer_id: str) -> Document | None:
         return self.c.find_one({"_id": customer_id})
@@ -59,6 +69,7 @@ class ValueStore:
     def clear(self) -> None:
         """Forget every stored class (a rebuild judges them all again)."""
         self.c.delete_many({})
+        self.runs.delete_many({})
 
     def snapshot(self) -> list[Document]:
         """Every customer's value document (tests: a full recompute equals the incremental one)."""

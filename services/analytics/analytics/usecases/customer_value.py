@@ -1,8 +1,9 @@
 """Customer value class (P-004-7/8/9, P-000-5, P-003-12): recomputed from the order facts, history kept.
 
-The worker recomputes the customers a batch of `orders.recorded` touched (business_facts.py); the
-scheduled full recompute (`make recompute-customer-values`, scripts/recompute_customer_values.py)
-re-judges every customer, which also moves the window on for customers who stopped ordering.
+The worker recomputes the customers a batch of `orders.recorded` touched (business_facts.py), and
+its timer re-judges every customer once a company day (`judge_the_day`), which moves the window on
+for customers who stopped ordering and lengthens tenures; `make recompute-customer-values`
+(scripts/recompute_customer_values.py) runs the same full recompute by hand.
 `GET /customers/{id}/value` reads the stored class; a customer never recomputed is computed on read.
 The history is recomputed whole with the class (domain/value.py `history`: the class at every
 month's end since the first order, from the order facts alone), so the worker's, the scheduled
@@ -70,6 +71,18 @@ def recompute(customer_ids: Iterable[str], *, facts: FactsStore, book: ValueBook
 def recompute_all(*, facts: FactsStore, book: ValueBook, on: date | None = None) -> int:
     """The scheduled run: every customer analytics knows (card, owner or order)."""
     return recompute(facts.customer_ids(), facts=facts, book=book, on=on)
+
+
+def judge_the_day(*, facts: FactsStore, book: ValueBook, on: date | None = None) -> int:
+    """The scheduled run (P-004-9), from the worker's timer: the first tick of each company day judges
+    every customer again, later ticks find the day done (one read) and return 0. A run cut short is
+    done again whole on the next tick; replicas ticking at once judge twice, to the same result."""
+    day = on or today(book.timezone)
+    if book.store.everyone_judged_on() >= day.isoformat():
+        return 0
+    count = recompute_all(facts=facts, book=book, on=day)
+    book.store.note_everyone_judged(day.isoformat())
+    return count
 
 
 def rebuild(*, facts: FactsStore, book: ValueBook, on: date | None = None) -> int:

@@ -187,3 +187,31 @@ def test_the_history_is_the_class_at_each_months_end_and_a_rebuild_gives_the_wor
     assert stored["h1"]["figures"]["amount_fen"] == 150000
     assert customer_value.rebuild(facts=grpc_deps.facts, book=book, on=on) == 3
     assert _stored(book) == stored
+
+
+def test_the_daily_run_judges_every_customer_once_a_day_as_the_window_moves(grpc_deps: GrpcDeps) -> None:
+    on = today(grpc_deps.timezone)
+    db = grpc_deps.values.store.c.database
+    book = ValueBook(ValueStore(db["customer_values"]), POLICY, grpc_deps.timezone, grpc_deps.order_views)
+    ordered = (on - timedelta(days=300)).isoformat()  # inside the 12-month window today, outside it in 100 days
+    line = {"order_id": "D1", "line_no": 0, "customer_id": "dc1", "manager_id": "m1", "team_id": "t1", "sku": "S1",
+            "quantity": 5, "amount_fen": 300_000, "order_date": ordered}  # fmt: skip
+    business_facts.apply_events(
+        [OrdersRecorded(import_id="d1", occurred_at="2030-01-01T00:00:00+00:00", lines=[line])],
+        facts=grpc_deps.facts, views=grpc_deps.order_views, values=book,
+    )  # fmt: skip
+    assert _stored(book)["dc1"]["value_class"] == "A"
+
+    assert customer_value.judge_the_day(facts=grpc_deps.facts, book=book, on=on) == 1
+    assert customer_value.judge_the_day(facts=grpc_deps.facts, book=book, on=on) == 0  # the day's run is done
+    assert _stored(book)["dc1"]["value_class"] == "A"
+
+    later = on + timedelta(days=100)
+    assert customer_value.judge_the_day(facts=grpc_deps.facts, book=book, on=later) == 1
+    stored = _stored(book)["dc1"]
+    assert (stored["value_class"], stored["computed_on"]) == ("D", later.isoformat())
+    assert stored["history"] == history(grpc_deps.facts.customer_orders("dc1"), later, POLICY)
+    assert [entry["value_class"] for entry in stored["history"]][-1] == "D"
+    # A replica finishing an older day's run late does not move the record of the last run back.
+    book.store.note_everyone_judged(on.isoformat())
+    assert customer_value.judge_the_day(facts=grpc_deps.facts, book=book, on=later) == 0
