@@ -112,20 +112,20 @@ def _order_actuals(
     """Per manager: cartons, amount and key-brand cartons of the period's order days (from the
     managers' month summaries)."""
     out: dict[str, ind.Actuals] = defaultdict(ind.Actuals)
-    wanted = set(key_brands)
+    keyed = {sku: brand for sku, brand in brand_of.items() if brand in set(key_brands)}  # the SKUs that count
     for summary in summaries:
         if not summary.get("manager_id"):
             continue
         mine = out[summary["manager_id"]]
         mine.team_id = mine.team_id or str(summary.get("team_id") or "")
+        day_skus, brands = summary["day_skus"], mine.brands
         for day, (quantity, amount) in summary["day_totals"].items():
             if day not in days:
                 continue
             mine.volume, mine.amount_fen = mine.volume + int(quantity), mine.amount_fen + int(amount)
-            for sku, cartons in summary["day_skus"].get(day, []):
-                brand = brand_of.get(sku, "")
-                if brand in wanted:
-                    mine.brands[brand] = mine.brands.get(brand, 0) + int(cartons)
+            for sku, cartons in day_skus.get(day, ()) if keyed else ():
+                if brand := keyed.get(sku):
+                    brands[brand] = brands.get(brand, 0) + int(cartons)
     return out
 
 
