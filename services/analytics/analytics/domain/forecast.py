@@ -9,7 +9,6 @@ is rounded half up to whole cartons. Simple enough to explain to a manager and t
 from __future__ import annotations
 
 import calendar
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
@@ -49,7 +48,9 @@ def weighted(ordered: Mapping[str, int], months: Sequence[str]) -> int:
 def share_of_days(forecasts: Mapping[str, int], days: Sequence[str]) -> int:
     """The forecast of some days (YYYY-MM-DD): each day its month's forecast ÷ the month's days,
     summed, rounded half up (a whole month gives its forecast)."""
-    per_month = Counter(day[:7] for day in days)  # one fraction per month, not per day: a report sums 30 managers'
+    per_month: dict[str, int] = {}  # one fraction per month, not per day: a report sums 30 managers'
+    for day in days:
+        per_month[day[:7]] = per_month.get(day[:7], 0) + 1
     total = sum(
         (Fraction(int(forecasts.get(month, 0)) * n, calendar.monthrange(int(month[:4]), int(month[5:7]))[1])
          for month, n in per_month.items()),
