@@ -107,12 +107,8 @@ def check_in_visit(
     marked in one conditional write keyed by that id. Otherwise, or when it is not planned, the visit is
     read by its slot and the state machine decides; a planned one is then marked by a write conditional
     on the state read (a write keyed by the slot would scan the collection on NX-27017)."""
-    rules.ensure_service_or_owner(cmd.caller, cmd.manager_id)
-    parse_date(cmd.date)
-    customer = customers.get(cmd.customer_id)
-    if customer is None:
-        raise CustomerNotFound(customer_id=cmd.customer_id)
-    if not qr_signature_ok(cmd.qr, customer.qr_secret):
+    customer, qr_valid = _scanned_outlet(cmd.caller, cmd.manager_id, cmd.date, cmd.customer_id, cmd.qr, customers)
+    if not qr_valid:
         return CheckinOutcome(customer, False, visits.find(cmd.manager_id, cmd.date, cmd.customer_id))
     marked, before = None, False
     if cmd.visit_id:  # the visit chosen before the scan: found and marked in one write when it is planned
@@ -148,13 +144,23 @@ def resolve_visit_for_checkin(
 ) -> Resolution:
     """The outlet, whether the scanned code carries its signature and, when it is on the manager's list
     that day, the visit."""
-    rules.ensure_service_or_owner(query.caller, query.manager_id)
-    parse_date(query.date)
-    customer = customers.get(query.customer_id)
-    if customer is None:
-        raise CustomerNotFound(customer_id=query.customer_id)
+    customer, qr_valid = _scanned_outlet(
+        query.caller, query.manager_id, query.date, query.customer_id, query.qr, customers
+    )
     visit = visits.find(query.manager_id, query.date, query.customer_id)
-    return Resolution(customer, visit, qr_valid=qr_signature_ok(query.qr, customer.qr_secret))
+    return Resolution(customer, visit, qr_valid=qr_valid)
+
+
+def _scanned_outlet(
+    caller: Caller, manager_id: str, date: str, customer_id: str, qr: str, customers: CustomerStore
+) -> tuple[Customer, bool]:
+    """The outlet a manager's scan names and whether the code carries its signature (both check-in paths)."""
+    rules.ensure_service_or_owner(caller, manager_id)
+    parse_date(date)
+    customer = customers.get(customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id=customer_id)
+    return customer, qr_signature_ok(qr, customer.qr_secret)
 
 
 def mark_checked_in(
