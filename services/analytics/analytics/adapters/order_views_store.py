@@ -77,12 +77,21 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from analytics.domain.business import Owner
-from baifang_common.mongo import Document, bulk_write_chunked, ensure_indexes, find_ids, store_adapter, write_newer
+from baifang_common.mongo import (
+    Document,
+    bulk_write_chunked,
+    ensure_indexes,
+    find_ids,
+    only_duplicates,
+    store_adapter,
+    write_newer,
+)
 
 if TYPE_CHECKING:
     from analytics.adapters.visit_tally_store import VisitTallyStore
@@ -263,6 +272,12 @@ class OrderViewsStore:
         """The customers of each roster ("<manager_id>|<team_id>"); [] for a roster never written."""
         found = {doc["_id"]: orjson.loads(doc["customers"]) for doc in find_ids(self.rosters, list(roster_ids))}
         return {roster_id: found.get(roster_id, []) for roster_id in roster_ids}
+
+    def rosters_with_seq(self, roster_ids: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
+        """As `rosters_of`, each with the seq it was read at ((0, []) for a roster never written)."""
+        found = {doc["_id"]: (int(doc["seq"]), orjson.loads(doc["customers"]))
+                 for doc in find_ids(self.rosters, list(roster_ids), {"seq": 1, "customers": 1})}  # fmt: skip
+        return {roster_id: found.get(roster_id, (0, [])) for roster_id in roster_ids}
 
     def owned(self, manager_id: str = "", team_id: str = "") -> list[Owner]:
         """Customers owned by the manager or team (both empty: everyone's), from the rosters."""
@@ -491,6 +506,22 @@ def bump_counts(counts: Collection[Document], ids: Iterable[str]) -> dict[str, i
         return {}
     bulk_write_chunked(counts, [UpdateOne({"_id": i}, {"$inc": {"seq": 1}}, upsert=True) for i in todo])
     return {doc["_id"]: int(doc["seq"]) for doc in counts.find({"_id": {"$in": todo}})}
+
+
+def write_over_read(collection: Collection[Document], docs: Sequence[Document]) -> set[str]:
+    """Documents {_id, seq, ...}, each summed from the stored one of seq - 1 (none stored: seq 1), in
+    one bulk: each lands only over that one. Returns the ids that did not land (another writer
+    wrote the document since it was read; the caller adds its change again to what that one wrote)."""
+    if not docs:
+        return set()
+    ops = [ReplaceOne({"_id": d["_id"], "seq": d["seq"] - 1}, d, upsert=True) for d in docs]
+    try:
+        collection.bulk_write(ops, ordered=False)
+    except BulkWriteError as exc:
+        if not only_duplicates(exc):
+            raise
+        return {docs[int(e["index"])]["_id"] for e in exc.details.get("writeErrors", [])}
+    return set()
 
 
 def _owners(rosters: Iterable[Document]) -> list[Owner]:
