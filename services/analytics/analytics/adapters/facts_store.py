@@ -267,10 +267,8 @@ class FactsStore:
         return {doc["_id"]: doc for doc in docs}
 
     def cards(self, customer_ids: Sequence[str], fields: Sequence[str]) -> list[Document]:
-        """The named card fields of the customers."""
-        return list(
-            self.c["customers"].find({"_id": {"$in": list(customer_ids)}}, dict.fromkeys(fields, 1) or {"_id": 1})
-        )
+        """The named card fields of the customers (`_id` reads of at most READ_CHUNK ids each)."""
+        return find_ids(self.c["customers"], list(customer_ids), dict.fromkeys(fields, 1) or {"_id": 1})
 
     def terminals(self, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Per customer: the latest terminal resources and information values merged."""

@@ -30,9 +30,10 @@ import orjson
 from pymongo import ASCENDING, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from analytics.adapters.order_views_store import _escape, shard_key, write_over_read
-from baifang_common.mongo import Document, bulk_write_chunked, find_ids, store_adapter
+from baifang_common.mongo import WRITE_CHUNK, Document, bulk_write_chunked, find_ids, only_duplicates, store_adapter
 
 # Shares of the customers per day and month. At 16,000 completed visits a day, one day's document
 # grew to ~1 MB, and every batch of completions rewrote it and read the month's days back
@@ -48,15 +49,21 @@ class VisitTallyStore:
 
     def mark_done(self, visits: Iterable[tuple[str, str, str]]) -> list[str]:
         """Add each completed visit (date, visit_id, customer_id) to its day's share; returns the day
-        shares written ("<shard>|<date>"). The day documents are created first, then `$set` (two
-        first writers of a day would otherwise collide on its _id and one of them lose its visits)."""
+        shares written ("<shard>|<date>"). One upserting `$set` per day share; of two first writers
+        of a day one fails on the duplicate _id, and its `$set` is sent again (the day exists then)."""
         per_day: dict[str, dict[str, str]] = {}
         for day, visit_id, customer_id in visits:
             per_day.setdefault(shard_key(day, customer_id, SHARDS), {})[f"done.{_escape(visit_id)}"] = customer_id
         days = sorted(per_day)
-        created = [UpdateOne({"_id": day}, {"$setOnInsert": {"done": {}}}, upsert=True) for day in days]
-        bulk_write_chunked(self.days, created, duplicates_ok=True)
-        bulk_write_chunked(self.days, [UpdateOne({"_id": day}, {"$set": per_day[day]}) for day in days])
+        for start in range(0, len(days), WRITE_CHUNK):
+            chunk = days[start : start + WRITE_CHUNK]
+            try:
+                self.days.bulk_write([UpdateOne({"_id": d}, {"$set": per_day[d]}, upsert=True) for d in chunk], False)
+            except BulkWriteError as exc:
+                if not only_duplicates(exc):
+                    raise
+                lost = [chunk[int(e["index"])] for e in exc.details.get("writeErrors", [])]
+                bulk_write_chunked(self.days, [UpdateOne({"_id": d}, {"$set": per_day[d]}) for d in lost])
         return days
 
     def day_counts(self, day_shares: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
