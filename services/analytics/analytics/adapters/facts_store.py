@@ -259,6 +259,20 @@ class FactsStore:
             query["team_id"] = team_id
         return [_owner(doc) for doc in self.c["owners"].find(query)]
 
+    def owned_by(self, manager_ids: Sequence[str]) -> dict[str, list[Owner]]:
+        """The customers each manager owns now, by manager: one `$in` scan when the owners are few
+        for that many managers, else one indexed query per manager (as `_by_key`)."""
+        ids, owners = sorted(set(manager_ids)), self.c["owners"]
+        out: dict[str, list[Owner]] = {m: [] for m in ids}
+        if ids and owners.estimated_document_count() <= SCAN_PER_QUERY * len(ids):
+            docs: Iterable[Document] = owners.find({"manager_id": {"$in": ids}})
+        else:
+            docs = (doc for m in ids for doc in owners.find({"manager_id": m}))
+        for doc in docs:
+            if doc.get("manager_id") in out:
+                out[doc["manager_id"]].append(_owner(doc))
+        return out
+
     def customer(self, customer_id: str) -> Document | None:
         return self.c["customers"].find_one({"_id": customer_id})
 
