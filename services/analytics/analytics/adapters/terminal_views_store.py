@@ -10,24 +10,27 @@ from FactsStore and the owner rosters as the order summaries are (adapters/order
     terminal_keys  _id customer_id, seq: how many batches changed the outlet's facts (a row
                    carries the seq its facts were read at and lands only over a lower one)
     terminal_summaries  _id "<manager_id>|<team_id>" (the owner roster's id), manager_id, team_id,
-                   seq, outlets, standard_version, and as JSON text (one element each: NX-27017 reads
-                   a document at a cost per element, and a view reads only the fields it needs):
-                   functions, fg_<attribute> per grouping attribute, quality, qg_<attribute>;
-                   indexes manager_id, team_id
-    terminal_summary_keys  _id as terminal_summaries, seq: how many refreshes summed it (taken
-                   after the rows and the roster are written, claimed by the summary summed after)
+                   seq (how many times it was written: a write lands only over the seq it read),
+                   outlets, standard_version, roster_seq (the seq of the roster its outlets were
+                   taken from), and as JSON text (one element each: NX-27017 reads a document at a
+                   cost per element, and a view reads only the fields it needs): functions,
+                   fg_<attribute> per grouping attribute, quality, qg_<attribute>, and members
+                   {customer_id: the row summed, with its seq} (what a refresh takes away when the
+                   outlet's row changes or the outlet leaves; no view reads it); indexes manager_id,
+                   team_id
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import orjson
 from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from analytics.adapters.order_views_store import bump_counts
+from analytics.adapters.order_views_store import bump_counts, write_over_read
 from baifang_common.mongo import Document, ensure_indexes, find_ids, store_adapter, write_newer
 
 PACKED = ("functions", "quality")  # a summary's fields stored as JSON text, besides the groups
@@ -39,7 +42,6 @@ class TerminalViewsStore:
         self.rows: Collection[Document] = db["terminal_rows"]
         self.seqs: Collection[Document] = db["terminal_keys"]
         self.summaries: Collection[Document] = db["terminal_summaries"]
-        self.summary_seqs: Collection[Document] = db["terminal_summary_keys"]
 
     def ensure_indexes(self) -> None:
         ensure_indexes(self.summaries, [IndexModel([(name, ASCENDING)]) for name in ("manager_id", "team_id")])
@@ -66,13 +68,28 @@ class TerminalViewsStore:
         docs = find_ids(self.rows, ids)
         return {d["_id"]: orjson.loads(d["row"]) for d in docs if int(d["seq"]) >= counts.get(d["_id"], 0)}
 
-    def bump_summaries(self, roster_ids: Iterable[str]) -> dict[str, int]:
-        """As OrderViewsStore.bump_summaries, for the terminal summaries."""
-        return bump_counts(self.summary_seqs, roster_ids)
+    def rows_with_seq(self, customer_ids: Sequence[str]) -> dict[str, Document]:
+        """The outlets' rows by customer with the seq each was written at (`_id` reads)."""
+        return {doc["_id"]: orjson.loads(doc["row"]) for doc in find_ids(self.rows, list(customer_ids), {"row": 1})}
 
-    def write_summaries(self, docs: Sequence[Document]) -> None:
-        """Summaries, each carrying the `seq` it was summed at: a write lands only over a lower seq."""
-        write_newer(self.summaries, [_pack(d) for d in docs])
+    def summaries_to_sum(self, roster_ids: Sequence[str]) -> dict[str, Document]:
+        """The stored summaries whole, decoded (`fgroups`, `qgroups`, `members`): what a refresh adds
+        its changed rows to (absent: never written). One written before `members` were kept has None."""
+        out = {}
+        for doc in find_ids(self.summaries, list(roster_ids)):
+            decoded: dict[str, Any] = {n: v for n, v in doc.items() if n not in PACKED and not n.startswith(_GROUPS)}
+            decoded |= {n: orjson.loads(doc[n]) for n in PACKED if n in doc}
+            for prefix, name in _GROUP_FIELDS:
+                decoded[name] = {n[len(prefix) :]: orjson.loads(v) for n, v in doc.items() if n.startswith(prefix)}
+            decoded["members"] = orjson.loads(doc["members"]) if "members" in doc else None
+            out[doc["_id"]] = decoded
+        return out
+
+    def write_summaries(self, docs: Sequence[Document]) -> set[str]:
+        """Summaries, each carrying `seq`, one more than the stored one it was summed from (1: none
+        was stored): each lands only over that one. Returns the ids of those that did not land
+        (another refresh wrote the summary since it was read: sum it again from what it wrote)."""
+        return write_over_read(self.summaries, [_pack(d) for d in docs])
 
     def summaries_in(self, manager_id: str, team_id: str, fields: Sequence[str]) -> list[Document]:
         """The summaries of a manager or team (both empty: every owner) with the named fields decoded,
@@ -100,8 +117,11 @@ class TerminalViewsStore:
         between the incremental and the rebuilt views."""
         summaries = []
         for doc in self.summaries.find({"outlets": {"$gt": 0}}).sort("_id", ASCENDING):
-            summaries.append({n: orjson.loads(v) if isinstance(v, str) and n not in _PLAIN else v
-                              for n, v in doc.items() if n != "seq"})  # fmt: skip
+            summary = {n: orjson.loads(v) if isinstance(v, str) and n not in _PLAIN else v
+                       for n, v in doc.items() if n not in ("seq", "roster_seq")}  # fmt: skip
+            members = summary.get("members") or {}
+            summary["members"] = {c: {n: v for n, v in row.items() if n != "seq"} for c, row in members.items()}
+            summaries.append(summary)
         return {
             "terminal_rows": sorted(
                 self.rows_of([d["_id"] for d in self.rows.find({}, {"_id": 1})]).values(), key=lambda r: str(r["_id"])
@@ -111,12 +131,14 @@ class TerminalViewsStore:
 
 
 _PLAIN = ("_id", "manager_id", "team_id")
+_GROUP_FIELDS = (("fg_", "fgroups"), ("qg_", "qgroups"))
+_GROUPS = tuple(prefix for prefix, _ in _GROUP_FIELDS)
 
 
 def _pack(summary: Document) -> Document:
-    """The summary as stored: the packed fields and each attribute's groups as JSON text."""
-    out = {n: v for n, v in summary.items() if n not in (*PACKED, "fgroups", "qgroups")}
-    out |= {n: orjson.dumps(summary[n]).decode() for n in PACKED}
-    for prefix, name in (("fg_", "fgroups"), ("qg_", "qgroups")):
+    """The summary as stored: the packed fields, the members and each attribute's groups as JSON text."""
+    out = {n: v for n, v in summary.items() if n not in (*PACKED, "fgroups", "qgroups", "members")}
+    out |= {n: orjson.dumps(summary[n]).decode() for n in (*PACKED, "members")}
+    for prefix, name in _GROUP_FIELDS:
         out |= {f"{prefix}{attribute}": orjson.dumps(groups).decode() for attribute, groups in summary[name].items()}
     return out

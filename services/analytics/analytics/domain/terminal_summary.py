@@ -159,6 +159,89 @@ def summarize(rows: Iterable[Row], criteria: Sequence[std.Criterion]) -> dict[st
             "qgroups": qgroups}  # fmt: skip
 
 
+def combined(base: Mapping[str, Any], plus: Mapping[str, Any], minus: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with the summary `plus` added and `minus` taken away (each as `summarize` gives it): the
+    sum of a roster's rows once the rows in `plus` came in and those in `minus` went (an outlet's new
+    and old row), equal to summing the rows again, so a batch costs its changed rows, not the roster.
+    What reaches zero is left out, as `summarize` leaves out what no row counts."""
+    out: dict[str, Any] = {"outlets": int(base["outlets"]), "functions": {}, "fgroups": {}, "qgroups": {},
+                           "quality": {"total": _tally(), "tiers": {}, "failing": {}, "designated": [0, 0],
+                                       "trend": {}}}  # fmt: skip
+    for part, sign in ((base, 1), (plus, 1), (minus, -1)):
+        if part is not base:
+            out["outlets"] += sign * int(part["outlets"])
+        _add_functional(out, part, sign)
+        _add_quality(out, part, sign)
+    return _pruned(out)
+
+
+def _add_hist(into: dict[str, int], other: Mapping[str, int], sign: int) -> None:
+    for day, n in other.items():
+        into[day] = into.get(day, 0) + sign * n
+
+
+def _add_signed(into: list[int], other: Sequence[int], sign: int) -> None:
+    for i, n in enumerate(other):
+        into[i] += sign * n
+
+
+def _add_functional(out: dict[str, Any], part: Mapping[str, Any], sign: int) -> None:
+    for code, function in part["functions"].items():
+        into = out["functions"].setdefault(code, {"outlets": 0, "dates": {}})
+        into["outlets"] += sign * function["outlets"]
+        for name, dates in function["dates"].items():
+            _add_hist(into["dates"].setdefault(name, {}), dates, sign)
+    for attribute, groups in part["fgroups"].items():
+        held = out["fgroups"].setdefault(attribute, {})
+        for value, group in groups.items():
+            into = held.setdefault(value, {"outlets": 0, "functions": {}})
+            into["outlets"] += sign * group["outlets"]
+            for code, (holders, dates) in group["functions"].items():
+                counted = into["functions"].setdefault(code, [0, {}])
+                counted[0] += sign * holders
+                _add_hist(counted[1], dates, sign)
+
+
+def _add_quality(out: dict[str, Any], part: Mapping[str, Any], sign: int) -> None:
+    quality, other = out["quality"], part["quality"]
+    _add_signed(quality["total"], other["total"], sign)
+    _add_signed(quality["designated"], other["designated"], sign)
+    for tier, tally in other["tiers"].items():
+        _add_signed(quality["tiers"].setdefault(tier, _tally()), tally, sign)
+    _add_hist(quality["failing"], other["failing"], sign)
+    for moment, change in other["trend"].items():
+        _add_signed(quality["trend"].setdefault(moment, [0, 0, 0]), change, sign)
+    for attribute, groups in part["qgroups"].items():
+        held = out["qgroups"].setdefault(attribute, {})
+        for value, tally in groups.items():
+            _add_signed(held.setdefault(value, _tally()), tally, sign)
+
+
+def _nonzero(hist: Mapping[str, int]) -> dict[str, int]:
+    return {day: n for day, n in hist.items() if n}
+
+
+def _pruned(out: dict[str, Any]) -> dict[str, Any]:
+    """What no row counts any more left out: histogram days, groups, holders, tallies of no outlet."""
+    for function in out["functions"].values():
+        function["dates"] = {name: _nonzero(dates) for name, dates in function["dates"].items()}
+    fgroups: dict[str, Any] = {}
+    for attribute, groups in out["fgroups"].items():
+        kept = {
+            value: {"outlets": group["outlets"],
+                    "functions": {code: [n, _nonzero(dates)] for code, (n, dates) in group["functions"].items() if n}}
+            for value, group in groups.items() if group["outlets"]
+        }  # fmt: skip
+        if kept:
+            fgroups[attribute] = kept
+    quality = out["quality"]
+    quality["tiers"] = {tier: tally for tier, tally in quality["tiers"].items() if tally[0]}
+    quality["failing"] = _nonzero(quality["failing"])
+    quality["trend"] = {moment: change for moment, change in sorted(quality["trend"].items()) if any(change)}
+    qgroups = {a: kept for a, groups in out["qgroups"].items() if (kept := {v: t for v, t in groups.items() if t[0]})}
+    return {**out, "fgroups": fgroups, "qgroups": qgroups}
+
+
 def since_count(dates: Mapping[str, int], since: str) -> int:
     """Holders whose last date is on or after `since` (no upper bound, as the outlets were read)."""
     return sum(n for day, n in dates.items() if day >= since)

@@ -24,6 +24,7 @@ from analytics.adapters.order_views_store import OrderViewsStore
 from analytics.adapters.standard_store import STANDARDS, StandardStore
 from analytics.adapters.terminal_views_store import TerminalViewsStore
 from analytics.domain import terminal_analysis as ta
+from analytics.domain import terminal_standard as std
 from analytics.domain import terminal_summary as ts
 from analytics.usecases.terminals import CARD_ATTRIBUTES, TERMINAL_ATTRIBUTES, current_standard
 from baifang_common.events import (
@@ -41,6 +42,7 @@ from baifang_common.timeutil import parse_date
 
 CHUNK = 500  # outlets whose rows are recomputed per round of queries
 ROW_EVENTS = (CustomerAssigned, CustomerUpserted, TerminalResourcesCollected, TerminalInfoUpdated)
+ATTEMPTS = 20  # refreshes of a summary that lose to another one before the batch is tried again
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def refresh_outlets(customer_ids: Iterable[str], *, book: TerminalBook, rosters:
         _write_rows(todo[start : start + CHUNK], book)
     owners = book.facts.owners(todo) if todo else {}  # after the rows: a reassignment written before is seen
     held = {f"{o.manager_id}|{o.team_id}" for o in owners.values() if o.manager_id}
-    return refresh_summaries(held | set(rosters), book=book)
+    return refresh_summaries(held | set(rosters), book=book, changed=todo)
 
 
 def refresh_scanned(days: Iterable[tuple[str, str]], *, book: TerminalBook) -> int:
@@ -159,22 +161,77 @@ def rows_held(customer_ids: Iterable[str], rows: Mapping[str, Document]) -> list
     return [rows.get(c) or outlet_row(c, {}, {}, {}, {}) for c in sorted(customer_ids)]
 
 
-def refresh_summaries(roster_ids: Iterable[str], *, book: TerminalBook) -> int:
-    """Sum each owner's summary again from its roster's rows under the current standard."""
-    seqs = book.views.bump_summaries(roster_ids)
-    if not seqs:
-        return 0
-    rosters = book.rosters.rosters_of(sorted(seqs))
-    rows = book.views.rows_of(sorted({c for customers in rosters.values() for c in customers}))
+def refresh_summaries(roster_ids: Iterable[str], *, book: TerminalBook, changed: Iterable[str] = ()) -> int:
+    """Bring each owner's summary up to its roster and to the rows of the `changed` outlets (those a
+    batch just wrote), under the current standard; returns the summaries refreshed.
+
+    A summary keeps the row it summed of each member outlet, with the row's seq: a refresh takes away
+    the rows that went or were replaced by a higher seq and adds the new ones (ts.combined), so it
+    costs the changed rows, not the roster. A member keeps its row until a higher seq is read (any
+    order of refreshes ends at the latest row), the members follow the roster only from a roster
+    of a seq at least the one summed, and the write lands only over the summary it was summed from
+    (`write_summaries`); one that lost to another refresh is summed again from what that one wrote.
+    Summed from no stored members (never summed, a rebuild) or under another standard: all rows again."""
+    todo, count, outlets = sorted(set(roster_ids)), len(set(roster_ids)), set(changed)
+    for _ in range(ATTEMPTS):
+        if not todo:
+            return count
+        todo = sorted(_sum_once(todo, outlets, book))
+    raise RuntimeError(f"terminal summaries {todo} changed under {ATTEMPTS} refreshes in a row")
+
+
+def _sum_once(roster_ids: list[str], changed: set[str], book: TerminalBook) -> set[str]:
+    """One round: read the summaries, rosters and the rows needed, write what changed; the ids lost."""
+    stored = book.views.summaries_to_sum(roster_ids)
+    rosters = book.rosters.rosters_with_seq(roster_ids)
     version, criteria = current_standard(book.standards)
-    docs: list[Document] = []
-    for roster_id, customers in rosters.items():
-        manager_id, team_id = roster_id.rsplit("|", 1)
-        held = rows_held(customers, rows)
-        docs.append({"_id": roster_id, "manager_id": manager_id, "team_id": team_id, "seq": seqs[roster_id],
-                     "standard_version": version, **ts.summarize(held, criteria)})  # fmt: skip
-    book.views.write_summaries(docs)
-    return len(docs)
+    wanted: set[str] = set()
+    plans: dict[str, tuple[int, list[str]]] = {}
+    for roster_id in roster_ids:
+        doc, (roster_seq, customers) = stored.get(roster_id) or {}, rosters[roster_id]
+        members = doc.get("members")
+        if members is not None and roster_seq < int(doc.get("roster_seq", 0)):
+            roster_seq, customers = int(doc["roster_seq"]), list(members)  # a roster older than the one summed
+        plans[roster_id] = (roster_seq, customers)
+        wanted |= {c for c in customers if c in changed or c not in (members or {})}
+    rows = book.views.rows_with_seq(sorted(wanted)) if wanted else {}
+    docs = []
+    for roster_id, (roster_seq, customers) in plans.items():
+        doc = _summed(roster_id, stored.get(roster_id), (roster_seq, customers), rows, (version, criteria))
+        if doc is not None:
+            docs.append(doc)
+    return book.views.write_summaries(docs)
+
+
+def _summed(
+    roster_id: str,
+    stored: Document | None,
+    roster: tuple[int, Sequence[str]],
+    rows: Mapping[str, Document],
+    standard: tuple[int, Sequence[std.Criterion]],
+) -> Document | None:
+    """The summary of the roster's customers from the stored one and the rows read (None: unchanged)."""
+    (roster_seq, customers), (version, criteria) = roster, standard
+    old: dict[str, Document] | None = (stored or {}).get("members")
+    members: dict[str, Document] = {}
+    for c in customers:
+        held, row = (old or {}).get(c), rows.get(c)
+        if held is not None and (row is None or int(row.get("seq", 0)) <= int(held.get("seq", 0))):
+            members[c] = held
+        else:
+            members[c] = row if row is not None else {**outlet_row(c, {}, {}, {}, {}), "seq": 0}
+    if stored is None or old is None or stored.get("standard_version") != version:
+        sums = ts.summarize(members.values(), criteria)
+    else:
+        came = [row for c, row in members.items() if old.get(c) is not row]
+        gone = [row for c, row in old.items() if members.get(c) is not row]
+        if not came and not gone and stored.get("roster_seq") == roster_seq:
+            return None
+        sums = ts.combined(stored, ts.summarize(came, criteria), ts.summarize(gone, criteria))
+    manager_id, team_id = roster_id.rsplit("|", 1)
+    seq = int((stored or {}).get("seq", 0)) + 1
+    return {"_id": roster_id, "manager_id": manager_id, "team_id": team_id, "seq": seq, "standard_version": version,
+            "roster_seq": roster_seq, "members": dict(sorted(members.items())), **sums}  # fmt: skip
 
 
 def follow_the_standard(*, book: TerminalBook) -> int:

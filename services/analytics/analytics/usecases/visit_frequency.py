@@ -26,6 +26,8 @@ from analytics.domain import visit_frequency as freq
 from analytics.domain.business import Owner
 from analytics.usecases.orders import ViewQuery, page_of, resolve_month
 
+ATTEMPTS = 20  # writes of a month tally that lose to another batch before the batch is tried again
+
 
 def frequency_compliance(
     query: ViewQuery,
@@ -102,21 +104,39 @@ def _per_manager(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def record_completions(visits: Iterable[tuple[str, str, str]], *, tallies: VisitTallyStore) -> int:
-    """Add completed visits (date, visit_id, customer_id) to their days, then sum each month share
-    touched again from its days, claiming the change count taken after the days were written: the
-    later sum of a share is kept, whatever order the writes land in."""
-    summed: dict[str, tuple[dict[str, list[Any]], int]] = {}
-    seqs = tallies.bump_months(tallies.mark_done(visits))
-    days = tallies.days_of(sorted(seqs))
-    for share, seq in seqs.items():
-        visits_of: dict[str, list[Any]] = {}
-        for day, counts in sorted(days.get(share, {}).items()):
-            for customer_id, count in counts.items():
-                held = visits_of.setdefault(customer_id, [0, ""])
-                held[0], held[1] = held[0] + int(count), max(held[1], day)
-        summed[share] = (visits_of, seq)
-    tallies.write_months(summed)
-    return len(summed)
+    """Add completed visits (date, visit_id, customer_id) to their days, read those days back and
+    raise each month share's counts of them to what was read (adapters/visit_tally_store.py): a
+    batch costs the days it touched, not the month. A share written before it kept its days is
+    summed from all its days. Returns the month shares touched."""
+    counts = tallies.day_counts(tallies.mark_done(visits))
+    todo = sorted(counts)
+    for _ in range(ATTEMPTS):
+        if not todo:
+            return len(counts)
+        stored = tallies.months_to_sum(todo)
+        if older := [share for share in todo if share in stored and stored[share]["days"] is None]:
+            counts |= tallies.days_of(older)
+        added = {share: doc for share in todo if (doc := _added(stored.get(share), counts[share])) is not None}
+        todo = sorted(tallies.write_months(added))
+    raise RuntimeError(f"visit tallies {todo} changed under {ATTEMPTS} batches in a row")
+
+
+def _added(stored: Mapping[str, Any] | None, days: Mapping[str, Mapping[str, int]]) -> dict[str, Any] | None:
+    """The month tally with each (date, customer) count raised to the one read (None: none was lower)."""
+    base = stored if stored is not None and stored["days"] is not None else None  # else: summed from all days
+    held: dict[str, dict[str, int]] = {d: dict(c) for d, c in base["days"].items()} if base else {}
+    visits: dict[str, list[Any]] = {c: list(v) for c, v in base["visits"].items()} if base else {}
+    changed = base is None
+    for day, customers in days.items():
+        into = held.setdefault(day, {})
+        for customer_id, count in customers.items():
+            if count > (before := into.get(customer_id, 0)):
+                into[customer_id], changed = count, True
+                tally = visits.setdefault(customer_id, [0, ""])
+                tally[0], tally[1] = tally[0] + count - before, max(tally[1], day)
+    if not changed:
+        return None
+    return {"visits": visits, "days": dict(sorted(held.items())), "seq": int((stored or {}).get("seq", 0)) + 1}
 
 
 def rebuild_tallies(*, facts: FactsStore, tallies: VisitTallyStore) -> int:

@@ -289,9 +289,16 @@ def test_a_tally_counted_before_a_newer_one_never_overwrites_it(grpc_deps: GrpcD
     tallies = grpc_deps.order_views.visit_tallies
     assert tallies is not None
     share = shard_key("2025-06", "c1", SHARDS)
-    tallies.write_months({share: ({"c1": [2, "2025-06-09"]}, 5)})
-    tallies.write_months({share: ({"c1": [1, "2025-06-02"]}, 4)})  # counted earlier, written later
+    newer = {"visits": {"c1": [2, "2025-06-09"]}, "days": {"2025-06-02": {"c1": 1}, "2025-06-09": {"c1": 1}}}
+    assert tallies.write_months({share: {**newer, "seq": 1}}) == set()
+    older = {"visits": {"c1": [1, "2025-06-02"]}, "days": {"2025-06-02": {"c1": 1}}}
+    assert tallies.write_months({share: {**older, "seq": 1}}) == {share}  # added to no tally, written later: lost
     assert tallies.of_months(["2025-06", "2025-07"]) == {"2025-06": {"c1": [2, "2025-06-09"]}}
+    # A batch that read a day's count before another batch's visit of that day never lowers it.
+    visit_frequency.record_completions([("2025-06-09", "v9", "c1")], tallies=tallies)
+    assert tallies.of_months(["2025-06"]) == {"2025-06": {"c1": [2, "2025-06-09"]}}  # v9 counted in the 2 above
+    visit_frequency.record_completions([("2025-06-10", "v10", "c1"), ("2025-06-09", "v9", "c1")], tallies=tallies)
+    assert tallies.of_months(["2025-06"]) == {"2025-06": {"c1": [3, "2025-06-10"]}}
 
 
 def _scan_batches(rng: random.Random, timezone: str) -> list[ScanBatchAccepted]:

@@ -317,3 +317,31 @@ def test_a_rebuild_from_the_facts_equals_the_incremental_summaries(grpc_deps: Gr
     assert terminal_views.rebuild(book=book) == 14
     assert book.views.snapshot() == incremental
     assert_same_as_the_outlets(business_views(grpc_deps), grpc_deps)
+
+
+def test_a_summary_adds_only_what_changed_lands_only_over_what_it_read_and_a_replay_changes_nothing(
+    grpc_deps: GrpcDeps,
+) -> None:
+    rng, base = random.Random(3), today(grpc_deps.timezone)
+    events = data_set(rng, base)
+    feed(grpc_deps, events, rng)
+    book, m1 = terminal_views.book_of(grpc_deps.facts), "m1|t1"
+    before = book.views.summaries_to_sum([m1])[m1]
+    business_facts.apply_events([_card("c00", rng, 3)], facts=grpc_deps.facts, views=grpc_deps.order_views)
+    after = book.views.summaries_to_sum([m1])[m1]  # c00 is m1's: its row came in place of the one summed
+    assert after["seq"] == before["seq"] + 1 and after["members"]["c00"]["seq"] > before["members"]["c00"]["seq"]
+    assert {c: r for c, r in after["members"].items() if c != "c00"} == {
+        c: r for c, r in before["members"].items() if c != "c00"
+    }
+    # A refresh that read the summary before that one loses (it would take away a row no longer summed).
+    assert book.views.write_summaries([{**before, "seq": before["seq"] + 1}]) == {m1}
+    assert book.views.summaries_to_sum([m1])[m1] == after
+    assert terminal_views.refresh_summaries([m1], book=book) == 1  # nothing changed: nothing written
+    assert book.views.summaries_to_sum([m1])[m1]["seq"] == after["seq"]
+    # Every event delivered again, shuffled: the rows are read again, the figures stay.
+    incremental = book.views.snapshot()
+    feed(grpc_deps, events, rng)
+    assert book.views.snapshot() == incremental
+    assert terminal_views.rebuild(book=book) == 14
+    assert book.views.snapshot() == incremental
+    assert_same_as_the_outlets(business_views(grpc_deps), grpc_deps)
