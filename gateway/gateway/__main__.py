@@ -66,6 +66,7 @@ def _config(app: FastAPI | str, settings: GatewaySettings, **extra: Any) -> uvic
         access_log=False,
         log_config=None,
         server_header=False,
+        timeout_keep_alive=settings.keep_alive_seconds,
         timeout_graceful_shutdown=10,
         **extra,
     )

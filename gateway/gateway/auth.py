@@ -114,11 +114,31 @@ class AccessClaims:
     version: int
 
 
+# Access tokens whose signature and claims were verified, until they expire: a tablet sends the same
+# token with every request for 15 minutes, and decoding it again cost more than the rest of the auth.
+# Keyed by the secret too (a process holds one, tests several). Bounded: cleared when full.
+_VERIFIED_MAX_ENTRIES = 10_000
+_verified: dict[tuple[str, str], AccessClaims] = {}
+
+
 def access_claims(token: str, settings: GatewaySettings) -> AccessClaims:
     """The verified claims of an access token; 401 token_expired or unauthenticated otherwise.
 
     Only the roles an account may hold are accepted: `system`, `device` or anything else is refused.
     """
+    key = (settings.jwt_secret, token)
+    known = _verified.get(key)
+    if known is not None and time.time() < known.exp:
+        return known
+    claims = _decoded_claims(token, settings)
+    if len(_verified) >= _VERIFIED_MAX_ENTRIES:
+        _verified.clear()
+    _verified[key] = claims
+    return claims
+
+
+def _decoded_claims(token: str, settings: GatewaySettings) -> AccessClaims:
+    """access_claims without the cache: signature, expiry and every claim checked."""
     try:
         claims = jwt.decode(
             token,

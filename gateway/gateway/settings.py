@@ -26,6 +26,9 @@ class GatewaySettings(ServiceSettings):
     # Requests one process serves at once before it answers 503 + Retry-After (middleware: load shedding;
     # auth and probes are never shed). 0 = no limit.
     max_in_flight: int = Field(default=100, ge=0)
+    # How long an idle client connection stays open. Longer than a tablet's 10-s GPS tick, so a tablet
+    # keeps its connection instead of opening one per request (uvicorn's default is 5 s).
+    keep_alive_seconds: int = Field(default=30, ge=1, le=600)
     jwt_secret: str = DEV_JWT_SECRET
     access_ttl_seconds: int = 15 * 60
     refresh_ttl_seconds: int = 30 * 24 * 3600

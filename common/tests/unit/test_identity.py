@@ -1,5 +1,7 @@
 """Signed identity: what a token proves, which keys a process uses, and what production refuses."""
 
+import base64
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +13,11 @@ from baifang_common.context import Caller
 from baifang_common.errors import Unauthenticated
 from baifang_common.identity import (
     ISSUERS,
+    REQUEST_ID_KEY,
     TOKEN_KEY,
     IdentityConfigError,
     Signer,
+    Verified,
     Verifier,
     dev_private_key,
     encode_private,
@@ -106,3 +110,26 @@ def test_generated_keys_are_a_working_set() -> None:
         metadata = load_signer(name, env).metadata(M001)
         assert metadata[0][0] == TOKEN_KEY
         assert Verifier(parse_trust(trust)).verify_metadata(metadata).issuer == name
+
+
+def test_a_caller_s_token_is_reused_and_the_request_id_travels_beside_it() -> None:
+    signer, verifier = load_signer("gateway", {}), load_verifier({})
+    first, second = signer.metadata(M001, "req-1"), signer.metadata(M001, "req-2")
+    assert first[0] == second[0]  # one signature for both calls
+    assert signer.metadata(Caller("m002", "manager", "t01"), "req-3")[0] != first[0]
+    assert verifier.verify_metadata(first) == Verified("gateway", M001, "req-1")
+    assert verifier.verify_metadata(second) == Verified("gateway", M001, "req-2")  # checked once, remembered
+    assert verifier.verify_metadata([first[0]]).request_id == ""
+    with pytest.raises(Unauthenticated):
+        verifier.verify_metadata([(REQUEST_ID_KEY, "req-4")])
+
+
+def test_a_token_whose_claims_were_changed_is_refused() -> None:
+    verifier = load_verifier({})
+    header, payload, signature = load_signer("gateway", {}).mint(M001, "req-1").split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps({**claims, "role": "admin"}).encode()).rstrip(b"=").decode()
+    for token in (f"{header}.{forged}.{signature}", f"{header}.{payload}", f"{header}.{payload}.{signature}.x"):
+        with pytest.raises(Unauthenticated):
+            verifier.verify(token)
+    assert verifier.verify(f"{header}.{payload}.{signature}").caller == M001

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from baifang_common.context import Caller
-from baifang_common.errors import InvalidArgument
+from baifang_common.errors import DomainError, InvalidArgument
 from baifang_common.events import Event
 from baifang_common.idempotency import OpStore
 from baifang_common.publisher import EventPublisher
@@ -252,22 +252,35 @@ def _write_visit(
     publisher: EventPublisher,
     now: Callable[[], datetime],
 ) -> _Written:
-    """The one write sequence of visit work: replay check, optimistic write, publish, keep the answer."""
-    stored = ops.get(cmd.caller.id, cmd.op_id)
-    if stored is not None:
-        return _written(stored, replayed=True)
+    """The one write sequence of visit work: optimistic write, publish, keep the answer.
+
+    A replayed op_id finds its work done (nothing changes) or refused by the visit's state now, and only
+    then is its kept answer read: a first application, nearly every one, does not read the ops first.
+    """
     client_ts = _client_ts(cmd.client_ts, now)
     for _ in range(MAX_WRITE_ATTEMPTS):
-        visit = _load(visits, cmd.visit_id)
-        rules.ensure_can_write(cmd.caller, visit)
-        updated, changed = mutate(visit, client_ts, now())
-        if not changed or visits.save_if_version(updated, visit.version):
+        try:
+            visit = _load(visits, cmd.visit_id)
+            rules.ensure_can_write(cmd.caller, visit)
+            updated, changed = mutate(visit, client_ts, now())
+        except DomainError:
+            kept = ops.get(cmd.caller.id, cmd.op_id)
+            if kept is None:
+                raise
+            return _written(kept, replayed=True)
+        if not changed:
+            kept = ops.get(cmd.caller.id, cmd.op_id)
+            if kept is not None:
+                return _written(kept, replayed=True)
+            break
+        if visits.save_if_version(updated, visit.version):
             break
     else:
         raise RuntimeError(f"visit {cmd.visit_id} kept changing under {kind}")
     publisher.publish(event(updated))
     task_id = cmd.task_id if isinstance(cmd, CompleteTask) else ""
-    return _written(ops.put(cmd.caller.id, cmd.op_id, kind, _encode(updated, task_id)), replayed=False)
+    answer, stored = ops.put_once(cmd.caller.id, cmd.op_id, kind, _encode(updated, task_id))
+    return _written(answer, replayed=not stored)
 
 
 def _load(visits: VisitStore, visit_id: str) -> Visit:
