@@ -272,13 +272,9 @@ class OrderViewsStore:
             for d in docs
         ])  # fmt: skip
 
-    def rosters_of(self, roster_ids: Sequence[str]) -> dict[str, list[str]]:
-        """The customers of each roster ("<manager_id>|<team_id>"); [] for a roster never written."""
-        found = {doc["_id"]: orjson.loads(doc["customers"]) for doc in find_ids(self.rosters, list(roster_ids))}
-        return {roster_id: found.get(roster_id, []) for roster_id in roster_ids}
-
     def rosters_with_seq(self, roster_ids: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
-        """As `rosters_of`, each with the seq it was read at ((0, []) for a roster never written)."""
+        """The customers of each roster ("<manager_id>|<team_id>") with the seq it was read at ((0, [])
+        for a roster never written)."""
         found = {doc["_id"]: (int(doc["seq"]), orjson.loads(doc["customers"]))
                  for doc in find_ids(self.rosters, list(roster_ids), {"seq": 1, "customers": 1})}  # fmt: skip
         return {roster_id: found.get(roster_id, (0, [])) for roster_id in roster_ids}
