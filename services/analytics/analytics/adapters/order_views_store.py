@@ -212,7 +212,7 @@ class OrderViewsStore:
     def seqs_of(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Each key's change count, read before its facts are read (0 for a key never touched)."""
         ids = [f"{c}:{m}" for c, m in keys]
-        found = {doc["_id"]: int(doc["seq"]) for doc in self.seqs.find({"_id": {"$in": ids}})}
+        found = {doc["_id"]: int(doc["seq"]) for doc in find_ids(self.seqs, ids)}
         return {key: found.get(f"{key[0]}:{key[1]}", 0) for key in keys}
 
     def replace(self, months: Sequence[Document]) -> None:
