@@ -1,7 +1,7 @@
 """Rebuild analytics' order views from the business facts it stored: `make rebuild-analytics`.
 
 The facts (biz_* collections, services/analytics/analytics/adapters/facts_store.py) are what the
-worker kept from the events; the order views (order_months, order_rows, and order_summaries
+worker kept from the events; the order views (order_rows, and order_summaries
 summed from the rows per manager's month and team) are a pure function of them, so emptying and
 recomputing them gives what the incremental worker built (a test checks it). The views are
 empty while it runs (under a minute for three months of 3,000 outlets). Run it with the

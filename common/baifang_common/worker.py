@@ -84,10 +84,11 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
 class BatchEventHandler(Entrypoint):  # type: ignore[misc]
     """Runs the decorated method with a list of event bodies (baifang_common.batching)."""
 
-    def __init__(self, source: str, event_type: str, *, dedupe: bool = True, **kwargs: Any) -> None:
+    def __init__(self, source: str, event_type: str, *, dedupe: bool = True, max_batch: int = 0, **kwargs: Any) -> None:
         self.source = source
         self.event_type = event_type
         self.dedupe = dedupe
+        self.max_batch = max_batch
         self.consumer: BatchConsumer | None = None
         self._stopping = False
         self._thread: Any = None
@@ -101,7 +102,7 @@ class BatchEventHandler(Entrypoint):  # type: ignore[misc]
             queue,
             self._run_method,
             event_types=[self.event_type],
-            max_batch=settings.consumer_batch_max,
+            max_batch=min(settings.consumer_batch_max, self.max_batch or settings.consumer_batch_max),
             max_wait_s=settings.consumer_batch_wait_ms / 1000.0,
             inbox=self._inbox,
             policy=retry_policy(settings),
@@ -150,15 +151,18 @@ class BatchEventHandler(Entrypoint):  # type: ignore[misc]
 
 
 def batch_event_handler(
-    source: str, event_type: str, *, dedupe: bool = True
+    source: str, event_type: str, *, dedupe: bool = True, max_batch: int = 0
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """`@batch_event_handler("checkin", "track.batch_accepted")` on a method taking a list of JSON bodies.
 
     The method applies them all with one store write, idempotently (a batch may be redelivered).
     `dedupe=True` skips event ids its service's `deps.inbox` has seen (one query and one insert
-    per batch); handlers idempotent by construction pass False.
+    per batch); handlers idempotent by construction pass False. `max_batch` caps the batch below
+    `<SVC>_CONSUMER_BATCH_MAX` for events that are large each (0: no cap of its own).
     """
-    return BatchEventHandler.decorator(source, event_type, dedupe=dedupe)  # type: ignore[no-any-return]
+    return BatchEventHandler.decorator(  # type: ignore[no-any-return]
+        source, event_type, dedupe=dedupe, max_batch=max_batch
+    )
 
 
 def reliable_event_handler(

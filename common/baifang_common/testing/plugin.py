@@ -92,6 +92,17 @@ def declared_queues(amqp_uri: str) -> set[str]:
     return {queue["name"] for queue in queues}
 
 
+def consumer_prefetch(amqp_uri: str) -> dict[str, int]:
+    """Each queue's consumer prefetch in the vhost of `amqp_uri` (management API; the highest when
+    a queue has several): a batched consumer asks for twice its largest batch."""
+    vhost = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).path.lstrip("/")) or "/"
+    out: dict[str, int] = {}
+    for consumer in _management("GET", f"consumers/{urllib.parse.quote(vhost, safe='')}") or []:
+        name = consumer["queue"]["name"]
+        out[name] = max(out.get(name, 0), int(consumer.get("prefetch_count", 0)))
+    return out
+
+
 def queued_messages(vhost: str) -> int:
     """Messages waiting in the vhost's queues right now (ready or unacknowledged).
 

@@ -14,6 +14,15 @@ class AnalyticsSettings(ServiceSettings):
     service: ClassVar[str] = "analytics"
     model_config = SettingsConfigDict(env_prefix="ANALYTICS_", extra="ignore", populate_by_name=True, frozen=True)
 
+    # Batched consumers (baifang_common.batching): larger batches than the other services'. A batch's
+    # store work grows slower than its events (one write per manager-day, visit day share, outlet,
+    # roster or order key it touches, one read of each roster), so 1,000 events per batch cost the
+    # store ~30 % less CPU than 200 (loadtests/bench_analytics.py --backlog --reset); the wait lets
+    # a backlog fill a batch (reading 1,000 messages off the socket takes ~0.2 s), and bounds the
+    # delay a lone event adds.
+    consumer_batch_max: int = 1000
+    consumer_batch_wait_ms: float = 250.0
+
     # Customer value class (analytics/domain/value.py): purchases over the window, in fen, per class;
     # buying for `value_tenure_lift_months` or longer lifts a class by one.
     value_window_months: int = 12

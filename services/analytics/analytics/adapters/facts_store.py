@@ -359,8 +359,7 @@ class FactsStore:
         return self._by_key("orders", customer_ids, months)
 
     def agreed(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
-        ids = [f"{cid}:{m}" for cid in customer_ids for m in months]
-        return list(self.c["agreed"].find({"_id": {"$in": ids}}))
+        return find_ids(self.c["agreed"], [f"{cid}:{m}" for cid in customer_ids for m in months])
 
     def adjustments(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
         return self._by_key("adjustments", customer_ids, months)

@@ -1,16 +1,15 @@
 """OrderViewsStore: the precomputed order-tracking view (docs/domain.md §1.8), derived from FactsStore.
 
-    order_months  _id "<customer_id>:<month>", customer_id, month, manager_id, team_id, seq, agreed,
+    order_rows    _id "<customer_id>:<month>", customer_id, month, manager_id, team_id, seq, agreed,
                   agreed_submitted (an agreed quantity of the month exists, even of 0 cartons),
-                  adjusted (approved increases), effective, ordered, amount_fen, order_days,
-                  last_order_date, by_sku [[sku, qty, amount_fen], ...],
-                  days {date: {quantity, amount_fen, lines [[sku, qty, amount_fen], ...]}}
-                  index customer_id
-    order_rows    the same _id and figures without by_sku and days, plus day_totals {date:
-                  [quantity, amount_fen]}, day_lines {date: [[sku, qty, amount_fen], ...]} (what
-                  the summaries take each order day's lines from), manager_month
-                  "<manager_id>|<month>", team_month: what the page of a list view and the
-                  summaries read; indexes manager_month, team_month, month, customer_id
+                  adjusted (approved increases), effective, ordered, amount_fen, last_order_date,
+                  day_totals {date: [quantity, amount_fen]}, day_lines {date: [[sku, qty,
+                  amount_fen], ...]} (what the summaries take each order day's lines from),
+                  manager_month "<manager_id>|<month>", team_month: what the page of a list
+                  view and the summaries read; indexes manager_month, team_month, month,
+                  customer_id. The whole month document (by SKU and by day, `month_view`) is
+                  rebuilt from its row on read (`month_of`): one document per key is written,
+                  not two (the retired `order_months` held the same figures and lines)
     order_keys    _id "<customer_id>:<month>", seq: how many batches changed that key's facts
                   (a month document carries the seq its facts were read at, see `replace`)
     order_customers  _id customer_id, months [month, ...]: the months with facts of each customer,
@@ -108,7 +107,7 @@ class OrderViewsStore:
         # The completed-visit tallies ride along (bootstrap.business_stores): the worker's batches
         # reach every derived view through the facts and this store.
         self.visit_tallies = visit_tallies
-        self.months: Collection[Document] = db["order_months"]
+        self.retired_months: Collection[Document] = db["order_months"]  # read for old rows, emptied by `clear`
         self.seqs: Collection[Document] = db["order_keys"]
         self.rows: Collection[Document] = db["order_rows"]
         self.customers: Collection[Document] = db["order_customers"]
@@ -130,7 +129,6 @@ class OrderViewsStore:
             self.rows,
             [IndexModel([(name, ASCENDING)]) for name in ("manager_month", "team_month", "month", "customer_id")],
         )
-        ensure_indexes(self.months, [IndexModel([("customer_id", ASCENDING)])])
         ensure_indexes(self.rosters, [IndexModel([(name, ASCENDING)]) for name in ("manager_id", "team_id")])
         for scoped in (self.summaries, self.forecasts):
             ensure_indexes(scoped, [IndexModel([(name, ASCENDING)]) for name in SCOPED_FIELDS])
@@ -214,11 +212,12 @@ class OrderViewsStore:
     def seqs_of(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Each key's change count, read before its facts are read (0 for a key never touched)."""
         ids = [f"{c}:{m}" for c, m in keys]
-        found = {doc["_id"]: int(doc["seq"]) for doc in self.seqs.find({"_id": {"$in": ids}})}
+        found = {doc["_id"]: int(doc["seq"]) for doc in find_ids(self.seqs, ids)}
         return {key: found.get(f"{key[0]}:{key[1]}", 0) for key in keys}
 
     def replace(self, months: Sequence[Document]) -> None:
-        """The recomputed month documents, each carrying the `seq` its facts were read at.
+        """The recomputed month documents, each carrying the `seq` its facts were read at, stored as
+        their rows (`lean_row`: the month document is rebuilt from it on read, `month_of`).
 
         A write lands only over a document of a lower seq, so when two batches recompute one key
         at once the one that read the facts later wins, whatever order their writes arrive in
@@ -226,9 +225,9 @@ class OrderViewsStore:
         time (seq 1) is inserted instead (half an upsert's cost on NX-27017), with the upsert for
         one stored already (a recompute of seq 1 that lost to a later one).
         """
-        for collection, docs in ((self.months, months), (self.rows, [lean_row(d) for d in months])):
-            first = [d for d in docs if d["seq"] == 1]
-            write_newer(collection, [*_stored_before(collection, first), *(d for d in docs if d["seq"] != 1)])
+        rows = [lean_row(d) for d in months]
+        first = [d for d in rows if d["seq"] == 1]
+        write_newer(self.rows, [*_stored_before(self.rows, first), *(d for d in rows if d["seq"] != 1)])
 
     def filed_of(self, customer_ids: Iterable[str]) -> dict[str, set[str]]:
         """Each customer's owners ("<manager_id>|<team_id>") its months were ever filed under."""
@@ -426,9 +425,13 @@ class OrderViewsStore:
         return list(self.rows.find(_scoped(month, manager_id, team_id)).sort("customer_id", ASCENDING))
 
     def month_of(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
-        """Whole month documents (by SKU and by day) of a few customers."""
+        """Whole month documents (by SKU and by day) of a few customers, rebuilt from their rows."""
         ids = [f"{cid}:{m}" for cid in customer_ids for m in months]
-        return list(self.months.find({"_id": {"$in": ids}}, {"days": 0}))
+        rows = list(self.rows.find({"_id": {"$in": ids}}))
+        # A row written before rows kept their lines: the month document of then (until a rebuild).
+        older = [row["_id"] for row in rows if "day_lines" not in row]
+        kept = {d["_id"]: d for d in self.retired_months.find({"_id": {"$in": older}}, {"days": 0})} if older else {}
+        return [kept.get(row["_id"]) or month_of_row(row) for row in rows]
 
     def ordered(self, customer_ids: Sequence[str], months: Sequence[str]) -> dict[str, int]:
         """Cartons ordered per customer over the months (lean rows: cheap for hundreds of customers)."""
@@ -451,7 +454,7 @@ class OrderViewsStore:
 
     def clear(self) -> None:
         """Empty the views (the first step of a rebuild; the change counts stay)."""
-        self.months.delete_many({})
+        self.retired_months.delete_many({})
         self.rows.delete_many({})
         self.customers.delete_many({})
         self.summaries.delete_many({})
@@ -463,7 +466,10 @@ class OrderViewsStore:
     def snapshot(self) -> dict[str, list[Document]]:
         """Every document, sorted by id: what a test compares between incremental and rebuilt views."""
         return {
-            "order_months": list(self.months.find({}, {"seq": 0}).sort("_id", ASCENDING)),
+            "order_months": [
+                {name: value for name, value in month_of_row(d).items() if name != "seq"}
+                for d in self.rows.find({}).sort("_id", ASCENDING)
+            ],  # as `month_of` reads them
             "order_rows": list(self.rows.find({}, {"seq": 0}).sort("_id", ASCENDING)),
             "order_summaries": [
                 {name: value for name, value in _unpack(d).items() if name != "seq"}
@@ -591,6 +597,26 @@ def lean_row(month: Document) -> Document:
         "team_month": f"{month['team_id']}|{month['month']}",
         "day_totals": {day: [d["quantity"], d["amount_fen"]] for day, d in month["days"].items()},
         "day_lines": {day: d["lines"] for day, d in month["days"].items()},
+    }
+
+
+def month_of_row(row: Document) -> Document:
+    """The month document (usecases/order_views.month_view) its row stands for: the day lines
+    summed per SKU and per day. Every figure is the row's, so a month reads as it was computed."""
+    by_sku: dict[str, list[int]] = {}
+    days: dict[str, Document] = {}
+    for day, lines in sorted((row.get("day_lines") or {}).items()):
+        quantity, amount = (row.get("day_totals") or {}).get(day, [0, 0])
+        days[day] = {"quantity": quantity, "amount_fen": amount, "lines": lines}
+        for sku, qty, amount_fen in lines:
+            held = by_sku.setdefault(sku, [0, 0])
+            held[0], held[1] = held[0] + qty, held[1] + amount_fen
+    return {
+        "_id": row["_id"],
+        **{name: row[name] for name in LEAN if name in row},
+        "order_days": len(days),
+        "by_sku": [[sku, qty, amount] for sku, (qty, amount) in sorted(by_sku.items())],
+        "days": days,
     }
 
 

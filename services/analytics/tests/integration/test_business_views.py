@@ -496,6 +496,26 @@ def test_a_recompute_that_read_older_facts_never_overwrites_a_newer_one(grpc_dep
     assert views.day_rows("2025-06-02") == []
 
 
+def test_a_month_document_reads_back_from_its_row_as_it_was_computed(grpc_deps: GrpcDeps) -> None:
+    """One document per key is stored (the row): the whole month, by SKU and by day, is rebuilt
+    from it on read, equal to what the recompute computed; a row written before rows kept their
+    lines reads the month document stored beside it then."""
+    views, key = grpc_deps.order_views, ("c9", "2025-06")
+    orders = [
+        {"order_date": day, "sku": sku, "quantity": qty, "amount_fen": qty * 9000}
+        for day, sku, qty in (("2025-06-02", "S2", 2), ("2025-06-02", "S1", 1), ("2025-06-09", "S1", 4))
+    ]
+    agreed = [{"customer_id": "c9", "month": "2025-06", "total": 8}]
+    computed = order_views.month_view(key, {"orders": orders, "agreed": agreed}, "m1", "t1", seq=3)
+    views.replace([computed])
+    assert views.month_of(["c9"], ["2025-06", "2025-07"]) == [computed]
+    assert views.retired_months.count_documents({}) == 0
+    old = order_views.month_view(("c8", "2025-06"), {"orders": orders[:1]}, "m1", "t1", seq=2)
+    views.rows.insert_one({"_id": old["_id"], "customer_id": "c8", "month": "2025-06", "seq": 2, "ordered": 2})
+    views.retired_months.insert_one(old)
+    assert views.month_of(["c8"], ["2025-06"]) == [{k: v for k, v in old.items() if k != "days"}]
+
+
 def test_two_recomputes_moving_one_customer_leave_it_in_one_summary(grpc_deps: GrpcDeps) -> None:
     """A recompute sums every owner the customer was ever filed under, read after its row is written:
     the batch moving c9 to m3 read its owners before the one moving it to m2 noted m2, yet sums m2's

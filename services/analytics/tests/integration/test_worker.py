@@ -15,7 +15,7 @@ from analytics.usecases import progress
 from baifang_common.batching import BatchConsumer, event_queue
 from baifang_common.events import TaskCompleted
 from baifang_common.publisher import EventPublisher, exchange_for
-from baifang_common.testing.plugin import consume_until, declared_queues, unique
+from baifang_common.testing.plugin import consume_until, consumer_prefetch, declared_queues, unique
 from baifang_common.testing.wait import wait_until
 
 pytestmark = pytest.mark.integration
@@ -76,6 +76,18 @@ def test_the_worker_is_ready_only_once_every_queue_exists(
     assert len(expected) > 20  # the source was read
     spawn_process("analytics", "worker", env=isolation)
     assert expected - declared_queues(isolation["AMQP_URI"]) == set()
+    # Batches of up to 1,000 events (ANALYTICS_CONSUMER_BATCH_MAX), the order import's of 200:
+    # each consumer prefetches two batches.
+    prefetch: dict[str, int] = {}
+
+    def subscribed() -> bool:
+        prefetch.update(consumer_prefetch(isolation["AMQP_URI"]))
+        return expected <= prefetch.keys()
+
+    wait_until(subscribed, timeout=10, what="every consumer subscribed")
+    imports = event_queue("collection", "orders.recorded", "analytics", "on_orders_recorded_fact").name
+    assert {prefetch[name] for name in expected - {imports}} == {2 * AnalyticsSettings().consumer_batch_max}
+    assert prefetch[imports] == 2 * 200
 
 
 def test_a_malformed_event_is_dead_lettered_and_its_batch_applied(
