@@ -34,10 +34,10 @@ from baifang_common.logging import configure_logging
 from baifang_common.worker import Deps, RequestId, batch_event_handler, run_worker
 
 STANDARD_CHECK_SECONDS = 30.0  # how soon the terminal summaries follow a new evaluation standard
-VALUE_CHECK_SECONDS = 600.0
+VALUE_CHECK_SECONDS = 600.0  # how soon after the company's midnight every value class is judged again
 # An import event carries up to 500 order lines: 200 events (100k lines) per batch, whatever the
 # other consumers take (ANALYTICS_CONSUMER_BATCH_MAX).
-ORDER_BATCH_MAX = 200  # how soon after the company's midnight every value class is judged again
+ORDER_BATCH_MAX = 200
 
 
 class AnalyticsWorker:
