@@ -81,7 +81,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from analytics.domain.business import Owner
+from analytics.domain.business import Owner, sku_totals
 from baifang_common.mongo import (
     WRITE_CHUNK,
     Document,
@@ -427,10 +427,10 @@ class OrderViewsStore:
     def month_of(self, customer_ids: Sequence[str], months: Sequence[str]) -> list[Document]:
         """Whole month documents (by SKU and by day) of a few customers, rebuilt from their rows."""
         ids = [f"{cid}:{m}" for cid in customer_ids for m in months]
-        rows = list(self.rows.find({"_id": {"$in": ids}}))
+        rows = find_ids(self.rows, ids)
         # A row written before rows kept their lines: the month document of then (until a rebuild).
         older = [row["_id"] for row in rows if "day_lines" not in row]
-        kept = {d["_id"]: d for d in self.retired_months.find({"_id": {"$in": older}}, {"days": 0})} if older else {}
+        kept = {d["_id"]: d for d in find_ids(self.retired_months, older, {"days": 0})}
         return [kept.get(row["_id"]) or month_of_row(row) for row in rows]
 
     def ordered(self, customer_ids: Sequence[str], months: Sequence[str]) -> dict[str, int]:
@@ -603,19 +603,15 @@ def lean_row(month: Document) -> Document:
 def month_of_row(row: Document) -> Document:
     """The month document (usecases/order_views.month_view) its row stands for: the day lines
     summed per SKU and per day. Every figure is the row's, so a month reads as it was computed."""
-    by_sku: dict[str, list[int]] = {}
     days: dict[str, Document] = {}
     for day, lines in sorted((row.get("day_lines") or {}).items()):
         quantity, amount = (row.get("day_totals") or {}).get(day, [0, 0])
         days[day] = {"quantity": quantity, "amount_fen": amount, "lines": lines}
-        for sku, qty, amount_fen in lines:
-            held = by_sku.setdefault(sku, [0, 0])
-            held[0], held[1] = held[0] + qty, held[1] + amount_fen
     return {
         "_id": row["_id"],
         **{name: row[name] for name in LEAN if name in row},
         "order_days": len(days),
-        "by_sku": [[sku, qty, amount] for sku, (qty, amount) in sorted(by_sku.items())],
+        "by_sku": sku_totals(days.values()),
         "days": days,
     }
 

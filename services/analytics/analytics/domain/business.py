@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from analytics.domain.errors import CustomerNotYours, RoleNotAllowed
 from baifang_common.context import Caller
@@ -99,6 +100,17 @@ def valid_month(value: str) -> bool:
     except ValueError:
         return False
     return len(value) == 7
+
+
+def sku_totals(days: Iterable[dict[str, Any]]) -> list[list[Any]]:
+    """A month's [sku, cartons, amount_fen] over its order days' lines ([[sku, qty, amount_fen], ...]),
+    by SKU: one sum for the month written by the recompute and the one read back from its row."""
+    totals: dict[str, list[int]] = {}
+    for day in days:
+        for sku, qty, amount_fen in day["lines"]:
+            held = totals.setdefault(sku, [0, 0])
+            held[0], held[1] = held[0] + qty, held[1] + amount_fen
+    return [[sku, qty, amount] for sku, (qty, amount) in sorted(totals.items())]
 
 
 def progress_pct(ordered: int, effective: int) -> float | None:

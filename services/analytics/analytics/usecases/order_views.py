@@ -15,7 +15,7 @@ from typing import Any
 from analytics.adapters.facts_store import FactsStore
 from analytics.adapters.order_views_store import SUMMED, OrderViewsStore, empty_summary
 from analytics.domain import forecast as forecasting
-from analytics.domain.business import remaining
+from analytics.domain.business import remaining, sku_totals
 from baifang_common.mongo import Document
 
 Key = tuple[str, str]  # (customer_id, month)
@@ -218,12 +218,8 @@ def month_view(key: Key, found: dict[str, list[Document]], manager_id: str, team
         line = per_day[order["order_date"]][order["sku"]]
         line[0] += int(order["quantity"])
         line[1] += int(order["amount_fen"])
-    by_sku: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     days: dict[str, Document] = {}
     for day, lines in sorted(per_day.items()):
-        for sku, (qty, amount) in lines.items():
-            by_sku[sku][0] += qty
-            by_sku[sku][1] += amount
         rows: list[list[Any]] = [[sku, qty, amount] for sku, (qty, amount) in sorted(lines.items())]
         days[day] = {"quantity": sum(r[1] for r in rows), "amount_fen": sum(r[2] for r in rows), "lines": rows}
     return {
@@ -241,7 +237,7 @@ def month_view(key: Key, found: dict[str, list[Document]], manager_id: str, team
         "amount_fen": sum(d["amount_fen"] for d in days.values()),
         "order_days": len(days),
         "last_order_date": max(days) if days else "",
-        "by_sku": [[sku, qty, amount] for sku, (qty, amount) in sorted(by_sku.items())],
+        "by_sku": sku_totals(days.values()),
         "days": days,
     }
 
