@@ -85,19 +85,23 @@ def create_vhost(vhost: str) -> str:
     return _amqp_uri_with_vhost(vhost)
 
 
+def _vhost_path(amqp_uri: str) -> str:
+    """The vhost of `amqp_uri` as the management API's paths spell it."""
+    vhost = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).path.lstrip("/")) or "/"
+    return urllib.parse.quote(vhost, safe="")
+
+
 def declared_queues(amqp_uri: str) -> set[str]:
     """The names of the queues that exist in the vhost of `amqp_uri` (management API)."""
-    vhost = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).path.lstrip("/")) or "/"
-    queues = _management("GET", f"queues/{urllib.parse.quote(vhost, safe='')}?columns=name") or []
+    queues = _management("GET", f"queues/{_vhost_path(amqp_uri)}?columns=name") or []
     return {queue["name"] for queue in queues}
 
 
 def consumer_prefetch(amqp_uri: str) -> dict[str, int]:
     """Each queue's consumer prefetch in the vhost of `amqp_uri` (management API; the highest when
     a queue has several): a batched consumer asks for twice its largest batch."""
-    vhost = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).path.lstrip("/")) or "/"
     out: dict[str, int] = {}
-    for consumer in _management("GET", f"consumers/{urllib.parse.quote(vhost, safe='')}") or []:
+    for consumer in _management("GET", f"consumers/{_vhost_path(amqp_uri)}") or []:
         name = consumer["queue"]["name"]
         out[name] = max(out.get(name, 0), int(consumer.get("prefetch_count", 0)))
     return out
